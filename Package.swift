@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-authip",
+    products: [
+        .library(name: "AuthIPWire", targets: ["AuthIPWire"]),
+        .library(name: "AuthIPCrypto", targets: ["AuthIPCrypto"]),
+        .library(name: "AuthIPJSON", targets: ["AuthIPJSON"]),
+        .executable(name: "authip", targets: ["authip"]),
+        .executable(name: "authip-bench", targets: ["authip-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "AuthIPJSON"),
+        .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
+        .target(name: "AuthIPCrypto", dependencies: ["COpenSSL", "AuthIPWire"]),
+        .executableTarget(
+            name: "authip",
+            dependencies: [
+                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "authip-bench", dependencies: ["AuthIPWire", "AuthIPCrypto"]),
+        .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
+        .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
+    ]
+)

@@ -1,0 +1,88 @@
+/// Reads big-endian fields from a window of a byte array, reporting failures as `WireError`
+/// with absolute offsets. Sub-readers share the array's storage; nothing is copied until a
+/// field's bytes are taken out with `readBytes`, so parsing never allocates more than the
+/// input's size.
+struct ByteReader {
+    let bytes: [UInt8]
+    private(set) var position: Int
+    let end: Int
+    /// Added to `position` in reported offsets, for chains decrypted out of a larger message.
+    let offsetBase: Int
+
+    init(_ bytes: [UInt8], offsetBase: Int = 0) {
+        self.bytes = bytes
+        self.position = 0
+        self.end = bytes.count
+        self.offsetBase = offsetBase
+    }
+
+    private init(bytes: [UInt8], position: Int, end: Int, offsetBase: Int) {
+        self.bytes = bytes
+        self.position = position
+        self.end = end
+        self.offsetBase = offsetBase
+    }
+
+    var remaining: Int { end - position }
+    var isAtEnd: Bool { position == end }
+    var offset: Int { offsetBase + position }
+
+    func error(_ kind: WireError.Kind) -> WireError { WireError(kind, at: offset) }
+
+    private func need(_ count: Int, _ field: String) throws(WireError) {
+        guard count <= remaining else {
+            throw error(.truncated(field: field, needed: count, available: remaining))
+        }
+    }
+
+    mutating func readUInt8(_ field: String) throws(WireError) -> UInt8 {
+        try need(1, field)
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func readUInt16(_ field: String) throws(WireError) -> UInt16 {
+        try need(2, field)
+        defer { position += 2 }
+        return UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
+    }
+
+    mutating func readUInt32(_ field: String) throws(WireError) -> UInt32 {
+        try need(4, field)
+        var value: UInt32 = 0
+        for i in 0..<4 { value = value << 8 | UInt32(bytes[position + i]) }
+        position += 4
+        return value
+    }
+
+    mutating func readUInt64(_ field: String) throws(WireError) -> UInt64 {
+        try need(8, field)
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(bytes[position + i]) }
+        position += 8
+        return value
+    }
+
+    mutating func readBytes(_ count: Int, _ field: String) throws(WireError) -> [UInt8] {
+        try need(count, field)
+        defer { position += count }
+        return Array(bytes[position..<position + count])
+    }
+
+    mutating func readRest() -> [UInt8] {
+        defer { position = end }
+        return Array(bytes[position..<end])
+    }
+
+    /// Splits off the next `count` bytes as a reader of their own.
+    mutating func subReader(_ count: Int, _ field: String) throws(WireError) -> ByteReader {
+        try need(count, field)
+        defer { position += count }
+        return ByteReader(bytes: bytes, position: position, end: position + count, offsetBase: offsetBase)
+    }
+
+    /// Fails with `trailingBytes` unless everything was read.
+    func expectEnd(_ field: String) throws(WireError) {
+        guard isAtEnd else { throw error(.trailingBytes(field: field, count: remaining)) }
+    }
+}

@@ -1,0 +1,38 @@
+/// Appends big-endian fields to a byte array.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func write(_ value: UInt8) { bytes.append(value) }
+
+    mutating func write(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    mutating func write(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    mutating func write(_ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    mutating func write(_ data: [UInt8]) { bytes.append(contentsOf: data) }
+
+    /// Writes a 16-bit length placeholder and returns its position for `patchLength`.
+    mutating func reserveLength() -> Int {
+        defer { write(UInt16(0)) }
+        return bytes.count
+    }
+
+    /// Stores `bytes.count - start` at the placeholder `at`.
+    mutating func patchLength(at position: Int, from start: Int) {
+        let length = UInt16(truncatingIfNeeded: bytes.count - start)
+        bytes[position] = UInt8(truncatingIfNeeded: length >> 8)
+        bytes[position + 1] = UInt8(truncatingIfNeeded: length)
+    }
+}
