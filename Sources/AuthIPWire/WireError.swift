@@ -23,6 +23,19 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var offset: Int
 
+    /// The kind's name without its details (`truncated`, `badLength`, ...).
+    public var kindName: String {
+        switch kind {
+        case .truncated: return "truncated"
+        case .badLength: return "badLength"
+        case .unknownCriticalValue: return "unknownCriticalValue"
+        case .trailingBytes: return "trailingBytes"
+        case .payloadLoop: return "payloadLoop"
+        case .tooManyPayloads: return "tooManyPayloads"
+        case .invalidValue: return "invalidValue"
+        }
+    }
+
     public init(_ kind: Kind, at offset: Int) {
         self.kind = kind
         self.offset = offset
