@@ -29,9 +29,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "authip-bench", dependencies: ["AuthIPWire", "AuthIPCrypto"]),
+        .executableTarget(name: "authip-bench", dependencies: ["AuthIPWire", "AuthIPCrypto", "AuthIPJSON"]),
+        .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPWire", "AuthIPJSON"]),
         .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
         .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

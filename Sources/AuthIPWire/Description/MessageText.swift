@@ -26,10 +26,12 @@ extension Message {
         switch value {
         case .array(let elements) where elements.contains(where: { if case .object = $0 { true } else { false } }):
             lines.append("\(pad)\(key):")
-            for (i, element) in elements.enumerated() {
-                lines.append("\(pad)  - \(key.hasSuffix("s") ? String(key.dropLast()) : key) \(i + 1)")
-                if case .object(let members) = element {
-                    for (k, v) in members { append(key: k, value: v, indent: indent + 4, to: &lines) }
+            for element in elements {
+                guard case .object(let members) = element else { continue }
+                let scalars = members.filter { if case .array = $0.1 { false } else { true } }
+                lines.append("\(pad)  - " + scalars.map { "\($0.0) \(scalarText($0.1))" }.joined(separator: ", "))
+                for (k, v) in members where scalars.allSatisfy({ $0.0 != k }) {
+                    append(key: k, value: v, indent: indent + 4, to: &lines)
                 }
             }
         case .array(let elements):
