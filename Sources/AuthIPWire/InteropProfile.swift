@@ -5,15 +5,6 @@ public enum InteropProfile {
     /// compute the keys) put the integrity key first; 3.1.7.4 says the opposite.
     public static let quickModeKeyOrder: QuickModeKeyOrder = .integrityKeyFirst
 
-    /// RISK 2: OtherInfo is AlgorithmID (2 bytes big-endian) || CKY-I || CKY-R || SuppPubInfo
-    /// || SuppPrivInfo, with no length prefixes.
-    public static let otherInfoAlgorithmIDLength = 2
-
-    /// RISK 3: "#n" in the Auth hash chains is the plaintext payload chain of message n (every
-    /// payload after the Crypto payload, generic headers included; the ISAKMP header, the
-    /// Crypto payload, padding and ICV excluded).
-    public static let transcriptCoversPayloadChainOnly = true
-
     /// RISK 3: the fixed hash of MM messages #1 and #2 in the Auth1/Auth2 chain.
     public static let transcriptFixedHashMessageCount = 2
 
@@ -21,24 +12,15 @@ public enum InteropProfile {
     /// this message ID.
     public static let extendedModeMessageID: UInt32 = 1
 
-    /// RISK 9: in an encrypted message the Crypto Payload Length is 8 + IV length; the
-    /// ciphertext and the ICV run to the end of the message.
-    public static let encryptedCryptoPayloadLengthCoversIVOnly = true
-
-    /// RISK 9: the optional IV of a clear Crypto payload is 8 bytes, whatever the cipher.
+    /// RISK 9: the optional IV of a clear Crypto payload is 8 bytes, whatever the cipher. (The
+    /// Payload Length of an encrypted one is 8 + IV length, with ciphertext and ICV running to
+    /// the end of the message: `CryptoPayload`.)
     public static let clearCryptoPayloadIVLength = 8
 
     /// RISK 11: the NOTIFY_STATUS and DOS_COOKIE numbers we send (MS-AIPS); MS-IKEE's
     /// 0x9C43/0x9C44 are accepted as well.
     public static let sentStatusNotify = NotifyMessageType.status
     public static let sentDoSCookieNotify = NotifyMessageType.dosCookie
-
-    /// RISK 12: retransmissions of a request before the negotiation fails (Windows note <12>).
-    public static let maximumRetransmissions = 4
-
-    /// RISK 13: MM transforms carry no Authentication Method attribute (the Auth payload says
-    /// it), and carry Group Description 0 when the methods need no DH.
-    public static let mainModeTransformCarriesAuthMethod = false
 
     /// RISK 17: the message ID of the first QM (#5/#6, inside exchange 243), which also feeds
     /// the QM key derivation.

@@ -104,7 +104,7 @@ struct FlowCatalog {
         self.keys = keys
         let protection = CryptoPayloadProtection(algorithms: algorithms, keys: keys, legacyICV: false)
         var transcript = AuthenticationTranscript.mainMode(hash: algorithms.hash)
-        for step in steps { transcript.append(PayloadChain.serialize(step.message.clearPayloads).bytes) }
+        for step in steps { transcript.append(payloads: step.message.payloads) }
         let auth1 = transcript.initiatorProof(skeyid: keys.skeyid), auth2 = transcript.responderProof(skeyid: keys.skeyid)
         proofs["auth1"] = auth1
         proofs["auth2"] = auth2
@@ -133,7 +133,7 @@ struct FlowCatalog {
         ]
         var emTranscript = AuthenticationTranscript.extendedMode(hash: algorithms.hash)
         for (index, payloads) in emSteps.enumerated() {
-            emTranscript.append(PayloadChain.serialize(payloads).bytes)
+            emTranscript.append(payloads: payloads)
             try sealed(em, "#\(index + 7)", index % 2 == 0 ? "I->R" : "R->I", header(.extendedMode, messageID: emID),
                        sequence: UInt32(index / 2), payloads, protection: protection)
         }

@@ -3,10 +3,12 @@
 
 Every message is laid out here byte by byte with struct.pack from the layouts of MS-AIPS
 2.2 and RFC 2407/2408/3947 (independently of the Swift codec), together with the fields the
-Swift decoder must report. Run from the repository root: python3 Tools/reference/wire_payload_vectors.py
+Swift decoder must report. Run from the repository root: python3 Tools/reference/wire_payload_vectors.py [--check]
+(--check compares with the files instead of writing them).
 """
 import json
 import struct
+import sys
 
 IC = bytes.fromhex("0102030405060708")
 RC = bytes.fromhex("1112131415161718")
@@ -216,7 +218,13 @@ for path, items, description in [
     ("TestVectors/wire/malformed.json", malformed,
      "Malformed datagrams: the parser must fail with the error kind at the byte offset given, without trapping."),
 ]:
-    with open(path, "w") as f:
-        json.dump({"description": description, "source": SRC, "vectors": items}, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    print(path, len(items))
+    text = json.dumps({"description": description, "source": SRC, "vectors": items}, indent=2, ensure_ascii=False) + "\n"
+    if "--check" in sys.argv:
+        with open(path) as f:
+            if f.read() != text:
+                sys.exit(f"{path} differs from what this script writes")
+        print(path, len(items), "ok")
+    else:
+        with open(path, "w") as f:
+            f.write(text)
+        print(path, len(items))

@@ -4,7 +4,7 @@ import AuthIPWire
 /// h1 = H1(#1), h_k = H_k(#k || h_{k-1}). In Main Mode H is SHA-256 for the first
 /// `InteropProfile.transcriptFixedHashMessageCount` messages and the negotiated hash after
 /// them; in Extended Mode it is the negotiated hash throughout. Each message is its plaintext
-/// payload chain (`InteropProfile.transcriptCoversPayloadChainOnly`).
+/// payload chain (RISK 3 of Docs/InteropProfile.md).
 public struct AuthenticationTranscript: Sendable {
     public let hash: HashAlgorithm
     private let fixedHashMessageCount: Int
@@ -26,7 +26,14 @@ public struct AuthenticationTranscript: Sendable {
         self.fixedHashMessageCount = fixedHashMessageCount
     }
 
-    /// Adds the next message's plaintext payload chain.
+    /// Adds the next message: its plaintext payloads, the Crypto payload excluded (RISK 3 of
+    /// Docs/InteropProfile.md).
+    public mutating func append(payloads: [Payload]) {
+        append(PayloadChain.serialize(payloads.filter { $0.type != .crypto }).bytes)
+    }
+
+    /// Adds the next message given as its serialized plaintext payload chain (what
+    /// `CryptoPayloadProtection.Opened.plaintextChain` holds).
     public mutating func append(_ message: [UInt8]) {
         let h: HashAlgorithm = messageCount < fixedHashMessageCount ? .sha256 : hash
         digest = messageCount == 0 ? h.digest(message) : h.digest(message, digest)

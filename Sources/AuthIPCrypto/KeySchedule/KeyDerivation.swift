@@ -13,7 +13,7 @@ public struct MainModeAlgorithms: Hashable, Sendable {
 
 /// What every A-KDF call of one MM SA shares: the algorithms and the cookies.
 /// A-KDF(Z, OtherInfo(pub, priv), L) with OtherInfo = Crypto-ID || CKY-I || CKY-R || pub || priv
-/// (`InteropProfile.otherInfoAlgorithmIDLength`).
+/// (RISK 2 of Docs/InteropProfile.md: plain concatenation, no length prefixes).
 public struct KeyDerivation: Sendable {
     public let algorithms: MainModeAlgorithms
     public let initiatorCookie: UInt64

@@ -5,11 +5,13 @@
 ///
 /// In an encrypted message the Payload Length covers the generic header, seqNUM and IV only,
 /// and `protectedContent` (ciphertext, then the ICV) runs to the end of the message
-/// (Docs/InteropProfile.md, `InteropProfile.encryptedCryptoPayloadLengthCoversIVOnly`).
+/// (Docs/InteropProfile.md, RISK 9).
 public struct CryptoPayload: Hashable, Sendable {
     public static let payloadType = PayloadType.crypto
-    /// IV lengths a Crypto payload can carry: none, 8 (clear messages, DES/3DES), 16 (AES).
-    public static let validIVLengths: Set<Int> = [0, 8, 16]
+    /// IV lengths of a clear Crypto payload: none, or the profile's optional IV.
+    public static let clearIVLengths: Set<Int> = [0, InteropProfile.clearCryptoPayloadIVLength]
+    /// IV lengths of an encrypted one: the CBC block size of DES/3DES or AES.
+    public static let encryptedIVLengths: Set<Int> = [8, 16]
 
     public var sequenceNumber: UInt32
     public var iv: [UInt8]
@@ -27,8 +29,7 @@ public struct CryptoPayload: Hashable, Sendable {
 
     init(body reader: inout ByteReader, encrypted: Bool, rest: inout ByteReader) throws(WireError) {
         let start = reader.offset - GenericPayloadHeader.size
-        guard Self.validIVLengths.contains(reader.remaining - 4), !(encrypted && reader.remaining == 4),
-              !(!encrypted && reader.remaining == 20) else {
+        guard (encrypted ? Self.encryptedIVLengths : Self.clearIVLengths).contains(reader.remaining - 4) else {
             throw WireError(.badLength(field: "Crypto", value: reader.remaining + GenericPayloadHeader.size), at: start)
         }
         sequenceNumber = try reader.readUInt32("seqNUM")

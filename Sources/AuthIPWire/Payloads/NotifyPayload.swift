@@ -71,7 +71,7 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
 
     /// NOTIFY_STATUS with a Win32/HRESULT error code; also the "delete state" notice.
     public static func status(code: UInt32, protocolID: UInt8 = mainModeProtocol, reliable: Bool = true) -> NotifyPayload {
-        NotifyPayload(messageType: .status, data: be32(code), protocolID: protocolID, flags: reliable ? .reliable : [])
+        NotifyPayload(messageType: InteropProfile.sentStatusNotify, data: be32(code), protocolID: protocolID, flags: reliable ? .reliable : [])
     }
 
     /// NOTIFY_ACK echoing the seqNUM of the Crypto payload it acknowledges.
@@ -83,7 +83,7 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
     public static func dosCookie(_ cookie: UInt64) -> NotifyPayload {
         var w = ByteWriter()
         w.write(cookie)
-        return NotifyPayload(messageType: .dosCookie, data: w.bytes)
+        return NotifyPayload(messageType: InteropProfile.sentDoSCookieNotify, data: w.bytes)
     }
 
     /// NOTIFY_QM_SYNCHRONIZE: the end of a Quick Mode.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing swift-authip needs on Debian, and nothing when it is
+# already there: OpenSSL's headers (libssl-dev) and pkg-config for the COpenSSL target, and
+# Python 3 with pyca/cryptography for the independent reference checks of the test vectors.
+set -euo pipefail
+
+packages=(libssl-dev pkg-config python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+  echo "installing: python3 cryptography"
+  python3 -m pip install --quiet cryptography 2>/dev/null \
+    || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-cryptography; }
+fi
+
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+command -v swift >/dev/null || { echo "Swift 6.3 is required (swift not on PATH nor in /opt/swift)"; exit 1; }
