@@ -7,6 +7,9 @@ let package = Package(
         .library(name: "AuthIPWire", targets: ["AuthIPWire"]),
         .library(name: "AuthIPCrypto", targets: ["AuthIPCrypto"]),
         .library(name: "AuthIPJSON", targets: ["AuthIPJSON"]),
+        .library(name: "AuthIPAudit", targets: ["AuthIPAudit"]),
+        .library(name: "AuthIPTrust", targets: ["AuthIPTrust"]),
+        .library(name: "AuthIPErrors", targets: ["AuthIPErrors"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
     ],
@@ -22,18 +25,24 @@ let package = Package(
         .target(name: "AuthIPJSON"),
         .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL", "AuthIPWire"]),
+        .target(name: "AuthIPAudit", dependencies: ["AuthIPJSON"]),
+        .target(name: "AuthIPErrors"),
+        .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
         .executableTarget(
             name: "authip",
             dependencies: [
-                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON",
+                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "authip-bench", dependencies: ["AuthIPWire", "AuthIPCrypto", "AuthIPJSON"]),
+        .executableTarget(name: "authip-bench", dependencies: ["AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "COpenSSL"]),
         .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPWire", "AuthIPJSON"]),
+        .executableTarget(name: "authip-audit-writer", dependencies: ["AuthIPAudit"]),
         .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
         .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPAuditTests", dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
+        .testTarget(name: "AuthIPTrustTests", dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

@@ -10,6 +10,7 @@ echo "== Test vectors against the independent Python references =="
 python3 Tools/reference/gen_standard_vectors.py --check
 python3 Tools/reference/authip_reference.py verify | tail -1
 python3 Tools/reference/wire_payload_vectors.py --check
+python3 Tools/errors/generate_windows_errors.py --check
 
 echo "== Fuzz corpus and crash regressions through the parser's properties =="
 inputs=(Fuzz/corpus/wire)

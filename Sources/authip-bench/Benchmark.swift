@@ -45,6 +45,8 @@ struct AuthIPBenchmark {
         report("crypto_payload.seal_per_s", rate { _ = try? protection.seal(header: header, sequenceNumber: 2, payloads: inner, random: &random) }, "messages/s")
         report("crypto_payload.open_per_s", rate { _ = try? protection.open(sealed) }, "messages/s")
 
+        try TrustBenchmark.run()
+
         for group in [DiffieHellmanGroup.ecp256, .modp2048] {
             let peer = try DiffieHellmanKeyPair(group: group, random: &random)
             report("dh.\(group).exchanges_per_s", rate {
@@ -54,6 +56,11 @@ struct AuthIPBenchmark {
                 }
             }, "exchanges/s")
         }
+    }
+
+    /// Seconds in a Duration.
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// Calls `body` repeatedly for `measureTime` and returns calls per second.
@@ -68,8 +75,7 @@ struct AuthIPBenchmark {
             calls += 64
             elapsed = clock.now - start
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(Int(Double(calls) / seconds))
+        return Double(Int(Double(calls) / seconds(elapsed)))
     }
 
     static func report(_ name: String, _ value: Double, _ unit: String) {

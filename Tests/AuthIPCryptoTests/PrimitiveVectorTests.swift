@@ -49,6 +49,7 @@ struct PrimitiveVectorTests {
 
     @Test("3DES and single DES (legacy provider) round-trip")
     func desRoundTrip() throws {
+        #expect(OpenSSLProviders.load(), "the legacy provider (MD4, RC4, DES) did not load")
         let block = [UInt8](0..<32)
         for cipher in [BlockCipher.tripleDES, .des] {
             let key = SecretBytes([UInt8](repeating: 0x5B, count: cipher.keyLength))

@@ -24,6 +24,8 @@ public enum TestVectors {
 /// A missing or mistyped field in a vector file.
 public struct VectorFieldError: Error, CustomStringConvertible {
     public var field: String
+    public init(field: String) { self.field = field }
+
     public var description: String { "vector field \(field) missing or of the wrong type" }
 }
 

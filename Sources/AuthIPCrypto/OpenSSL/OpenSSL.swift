@@ -46,3 +46,11 @@ public enum CryptoError: Error, Hashable, Sendable {
 func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
 }
+
+/// OpenSSL's providers, for modules that call OpenSSL themselves.
+public enum OpenSSLProviders {
+    /// Loads the `default` and `legacy` providers (once per process) and tells whether the
+    /// legacy one, with MD4, RC4 and single DES, is available.
+    @discardableResult
+    public static func load() -> Bool { OpenSSL.legacyProviderLoaded }
+}

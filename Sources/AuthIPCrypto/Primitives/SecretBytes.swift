@@ -96,7 +96,9 @@ struct ByteSink {
     mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
     mutating func append(_ secret: SecretBytes) { secret.withUnsafeBytes { append($0) } }
     mutating func append(_ byte: UInt8) { append([byte]) }
-    mutating func append(bigEndian value: UInt16) { append([UInt8(value >> 8), UInt8(value & 0xFF)]) }
-    mutating func append(bigEndian value: UInt32) { append((0..<4).map { UInt8(truncatingIfNeeded: value >> UInt32(24 - 8 * $0)) }) }
-    mutating func append(bigEndian value: UInt64) { append((0..<8).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * $0)) }) }
+
+    /// Appends a big-endian unsigned integer of `T`'s width.
+    mutating func append<T: FixedWidthInteger & UnsignedInteger>(bigEndian value: T) {
+        append(stride(from: T.bitWidth - 8, through: 0, by: -8).map { UInt8(truncatingIfNeeded: value >> $0) })
+    }
 }

@@ -41,25 +41,17 @@ struct ByteReader {
         return bytes[position]
     }
 
-    mutating func readUInt16(_ field: String) throws(WireError) -> UInt16 {
-        try need(2, field)
-        defer { position += 2 }
-        return UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
-    }
+    mutating func readUInt16(_ field: String) throws(WireError) -> UInt16 { try readInteger(field) }
+    mutating func readUInt32(_ field: String) throws(WireError) -> UInt32 { try readInteger(field) }
+    mutating func readUInt64(_ field: String) throws(WireError) -> UInt64 { try readInteger(field) }
 
-    mutating func readUInt32(_ field: String) throws(WireError) -> UInt32 {
-        try need(4, field)
-        var value: UInt32 = 0
-        for i in 0..<4 { value = value << 8 | UInt32(bytes[position + i]) }
-        position += 4
-        return value
-    }
-
-    mutating func readUInt64(_ field: String) throws(WireError) -> UInt64 {
-        try need(8, field)
-        var value: UInt64 = 0
-        for i in 0..<8 { value = value << 8 | UInt64(bytes[position + i]) }
-        position += 8
+    /// A big-endian unsigned integer of `T`'s width.
+    private mutating func readInteger<T: FixedWidthInteger & UnsignedInteger>(_ field: String) throws(WireError) -> T {
+        let size = T.bitWidth / 8
+        try need(size, field)
+        var value: T = 0
+        for i in 0..<size { value = value << 8 | T(bytes[position + i]) }
+        position += size
         return value
     }
 

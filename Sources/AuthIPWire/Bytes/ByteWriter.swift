@@ -6,19 +6,11 @@ struct ByteWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func write(_ value: UInt8) { bytes.append(value) }
-
-    mutating func write(_ value: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: value))
-    }
-
-    mutating func write(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-
-    mutating func write(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    /// Appends a big-endian unsigned integer of `T`'s width.
+    mutating func write<T: FixedWidthInteger & UnsignedInteger>(_ value: T) {
+        for shift in stride(from: T.bitWidth - 8, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> shift))
+        }
     }
 
     mutating func write(_ data: [UInt8]) { bytes.append(contentsOf: data) }

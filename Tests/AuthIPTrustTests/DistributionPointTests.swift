@@ -1,0 +1,172 @@
+import AuthIPErrors
+import AuthIPJSON
+import AuthIPTestSupport
+import AuthIPTrust
+import Foundation
+import Testing
+
+/// The CRL distribution point fixtures of TestVectors/pki/cdp, served over real HTTP.
+struct CDPFixture: CustomTestStringConvertible, Sendable {
+    let name: String
+    let certificate: String
+    let cached: [String]
+    let expectedWeak: String
+    let expectedStrong: String
+
+    var testDescription: String { name }
+
+    static let directory = TestVectors.directory.appendingPathComponent("pki/cdp")
+
+    static func all() -> [CDPFixture] {
+        guard let json = try? TestVectors.load("pki/cdp/fixtures.json") else { return [] }
+        return (json["fixtures"]?.arrayValue ?? []).map { f in
+            CDPFixture(name: f["name"]?.stringValue ?? "", certificate: f["certificate"]?.stringValue ?? "",
+                       cached: (f["cached"]?.arrayValue ?? []).compactMap(\.stringValue),
+                       expectedWeak: f["expectedWeak"]?.stringValue ?? "", expectedStrong: f["expectedStrong"]?.stringValue ?? "")
+        }
+    }
+
+    static let validationTime: Date = {
+        let text = (try? TestVectors.load("pki/cdp/fixtures.json"))?["validationTime"]?.stringValue ?? ""
+        return ISO8601DateFormatter().date(from: text)!
+    }()
+
+    /// Started once for the whole test run.
+    static let server: LoopbackHTTPServer? = try? LoopbackHTTPServer(port: 18931, directory: directory.appendingPathComponent("served"))
+
+    static func load(_ file: String) throws -> Certificate {
+        try #require(try Certificate.load(path: directory.appendingPathComponent(file).path).first)
+    }
+
+    /// The validation result as the fixture file writes it: VALID or the symbolic name.
+    func run(_ mode: RevocationMode, cache: CRLCache = CRLCache()) throws -> (result: String, requested: [String]) {
+        for file in cached {
+            try cache.insert(Array(try #require(FileManager.default.contents(atPath: Self.directory.appendingPathComponent(file).path))),
+                             source: "file:\(file)")
+        }
+        var validation = CertificateValidation(
+            leaf: try Self.load(certificate),
+            policy: .directAccessServer(roots: [try Self.load("root.pem")], revocation: mode),
+            cache: cache, at: Self.validationTime)
+        let fetcher = CRLFetcher(timeout: .seconds(5))
+        var requested: [String] = []
+        var step = validation.start()
+        while case .needCRLs(let urls) = step {
+            requested += urls
+            step = validation.resume(with: fetcher.fetch(urls))
+        }
+        guard case .finished(let verdict) = step else { throw CancellationError() }
+        switch verdict {
+        case .valid: return ("VALID", requested)
+        case .invalid(let failure): return (failure.error.name, requested)
+        }
+    }
+}
+
+@Suite("CRL distribution points over HTTP", .serialized)
+struct DistributionPointTests {
+    init() throws {
+        try #require(CDPFixture.server != nil, "the loopback HTTP server could not bind 127.0.0.1:18931")
+    }
+
+    @Test("Weak mode consults the cache only and never downloads", arguments: CDPFixture.all())
+    func weak(_ fixture: CDPFixture) throws {
+        let (result, requested) = try fixture.run(.weak)
+        #expect(result == fixture.expectedWeak)
+        #expect(requested.isEmpty)
+    }
+
+    @Test("Strong mode downloads the distribution point and fails when it cannot", arguments: CDPFixture.all())
+    func strong(_ fixture: CDPFixture) throws {
+        let (result, requested) = try fixture.run(.strong)
+        #expect(result == fixture.expectedStrong)
+        let certificate = try CDPFixture.load(fixture.certificate)
+        if fixture.cached.isEmpty {
+            // With nothing usable cached, every distribution point was tried.
+            #expect(requested == certificate.crlDistributionPoints)
+        }
+    }
+
+    @Test("The fixtures cover every case the issue lists")
+    func coverage() {
+        #expect(CDPFixture.all().count == 9)
+    }
+
+    @Test("A downloaded CRL enters the cache, and the next strong validation needs no download")
+    func downloadsAreCached() throws {
+        let fixture = try #require(CDPFixture.all().first { $0.name == "clean-cdp" })
+        let cache = CRLCache()
+        let first = try fixture.run(.strong, cache: cache)
+        #expect(first.result == "VALID" && first.requested.count == 1)
+        #expect(cache.all.map(\.source) == ["http://127.0.0.1:18931/clean.crl"])
+        let second = try fixture.run(.strong, cache: cache)
+        #expect(second.result == "VALID" && second.requested.isEmpty)
+    }
+
+    @Test("A failure carries the HRESULT and the Windows text")
+    func failureText() throws {
+        let fixture = try #require(CDPFixture.all().first { $0.name == "revoked-at-cdp" })
+        var validation = CertificateValidation(
+            leaf: try CDPFixture.load(fixture.certificate),
+            policy: .directAccessServer(roots: [try CDPFixture.load("root.pem")], revocation: .strong),
+            cache: CRLCache(), at: CDPFixture.validationTime)
+        guard case .needCRLs(let urls) = validation.start(),
+              case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls)) else {
+            Issue.record("expected a download, then a failure")
+            return
+        }
+        #expect(failure.error == .certERevoked)
+        #expect(failure.error.code == 0x800B010C)
+        #expect(failure.description == "0x800B010C CERT_E_REVOKED A certificate was explicitly revoked by its issuer.")
+        #expect(failure.depth == 0)
+    }
+}
+
+@Suite("CRL fetcher")
+struct CRLFetcherTests {
+    @Test("HTTP 200 gives the bytes; 404, a closed port and a bad URL give typed failures")
+    func http() throws {
+        try #require(CDPFixture.server != nil)
+        let fetcher = CRLFetcher(timeout: .seconds(5))
+        guard case .downloaded(let bytes) = fetcher.fetch("http://127.0.0.1:18931/clean.crl") else {
+            Issue.record("no download")
+            return
+        }
+        #expect(bytes == Array(FileManager.default.contents(atPath: CDPFixture.directory.appendingPathComponent("served/clean.crl").path) ?? Data()))
+        #expect(fetcher.fetch("http://127.0.0.1:18931/nothing.crl") == .failed("HTTP 404"))
+        if case .downloaded = fetcher.fetch("http://127.0.0.1:18932/x.crl") { Issue.record("closed port answered") }
+        #expect(fetcher.fetch("ldap://dir.example/cn=crl") == .failed("unsupported URL"))
+    }
+
+    @Test("The size limit applies to HTTP and file URLs")
+    func sizeLimit() throws {
+        try #require(CDPFixture.server != nil)
+        let tiny = CRLFetcher(timeout: .seconds(5), maximumSize: 16)
+        #expect(tiny.fetch("http://127.0.0.1:18931/clean.crl") == .failed("larger than 16 bytes"))
+        let path = CDPFixture.directory.appendingPathComponent("served/clean.crl").path
+        #expect(tiny.fetch("file://" + path) == .failed("larger than 16 bytes"))
+        if case .downloaded(let bytes) = CRLFetcher().fetch("file://" + path) {
+            #expect(!bytes.isEmpty)
+        } else {
+            Issue.record("file URL not read")
+        }
+    }
+
+    @Test("A server that accepts and never answers times out")
+    func timeout() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(listener, 4)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        let start = ContinuousClock.now
+        let result = CRLFetcher(timeout: .milliseconds(300)).fetch("http://127.0.0.1:\(port)/slow.crl")
+        #expect(result == .failed("timed out receiving"))
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+}
