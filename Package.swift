@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "AuthIPAudit", targets: ["AuthIPAudit"]),
         .library(name: "AuthIPTrust", targets: ["AuthIPTrust"]),
         .library(name: "AuthIPErrors", targets: ["AuthIPErrors"]),
+        .library(name: "AuthIPGSS", targets: ["AuthIPGSS"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
     ],
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "AuthIPAudit", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPErrors"),
         .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
+        .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
         .executableTarget(
             name: "authip",
             dependencies: [
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPAuditTests", dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
         .testTarget(name: "AuthIPTrustTests", dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

@@ -8,6 +8,12 @@ public enum InteropProfile {
     /// RISK 3: the fixed hash of MM messages #1 and #2 in the Auth1/Auth2 chain.
     public static let transcriptFixedHashMessageCount = 2
 
+    /// RISK 4/5: certificate authentication is a TLS 1.2 handshake carried as whole records;
+    /// its GSS-APIsecret is the RFC 5705 exporter output for this label (no context value).
+    public static let tlsExporterLabel = "EXPORTER-AuthIP-GSS-APIsecret"
+    /// RISK 4/5: the length of the TLS exporter output used as GSS-APIsecret.
+    public static let tlsExporterLength = 32
+
     /// RISK 6: every EM message, GSS rounds included, uses exchange type 245, the E flag and
     /// this message ID.
     public static let extendedModeMessageID: UInt32 = 1

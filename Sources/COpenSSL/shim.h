@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/ssl.h>
 
 /* OpenSSL spells these as macros, which Swift cannot call. */
 
@@ -68,6 +69,20 @@ static inline int authip_sk_X509_CRL_push(STACK_OF(X509_CRL) *s, X509_CRL *c) { 
 static inline void authip_sk_X509_CRL_free(STACK_OF(X509_CRL) *s) { sk_X509_CRL_free(s); }
 static inline int authip_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *s) { return sk_X509_REVOKED_num(s); }
 static inline X509_REVOKED *authip_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *s, int i) { return sk_X509_REVOKED_value(s, i); }
+
+/* TLS version bounds and stacks of names (macros in OpenSSL). */
+static inline int authip_SSL_CTX_set_versions(SSL_CTX *ctx, int minimum, int maximum) {
+    return SSL_CTX_set_min_proto_version(ctx, minimum) == 1 && SSL_CTX_set_max_proto_version(ctx, maximum) == 1;
+}
+/* No session tickets, no renegotiation, no session cache: each handshake stands alone. */
+static inline void authip_SSL_CTX_set_single_handshake(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
+static inline STACK_OF(X509_NAME) *authip_sk_X509_NAME_new(void) { return sk_X509_NAME_new_null(); }
+static inline int authip_sk_X509_NAME_push(STACK_OF(X509_NAME) *s, X509_NAME *n) { return sk_X509_NAME_push(s, n); }
+static inline int authip_sk_X509_NAME_num(const STACK_OF(X509_NAME) *s) { return sk_X509_NAME_num(s); }
+static inline X509_NAME *authip_sk_X509_NAME_value(const STACK_OF(X509_NAME) *s, int i) { return sk_X509_NAME_value(s, i); }
 
 /* The application-data slot of a verification context (a macro in OpenSSL). */
 static inline int authip_X509_STORE_CTX_set_app_data(X509_STORE_CTX *ctx, void *data) { return X509_STORE_CTX_set_ex_data(ctx, 0, data); }

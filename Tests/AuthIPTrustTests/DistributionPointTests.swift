@@ -31,8 +31,7 @@ struct CDPFixture: CustomTestStringConvertible, Sendable {
         return ISO8601DateFormatter().date(from: text)!
     }()
 
-    /// Started once for the whole test run.
-    static let server: LoopbackHTTPServer? = try? LoopbackHTTPServer(port: 18931, directory: directory.appendingPathComponent("served"))
+    static var server: LoopbackHTTPServer? { LoopbackHTTPServer.distributionPoints }
 
     static func load(_ file: String) throws -> Certificate {
         try #require(try Certificate.load(path: directory.appendingPathComponent(file).path).first)

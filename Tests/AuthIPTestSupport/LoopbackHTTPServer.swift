@@ -6,14 +6,21 @@ import Glibc
 /// A small HTTP/1.0 file server on 127.0.0.1 for the CRL distribution point tests: it
 /// answers GET /NAME with the file NAME of its directory, 404 otherwise, and lives as long
 /// as the test process.
-final class LoopbackHTTPServer: @unchecked Sendable {
-    let port: UInt16
-    let directory: URL
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public let port: UInt16
+    public let directory: URL
+
+    /// The server of the distribution-point fixtures (TestVectors/pki/cdp/served on port
+    /// 18931, the port their certificates name), started once per test process; nil when the
+    /// port is taken.
+    public static let distributionPoints: LoopbackHTTPServer? = try? LoopbackHTTPServer(
+        port: 18931, directory: TestVectors.directory.appendingPathComponent("pki/cdp/served"))
+
     private let listener: Int32
     private(set) var requests: [String] = []
     private let lock = NSLock()
 
-    init(port: UInt16, directory: URL) throws {
+    public init(port: UInt16, directory: URL) throws {
         self.port = port
         self.directory = directory
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -35,7 +42,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     /// The request paths seen so far.
-    var requestedPaths: [String] {
+    public var requestedPaths: [String] {
         lock.lock()
         defer { lock.unlock() }
         return requests

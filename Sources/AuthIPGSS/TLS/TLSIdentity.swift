@@ -1,0 +1,74 @@
+import AuthIPTrust
+import COpenSSL
+import Foundation
+
+/// A local computer certificate with its private key and the intermediates to send with it.
+public final class TLSIdentity: @unchecked Sendable {
+    public let certificate: Certificate
+    public let chain: [Certificate]
+    let x509: OpaquePointer
+    let key: OpaquePointer
+    let chainStack: OpaquePointer
+
+    /// - Parameters:
+    ///   - certificate: the computer certificate.
+    ///   - privateKeyPEM: its key (PKCS#8 or traditional PEM, unencrypted).
+    ///   - chain: intermediates to send after it.
+    public init(certificate: Certificate, privateKeyPEM: [UInt8], chain: [Certificate] = []) throws(GSSFailure) {
+        let key: OpaquePointer? = privateKeyPEM.withUnsafeBytes { raw in
+            let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count))
+            defer { BIO_free(bio) }
+            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+        }
+        guard let key else {
+            ERR_clear_error()
+            throw GSSFailure(.secENoCredentials, "the private key is not readable PEM")
+        }
+        guard let x509 = TLSIdentity.x509(certificate), X509_check_private_key(x509, key) == 1 else {
+            EVP_PKEY_free(key)
+            ERR_clear_error()
+            throw GSSFailure(.secENoCredentials, "the private key does not match \(certificate.subject)")
+        }
+        self.certificate = certificate
+        self.chain = chain
+        self.key = key
+        self.x509 = x509
+        chainStack = authip_sk_X509_new()
+        for intermediate in chain {
+            if let parsed = TLSIdentity.x509(intermediate) { authip_sk_X509_push(chainStack, parsed) }
+        }
+    }
+
+    /// Loads a certificate file (the first certificate is the identity's, the rest its
+    /// intermediates) and its key file.
+    public convenience init(certificatePath: String, keyPath: String) throws {
+        let certificates = try Certificate.load(path: certificatePath)
+        guard let first = certificates.first, let key = FileManager.default.contents(atPath: keyPath) else {
+            throw GSSFailure(.secENoCredentials, "cannot read \(certificatePath) or \(keyPath)")
+        }
+        try self.init(certificate: first, privateKeyPEM: Array(key), chain: Array(certificates.dropFirst()))
+    }
+
+    deinit {
+        authip_sk_X509_pop_free(chainStack)
+        X509_free(x509)
+        EVP_PKEY_free(key)
+    }
+
+    /// Whether `issuerName` (an X509_NAME) issued this identity's certificate or one of its
+    /// intermediates: the certificate-selection rule against a peer's list of accepted CAs.
+    func isIssued(byNameHash hash: UInt) -> Bool {
+        ([certificate] + chain).contains { certificate in
+            guard let x = TLSIdentity.x509(certificate) else { return false }
+            defer { X509_free(x) }
+            return X509_NAME_hash_ex(X509_get_issuer_name(x), nil, nil, nil) == hash
+        }
+    }
+
+    static func x509(_ certificate: Certificate) -> OpaquePointer? {
+        certificate.der.withUnsafeBytes { raw in
+            var pointer: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            return d2i_X509(nil, &pointer, raw.count)
+        }
+    }
+}
