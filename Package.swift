@@ -23,13 +23,18 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CGSSAPI",
+            pkgConfig: "krb5-gssapi",
+            providers: [.apt(["libkrb5-dev"])]
+        ),
         .target(name: "AuthIPJSON"),
         .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL", "AuthIPWire"]),
         .target(name: "AuthIPAudit", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPErrors"),
         .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
-        .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
+        .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
         .executableTarget(
             name: "authip",
             dependencies: [

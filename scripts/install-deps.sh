@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing swift-authip needs on Debian, and nothing when it is
-# already there: OpenSSL's headers (libssl-dev) and pkg-config for the COpenSSL target, and
+# already there: OpenSSL's headers (libssl-dev) and pkg-config for the COpenSSL target, MIT
+# Kerberos (GSS-API headers, and the KDC and admin tools the Kerberos tests start on loopback), and
 # Python 3 with pyca/cryptography for the independent reference checks of the test vectors.
 set -euo pipefail
 
-packages=(libssl-dev pkg-config python3)
+packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,3 +26,6 @@ fi
 
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "Swift 6.3 is required (swift not on PATH nor in /opt/swift)"; exit 1; }
+
+# pyspnego: the independent NTLM peer of the AuthIPGSS interop tests (Tools/ntlm/).
+python3 -c 'import spnego' 2>/dev/null || { echo "installing: python3 pyspnego"; python3 -m pip install --quiet pyspnego; }

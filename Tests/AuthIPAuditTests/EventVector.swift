@@ -153,10 +153,14 @@ extension JSONValue {
         return value == .null ? nil : try value.stringValue.orThrow(key)
     }
 
-    /// An integer given as a JSON number or, beyond 2^53, as a decimal string.
+    /// An integer given as a JSON number or as a string: decimal (beyond 2^53) or `0x` hex
+    /// (HRESULTs).
     func number<T: FixedWidthInteger>(_ key: String) throws -> T {
         let value = try member(key)
-        if let text = value.stringValue { return try T(text).orThrow(key) }
+        if let text = value.stringValue {
+            if text.hasPrefix("0x") { return try T(text.dropFirst(2), radix: 16).orThrow(key) }
+            return try T(text).orThrow(key)
+        }
         return try T(exactly: try value.integerValue.orThrow(key)).orThrow(key)
     }
 
@@ -175,7 +179,7 @@ extension JSONValue {
     func certificate(_ key: String) throws -> CertificateSummary? {
         let value = try member(key)
         guard value != .null else { return nil }
-        return CertificateSummary(
+        return try CertificateSummary(
             thumbprint: try value.hex("thumbprint"), issuingCA: try value.string("issuingCA"),
             rootCA: try value.string("rootCA"))
     }

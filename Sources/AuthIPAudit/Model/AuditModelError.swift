@@ -7,6 +7,8 @@ public enum AuditModelError: Error, Hashable, Sendable, CustomStringConvertible 
     case invalidComputerName(String)
     /// An address was neither 4 nor 16 bytes long.
     case invalidAddressLength(Int)
+    /// A certificate thumbprint was not the 20 bytes of a SHA-1 hash.
+    case invalidThumbprintLength(Int)
     /// Every record ID up to UInt64.max has been used.
     case recordIDsExhausted
 
@@ -18,6 +20,8 @@ public enum AuditModelError: Error, Hashable, Sendable, CustomStringConvertible 
             return "computer name \"\(name)\" is not 1-255 printable ASCII characters without spaces"
         case .invalidAddressLength(let count):
             return "an address is 4 or 16 bytes, not \(count)"
+        case .invalidThumbprintLength(let count):
+            return "a certificate thumbprint is 20 bytes (SHA-1), not \(count)"
         case .recordIDsExhausted:
             return "no event record IDs are left"
         }

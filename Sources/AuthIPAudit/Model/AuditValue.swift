@@ -26,15 +26,6 @@ public enum AuditValue: Hashable, Sendable {
         if case .parameter(let id) = self, let text = ParameterStrings.text[id] { return text }
         return storedText
     }
-
-    /// The manifest type this value fits.
-    var fieldType: AuditFieldType {
-        switch self {
-        case .text, .parameter: return .unicodeString
-        case .uint32: return .uint32
-        case .uint64: return .uint64
-        }
-    }
 }
 
 extension AuditValue {

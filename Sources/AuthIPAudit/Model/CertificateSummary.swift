@@ -1,13 +1,15 @@
 /// The certificate details the certificate variants of the MM/EM events carry.
 public struct CertificateSummary: Hashable, Sendable {
-    /// The SHA-1 thumbprint, written as upper-case hex without separators.
-    public var thumbprint: [UInt8]
-    /// The issuing CA's name.
-    public var issuingCA: String
-    /// The root CA's name.
-    public var rootCA: String
+    /// The SHA-1 thumbprint (20 bytes), written as upper-case hex without separators.
+    public let thumbprint: [UInt8]
+    /// The issuing CA's name; empty is written `-`.
+    public let issuingCA: String
+    /// The root CA's name; empty is written `-`.
+    public let rootCA: String
 
-    public init(thumbprint: [UInt8], issuingCA: String, rootCA: String) {
+    /// Fails when `thumbprint` is not the 20 bytes of a SHA-1 hash.
+    public init(thumbprint: [UInt8], issuingCA: String, rootCA: String) throws(AuditModelError) {
+        guard thumbprint.count == 20 else { throw .invalidThumbprintLength(thumbprint.count) }
         self.thumbprint = thumbprint
         self.issuingCA = issuingCA
         self.rootCA = rootCA

@@ -8,9 +8,6 @@ public enum LegacyDigest {
         return Fetched(pointer: md)
     }()
 
-    /// Whether MD4 is available (OpenSSL's legacy provider loaded).
-    public static var isAvailable: Bool { md4Algorithm != nil }
-
     /// The MD4 digest of `data`. Traps when OpenSSL's legacy provider is missing, which is a
     /// broken installation rather than a runtime condition.
     public static func md4(_ data: [UInt8]) -> [UInt8] {
@@ -33,45 +30,53 @@ public enum LegacyDigest {
     }
 }
 
-/// RC4 from OpenSSL's legacy provider, as NTLM uses it: RC4K(key, message) encrypts the
-/// exported session key under the key-exchange key (MS-NLMP §6). RC4 is its own inverse.
+/// RC4 from OpenSSL's legacy provider, as NTLM uses it: RC4K(KeyExchangeKey,
+/// ExportedSessionKey) carries the exported session key in the AUTHENTICATE_MESSAGE
+/// (MS-NLMP §3.1.5.1.2, §6). RC4 is its own inverse; the two entry points differ only in which
+/// side is the secret.
 public enum RC4 {
     private static let cipher: Fetched<OpaquePointer>? = {
         guard OpenSSL.legacyProviderLoaded, let evp = EVP_CIPHER_fetch(nil, "RC4", nil) else { return nil }
         return Fetched(pointer: evp)
     }()
 
-    /// Whether RC4 is available (OpenSSL's legacy provider loaded).
-    public static var isAvailable: Bool { cipher != nil }
+    /// RC4 under `key` of a secret, giving bytes to send.
+    public static func encrypt(key: SecretBytes, _ secret: SecretBytes) throws(CryptoError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: secret.count)
+        let ok = secret.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { run(key: key, input, into: $0) }
+        }
+        guard let ok else { throw .invalidKeyLength }
+        guard ok else { throw .openSSL(OpenSSL.lastError()) }
+        return output
+    }
 
-    /// RC4 keyed with `key` (16 bytes, as NTLM uses it) applied once to `message`.
-    public static func apply(key: SecretBytes, _ message: [UInt8]) throws(CryptoError) -> [UInt8] {
-        guard key.count == 16 else { throw .invalidKeyLength }
-        guard let cipher = cipher?.pointer else { throw .openSSL("RC4 needs OpenSSL's legacy provider") }
+    /// RC4 under `key` of received bytes, giving the secret they carry.
+    public static func decrypt(key: SecretBytes, _ ciphertext: [UInt8]) throws(CryptoError) -> SecretBytes {
+        var ok: Bool?
+        let secret = SecretBytes(count: ciphertext.count) { output in
+            ok = ciphertext.withUnsafeBytes { run(key: key, $0, into: output) }
+        }
+        guard let ok else { throw .invalidKeyLength }
+        guard ok else { throw .openSSL(OpenSSL.lastError()) }
+        return secret
+    }
+
+    /// One RC4 pass of `input` into `output` (the same length); nil for a key that is not 16
+    /// bytes or a missing legacy provider, false when OpenSSL refuses.
+    private static func run(key: SecretBytes, _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool? {
+        guard key.count == 16, let cipher = cipher?.pointer else { return nil }
+        guard input.count > 0 else { return true }
         let ctx = EVP_CIPHER_CTX_new()
         defer { EVP_CIPHER_CTX_free(ctx) }
-        var output = [UInt8](repeating: 0, count: message.count + 16)
-        var written: Int32 = 0
-        let ok: Bool = key.withUnsafeBytes { keyBytes in
-            message.withUnsafeBytes { input in
-                output.withUnsafeMutableBytes { outBytes in
-                    let out = outBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                    guard EVP_EncryptInit_ex2(ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil) == 1
-                    else { return false }
-                    var n: Int32 = 0
-                    if message.count > 0 {
-                        guard EVP_EncryptUpdate(ctx, out, &n, input.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                                Int32(message.count)) == 1 else { return false }
-                    }
-                    var tail: Int32 = 0
-                    guard EVP_EncryptFinal_ex(ctx, out + Int(n), &tail) == 1 else { return false }
-                    written = n + tail
-                    return true
-                }
-            }
+        return key.withUnsafeBytes { keyBytes in
+            let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var n: Int32 = 0
+            var tail: Int32 = 0
+            return EVP_EncryptInit_ex2(ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil) == 1
+                && EVP_EncryptUpdate(ctx, out, &n, input.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(input.count)) == 1
+                && EVP_EncryptFinal_ex(ctx, out + Int(n), &tail) == 1
+                && Int(n + tail) == input.count
         }
-        guard ok else { throw .openSSL(OpenSSL.lastError()) }
-        output.removeLast(output.count - Int(written))
-        return output
     }
 }

@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import AuthIPAudit
+import Foundation
+import Testing
+
+/// RFC 5424 messages, checked against one written by hand and sent to real sockets.
+@Suite("Syslog")
+struct SyslogTests {
+    /// The 4976 vector's record.
+    static func invalidPacketRecord() throws -> AuditRecord {
+        try #require(EventVectorTests.vectors.first { $0.record.event.descriptor.eventID == 4976 }).record
+    }
+
+    /// The syslog form of the 4976 vector, written by hand.
+    static let expected4976 = "<109>1 2024-03-14T09:27:03.100000Z DA1.corp.contoso.com Microsoft-Windows-Security-Auditing 712 4976 "
+        + "[System@32473 EventID=\"4976\" Version=\"0\" Task=\"12547\" Keywords=\"0x8020000000000000\" EventRecordID=\"120309\" "
+        + "ActivityID=\"{5D7F9113-4E60-0001-C2D3-E4F506172839}\" ThreadID=\"2234\"]"
+        + "[EventData@32473 LocalAddress=\"131.107.0.2\" RemoteAddress=\"198.51.100.23\" KeyModName=\"%%8222\"] \u{FEFF}"
+        + "During main mode negotiation, IPsec received an invalid negotiation packet. If this problem persists, it could "
+        + "indicate a network issue or an attempt to modify or replay this negotiation.\r\n\r\n"
+        + "Local Network Address:\t131.107.0.2\r\nRemote Network Address:\t198.51.100.23\r\nKeying Module Name:\tIKEv1"
+
+    @Test("A record becomes the RFC 5424 message written by hand")
+    func format() throws {
+        let message = try SyslogFormat().message(for: try Self.invalidPacketRecord())
+        #expect(message == Array(Self.expected4976.utf8))
+        #expect(message.starts(with: Array("<109>1 ".utf8)))
+    }
+
+    @Test("Facility, APP-NAME and enterprise number are the configuration's; no activity ID, no ActivityID parameter")
+    func configured() throws {
+        var recorder = AuditRecorder(origin: try Fixtures.origin())
+        let record = try recorder.record(.keyingModulesNotStarted, at: AuditTime(nanosecondsSinceUnixEpoch: 0))
+        let format = try SyslogFormat(facility: .authpriv, appName: "authipd", enterpriseNumber: 99999)
+        let text = String(decoding: format.message(for: record), as: UTF8.self)
+        #expect(text.hasPrefix("<85>1 1970-01-01T00:00:00.000000Z DA1.corp.contoso.com authipd 712 5453 "
+            + "[System@99999 EventID=\"5453\" Version=\"0\" Task=\"12547\" Keywords=\"0x8020000000000000\" "
+            + "EventRecordID=\"1\" ThreadID=\"2244\"][EventData@99999] \u{FEFF}An IPsec negotiation"))
+    }
+
+    @Test("Severity: failures 4, problems Windows files as successes 5, successes 6")
+    func severity() throws {
+        #expect(SyslogFormat.severity(of: Fixtures.extendedModeFailed()) == 4)
+        #expect(SyslogFormat.severity(of: Fixtures.mainModeFailed()) == 4)
+        #expect(SyslogFormat.severity(of: .keyingModulesNotStarted) == 5)
+        #expect(SyslogFormat.severity(of: try Self.invalidPacketRecord().event) == 5)
+        #expect(SyslogFormat.severity(of: .dosPreventionModeChanged(.started)) == 6)
+        let ended = AuditEvent.mainModeEnded(MainModeEnded(
+            localAddress: Fixtures.server, remoteAddress: Fixtures.client, keyingModule: .authIP, saID: 1))
+        #expect(SyslogFormat.severity(of: ended) == 6)
+    }
+
+    @Test("The sink sends one datagram per record to a UDP receiver on 127.0.0.1")
+    func udp() throws {
+        let receiver = try DatagramReceiver(family: AF_INET)
+        let sink = try SyslogSink(destination: .udp(host: "127.0.0.1", port: receiver.port), format: SyslogFormat())
+        let record = try Self.invalidPacketRecord()
+        try sink.send(record)
+        try sink.send(try Fixtures.record(Fixtures.extendedModeFailed(), id: 120322))
+        #expect(try receiver.receive() == Array(Self.expected4976.utf8))
+        let second = String(decoding: try receiver.receive(), as: UTF8.self)
+        #expect(second.hasPrefix("<108>1 2024-03-14T09:27:11.900000Z DA1.corp.contoso.com Microsoft-Windows-Security-Auditing 712 4984 "))
+        #expect(second.contains(" EventRecordID=\"120322\" "))
+    }
+
+    @Test("The sink sends to a Unix datagram socket")
+    func unixDatagram() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("log").path
+        let receiver = try DatagramReceiver(unixPath: path)
+        let sink = try SyslogSink(destination: .unixDatagram(path: path), format: SyslogFormat())
+        try sink.send(try Self.invalidPacketRecord())
+        #expect(try receiver.receive() == Array(Self.expected4976.utf8))
+    }
+}
+
+/// A bound datagram socket the test reads from, with a receive timeout so a lost datagram fails
+/// the test instead of hanging it.
+final class DatagramReceiver {
+    let descriptor: Int32
+    private(set) var port: UInt16 = 0
+
+    struct Failure: Error { let call: String; let errno: Int32 }
+
+    /// A UDP socket on 127.0.0.1 and a port the kernel picks.
+    init(family: Int32) throws {
+        descriptor = socket(family, Self.datagram, 0)
+        guard descriptor >= 0 else { throw Failure(call: "socket", errno: errno) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(descriptor, raw, length) == 0 else { throw Failure(call: "bind", errno: errno) }
+                guard getsockname(descriptor, raw, &length) == 0 else { throw Failure(call: "getsockname", errno: errno) }
+            }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        try setTimeout()
+    }
+
+    /// A Unix datagram socket bound to `unixPath`.
+    init(unixPath: String) throws {
+        descriptor = socket(AF_UNIX, Self.datagram, 0)
+        guard descriptor >= 0 else { throw Failure(call: "socket", errno: errno) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(unixPath.utf8)) }
+        try withUnsafePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(descriptor, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 else {
+                    throw Failure(call: "bind", errno: errno)
+                }
+            }
+        }
+        try setTimeout()
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    func receive() throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count >= 0 else { throw Failure(call: "recv", errno: errno) }
+        return Array(buffer[..<count])
+    }
+
+    private func setTimeout() throws {
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            throw Failure(call: "setsockopt", errno: errno)
+        }
+    }
+
+    #if canImport(Glibc)
+    private static let datagram = Int32(SOCK_DGRAM.rawValue)
+    #else
+    private static let datagram = SOCK_DGRAM
+    #endif
+}
