@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "AuthIPJSON"),
         .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL", "AuthIPWire"]),
-        .target(name: "AuthIPAudit", dependencies: ["AuthIPJSON"]),
+        .target(name: "AuthIPAudit", dependencies: ["AuthIPJSON", "AuthIPErrors"]),
         .target(name: "AuthIPErrors"),
         .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
         .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),

@@ -10,6 +10,7 @@
 # DIR/cc_alice_fast (FAST encrypted-challenge login, indicator fast-password),
 # DIR/cc_bob (obtained before bob was disabled).
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 action=${1:?start|stop}
 dir=${2:?folder}
 if [ "$action" = stop ]; then

@@ -11,6 +11,7 @@ python3 Tools/reference/gen_standard_vectors.py --check
 python3 Tools/reference/authip_reference.py verify | tail -1
 python3 Tools/reference/wire_payload_vectors.py --check
 python3 Tools/errors/generate_windows_errors.py --check
+python3 Tools/audit/generate_tables.py --check
 
 echo "== Fuzz corpus and crash regressions through the parser's properties =="
 inputs=(Fuzz/corpus/wire)

@@ -20,8 +20,9 @@ public protocol GSSContext {
 
     /// Whether this side's part of the exchange has finished successfully.
     var isComplete: Bool { get }
-    /// The authenticated peer (a computer account `NAME$@DOMAIN`, a user `user@DOMAIN`, a
-    /// certificate subject), once known.
+    /// The authenticated peer, once known, in the form Windows logs for the method: a
+    /// Kerberos principal (`alice@DA.TEST`), an NTLM account (`CORP\CLIENT1$`), a certificate
+    /// subject (RFC 2253). Nil on a side the method does not authenticate (an NTLM initiator).
     var peerName: String? { get }
     /// The GSS-APIsecret, once complete (nil for methods without one, such as Anonymous).
     var sessionKey: SecretBytes? { get }
