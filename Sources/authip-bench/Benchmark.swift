@@ -46,6 +46,7 @@ struct AuthIPBenchmark {
         report("crypto_payload.open_per_s", rate { _ = try? protection.open(sealed) }, "messages/s")
 
         try TrustBenchmark.run()
+        try AuthenticationBenchmark.run()
 
         for group in [DiffieHellmanGroup.ecp256, .modp2048] {
             let peer = try DiffieHellmanKeyPair(group: group, random: &random)

@@ -1,0 +1,55 @@
+import AuthIPCrypto
+import AuthIPGSS
+import AuthIPTrust
+import Foundation
+
+/// Whole authentication exchanges, both sides in this process: mutual TLS with RSA-2048
+/// computer certificates (the server checking weakly against a cached CRL), and NTLMv2 against
+/// the JSON account directory.
+enum AuthenticationBenchmark {
+    static let vectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("TestVectors")
+
+    static func run() throws {
+        let tls = vectors.appendingPathComponent("pki/tls")
+        let root = try Certificate.load(path: tls.appendingPathComponent("root.pem").path)[0]
+        func identity(_ name: String) throws -> TLSIdentity {
+            try TLSIdentity(certificatePath: tls.appendingPathComponent("\(name).pem").path,
+                            keyPath: tls.appendingPathComponent("\(name).key").path)
+        }
+        let cache = CRLCache()
+        try cache.insert(Array(try Data(contentsOf: tls.appendingPathComponent("root.crl"))), source: "root.crl")
+        let client = TLSConfiguration(identities: [try identity("client-rsa")], trust: .directAccessClient(roots: [root]))
+        let server = TLSConfiguration(identities: [try identity("server-rsa")],
+                                      trust: .directAccessServer(roots: [root], revocation: .weak), crlCache: cache)
+        let now = ISO8601DateFormatter().date(from: "2026-11-01T00:00:00Z")!
+        var random = SeededRandomSource(seed: 9)
+        let tlsRate = AuthIPBenchmark.rate {
+            guard let initiator = try? TLSContext(role: .initiator, configuration: client),
+                  let acceptor = try? TLSContext(role: .acceptor, configuration: server),
+                  let hello = try? initiator.step([], now: now, random: &random),
+                  let flight1 = try? acceptor.step(hello, now: now, random: &random),
+                  let flight2 = try? initiator.step(flight1, now: now, random: &random),
+                  let finished = try? acceptor.step(flight2, now: now, random: &random),
+                  (try? initiator.step(finished, now: now, random: &random)) != nil,
+                  initiator.isComplete, acceptor.isComplete else { fatalError("the TLS benchmark exchange failed") }
+        }
+        AuthIPBenchmark.report("gss.tls_rsa2048_mutual.exchanges_per_s", tlsRate, "exchanges/s")
+
+        let directory = try JSONAccountDirectory(contentsOf: vectors.appendingPathComponent("directory/accounts.json"))
+        let credentials = NTLMCredentials(user: "alice", domain: "CORP", password: "Alice-Passw0rd!", workstation: "CLIENT1")
+        let configuration = NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
+                                                      dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com")
+        var ntlmRandom = SeededRandomSource(seed: 10)
+        let ntlmRate = AuthIPBenchmark.rate {
+            var initiator = NTLMInitiatorContext(credentials: credentials)
+            var acceptor = NTLMAcceptorContext(configuration: configuration, directory: directory)
+            guard let negotiate = try? initiator.step([], now: now, random: &ntlmRandom),
+                  let challenge = try? acceptor.step(negotiate, now: now, random: &ntlmRandom),
+                  let authenticate = try? initiator.step(challenge, now: now, random: &ntlmRandom),
+                  (try? acceptor.step(authenticate, now: now, random: &ntlmRandom)) != nil,
+                  acceptor.isComplete else { fatalError("the NTLM benchmark exchange failed") }
+        }
+        AuthIPBenchmark.report("gss.ntlmv2.exchanges_per_s", ntlmRate, "exchanges/s")
+    }
+}
