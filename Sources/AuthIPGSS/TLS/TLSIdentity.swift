@@ -9,6 +9,8 @@ public final class TLSIdentity: @unchecked Sendable {
     let x509: OpaquePointer
     let key: OpaquePointer
     let chainStack: OpaquePointer
+    /// The issuer-name hashes of the certificate and its intermediates, for selection.
+    private let issuerHashes: Set<UInt>
 
     /// - Parameters:
     ///   - certificate: the computer certificate.
@@ -34,9 +36,14 @@ public final class TLSIdentity: @unchecked Sendable {
         self.key = key
         self.x509 = x509
         chainStack = authip_sk_X509_new()
+        var hashes: Set<UInt> = [X509_NAME_hash_ex(X509_get_issuer_name(x509), nil, nil, nil)]
         for intermediate in chain {
-            if let parsed = TLSIdentity.x509(intermediate) { authip_sk_X509_push(chainStack, parsed) }
+            if let parsed = TLSIdentity.x509(intermediate) {
+                hashes.insert(X509_NAME_hash_ex(X509_get_issuer_name(parsed), nil, nil, nil))
+                authip_sk_X509_push(chainStack, parsed)
+            }
         }
+        issuerHashes = hashes
     }
 
     /// Loads a certificate file (the first certificate is the identity's, the rest its
@@ -55,14 +62,10 @@ public final class TLSIdentity: @unchecked Sendable {
         EVP_PKEY_free(key)
     }
 
-    /// Whether `issuerName` (an X509_NAME) issued this identity's certificate or one of its
+    /// Whether the CA whose name has this hash issued this identity's certificate or one of its
     /// intermediates: the certificate-selection rule against a peer's list of accepted CAs.
     func isIssued(byNameHash hash: UInt) -> Bool {
-        ([certificate] + chain).contains { certificate in
-            guard let x = TLSIdentity.x509(certificate) else { return false }
-            defer { X509_free(x) }
-            return X509_NAME_hash_ex(X509_get_issuer_name(x), nil, nil, nil) == hash
-        }
+        issuerHashes.contains(hash)
     }
 
     static func x509(_ certificate: Certificate) -> OpaquePointer? {
