@@ -1,3 +1,4 @@
+import COpenSSL
 import AuthIPWire
 
 /// Seals and opens encrypted AuthIP messages (MS-AIPS 2.2.3.2, E flag set), ESP-style:
@@ -110,11 +111,11 @@ public struct CryptoPayloadProtection: Sendable {
         guard crypto.iv.count == blockSize, content.count >= icvLength + blockSize,
               (content.count - icvLength) % blockSize == 0 else { throw .badLength }
 
-        var covered = Array(datagram[0..<(datagram.count - icvLength)])
-        for i in 24..<28 { covered[i] = 0 }
-        let expected = integrityCheck(covered[...])
-        let received = Array(datagram.suffix(icvLength))
-        guard SecretBytes(expected) == SecretBytes(received) else { throw .integrityCheckFailed }
+        let expected = integrityCheck(datagram[0..<(datagram.count - icvLength)])
+        let matches = expected.withUnsafeBytes { a in
+            datagram.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress! + (datagram.count - icvLength), icvLength) == 0 }
+        }
+        guard matches else { throw .integrityCheckFailed }
 
         var plaintext: [UInt8]
         do {
