@@ -11,6 +11,9 @@ let package = Package(
         .library(name: "AuthIPTrust", targets: ["AuthIPTrust"]),
         .library(name: "AuthIPErrors", targets: ["AuthIPErrors"]),
         .library(name: "AuthIPGSS", targets: ["AuthIPGSS"]),
+        .library(name: "AuthIPSADatabase", targets: ["AuthIPSADatabase"]),
+        .library(name: "AuthIP", targets: ["AuthIP"]),
+        .library(name: "AuthIPSimulation", targets: ["AuthIPSimulation"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
     ],
@@ -35,6 +38,9 @@ let package = Package(
         .target(name: "AuthIPErrors"),
         .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
         .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
+        .target(name: "AuthIPSADatabase", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
+        .target(name: "AuthIP", dependencies: ["AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire"]),
+        .target(name: "AuthIPSimulation", dependencies: ["AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPWire"]),
         .executableTarget(
             name: "authip",
             dependencies: [
@@ -51,6 +57,8 @@ let package = Package(
         .testTarget(name: "AuthIPAuditTests", dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
         .testTarget(name: "AuthIPTrustTests", dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
+        .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIP", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

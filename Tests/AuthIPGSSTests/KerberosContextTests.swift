@@ -1,6 +1,7 @@
 import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
+import AuthIPTestSupport
 import Foundation
 import Testing
 

@@ -1,15 +1,17 @@
-import AuthIPTestSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A throw-away MIT realm DA.TEST with its krb5kdc on 127.0.0.1, created by
 /// scripts/krb5-realm.sh once per test process on a free port, and killed when the process
 /// exits.
-struct KerberosRealm: Sendable {
-    let directory: String
-    let port: UInt16
+public struct KerberosRealm: Sendable {
+    public let directory: String
+    public let port: UInt16
 
     /// A port nothing listens on now, from the kernel.
-    static func freePort() -> UInt16 {
+    public static func freePort() -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -22,7 +24,7 @@ struct KerberosRealm: Sendable {
     }
 
     /// The running realm, or nil with why it could not start.
-    static let shared: Result<KerberosRealm, RealmError> = {
+    public static let shared: Result<KerberosRealm, RealmError> = {
         let port = freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("authip-krb5-\(getpid())").path
         let script = TestVectors.directory.deletingLastPathComponent().appendingPathComponent("scripts/krb5-realm.sh").path
@@ -62,12 +64,12 @@ struct KerberosRealm: Sendable {
 
     nonisolated(unsafe) private static var stopDirectory = ""
 
-    struct RealmError: Error, CustomStringConvertible {
+    public struct RealmError: Error, CustomStringConvertible {
         var text: String
-        var description: String { "the test KDC did not start: \(text)" }
+        public var description: String { "the test KDC did not start: \(text)" }
     }
 
-    func cache(_ name: String) -> String { "FILE:\(directory)/\(name)" }
-    var serverKeytab: String { "\(directory)/daserver.keytab" }
-    static let service = "host/daserver.da.test@DA.TEST"
+    public func cache(_ name: String) -> String { "FILE:\(directory)/\(name)" }
+    public var serverKeytab: String { "\(directory)/daserver.keytab" }
+    public static let service = "host/daserver.da.test@DA.TEST"
 }

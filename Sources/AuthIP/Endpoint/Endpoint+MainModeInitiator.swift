@@ -1,0 +1,311 @@
+import AuthIPAudit
+import AuthIPCrypto
+import AuthIPTrust
+import AuthIPErrors
+import AuthIPGSS
+import AuthIPSADatabase
+import AuthIPWire
+import Foundation
+
+extension Endpoint {
+    /// Traffic needs an SA: reuse a Quick Mode SA or an MM SA that covers it, join a Main Mode
+    /// in progress, or start one.
+    mutating func acquire(_ traffic: TrafficRequest) {
+        guard let ruleIndex = rules.firstIndex(where: {
+            $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
+                && $0.remote.matches(traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
+        }) else { return }
+        let rule = rules[ruleIndex]
+        guard let peer = rule.mainModePeer(for: traffic.destination) else { return }
+        let local = EndpointAddress(rule.mainModeLocal(for: traffic.source), port: settings.port)
+        let remote = EndpointAddress(peer, port: settings.port)
+        let candidates = (sessionsByPeer[peer] ?? []).compactMap { sessions[$0] }
+            .filter { $0.ruleIndex == ruleIndex && $0.local.ip == local.ip && $0.established?.peerDeleted != true }
+            .filter { if case .closing = $0.phase { return false } else { return true } }
+            .sorted { $0.id < $1.id }
+        for session in candidates {
+            if coversTraffic(session, traffic) { return }
+        }
+        if var session = candidates.first(where: { $0.isEstablished }) {
+            startQuickMode(&session, traffic: traffic)
+            store(session)
+        } else if var session = candidates.first {
+            if !session.pendingTraffic.contains(traffic) { session.pendingTraffic.append(traffic) }
+            store(session)
+        } else {
+            startMainMode(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic)
+        }
+    }
+
+    /// Whether an SA or a Quick Mode in progress of the session already carries the traffic.
+    func coversTraffic(_ session: MainModeSession, _ traffic: TrafficRequest) -> Bool {
+        let carried = database.quickModes(mainModeID: session.id).contains {
+            $0.localSelector.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
+                && $0.remoteSelector.matches(traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
+        }
+        return carried || session.quickModes.values.contains {
+            $0.localSelector.matches(traffic.source) && $0.remoteSelector.matches(traffic.destination)
+        } || session.pendingTraffic.contains(traffic)
+    }
+
+    /// MM #1.
+    mutating func startMainMode(ruleIndex: Int, local: EndpointAddress, remote: EndpointAddress, traffic: TrafficRequest) {
+        let rule = rules[ruleIndex]
+        let authentication = rule.mainModeAuthentication
+        let methods = authentication.offered.filter { method in authentication.entries(for: method).contains { $0.canRun(as: .initiator) } }
+        guard !methods.isEmpty, let firstProposal = rule.mainModeCrypto.proposals.first else { return }
+        let group = authentication.needsDiffieHellman ? firstProposal.group : nil
+        let keyPair = group.flatMap { try? DiffieHellmanKeyPair(group: $0, random: &random) }
+        if group != nil && keyPair == nil { return }
+        let cookies = CookiePair(initiator: randomCookie(), responder: 0)
+        let nonce = random.bytes(InteropProfile.nonceLength)
+        var payloads: [Payload] = [
+            .securityAssociation(MainModeProposals.payload(for: rule.mainModeCrypto, group: group)),
+            .auth(AuthPayload(methods: methods)),
+            .nonce(NoncePayload(data: nonce)),
+        ]
+        payloads += Self.localVendors(ipv4: remote.isIPv4).map { .vendorID(VendorIDPayload($0)) }
+        if remote.isIPv4 {
+            payloads += natDiscovery(cookies: cookies, local: local, remote: remote).map { .natDiscovery(NATDiscoveryPayload(data: $0)) }
+        }
+        if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
+        var session = MainModeSession(id: takeSAID(), role: .initiator, cookies: cookies, local: local, remote: remote, ruleIndex: ruleIndex,
+                                      phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
+        session.pendingTraffic = [traffic]
+        sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode,
+                    maximumRetransmissions: settings.maximumFirstMessageRetransmissions)
+        register(session)
+    }
+
+    /// The vendor IDs this side sends in #1/#2.
+    static func localVendors(ipv4: Bool) -> [KnownVendor] {
+        [.microsoftWindows(version: 9), .gssapi, .fragmentation] + (ipv4 ? [.rfc3947] : [])
+    }
+
+    /// NAT-D hashes: the peer's address first, then this side's (RFC 3947 §3.2).
+    func natDiscovery(cookies: CookiePair, local: EndpointAddress, remote: EndpointAddress) -> [[UInt8]] {
+        [remote, local].map { natHash(cookies: cookies, $0) }
+    }
+
+    func natHash(cookies: CookiePair, _ address: EndpointAddress) -> [UInt8] {
+        InteropProfile.natDiscoveryHash.digest(cookies.initiator.bigEndianBytes + cookies.responder.bigEndianBytes + address.ip.bytes
+                                               + [UInt8(address.port >> 8), UInt8(address.port & 0xFF)])
+    }
+
+    /// The DoS-cookie reply to #1: send #1 again with that responder cookie.
+    mutating func receiveDoSCookie(_ cookie: UInt64, header: ISAKMPHeader, from: EndpointAddress) {
+        guard cookie != 0, let id = initiatedByCookie[header.initiatorCookie], var session = sessions[id],
+              session.remote.ip == from.ip, session.cookies.responder == 0, case .offered(let offer) = session.phase else { return }
+        session.channel.cancel { $0 == .mainMode }
+        session.cookies.responder = cookie
+        session.channel = Channel()
+        sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: offer.payloads, purpose: .mainMode,
+                    maximumRetransmissions: settings.maximumFirstMessageRetransmissions)
+        session.cookies.responder = 0
+        store(session)
+    }
+
+    /// MM #2: the responder's choice; then the first GSS round.
+    mutating func receiveMainModeSecond(_ inbound: Inbound, offer: MainModeOffer, session: MainModeSession) {
+        var session = session
+        if let code = inbound.statusCode {
+            failMainMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
+            return
+        }
+        let rule = rules[session.ruleIndex]
+        let offered = MainModeProposals.offers(in: MainModeProposals.payload(for: rule.mainModeCrypto, group: offer.keyPair?.group))
+        guard let answer = inbound.securityAssociation, let chosen = MainModeProposals.offers(in: answer).first,
+              let mine = offered.first(where: { $0.cipher == chosen.cipher && $0.hash == chosen.hash && $0.group == chosen.group }) else {
+            failMainMode(&session, .local(.errorIpsecIkeProcessErrSa), notifyPeer: true)
+            return
+        }
+        let methods = inbound.auth?.methods.filter { offer.methods.contains($0) } ?? []
+        let nonces = inbound.nonces
+        guard !methods.isEmpty, methods.count == inbound.auth?.methods.count else {
+            failMainMode(&session, .local(.errorIpsecIkeInvalidAuthPayload), notifyPeer: true)
+            return
+        }
+        guard nonces.count == 2, !nonces[0].data.isEmpty, !nonces[1].data.isEmpty else {
+            failMainMode(&session, .local(.errorIpsecIkeProcessErrNonce), notifyPeer: true)
+            return
+        }
+        var sharedSecret = SecretBytes.empty
+        if let keyPair = offer.keyPair {
+            guard let ke = inbound.keyExchange, let secret = try? keyPair.sharedSecret(peerPublicValue: ke.data) else {
+                failMainMode(&session, .local(.errorIpsecIkeProcessErrKe), notifyPeer: true)
+                return
+            }
+            sharedSecret = secret
+        }
+        session.cookies.responder = inbound.header.responderCookie
+        let vendors = inbound.vendors
+        session.peerSupportsFragmentation = vendors.contains(.fragmentation)
+        session.natDetected = detectNAT(inbound, session: session)
+        let agreement = MainModeAgreement(
+            algorithms: MainModeAlgorithms(cipher: chosen.cipher, hash: chosen.hash), group: chosen.group,
+            lifetimeSeconds: min(chosen.lifetimeSeconds ?? mine.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds, rule.mainModeCrypto.lifetimeSeconds),
+            quickModeLimit: rule.mainModeCrypto.quickModeLimit,
+            initiatorNonce: offer.nonce, responderNonce: nonces[0].data, responderQuickModeNonce: nonces[1].data,
+            sharedSecret: sharedSecret, methods: methods, peerPrincipalName: inbound.gssIdentity?.principalName,
+            legacyICV: vendors.contains { $0.forcesTwelveByteICV })
+        var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
+        transcript.append(payloads: offer.payloads)
+        transcript.append(inbound.chain)
+        var auth = MainModeAuthentication(agreement: agreement, transcript: transcript)
+        initiateMethod(&session, &auth, retrying: false, peerStatus: 0)
+    }
+
+    /// Whether NAT-D shows a NAT: the peer's hashes of the addresses differ from ours.
+    func detectNAT(_ inbound: Inbound, session: MainModeSession) -> Bool {
+        let hashes = inbound.natDiscovery.map(\.data)
+        guard hashes.count >= 2 else { return false }
+        let cookies = CookiePair(initiator: inbound.header.initiatorCookie,
+                                 responder: session.role == .initiator ? inbound.header.responderCookie : 0)
+        return hashes[0] != natHash(cookies: cookies, inbound.to) || hashes[1] != natHash(cookies: cookies, inbound.from)
+    }
+
+    /// Starts (or restarts) the current method's GSS exchange with the current credentials;
+    /// moves on through credentials and methods while starting fails locally.
+    mutating func initiateMethod(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, retrying: Bool, peerStatus: UInt32) {
+        var retrying = retrying
+        let rule = rules[session.ruleIndex]
+        while let method = auth.method {
+            let entries = rule.mainModeAuthentication.entries(for: method).filter { $0.canRun(as: .initiator) }
+            guard auth.credentialIndex < entries.count, auth.attempts < settings.maximumAuthenticationAttempts else { break }
+            let entry = entries[auth.credentialIndex]
+            auth.attempts += 1
+            auth.peerComplete = false
+            do throws(GSSFailure) {
+                var context = try entry.initiatorContext(target: auth.agreement.peerPrincipalName)
+                let token = try context.step([], now: now, random: &random)
+                auth.context = context
+                auth.started = true
+                var flags: GSSFlags = [.newExchange]
+                if retrying { flags.insert(.retryCurrentAuthentication) }
+                let payloads: [Payload] = [.gss(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0))]
+                let chain = sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode)
+                auth.transcript.append(chain)
+                session.phase = .authenticating(auth)
+                store(session)
+                return
+            } catch {
+                auth.lastFailure = .local(error.status)
+                if auth.credentialIndex + 1 < entries.count {
+                    auth.credentialIndex += 1
+                    retrying = true
+                } else {
+                    auth.methodIndex += 1
+                    auth.credentialIndex = 0
+                    retrying = false
+                }
+            }
+        }
+        session.phase = .authenticating(auth)
+        failMainMode(&session, auth.lastFailure ?? .local(.errorIpsecIkeAuthFail), notifyPeer: true)
+    }
+
+    /// MM #4 (and later GSS responses).
+    mutating func receiveAuthenticationResponse(_ inbound: Inbound, auth: MainModeAuthentication, session: MainModeSession) {
+        var session = session, auth = auth
+        if let code = inbound.statusCode, inbound.gss == nil {
+            failMainMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
+            return
+        }
+        auth.transcript.append(inbound.chain)
+        guard let gss = inbound.gss, var context = auth.context else {
+            session.phase = .authenticating(auth)
+            failMainMode(&session, .local(.errorIpsecIkeInvalidPayload), notifyPeer: true)
+            return
+        }
+        if gss.status != 0 {
+            auth.lastFailure = .remote(WindowsError.lookup(gss.status))
+            moveOn(&session, &auth, peerAskedRetry: gss.flags.contains(.retryCurrentAuthentication), peerStatus: gss.status)
+            return
+        }
+        if gss.flags.contains(.responderAuthComplete) { auth.peerComplete = true }
+        var token: [UInt8] = []
+        if !context.isComplete {
+            do throws(GSSFailure) {
+                token = try context.step(gss.token, now: now, random: &random)
+            } catch {
+                auth.lastFailure = .local(error.status)
+                moveOn(&session, &auth, peerAskedRetry: false, peerStatus: error.status.code)
+                return
+            }
+        }
+        auth.context = context
+        if let pending = (context as? TLSContext)?.pendingCRLDownloads, !pending.isEmpty {
+            waitForCRLs(&session, &auth, urls: pending, requestKey: nil, flags: [])
+            return
+        }
+        continueAuthentication(&session, &auth, token: token)
+    }
+
+    /// After a step of the initiator's context: done, or the next GSS request.
+    mutating func continueAuthentication(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, token: [UInt8]) {
+        guard let context = auth.context else { return }
+        if context.isComplete && auth.peerComplete {
+            establishKeys(&session, auth)
+            startFirstQuickMode(&session)
+            return
+        }
+        let chain = sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: [.gss(GSSPayload(token: token))], purpose: .mainMode)
+        auth.transcript.append(chain)
+        session.phase = .authenticating(auth)
+        store(session)
+    }
+
+    /// After a failure of the current credentials or method: the next credentials (when the
+    /// responder asked for a retry), else the next method, else give up.
+    mutating func moveOn(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, peerAskedRetry: Bool, peerStatus: UInt32) {
+        auth.context = nil
+        let rule = rules[session.ruleIndex]
+        let entries = auth.method.map { rule.mainModeAuthentication.entries(for: $0).filter { $0.canRun(as: .initiator) } } ?? []
+        if peerAskedRetry && auth.credentialIndex + 1 < entries.count {
+            auth.credentialIndex += 1
+            initiateMethod(&session, &auth, retrying: true, peerStatus: peerStatus)
+        } else {
+            auth.methodIndex += 1
+            auth.credentialIndex = 0
+            initiateMethod(&session, &auth, retrying: false, peerStatus: 0)
+        }
+    }
+
+    /// Derives the MM keys once both GSS contexts are complete.
+    mutating func establishKeys(_ session: inout MainModeSession, _ auth: MainModeAuthentication) {
+        let agreement = auth.agreement
+        let derivation = KeyDerivation(algorithms: agreement.algorithms, initiatorCookie: session.cookies.initiator,
+                                       responderCookie: session.cookies.responder)
+        let context = auth.context
+        let keys = MainModeKeys(derivation: derivation, z: agreement.sharedSecret, initiatorNonce: agreement.initiatorNonce,
+                                responderNonce: agreement.responderNonce, gssSecret: context?.sessionKey ?? .empty)
+        let method = auth.method ?? .anonymous
+        let entry = rules[session.ruleIndex].mainModeAuthentication.entries(for: method).first
+        let role: GSSRole = session.role == .initiator ? .initiator : .acceptor
+        var peerChain: [Certificate] = []
+        if let tls = context as? TLSContext { peerChain = tls.peerChain }
+        var localCertificate: Certificate?
+        if case .certificate(let configuration)? = entry { localCertificate = configuration.identities.first?.certificate }
+        var remoteIdentity = context?.peerName
+        if remoteIdentity == nil && session.role == .initiator && method != .anonymous { remoteIdentity = agreement.peerPrincipalName }
+        let mm = EstablishedMainMode(
+            agreement: agreement, derivation: derivation, keys: keys,
+            protection: CryptoPayloadProtection(algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
+            auth1: auth.transcript.initiatorProof(skeyid: keys.skeyid), auth2: auth.transcript.responderProof(skeyid: keys.skeyid),
+            method: method, localIdentity: entry?.localIdentity(role: role, principalName: configuration.principalName),
+            remoteIdentity: remoteIdentity, localCertificate: localCertificate, peerChain: peerChain,
+            expires: now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
+        session.phase = .established(mm)
+    }
+}
+
+extension WindowsError {
+    /// The error for a code a peer sent; unknown codes read as a general IKE failure.
+    static func lookup(_ code: UInt32) -> WindowsError {
+        WindowsError(code: code) ?? WindowsError(code: code & 0xFFFF) ?? .errorIpsecIkeError
+    }
+}
+
+extension UInt64 {
+    var bigEndianBytes: [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: self >> UInt64(56 - 8 * $0)) } }
+}

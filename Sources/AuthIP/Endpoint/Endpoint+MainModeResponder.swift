@@ -1,0 +1,278 @@
+import AuthIPAudit
+import AuthIPCrypto
+import AuthIPErrors
+import AuthIPGSS
+import AuthIPSADatabase
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+extension Endpoint {
+    /// MM #1: limits and DoS protection, the rule, the proposal and methods; answers #2.
+    mutating func receiveFirstMessage(_ message: Message, raw: [UInt8], from: EndpointAddress, to: EndpointAddress) {
+        let header = message.header
+        if let id = answeredByFirstContact[FirstContact(initiatorCookie: header.initiatorCookie, peer: from)], var session = sessions[id] {
+            // #1 again: answer it again (or ignore it while the answer is being made).
+            let key = ExchangeKey(exchange: .mainMode, messageID: 0, sequence: message.crypto?.sequenceNumber ?? 0)
+            if case .duplicate(let datagrams) = session.channel.classify(key) {
+                for datagram in datagrams { send(datagram, session: session) }
+            }
+            store(session)
+            return
+        }
+        guard header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0 else { return }
+        let peerSessions = (sessionsByPeer[from.ip] ?? []).compactMap { sessions[$0] }
+        if peerSessions.filter(\.isEstablished).count > settings.maximumMainModeSAsPerPeer
+            || peerSessions.filter(\.isNegotiating).count > settings.maximumNegotiationsPerPeer {
+            return
+        }
+        var responderCookie: UInt64
+        if header.responderCookie != 0 {
+            guard isValidDoSCookie(header.responderCookie, initiatorCookie: header.initiatorCookie, peer: from) else { return }
+            responderCookie = header.responderCookie
+        } else if isInDenialOfServiceMode {
+            let reply = Message(header: ISAKMPHeader(initiatorCookie: header.initiatorCookie, exchangeType: .mainMode),
+                                payloads: [.notify(.dosCookie(dosCookie(initiatorCookie: header.initiatorCookie, peer: from, slice: 0)))])
+            outputs.append(.send(reply.serialized(), from: to, to: from))
+            return
+        } else {
+            responderCookie = randomCookie()
+        }
+        let inbound = Inbound(header: header, sequence: 0, payloads: message.clearPayloads,
+                              chain: Array(raw[min(ISAKMPHeader.size + crypto.headerLength, raw.count)...]), from: from, to: to)
+        guard let ruleIndex = rules.firstIndex(where: { $0.matchesMainMode(local: to.ip, remote: from.ip) }) else { return }
+        let rule = rules[ruleIndex]
+        guard let sa = inbound.securityAssociation, let offeredMethods = inbound.auth?.methods,
+              let nonce = inbound.nonces.first, !nonce.data.isEmpty else { return }
+        let peerGroup = inbound.keyExchange != nil ? MainModeProposals.offers(in: sa).first?.group : nil
+        var accepted = offeredMethods.filter { method in
+            rule.mainModeAuthentication.entries(for: method).contains { $0.canRun(as: .acceptor) }
+        }
+        if peerGroup == nil { accepted.removeAll { $0 == .ntlm || $0 == .anonymous } }
+        var duplicatesRemoved: [AuthMethod] = []
+        for method in accepted where !duplicatesRemoved.contains(method) { duplicatesRemoved.append(method) }
+        accepted = duplicatesRemoved
+        let cookies = CookiePair(initiator: header.initiatorCookie, responder: responderCookie)
+        let refusal = MainModeSession(id: 0, role: .responder, cookies: cookies, local: to, remote: from, ruleIndex: ruleIndex,
+                                      phase: .offered(MainModeOffer(nonce: [], keyPair: nil, payloads: [], methods: [])))
+        guard let chosen = MainModeProposals.choose(from: MainModeProposals.offers(in: sa), set: rule.mainModeCrypto, keyExchangeGroup: peerGroup) else {
+            refuseFirstMessage(refusal, .errorIpsecIkeNoPolicy, method: accepted.first)
+            return
+        }
+        guard !accepted.isEmpty else {
+            refuseFirstMessage(refusal, .errorIpsecIkeInvalidAuthPayload, method: nil)
+            return
+        }
+        var sharedSecret = SecretBytes.empty
+        var keyPair: DiffieHellmanKeyPair?
+        if let group = peerGroup, let ke = inbound.keyExchange {
+            guard let pair = try? DiffieHellmanKeyPair(group: group, random: &random),
+                  let secret = try? pair.sharedSecret(peerPublicValue: ke.data) else {
+                refuseFirstMessage(refusal, .errorIpsecIkeProcessErrKe, method: accepted.first)
+                return
+            }
+            keyPair = pair
+            sharedSecret = secret
+        }
+        var session = MainModeSession(id: takeSAID(), role: .responder, cookies: cookies, local: to, remote: from, ruleIndex: ruleIndex,
+                                      phase: .offered(MainModeOffer(nonce: [], keyPair: nil, payloads: [], methods: [])))
+        let vendors = inbound.vendors
+        session.peerSupportsFragmentation = vendors.contains(.fragmentation)
+        session.natDetected = detectNAT(inbound, session: session)
+        let responderNonce = random.bytes(InteropProfile.nonceLength), quickModeNonce = random.bytes(InteropProfile.nonceLength)
+        var chosenTransform = chosen.transform
+        chosenTransform.number = 1
+        var payloads: [Payload] = [
+            .securityAssociation(SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .isakmp, transforms: [chosenTransform])])),
+            .auth(AuthPayload(methods: accepted)),
+            .nonce(NoncePayload(data: responderNonce)),
+            .nonce(NoncePayload(data: quickModeNonce)),
+        ]
+        payloads += Self.localVendors(ipv4: from.isIPv4).map { .vendorID(VendorIDPayload($0)) }
+        if from.isIPv4 {
+            payloads += natDiscovery(cookies: cookies, local: to, remote: from).map { .natDiscovery(NATDiscoveryPayload(data: $0)) }
+        }
+        payloads.append(.gssIdentity(GSSIdentityPayload(principalName: configuration.principalName)))
+        if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
+        let agreement = MainModeAgreement(
+            algorithms: MainModeAlgorithms(cipher: chosen.cipher, hash: chosen.hash), group: peerGroup,
+            lifetimeSeconds: min(chosen.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds, rule.mainModeCrypto.lifetimeSeconds),
+            quickModeLimit: rule.mainModeCrypto.quickModeLimit,
+            initiatorNonce: nonce.data, responderNonce: responderNonce, responderQuickModeNonce: quickModeNonce,
+            sharedSecret: sharedSecret, methods: accepted, peerPrincipalName: nil,
+            legacyICV: vendors.contains { $0.forcesTwelveByteICV })
+        var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
+        transcript.append(inbound.chain)
+        let key = inbound.key
+        session.channel.accept(key)
+        transcript.append(sendResponse(&session, to: key, payloads: payloads))
+        session.phase = .authenticating(MainModeAuthentication(agreement: agreement, transcript: transcript))
+        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        register(session)
+    }
+
+    /// Answers a #1 this side will not negotiate with a NOTIFY_STATUS and records the failure;
+    /// no state is kept.
+    mutating func refuseFirstMessage(_ session: MainModeSession, _ code: WindowsError, method: AuthMethod?) {
+        var session = session
+        let datagram = Message(header: ISAKMPHeader(initiatorCookie: session.cookies.initiator, responderCookie: session.cookies.responder,
+                                                    exchangeType: .mainMode),
+                               payloads: [.crypto(CryptoPayload(sequenceNumber: 0)), .notify(.status(code: code.code, reliable: false))]).serialized()
+        send(datagram, session: session)
+        session.channel = Channel()
+        emitMainModeFailure(session, .local(code), method: method, certificates: nil)
+    }
+
+    /// A GSS request (#3, ...): the next token of the current method, a new method, or a
+    /// retry with other credentials.
+    mutating func receiveAuthenticationRequest(_ inbound: Inbound, auth: MainModeAuthentication, session: MainModeSession) {
+        var session = session, auth = auth
+        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        if let code = inbound.statusCode, inbound.gss == nil {
+            session.phase = .authenticating(auth)
+            failMainMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
+            return
+        }
+        guard let gss = inbound.gss, auth.crlWait == nil else {
+            session.phase = .authenticating(auth)
+            store(session)
+            return
+        }
+        auth.transcript.append(inbound.chain)
+        if gss.flags.contains(.newExchange) {
+            if auth.started && !gss.flags.contains(.retryCurrentAuthentication) { auth.methodIndex += 1 }
+            auth.started = true
+            auth.attempts += 1
+            auth.context = nil
+            guard let method = auth.method, auth.attempts <= settings.maximumAuthenticationAttempts,
+                  let entry = rules[session.ruleIndex].mainModeAuthentication.entries(for: method).first(where: { $0.canRun(as: .acceptor) }) else {
+                answerAuthentication(&session, &auth, key: inbound.key, token: [], status: .errorIpsecIkeAuthFail, flags: [])
+                return
+            }
+            do throws(GSSFailure) {
+                auth.context = try entry.acceptorContext()
+            } catch {
+                answerAuthentication(&session, &auth, key: inbound.key, token: [], status: error.status, flags: [])
+                return
+            }
+        }
+        guard var context = auth.context else {
+            answerAuthentication(&session, &auth, key: inbound.key, token: [], status: .secEInvalidToken, flags: [])
+            return
+        }
+        do throws(GSSFailure) {
+            let token = try context.step(gss.token, now: now, random: &random)
+            auth.context = context
+            if let pending = (context as? TLSContext)?.pendingCRLDownloads, !pending.isEmpty {
+                waitForCRLs(&session, &auth, urls: pending, requestKey: inbound.key, flags: [])
+                return
+            }
+            answerAuthentication(&session, &auth, key: inbound.key, token: token, status: nil,
+                                 flags: context.isComplete ? .responderAuthComplete : [])
+        } catch {
+            answerAuthentication(&session, &auth, key: inbound.key, token: [], status: error.status,
+                                 flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [])
+        }
+    }
+
+    /// Whether another certificate could succeed where this one failed.
+    static func isCredentialSpecific(_ status: WindowsError) -> Bool {
+        [WindowsError.cryptERevoked, .certERevoked, .secEUntrustedRoot, .secECertExpired, .secECertWrongUsage, .secEIssuingCaUntrusted,
+         .secECertUnknown, .cryptERevocationOffline, .secENoCredentials].contains(status)
+    }
+
+    /// Sends the GSS response; a failure status ends the current method (the initiator may
+    /// go on with another) and is remembered for the event if the negotiation fails.
+    mutating func answerAuthentication(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, key: ExchangeKey,
+                                       token: [UInt8], status: WindowsError?, flags: GSSFlags) {
+        if let status {
+            auth.lastFailure = .local(status)
+            if let tls = auth.context as? TLSContext { auth.peerChain = tls.peerChain }
+            auth.context = nil
+        }
+        let payload = GSSPayload(token: token, flags: flags, status: status?.code ?? 0)
+        auth.transcript.append(sendResponse(&session, to: key, payloads: [.gss(payload)]))
+        session.phase = .authenticating(auth)
+        store(session)
+    }
+
+    // MARK: - CRL downloads
+
+    /// Suspends the exchange until the CRLs are fetched (strong revocation checking).
+    mutating func waitForCRLs(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, urls: [String],
+                              requestKey: ExchangeKey?, flags: GSSFlags) {
+        let deadline = now.addingTimeInterval(settings.responderTimeout.seconds / 2)
+        auth.crlWait = CRLWait(urls: Set(urls), deadline: deadline, requestKey: requestKey, flags: flags)
+        for url in urls { outputs.append(.fetchCRL(url: url, deadline: deadline)) }
+        session.phase = .authenticating(auth)
+        store(session)
+    }
+
+    mutating func crlFetched(url: String, result: CRLDownload) {
+        let waiting = sessions.values.filter {
+            if case .authenticating(let auth) = $0.phase, let wait = auth.crlWait { return wait.urls.contains(url) && wait.results[url] == nil }
+            return false
+        }.map(\.id).sorted()
+        for id in waiting {
+            guard var session = sessions[id], case .authenticating(var auth) = session.phase, var wait = auth.crlWait else { continue }
+            wait.results[url] = result
+            auth.crlWait = wait
+            guard wait.results.count == wait.urls.count else {
+                session.phase = .authenticating(auth)
+                store(session)
+                continue
+            }
+            resumeAfterCRLs(&session, &auth, results: wait.results)
+        }
+    }
+
+    /// Gives the downloads (or their failure at the deadline) to the TLS context and goes on.
+    mutating func resumeAfterCRLs(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, results: [String: CRLDownload]) {
+        guard let wait = auth.crlWait, let tls = auth.context as? TLSContext else { return }
+        auth.crlWait = nil
+        do throws(GSSFailure) {
+            let token = try tls.resume(withCRLs: results)
+            if !tls.pendingCRLDownloads.isEmpty {
+                waitForCRLs(&session, &auth, urls: tls.pendingCRLDownloads, requestKey: wait.requestKey, flags: wait.flags)
+                return
+            }
+            if let key = wait.requestKey {
+                answerAuthentication(&session, &auth, key: key, token: token, status: nil, flags: tls.isComplete ? .responderAuthComplete : [])
+            } else {
+                continueAuthentication(&session, &auth, token: token)
+            }
+        } catch {
+            if let key = wait.requestKey {
+                answerAuthentication(&session, &auth, key: key, token: [], status: error.status,
+                                     flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [])
+            } else {
+                auth.lastFailure = .local(error.status)
+                moveOn(&session, &auth, peerAskedRetry: false, peerStatus: error.status.code)
+            }
+        }
+    }
+
+    /// CRL downloads that did not come back by their deadline count as failed.
+    mutating func expireCRLWait(_ session: inout MainModeSession) {
+        guard case .authenticating(var auth) = session.phase, let wait = auth.crlWait, wait.deadline <= now else { return }
+        var results = wait.results
+        for url in wait.urls where results[url] == nil { results[url] = .failed("no answer by the deadline") }
+        resumeAfterCRLs(&session, &auth, results: results)
+    }
+
+    // MARK: - DoS cookies
+
+    /// The stateless cookie of MS-IKEE 3.9: an HMAC of the initiator cookie and address under
+    /// a secret, for the current time slice (`slice` 0) or the one before (1).
+    func dosCookie(initiatorCookie: UInt64, peer: EndpointAddress, slice: Int) -> UInt64 {
+        let period = settings.denialOfServiceCookieSlice.seconds
+        let index = UInt64(max(0, Int64(now.timeIntervalSince1970 / period) - Int64(slice)))
+        let mac = HashAlgorithm.sha256.hmac(key: denialOfServiceSecret, initiatorCookie.bigEndianBytes, peer.ip.bytes,
+                                            [UInt8(peer.port >> 8), UInt8(peer.port & 0xFF)], index.bigEndianBytes)
+        return mac.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } | 1
+    }
+
+    func isValidDoSCookie(_ cookie: UInt64, initiatorCookie: UInt64, peer: EndpointAddress) -> Bool {
+        (0...1).contains { dosCookie(initiatorCookie: initiatorCookie, peer: peer, slice: $0) == cookie }
+    }
+}

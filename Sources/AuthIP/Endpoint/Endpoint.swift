@@ -1,0 +1,179 @@
+import AuthIPAudit
+import AuthIPCrypto
+import AuthIPTrust
+import AuthIPGSS
+import AuthIPSADatabase
+import AuthIPWire
+import Foundation
+
+/// A sans-IO AuthIP keying module: it negotiates Main Mode and Quick Mode as initiator and
+/// responder, keeps the SA database, and reports everything as audit events. It never reads
+/// a clock, a socket or a random source of its own: the driver passes inputs with the time and
+/// carries out the outputs, so a run replays exactly from its inputs and random seed.
+///
+/// ```swift
+/// var endpoint = Endpoint(configuration: configuration, random: SystemRandomSource())
+/// let outputs = endpoint.handle(.datagram(bytes, from: peer, to: local), now: Date())
+/// ```
+public struct Endpoint {
+    public let configuration: EndpointConfiguration
+    /// The established SAs.
+    public internal(set) var database = SADatabase()
+    /// Whether the responder is answering new Main Modes with DoS cookies (event 4646).
+    public internal(set) var isInDenialOfServiceMode = false
+
+    var sessions: [UInt64: MainModeSession] = [:]
+    /// Sessions this side initiated, by initiator cookie.
+    var initiatedByCookie: [UInt64: UInt64] = [:]
+    /// Sessions this side answers, by cookie pair; and by first contact for retransmitted #1s.
+    var answeredByCookies: [CookiePair: UInt64] = [:]
+    var answeredByFirstContact: [FirstContact: UInt64] = [:]
+    var sessionsByPeer: [IPAddress: Set<UInt64>] = [:]
+    var halfOpenCount = 0
+    /// Where each established QM SA's negotiation lives, for deletes and rekeys.
+    var quickModeLinks: [UInt64: QuickModeLink] = [:]
+    /// SPIs chosen for Quick Modes still being negotiated.
+    var reservedSPIs: Set<UInt32> = []
+    var timers = DeadlineQueue<TimerKey>()
+    var reassembly = Reassembly()
+    var random: EngineRandom
+    let denialOfServiceSecret: SecretBytes
+    var nextSAID: UInt64 = 1
+    var now: Date
+    var outputs: [EndpointOutput] = []
+    private var announcedWakeUp: Date?
+
+    /// A new endpoint. `random` supplies every nonce, cookie, SPI, IV and DH key; give a seeded
+    /// source to replay a run.
+    public init(configuration: EndpointConfiguration, random: some RandomSource, now: Date = Date(timeIntervalSince1970: 0)) {
+        self.configuration = configuration
+        var random = random
+        denialOfServiceSecret = random.secret(32)
+        self.random = EngineRandom(base: random)
+        self.now = now
+    }
+
+    /// Processes one input at `now` and returns what to do.
+    public mutating func handle(_ input: EndpointInput, now: Date) -> [EndpointOutput] {
+        self.now = max(self.now, now)
+        outputs = []
+        switch input {
+        case .datagram(let bytes, let from, let to): receive(bytes, from: from, to: to)
+        case .timer: break
+        case .acquire(let traffic): acquire(traffic)
+        case .crlFetched(let url, let result): crlFetched(url: url, result: result)
+        case .removeMainModeSAs(let filter): removeMainModeSAs(matching: filter)
+        case .removeQuickModeSA(let id): removeQuickModeSA(id: id, notifyPeer: true, reason: nil)
+        case .bytesTransferred(let id, let inbound, let bytes): countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)
+        case .shutdown: shutdown()
+        }
+        runTimers()
+        if let next = nextWakeUp(), next != announcedWakeUp {
+            announcedWakeUp = next
+            outputs.append(.wakeUp(at: next))
+        }
+        defer { outputs = [] }
+        return outputs
+    }
+
+    /// The Main Mode negotiations in progress (not yet in the database).
+    public var negotiationsInProgress: Int { halfOpenCount }
+
+    /// Sessions that exist for any reason: negotiating, established, or closing.
+    public var sessionCount: Int { sessions.count }
+
+    // MARK: - Session bookkeeping
+
+    func session(_ id: UInt64) -> MainModeSession? { sessions[id] }
+
+    /// Puts a session back after changing it, keeping counters and timers in step.
+    mutating func store(_ session: MainModeSession) {
+        let wasNegotiating = sessions[session.id]?.isNegotiating ?? false
+        sessions[session.id] = session
+        if wasNegotiating != session.isNegotiating { adjustHalfOpen(by: session.isNegotiating ? 1 : -1) }
+        timers.schedule(.session(session.id), at: deadline(of: session))
+    }
+
+    /// Forgets a session entirely.
+    mutating func discard(_ id: UInt64) {
+        guard let session = sessions.removeValue(forKey: id) else { return }
+        if session.isNegotiating { adjustHalfOpen(by: -1) }
+        if session.role == .initiator {
+            initiatedByCookie[session.cookies.initiator] = nil
+        } else {
+            answeredByCookies[session.cookies] = nil
+            answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: session.remote)] = nil
+        }
+        sessionsByPeer[session.remote.ip]?.remove(id)
+        if sessionsByPeer[session.remote.ip]?.isEmpty == true { sessionsByPeer[session.remote.ip] = nil }
+        timers.schedule(.session(id), at: nil)
+    }
+
+    mutating func register(_ session: MainModeSession) {
+        if session.role == .initiator {
+            initiatedByCookie[session.cookies.initiator] = session.id
+        } else {
+            answeredByCookies[session.cookies] = session.id
+            answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: session.remote)] = session.id
+        }
+        sessionsByPeer[session.remote.ip, default: []].insert(session.id)
+        store(session)
+    }
+
+    private mutating func adjustHalfOpen(by delta: Int) {
+        halfOpenCount += delta
+        let threshold = configuration.settings.denialOfServiceThreshold
+        if !isInDenialOfServiceMode && halfOpenCount >= threshold {
+            isInDenialOfServiceMode = true
+            emit(.dosPreventionModeChanged(.started))
+        } else if isInDenialOfServiceMode && halfOpenCount < threshold * 3 / 4 {
+            isInDenialOfServiceMode = false
+            emit(.dosPreventionModeChanged(.stopped))
+        }
+    }
+
+    mutating func takeSAID() -> UInt64 {
+        defer { nextSAID += 1 }
+        return nextSAID
+    }
+
+    mutating func emit(_ event: AuditEvent) { outputs.append(.audit(event)) }
+
+    var rules: [ConnectionSecurityRule] { configuration.rules }
+    var settings: EndpointSettings { configuration.settings }
+
+    private mutating func nextWakeUp() -> Date? {
+        var candidates: [Date] = []
+        if let next = timers.earliest() { candidates.append(next) }
+        if let next = reassembly.earliestDeadline { candidates.append(next) }
+        if let next = database.nextExpiry { candidates.append(next) }
+        return candidates.min()
+    }
+}
+
+/// The driver's random source behind a concrete type, so it can be passed `inout`.
+struct EngineRandom: RandomSource {
+    var base: any RandomSource
+    mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) { base.fill(buffer) }
+}
+
+/// A retransmitted MM #1 is recognised by its initiator cookie and source.
+struct FirstContact: Hashable {
+    var initiatorCookie: UInt64
+    var peer: EndpointAddress
+}
+
+/// What the endpoint's timers are for.
+enum TimerKey: Hashable {
+    case session(UInt64)
+    /// Start a Quick Mode that replaces this QM SA before it expires.
+    case rekey(UInt64)
+}
+
+/// Where an established QM SA came from.
+struct QuickModeLink {
+    var sessionID: UInt64
+    var messageID: UInt32
+    var ruleIndex: Int
+    var rekeyStarted = false
+}

@@ -1,0 +1,49 @@
+import AuthIPAudit
+import AuthIPCrypto
+import AuthIPTrust
+import AuthIPGSS
+import AuthIPSADatabase
+import AuthIPWire
+import Foundation
+
+/// What an `Endpoint` asks its driver to do.
+public enum EndpointOutput: Sendable {
+    /// Send this datagram.
+    case send([UInt8], from: EndpointAddress, to: EndpointAddress)
+    /// Install one direction of a Quick Mode SA in the data plane.
+    case installSA(IPsecSA)
+    /// Remove the data-plane SA with this SPI and direction.
+    case removeSA(spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64)
+    /// Record this audit event.
+    case audit(AuditEvent)
+    /// Download this CRL and hand the result back with `crlFetched` before the deadline.
+    case fetchCRL(url: String, deadline: Date)
+    /// Call again with `timer` at this time.
+    case wakeUp(at: Date)
+}
+
+/// One direction of a Quick Mode SA, with everything a data plane needs to run ESP.
+public struct IPsecSA: Sendable, Hashable {
+    public enum Direction: String, Sendable, Hashable {
+        case inbound, outbound
+    }
+
+    public var direction: Direction
+    public var spi: UInt32
+    /// The QMSAID both directions share.
+    public var quickModeSAID: UInt64
+    /// The traffic this SA carries: from `source` to `destination` as seen in this direction.
+    public var source: TrafficSelector
+    public var destination: TrafficSelector
+    public var encapsulation: IPsecEncapsulation
+    /// The outer addresses and, with NAT traversal, the UDP ports (4500).
+    public var outerSource: EndpointAddress
+    public var outerDestination: EndpointAddress
+    public var udpEncapsulated: Bool
+    public var cipher: ESPCipher
+    public var integrity: ESPIntegrity
+    public var encryptionKey: SecretBytes
+    public var integrityKey: SecretBytes
+    public var lifetimeSeconds: UInt32
+    public var lifetimeKilobytes: UInt32
+}

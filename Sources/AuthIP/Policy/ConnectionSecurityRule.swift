@@ -1,0 +1,74 @@
+import AuthIPSADatabase
+import AuthIPWire
+
+/// A connection security rule: which traffic is protected, how (transport or tunnel mode), and
+/// the authentication and crypto sets that negotiate its SAs.
+public struct ConnectionSecurityRule: Sendable {
+    /// The rule's name; the SA tables and events refer to it.
+    public var name: String
+    /// The WFP filter ID events report for this rule's Main Mode and Quick Mode.
+    public var filterID: UInt64
+    /// The traffic the rule protects: packets from `local` to `remote`.
+    public var local: TrafficSelector
+    public var remote: TrafficSelector
+    public var mode: Mode
+    public var mainModeAuthentication: AuthenticationSet
+    public var mainModeCrypto: MainModeCryptoSet
+    public var quickModeCrypto: QuickModeCryptoSet
+
+    /// How the rule's Quick Mode SAs carry traffic, and so where Main Mode runs.
+    public enum Mode: Sendable, Hashable {
+        /// Transport mode: Main Mode runs between the traffic's own addresses.
+        case transport
+        /// Tunnel mode between this side's tunnel endpoint and the peer's. A responder rule
+        /// may give a range of peer endpoints; an initiator needs a single address.
+        case tunnel(localEndpoint: IPAddress, remoteEndpoints: AddressRange)
+    }
+
+    public init(name: String, filterID: UInt64 = 0, local: TrafficSelector, remote: TrafficSelector, mode: Mode = .transport,
+                mainModeAuthentication: AuthenticationSet, mainModeCrypto: MainModeCryptoSet = .windowsDefault,
+                quickModeCrypto: QuickModeCryptoSet = .windowsDefault) {
+        self.name = name
+        self.filterID = filterID
+        self.local = local
+        self.remote = remote
+        self.mode = mode
+        self.mainModeAuthentication = mainModeAuthentication
+        self.mainModeCrypto = mainModeCrypto
+        self.quickModeCrypto = quickModeCrypto
+    }
+
+    /// Whether Main Mode between these two addresses can serve this rule.
+    func matchesMainMode(local localAddress: IPAddress, remote remoteAddress: IPAddress) -> Bool {
+        switch mode {
+        case .transport:
+            return local.addresses.contains(localAddress) && remote.addresses.contains(remoteAddress)
+        case .tunnel(let localEndpoint, let remoteEndpoints):
+            return localEndpoint == localAddress && remoteEndpoints.contains(remoteAddress)
+        }
+    }
+
+    /// The Main Mode peer for traffic to `destination`, or nil when this rule cannot initiate.
+    func mainModePeer(for destination: IPAddress) -> IPAddress? {
+        switch mode {
+        case .transport: return destination
+        case .tunnel(_, let endpoints): return endpoints.first == endpoints.last ? endpoints.first : nil
+        }
+    }
+
+    /// The local Main Mode address for traffic from `source`.
+    func mainModeLocal(for source: IPAddress) -> IPAddress {
+        switch mode {
+        case .transport: return source
+        case .tunnel(let endpoint, _): return endpoint
+        }
+    }
+
+    /// The encapsulation of this rule's SAs between these Main Mode addresses.
+    func encapsulation(local localAddress: IPAddress, remote remoteAddress: IPAddress) -> IPsecEncapsulation {
+        switch mode {
+        case .transport: return .transport
+        case .tunnel: return .tunnel(local: localAddress, remote: remoteAddress)
+        }
+    }
+}

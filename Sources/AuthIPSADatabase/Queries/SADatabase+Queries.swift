@@ -1,0 +1,47 @@
+extension SADatabase {
+    /// The Main Mode SAs a filter selects, by id. A filter naming one remote address or a
+    /// remote identity without wildcards is answered from an index; others scan.
+    public func mainModes(matching filter: MainModeSAFilter = MainModeSAFilter()) -> [MainModeSARecord] {
+        mainModeSlots(matching: filter).map { mainModes[$0] }.sorted { $0.id < $1.id }
+    }
+
+    /// The Quick Mode SAs a filter selects, by id. A filter naming an SPI, a Main Mode SA id
+    /// or Main Mode conditions is answered from the indexes; others scan.
+    public func quickModes(matching filter: QuickModeSAFilter = QuickModeSAFilter()) -> [QuickModeSARecord] {
+        quickModeSlots(matching: filter).map { quickModes[$0] }.sorted { $0.id < $1.id }
+    }
+
+    func mainModeSlots(matching filter: MainModeSAFilter) -> [UInt32] {
+        let candidates: [UInt32]
+        if let range = filter.remoteAddress, range.first == range.last {
+            candidates = mainModeSlots(remoteAddress: range.first)
+        } else if let literal = filter.remoteIdentity?.literal {
+            candidates = mainModeSlots(remoteIdentity: literal, scope: filter.identityScope)
+        } else {
+            return mainModes.occupied.filter { filter.matches($0.element) }.map(\.slot)
+        }
+        return candidates.filter { filter.matches(mainModes[$0]) }
+    }
+
+    func quickModeSlots(matching filter: QuickModeSAFilter) -> [UInt32] {
+        var candidates: [UInt32]
+        if let spi = filter.spi {
+            let inbound = quickModeSlotsByInboundSPI[spi]
+            candidates = inbound.map { [$0] } ?? []
+            candidates += quickModesByOutboundSPI.slots(under: spi).filter { $0 != inbound }
+        } else if let id = filter.mainModeID {
+            candidates = mainModeSlotsByID[id].map { quickModesByMainMode.slots(under: $0) } ?? []
+        } else if let mainModeFilter = filter.mainMode {
+            // Every child of a selected Main Mode SA passes the Main Mode conditions.
+            return mainModeSlots(matching: mainModeFilter).flatMap { quickModesByMainMode.slots(under: $0) }
+                .filter { filter.matchesOwnFields(quickModes[$0]) }
+        } else {
+            return quickModes.occupied.filter { filter.matchesOwnFields($0.element) }.map(\.slot)
+        }
+        return candidates.filter { slot in
+            let record = quickModes[slot]
+            return filter.matchesOwnFields(record)
+                && filter.mainMode.map { $0.matches(mainModes[mainModeSlotsByID[record.mainModeID]!]) } != false
+        }
+    }
+}

@@ -1,0 +1,130 @@
+/// A pattern with the semantics of PowerShell's `-like`: `*` matches any run of characters,
+/// `?` exactly one, `[abc]` and `[a-z]` one from a set, and a backtick makes the next
+/// character literal. Matching is case-insensitive and covers the whole text, so
+/// `*client1*` matches `CORP\CLIENT1$` and `CN=client1.corp.contoso.com`.
+public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
+    private enum Element: Hashable, Sendable {
+        /// A literal scalar, case-folded.
+        case scalar(Unicode.Scalar)
+        case anyScalar
+        case anySequence
+        /// Case-folded ranges of scalar values.
+        case set([ClosedRange<UInt32>])
+
+        func matches(_ scalar: Unicode.Scalar) -> Bool {
+            switch self {
+            case .scalar(let literal): return scalar.folded == literal
+            case .anyScalar: return true
+            case .anySequence: return false
+            case .set(let ranges):
+                let value = scalar.folded.value
+                return ranges.contains { $0.contains(value) }
+            }
+        }
+    }
+
+    /// The pattern as written.
+    public let pattern: String
+    /// The one text the pattern matches (up to case) when it has no wildcards, else nil.
+    public let literal: String?
+    private let elements: [Element]
+
+    /// Parses a pattern; nil when a `[` set is unterminated, empty or holds a reversed range
+    /// (PowerShell rejects these as invalid wildcard patterns).
+    public init?(_ pattern: String) {
+        let scalars = Array(pattern.unicodeScalars)
+        var elements: [Element] = []
+        var literal = String.UnicodeScalarView()
+        var isLiteral = true
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            i += 1
+            switch c {
+            case "`" where i < scalars.count:
+                elements.append(.scalar(scalars[i].folded))
+                literal.append(scalars[i])
+                i += 1
+            case "*":
+                isLiteral = false
+                if elements.last != .anySequence { elements.append(.anySequence) }
+            case "?":
+                isLiteral = false
+                elements.append(.anyScalar)
+            case "[":
+                isLiteral = false
+                guard let (ranges, end) = Self.parseSet(scalars, from: i) else { return nil }
+                elements.append(.set(ranges))
+                i = end
+            default:
+                elements.append(.scalar(c.folded))
+                literal.append(c)
+            }
+        }
+        self.pattern = pattern
+        self.literal = isLiteral ? String(literal) : nil
+        self.elements = elements
+    }
+
+    /// Parses the members of a set that opened just before `start`; returns its ranges and
+    /// the index after its `]`.
+    private static func parseSet(_ scalars: [Unicode.Scalar], from start: Int) -> ([ClosedRange<UInt32>], Int)? {
+        var members: [(scalar: Unicode.Scalar, escaped: Bool)] = []
+        var i = start
+        while i < scalars.count, scalars[i] != "]" {
+            if scalars[i] == "`", i + 1 < scalars.count {
+                members.append((scalars[i + 1], true))
+                i += 2
+            } else {
+                members.append((scalars[i], false))
+                i += 1
+            }
+        }
+        guard i < scalars.count, !members.isEmpty else { return nil }
+        var ranges: [ClosedRange<UInt32>] = []
+        var m = 0
+        while m < members.count {
+            let low = members[m].scalar.folded.value
+            if m + 2 < members.count, !members[m + 1].escaped, members[m + 1].scalar == "-" {
+                let high = members[m + 2].scalar.folded.value
+                guard low <= high else { return nil }
+                ranges.append(low...high)
+                m += 3
+            } else {
+                ranges.append(low...low)
+                m += 1
+            }
+        }
+        return (ranges, i + 1)
+    }
+
+    /// Whether the whole of `text` matches, ignoring case.
+    public func matches(_ text: String) -> Bool {
+        let scalars = text.unicodeScalars
+        var s = scalars.startIndex
+        var e = 0
+        // Where the last `*` was seen, and the text position it is currently made to end at:
+        // on a mismatch the star takes one more scalar and matching resumes after it.
+        var star: (element: Int, text: String.UnicodeScalarView.Index)?
+        while s != scalars.endIndex {
+            if e < elements.count, elements[e] == .anySequence {
+                star = (e, s)
+                e += 1
+            } else if e < elements.count, elements[e].matches(scalars[s]) {
+                e += 1
+                s = scalars.index(after: s)
+            } else if let (starElement, starText) = star {
+                let next = scalars.index(after: starText)
+                star = (starElement, next)
+                e = starElement + 1
+                s = next
+            } else {
+                return false
+            }
+        }
+        while e < elements.count, elements[e] == .anySequence { e += 1 }
+        return e == elements.count
+    }
+
+    public var description: String { pattern }
+}

@@ -1,0 +1,143 @@
+import AuthIP
+import AuthIPCrypto
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+/// Endpoints on a virtual clock and an in-memory network that can lose, duplicate, reorder
+/// and delay datagrams. Everything is driven by the seed: a run repeats exactly.
+public struct Simulation {
+    public private(set) var now: Date
+    public private(set) var nodes: [SimulatedNode] = []
+    public var conditions: NetworkConditions
+    /// Answers the CRL downloads endpoints ask for, after `crlLatency`; nil answers every
+    /// download with a failure (an unreachable distribution point).
+    public var crlServer: ((String) -> CRLDownload)?
+    public var crlLatency: Duration = .milliseconds(50)
+    /// Datagrams delivered, lost and duplicated so far.
+    public private(set) var delivered = 0
+    public private(set) var lost = 0
+    public private(set) var duplicated = 0
+
+    private var random: SeededRandomSource
+    private var queue: [Pending] = []
+    private var sequence = 0
+
+    private struct Pending {
+        var time: Date
+        var order: Int
+        var node: Int
+        var input: EndpointInput
+    }
+
+    public init(seed: UInt64, conditions: NetworkConditions = .ideal, start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        random = SeededRandomSource(seed: seed)
+        self.conditions = conditions
+        now = start
+    }
+
+    /// Adds an endpoint reachable at `addresses`; returns its index.
+    @discardableResult
+    public mutating func add(_ name: String, _ endpoint: Endpoint, addresses: [IPAddress]) -> Int {
+        nodes.append(SimulatedNode(name: name, endpoint: endpoint, addresses: Set(addresses)))
+        return nodes.count - 1
+    }
+
+    public func node(named name: String) -> SimulatedNode? { nodes.first { $0.name == name } }
+
+    /// Hands an input to a node now.
+    public mutating func inject(_ input: EndpointInput, into node: Int) {
+        deliver(input, to: node)
+    }
+
+    /// Runs until `deadline` (virtual), or until nothing is left to do.
+    public mutating func run(until deadline: Date) {
+        while let next = nextTime(), next <= deadline {
+            step(at: next)
+        }
+        now = max(now, deadline)
+    }
+
+    /// Runs for a virtual duration.
+    public mutating func run(for duration: Duration) {
+        run(until: now.addingTimeInterval(TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18))
+    }
+
+    private func nextTime() -> Date? {
+        let queued = queue.map(\.time).min()
+        let wakes = nodes.compactMap(\.wakeUp).min()
+        switch (queued, wakes) {
+        case (let a?, let b?): return min(a, b)
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        default: return nil
+        }
+    }
+
+    private mutating func step(at time: Date) {
+        now = max(now, time)
+        if let index = queue.indices.filter({ queue[$0].time <= now }).min(by: { (queue[$0].time, queue[$0].order) < (queue[$1].time, queue[$1].order) }) {
+            let pending = queue.remove(at: index)
+            deliver(pending.input, to: pending.node)
+            return
+        }
+        if let index = nodes.indices.first(where: { (nodes[$0].wakeUp ?? .distantFuture) <= now }) {
+            nodes[index].wakeUp = nil
+            deliver(.timer, to: index)
+        }
+    }
+
+    private mutating func deliver(_ input: EndpointInput, to index: Int) {
+        let outputs = nodes[index].endpoint.handle(input, now: now)
+        for output in outputs { carry(output, from: index) }
+    }
+
+    private mutating func carry(_ output: EndpointOutput, from index: Int) {
+        switch output {
+        case .send(let bytes, let source, let destination):
+            nodes[index].sentDatagrams += 1
+            guard let target = nodes.firstIndex(where: { $0.addresses.contains(destination.ip) }) else { return }
+            transmit(.datagram(bytes, from: source, to: destination), to: target)
+        case .installSA(let sa):
+            nodes[index].installedSAs[sa.quickModeSAID, default: [:]][sa.direction] = sa
+        case .removeSA(_, let direction, let id):
+            nodes[index].installedSAs[id]?[direction] = nil
+            if nodes[index].installedSAs[id]?.isEmpty == true { nodes[index].installedSAs[id] = nil }
+        case .audit(let event):
+            nodes[index].events.append((now, event))
+        case .fetchCRL(let url, _):
+            let result = crlServer?(url) ?? .failed("the distribution point is unreachable")
+            schedule(.crlFetched(url: url, result: result), to: index, after: crlLatency.seconds)
+        case .wakeUp(let time):
+            nodes[index].wakeUp = time
+        }
+    }
+
+    private mutating func transmit(_ input: EndpointInput, to target: Int) {
+        if chance(conditions.loss) {
+            lost += 1
+            return
+        }
+        let copies = chance(conditions.duplication) ? 2 : 1
+        duplicated += copies - 1
+        for _ in 0..<copies {
+            var delay = conditions.latency.seconds + conditions.jitter.seconds * uniform()
+            if chance(conditions.reordering) { delay += conditions.latency.seconds * (1 + 2 * uniform()) }
+            delivered += 1
+            schedule(input, to: target, after: delay)
+        }
+    }
+
+    private mutating func schedule(_ input: EndpointInput, to node: Int, after delay: TimeInterval) {
+        sequence += 1
+        queue.append(Pending(time: now.addingTimeInterval(delay), order: sequence, node: node, input: input))
+    }
+
+    private mutating func uniform() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
+
+    private mutating func chance(_ probability: Double) -> Bool { probability > 0 && uniform() < probability }
+}
+
+extension Duration {
+    var seconds: TimeInterval { TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18 }
+}
