@@ -15,7 +15,7 @@ extension SADatabase {
     /// Removes a Main Mode SA and its Quick Mode SAs; nil when there is no such SA.
     @discardableResult
     public mutating func removeMainMode(id: UInt64) -> RemovedMainMode? {
-        mainModeSlotsByID[id].map { removeMainMode(slot: $0) }
+        mainModeIDs.slot(for: id, in: mainModes).map { removeMainMode(slot: $0) }
     }
 
     /// Removes the Main Mode SAs a filter selects, each with its Quick Mode SAs, by id.
@@ -28,7 +28,7 @@ extension SADatabase {
     /// Removes a Quick Mode SA; nil when there is no such SA.
     @discardableResult
     public mutating func removeQuickMode(id: UInt64) -> QuickModeSARecord? {
-        quickModeSlotsByID[id].map { removeQuickMode(slot: $0) }
+        quickModeIDs.slot(for: id, in: quickModes).map { removeQuickMode(slot: $0) }
     }
 
     /// Removes the Quick Mode SAs a filter selects, by id.
@@ -39,28 +39,26 @@ extension SADatabase {
     }
 
     mutating func removeMainMode(slot: UInt32) -> RemovedMainMode {
-        let children = quickModesByMainMode.slots(under: slot).map { removeQuickMode(slot: $0) }.sorted { $0.id < $1.id }
-        let record = mainModes.remove(slot)
-        mainModeSlotsByID[record.id] = nil
-        mainModeSlotsByCookies[record.cookies] = nil
-        mainModesByRemoteAddress.remove(slot, under: record.remote.ip.hashValue)
-        if let identity = record.remoteIdentity {
-            mainModesByRemoteIdentity.remove(slot, under: CaseInsensitive.hash(identity))
-        }
-        if let identity = record.remoteSecondIdentity {
-            mainModesByRemoteSecondIdentity.remove(slot, under: CaseInsensitive.hash(identity))
-        }
+        let children = quickModesByMainMode.children(of: slot).map { removeQuickMode(slot: $0, parent: slot) }.sorted { $0.id < $1.id }
+        let record = mainModes[slot]
+        mainModeIDs.remove(slot, value: record.id)
+        mainModeCookies.remove(slot, value: record.cookies)
+        mainModeRemoteAddresses.remove(slot, value: record.remote.ip)
+        if let identity = record.remoteIdentity { mainModeRemoteIdentities.remove(slot, value: identity) }
+        if let identity = record.remoteSecondIdentity { mainModeRemoteSecondIdentities.remove(slot, value: identity) }
         mainModeExpiry.remove(slot)
+        mainModes.remove(slot)
         return RemovedMainMode(mainMode: record, quickModes: children)
     }
 
-    mutating func removeQuickMode(slot: UInt32) -> QuickModeSARecord {
-        let record = quickModes.remove(slot)
-        quickModeSlotsByID[record.id] = nil
-        quickModeSlotsByInboundSPI[record.inboundSPI] = nil
-        quickModesByOutboundSPI.remove(slot, under: record.outboundSPI)
-        quickModesByMainMode.remove(slot, under: mainModeSlotsByID[record.mainModeID]!)
+    mutating func removeQuickMode(slot: UInt32, parent: UInt32? = nil) -> QuickModeSARecord {
+        let record = quickModes[slot]
+        quickModeIDs.remove(slot, value: record.id)
+        quickModeInboundSPIs.remove(slot, value: record.inboundSPI)
+        quickModeOutboundSPIs.remove(slot, value: record.outboundSPI)
+        quickModesByMainMode.remove(slot, under: parent ?? mainModeIDs.slot(for: record.mainModeID, in: mainModes)!)
         quickModeExpiry.remove(slot)
+        quickModes.remove(slot)
         return record
     }
 }

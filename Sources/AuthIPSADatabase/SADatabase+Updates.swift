@@ -7,24 +7,31 @@ extension SADatabase {
     /// cookies to a pair already in use; on error nothing changes.
     @discardableResult
     public mutating func updateMainMode(id: UInt64, _ change: (inout MainModeSARecord) -> Void) throws(SADatabaseError) -> MainModeSARecord {
-        guard let slot = mainModeSlotsByID[id] else { throw .mainModeNotFound(id) }
+        guard let slot = mainModeIDs.slot(for: id, in: mainModes) else { throw .mainModeNotFound(id) }
         let old = mainModes[slot]
         var new = old
         change(&new)
         guard new.id == old.id else { throw .identityChanged }
-        if new.cookies != old.cookies {
-            guard mainModeSlotsByCookies[new.cookies] == nil else { throw .duplicateCookiePair(new.cookies) }
-            mainModeSlotsByCookies[old.cookies] = nil
-            mainModeSlotsByCookies[new.cookies] = slot
-        }
-        if new.remote.ip != old.remote.ip {
-            mainModesByRemoteAddress.remove(slot, under: old.remote.ip.hashValue)
-            mainModesByRemoteAddress.insert(slot, under: new.remote.ip.hashValue)
-        }
-        Self.refile(slot, from: old.remoteIdentity, to: new.remoteIdentity, in: &mainModesByRemoteIdentity)
-        Self.refile(slot, from: old.remoteSecondIdentity, to: new.remoteSecondIdentity, in: &mainModesByRemoteSecondIdentity)
-        if new.expires != old.expires { mainModeExpiry.update(slot, deadline: new.expires) }
+        let cookiesChanged = new.cookies != old.cookies
+        if cookiesChanged, mainModeCookies.slot(for: new.cookies, in: mainModes) != nil { throw .duplicateCookiePair(new.cookies) }
+        let addressChanged = new.remote.ip != old.remote.ip
+        let identityChanged = old.remoteIdentity != new.remoteIdentity
+        let secondIdentityChanged = old.remoteSecondIdentity != new.remoteSecondIdentity
+
+        // Unfile under the old keys while the old record is in the slot, file under the new
+        // ones once the new record is: an index that grows rereads every filed record's key.
+        if cookiesChanged { mainModeCookies.remove(slot, value: old.cookies) }
+        if addressChanged { mainModeRemoteAddresses.remove(slot, value: old.remote.ip) }
+        if identityChanged, let identity = old.remoteIdentity { mainModeRemoteIdentities.remove(slot, value: identity) }
+        if secondIdentityChanged, let identity = old.remoteSecondIdentity { mainModeRemoteSecondIdentities.remove(slot, value: identity) }
         mainModes[slot] = new
+        if cookiesChanged { mainModeCookies.insert(slot, value: new.cookies, in: mainModes) }
+        if addressChanged { mainModeRemoteAddresses.insert(slot, value: new.remote.ip, in: mainModes) }
+        if identityChanged, let identity = new.remoteIdentity { mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes) }
+        if secondIdentityChanged, let identity = new.remoteSecondIdentity {
+            mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes)
+        }
+        if new.expires != old.expires { mainModeExpiry.update(slot, deadline: new.expires) }
         return new
     }
 
@@ -33,22 +40,21 @@ extension SADatabase {
     /// change, nor the inbound SPI to one already in use; on error nothing changes.
     @discardableResult
     public mutating func updateQuickMode(id: UInt64, _ change: (inout QuickModeSARecord) -> Void) throws(SADatabaseError) -> QuickModeSARecord {
-        guard let slot = quickModeSlotsByID[id] else { throw .quickModeNotFound(id) }
+        guard let slot = quickModeIDs.slot(for: id, in: quickModes) else { throw .quickModeNotFound(id) }
         let old = quickModes[slot]
         var new = old
         change(&new)
         guard new.id == old.id, new.mainModeID == old.mainModeID else { throw .identityChanged }
-        if new.inboundSPI != old.inboundSPI {
-            guard quickModeSlotsByInboundSPI[new.inboundSPI] == nil else { throw .duplicateInboundSPI(new.inboundSPI) }
-            quickModeSlotsByInboundSPI[old.inboundSPI] = nil
-            quickModeSlotsByInboundSPI[new.inboundSPI] = slot
-        }
-        if new.outboundSPI != old.outboundSPI {
-            quickModesByOutboundSPI.remove(slot, under: old.outboundSPI)
-            quickModesByOutboundSPI.insert(slot, under: new.outboundSPI)
-        }
-        if new.expires != old.expires { quickModeExpiry.update(slot, deadline: new.expires) }
+        let inboundChanged = new.inboundSPI != old.inboundSPI
+        if inboundChanged, quickModeInboundSPIs.slot(for: new.inboundSPI, in: quickModes) != nil { throw .duplicateInboundSPI(new.inboundSPI) }
+        let outboundChanged = new.outboundSPI != old.outboundSPI
+
+        if inboundChanged { quickModeInboundSPIs.remove(slot, value: old.inboundSPI) }
+        if outboundChanged { quickModeOutboundSPIs.remove(slot, value: old.outboundSPI) }
         quickModes[slot] = new
+        if inboundChanged { quickModeInboundSPIs.insert(slot, value: new.inboundSPI, in: quickModes) }
+        if outboundChanged { quickModeOutboundSPIs.insert(slot, value: new.outboundSPI, in: quickModes) }
+        if new.expires != old.expires { quickModeExpiry.update(slot, deadline: new.expires) }
         return new
     }
 
@@ -73,7 +79,7 @@ extension SADatabase {
     /// nil when no Quick Mode SA has the SPI. Counters saturate.
     @discardableResult
     public mutating func addInboundBytes(_ count: UInt64, spi: UInt32) -> QuickModeSARecord? {
-        guard let slot = quickModeSlotsByInboundSPI[spi] else { return nil }
+        guard let slot = quickModeInboundSPIs.slot(for: spi, in: quickModes) else { return nil }
         quickModes[slot].bytesIn = Self.saturatingSum(quickModes[slot].bytesIn, count)
         return quickModes[slot]
     }
@@ -82,7 +88,7 @@ extension SADatabase {
     /// named by both, RFC 4301 §4.1); returns the updated record, or nil when none matches.
     @discardableResult
     public mutating func addOutboundBytes(_ count: UInt64, spi: UInt32, destination: IPAddress) -> QuickModeSARecord? {
-        guard let slot = quickModesByOutboundSPI.slots(under: spi).first(where: { self.destination(of: quickModes[$0]) == destination }) else {
+        guard let slot = quickModeOutboundSPIs.slots(for: spi, in: quickModes).first(where: { self.destination(of: quickModes[$0]) == destination }) else {
             return nil
         }
         quickModes[slot].bytesOut = Self.saturatingSum(quickModes[slot].bytesOut, count)
@@ -92,14 +98,6 @@ extension SADatabase {
     private static func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
-    }
-
-    private static func refile(_ slot: UInt32, from old: String?, to new: String?, in chains: inout SlotChains<Int>) {
-        let oldKey = old.map(CaseInsensitive.hash)
-        let newKey = new.map(CaseInsensitive.hash)
-        guard oldKey != newKey else { return }
-        if let oldKey { chains.remove(slot, under: oldKey) }
-        if let newKey { chains.insert(slot, under: newKey) }
     }
 }
 

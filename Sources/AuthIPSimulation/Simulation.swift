@@ -19,6 +19,10 @@ public struct Simulation {
     public private(set) var lost = 0
     public private(set) var duplicated = 0
 
+    /// When set, every datagram sent is kept in `trace`.
+    public var recordsTraffic = false
+    public private(set) var trace: [TracedDatagram] = []
+
     private var random: SeededRandomSource
     private var queue: [Pending] = []
     private var sequence = 0
@@ -96,6 +100,7 @@ public struct Simulation {
         switch output {
         case .send(let bytes, let source, let destination):
             nodes[index].sentDatagrams += 1
+            if recordsTraffic { trace.append(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination)) }
             guard let target = nodes.firstIndex(where: { $0.addresses.contains(destination.ip) }) else { return }
             transmit(.datagram(bytes, from: source, to: destination), to: target)
         case .installSA(let sa):
@@ -140,4 +145,13 @@ public struct Simulation {
 
 extension Duration {
     var seconds: TimeInterval { TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18 }
+}
+
+/// A datagram as a node sent it.
+public struct TracedDatagram: Sendable {
+    public var time: Date
+    public var sender: String
+    public var bytes: [UInt8]
+    public var from: EndpointAddress
+    public var to: EndpointAddress
 }

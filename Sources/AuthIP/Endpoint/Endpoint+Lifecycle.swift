@@ -25,17 +25,19 @@ extension Endpoint {
 
     /// A Main Mode negotiation failed: 4652/4653, the peer told when this side found the
     /// error, and no state left but what waits for that notify's acknowledgement.
-    mutating func failMainMode(_ session: inout MainModeSession, _ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil) {
+    mutating func failMainMode(_ session: inout MainModeSession, _ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil,
+                               reliably: Bool = true) {
         var method: AuthMethod?
         var certificates: (local: Certificate?, peer: [Certificate])?
         switch session.phase {
         case .authenticating(let auth):
-            method = auth.method
+            // Past the end of the list: the last method tried is the last one.
+            method = auth.method ?? auth.agreement.methods.last
             if method == .tls {
                 let local = rules[session.ruleIndex].mainModeAuthentication.entries(for: .tls).first.flatMap {
                     if case .certificate(let configuration) = $0 { return configuration.identities.first?.certificate } else { return nil }
                 }
-                certificates = (local, auth.peerChain.isEmpty ? ((auth.context as? TLSContext)?.peerChain ?? []) : auth.peerChain)
+                certificates = (local, auth.peerChain.isEmpty ? ((auth.context as? TLSContext)?.presentedChain ?? []) : auth.peerChain)
             }
         case .established(let mm):
             method = mm.method
@@ -47,7 +49,7 @@ extension Endpoint {
         session.quickModes = [:]
         session.channel.cancel { _ in true }
         if notifyPeer {
-            let notice = NotifyPayload.status(code: error.code.code, reliable: key == nil)
+            let notice = NotifyPayload.status(code: error.code.code, reliable: key == nil && reliably)
             if let key {
                 sendResponse(&session, to: key, payloads: [.notify(notice)])
             } else {

@@ -219,6 +219,7 @@ extension Endpoint {
         }
         if gss.status != 0 {
             auth.lastFailure = .remote(WindowsError.lookup(gss.status))
+            if let tls = context as? TLSContext { auth.peerChain = tls.presentedChain }
             moveOn(&session, &auth, peerAskedRetry: gss.flags.contains(.retryCurrentAuthentication), peerStatus: gss.status)
             return
         }
@@ -229,6 +230,7 @@ extension Endpoint {
                 token = try context.step(gss.token, now: now, random: &random)
             } catch {
                 auth.lastFailure = .local(error.status)
+                if let tls = context as? TLSContext { auth.peerChain = tls.presentedChain }
                 moveOn(&session, &auth, peerAskedRetry: false, peerStatus: error.status.code)
                 return
             }

@@ -56,7 +56,7 @@ extension Endpoint {
         let refusal = MainModeSession(id: 0, role: .responder, cookies: cookies, local: to, remote: from, ruleIndex: ruleIndex,
                                       phase: .offered(MainModeOffer(nonce: [], keyPair: nil, payloads: [], methods: [])))
         guard let chosen = MainModeProposals.choose(from: MainModeProposals.offers(in: sa), set: rule.mainModeCrypto, keyExchangeGroup: peerGroup) else {
-            refuseFirstMessage(refusal, .errorIpsecIkeNoPolicy, method: accepted.first)
+            refuseFirstMessage(refusal, .errorIpsecIkeAttribFail, method: accepted.first)
             return
         }
         guard !accepted.isEmpty else {
@@ -187,7 +187,7 @@ extension Endpoint {
                                        token: [UInt8], status: WindowsError?, flags: GSSFlags) {
         if let status {
             auth.lastFailure = .local(status)
-            if let tls = auth.context as? TLSContext { auth.peerChain = tls.peerChain }
+            if let tls = auth.context as? TLSContext { auth.peerChain = tls.presentedChain }
             auth.context = nil
         }
         let payload = GSSPayload(token: token, flags: flags, status: status?.code ?? 0)

@@ -180,7 +180,7 @@ extension Endpoint {
         let rule = rules[ruleIndex]
         let mode = encapsulationMode(rule, session: session)
         guard let chosen = QuickModeProposals.choose(from: QuickModeProposals.offers(in: sa), set: rule.quickModeCrypto, encapsulationMode: mode) else {
-            refuse(.errorIpsecIkeNoPolicy, local: localSelector, remote: peerSelector)
+            refuse(.errorIpsecIkeAttribFail, local: localSelector, remote: peerSelector)
             return
         }
         var pfsSecret = SecretBytes.empty
@@ -268,7 +268,7 @@ extension Endpoint {
         guard let mm = session.established, let exchange = session.quickModes[messageID],
               case .initiatorOffered(let offer) = exchange.state else { return }
         if inbound.notifies.contains(where: { $0.messageType == .noProposalChosen }) {
-            dropQuickMode(&session, messageID: messageID, error: .remote(.errorIpsecIkeNoPolicy), state: .sentFirstPayload)
+            dropQuickMode(&session, messageID: messageID, error: .remote(.errorIpsecIkeAttribFail), state: .sentFirstPayload)
             startPendingQuickModes(&session)
             return
         }

@@ -47,7 +47,7 @@ extension Endpoint {
             }
         }
         if let deadline = session.responderDeadline, deadline <= now, session.isNegotiating {
-            failMainMode(&session, .local(.errorIpsecIkeTimedOut), notifyPeer: true, respondingTo: nil)
+            failMainMode(&session, .local(.errorIpsecIkeTimedOut), notifyPeer: true, reliably: false)
             return
         }
         for (messageID, exchange) in session.quickModes where (exchange.deadline ?? .distantFuture) <= now {

@@ -36,10 +36,8 @@ extension Endpoint {
         let state: MainModeState
         switch (session.phase, session.role) {
         case (.offered, _): state = session.role == .initiator ? .sentFirstPayload : .noState
-        case (.authenticating, .initiator): state = .authenticationPayloadSent
-        case (.authenticating, .responder): state = .sentFirstPayload
-        case (.established, .initiator): state = .sentThirdPayload
-        case (.established, .responder): state = .sentSecondPayload
+        case (.authenticating, .initiator), (.established, .initiator): state = .sentThirdPayload
+        case (.authenticating, .responder), (.established, .responder): state = .sentSecondPayload
         case (.closing, _): state = .noState
         }
         let failed = MainModeFailed(

@@ -22,6 +22,9 @@ public final class TLSContext: GSSContext {
     public private(set) var sessionKey: SecretBytes?
     /// The peer's validated chain, leaf first.
     public private(set) var peerChain: [Certificate] = []
+    /// The certificates the peer presented (leaf first), validated or not: what a failure
+    /// event names.
+    public private(set) var presentedChain: [Certificate] = []
 
     private let configuration: TLSConfiguration
     private let ssl: OpaquePointer
@@ -89,7 +92,9 @@ public final class TLSContext: GSSContext {
         }
         let output = drain()
         if validation == nil, let leaf = SSL_get0_peer_certificate(ssl) {
-            validation = CertificateValidation(leaf: try certificate(leaf), intermediates: try peerIntermediates(),
+            let presented = try certificate(leaf), intermediates = try peerIntermediates()
+            presentedChain = [presented] + intermediates
+            validation = CertificateValidation(leaf: presented, intermediates: intermediates,
                                                policy: configuration.trust, cache: configuration.crlCache, at: now)
             heldOutput = output
             return try judge(validation!.start(), handshakeDone: result == 1)

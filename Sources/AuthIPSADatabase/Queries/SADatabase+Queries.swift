@@ -26,14 +26,14 @@ extension SADatabase {
     func quickModeSlots(matching filter: QuickModeSAFilter) -> [UInt32] {
         var candidates: [UInt32]
         if let spi = filter.spi {
-            let inbound = quickModeSlotsByInboundSPI[spi]
+            let inbound = quickModeInboundSPIs.slot(for: spi, in: quickModes)
             candidates = inbound.map { [$0] } ?? []
-            candidates += quickModesByOutboundSPI.slots(under: spi).filter { $0 != inbound }
+            candidates += quickModeOutboundSPIs.slots(for: spi, in: quickModes).filter { $0 != inbound }
         } else if let id = filter.mainModeID {
-            candidates = mainModeSlotsByID[id].map { quickModesByMainMode.slots(under: $0) } ?? []
+            candidates = mainModeIDs.slot(for: id, in: mainModes).map(quickModesByMainMode.children(of:)) ?? []
         } else if let mainModeFilter = filter.mainMode {
             // Every child of a selected Main Mode SA passes the Main Mode conditions.
-            return mainModeSlots(matching: mainModeFilter).flatMap { quickModesByMainMode.slots(under: $0) }
+            return mainModeSlots(matching: mainModeFilter).flatMap(quickModesByMainMode.children(of:))
                 .filter { filter.matchesOwnFields(quickModes[$0]) }
         } else {
             return quickModes.occupied.filter { filter.matchesOwnFields($0.element) }.map(\.slot)
@@ -41,7 +41,7 @@ extension SADatabase {
         return candidates.filter { slot in
             let record = quickModes[slot]
             return filter.matchesOwnFields(record)
-                && filter.mainMode.map { $0.matches(mainModes[mainModeSlotsByID[record.mainModeID]!]) } != false
+                && filter.mainMode.map { $0.matches(mainMode(id: record.mainModeID)!) } != false
         }
     }
 }

@@ -1,54 +1,40 @@
-/// A multimap from a key to the slots filed under it, as doubly linked lists threaded through
-/// one array indexed by slot: eight bytes a slot and one dictionary entry a key, where a
-/// dictionary of arrays would cost an allocation a key. Insertion and removal are O(1).
-struct SlotChains<Key: Hashable & Sendable>: Sendable {
-    private struct Link: Sendable {
-        var previous: UInt32
-        var next: UInt32
+/// A hash index from a key to every slot filed under it: the first slot of each key in a
+/// `SlotIndex`, the rest linked behind it. No allocation per key.
+struct SlotChains<Key: SlotKey>: Sendable {
+    private var heads = SlotIndex<Key>()
+    private var links = SlotLinks()
+
+    mutating func reserveCapacity(_ capacity: Int, in store: SlotStore<Key.Record>) {
+        heads.reserveCapacity(capacity, in: store)
+        links.reserveCapacity(capacity)
     }
 
-    private static var end: UInt32 { .max }
-
-    private var heads: [Key: UInt32] = [:]
-    private var links: [Link] = []
-
-    var keyCount: Int { heads.count }
-
-    mutating func reserveCapacity(slots: Int) { links.reserveCapacity(slots) }
-
-    /// Files a slot, not already filed here, under a key.
-    mutating func insert(_ slot: UInt32, under key: Key) {
-        let index = Int(slot)
-        if index >= links.count {
-            links.append(contentsOf: repeatElement(Link(previous: Self.end, next: Self.end), count: index - links.count + 1))
-        }
-        let head = heads[key] ?? Self.end
-        links[index] = Link(previous: Self.end, next: head)
-        if head != Self.end { links[Int(head)].previous = slot }
-        heads[key] = slot
+    /// The slots filed under `value`, most recently filed first.
+    func slots(for value: Key.Value, in store: SlotStore<Key.Record>) -> [UInt32] {
+        heads.slot(for: value, in: store).map(links.list(from:)) ?? []
     }
 
-    /// Unfiles a slot from the key it was filed under.
-    mutating func remove(_ slot: UInt32, under key: Key) {
-        let link = links[Int(slot)]
-        if link.previous == Self.end {
-            precondition(heads[key] == slot, "slot \(slot) is not filed under this key")
-            heads[key] = link.next == Self.end ? nil : link.next
+    /// Files `slot`, whose record in `store` has the key `value`.
+    mutating func insert(_ slot: UInt32, value: Key.Value, in store: SlotStore<Key.Record>) {
+        if let head = heads.slot(for: value, in: store) {
+            links.link(slot, before: head)
+            heads.replace(head, with: slot, value: value)
         } else {
-            links[Int(link.previous)].next = link.next
+            links.link(slot, before: SlotLinks.end)
+            heads.insert(slot, value: value, in: store)
         }
-        if link.next != Self.end { links[Int(link.next)].previous = link.previous }
-        links[Int(slot)] = Link(previous: Self.end, next: Self.end)
     }
 
-    /// The slots filed under a key, most recently filed first.
-    func slots(under key: Key) -> [UInt32] {
-        var result: [UInt32] = []
-        var slot = heads[key] ?? Self.end
-        while slot != Self.end {
-            result.append(slot)
-            slot = links[Int(slot)].next
+    /// Unfiles `slot`, filed under `value`.
+    mutating func remove(_ slot: UInt32, value: Key.Value) {
+        let link = links[slot]
+        if link.previous == SlotLinks.end {
+            if link.next == SlotLinks.end {
+                heads.remove(slot, value: value)
+            } else {
+                heads.replace(slot, with: link.next, value: value)
+            }
         }
-        return result
+        links.unlink(slot)
     }
 }
