@@ -117,7 +117,8 @@ struct FlowCatalog {
                     .securityAssociation(Self.quickModeSA(spi: 0x2000_0002))], protection: protection)
 
         let sync = "quick-mode-synchronize"
-        let syncID: UInt32 = 0x0000_7A11
+        // QM synchronize carries the message ID of the Quick Mode it completes.
+        let syncID = qm0
         try sealed(sync, "#7", "I->R", header(.quickMode, messageID: syncID), sequence: 0, [.notify(.quickModeSynchronize)], protection: protection)
         try sealed(sync, "#8", "R->I", header(.quickMode, messageID: syncID), sequence: 0, [.notify(.quickModeSynchronize)], protection: protection)
 
@@ -154,11 +155,11 @@ struct FlowCatalog {
         let pfsR = try DiffieHellmanKeyPair(group: .ecp256, random: &pfsRandom)
         random = pfsRandom
         try sealed(rekey, "#1", "I->R", header(.quickMode, messageID: rekeyID), sequence: 1,
-                   [.hash(HashPayload(data: random.bytes(32))), .identification(Self.client), .identification(Self.intranetDNS),
+                   [.hash(HashPayload(data: auth1)), .identification(Self.client), .identification(Self.intranetDNS),
                     .securityAssociation(Self.quickModeSA(spi: 0x1000_0003)), .nonce(NoncePayload(data: random.bytes(32))),
                     .keyExchange(KeyExchangePayload(data: pfsI.publicValue))], protection: protection)
         try sealed(rekey, "#2", "R->I", header(.quickMode, messageID: rekeyID), sequence: 1,
-                   [.hash(HashPayload(data: random.bytes(32))), .identification(Self.client), .identification(Self.intranetDNS),
+                   [.hash(HashPayload(data: auth2)), .identification(Self.client), .identification(Self.intranetDNS),
                     .securityAssociation(Self.quickModeSA(spi: 0x2000_0004)), .nonce(NoncePayload(data: random.bytes(32))),
                     .keyExchange(KeyExchangePayload(data: pfsR.publicValue))], protection: protection)
 

@@ -99,4 +99,23 @@ struct EstablishmentTests {
         fixture.expectEstablished()
         #expect(fixture.serverNode.endpoint.database.mainModes()[0].remoteIdentity?.contains("CN=CLIENT1") == true)
     }
+
+    @Test("The MM responder starts a Quick Mode over the existing MM SA (exchange 244, Auth2 in its Hash)")
+    func responderInitiatesQuickMode() throws {
+        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        fixture.connect()
+        fixture.run()
+        let first = try #require(fixture.serverNode.endpoint.database.quickModes().first)
+        fixture.simulation.inject(.removeQuickModeSA(id: first.id), into: fixture.server)
+        fixture.run(seconds: 5)
+        #expect(fixture.clientNode.endpoint.database.quickModeCount == 0, "the delete reached the client")
+        #expect(fixture.clientNode.endpoint.database.mainModeCount == 1)
+        fixture.simulation.inject(.acquire(TrafficRequest(source: fixture.serverAddress, destination: fixture.clientAddress, ipProtocol: 6,
+                                                          destinationPort: 3389)), into: fixture.server)
+        fixture.run(seconds: 5)
+        fixture.expectEstablished()
+        let qm = try #require(fixture.serverNode.endpoint.database.quickModes().first)
+        #expect(qm.role == .initiator && qm.remoteSelector.addresses == AddressRange(fixture.clientAddress))
+        #expect(fixture.clientNode.endpoint.database.quickModes().first?.role == .responder)
+    }
 }

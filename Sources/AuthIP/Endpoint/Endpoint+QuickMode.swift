@@ -9,8 +9,12 @@ import Foundation
 
 extension Endpoint {
     /// The selectors this side proposes for traffic: its own address, the rule's remote side.
+    /// A rule whose remote side is every address (a server's rule toward any client) is
+    /// narrowed to the packet's destination.
     func selectors(for traffic: TrafficRequest, rule: ConnectionSecurityRule) -> (local: TrafficSelector, remote: TrafficSelector) {
-        (TrafficSelector(AddressRange(traffic.source), ipProtocol: rule.local.ipProtocol, port: rule.local.port), rule.remote)
+        var remote = rule.remote
+        if remote.addresses.prefixLength == 0 { remote.addresses = AddressRange(traffic.destination) }
+        return (TrafficSelector(AddressRange(traffic.source), ipProtocol: rule.local.ipProtocol, port: rule.local.port), remote)
     }
 
     func encapsulationMode(_ rule: ConnectionSecurityRule, session: MainModeSession) -> UInt16 {
@@ -44,7 +48,7 @@ extension Endpoint {
         let nonce = random.bytes(InteropProfile.nonceLength)
         let mode = encapsulationMode(rule, session: session)
         var payloads: [Payload] = [
-            .hash(HashPayload(data: mm.auth1)), .identification(local.payload), .identification(remote.payload),
+            .hash(HashPayload(data: mm.proof(of: session.role))), .identification(local.payload), .identification(remote.payload),
             .securityAssociation(QuickModeProposals.payload(for: set, spi: spi, encapsulationMode: mode)),
             .nonce(NoncePayload(data: nonce)),
         ]
@@ -133,7 +137,7 @@ extension Endpoint {
             store(session)
             return
         }
-        guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.auth1) else {
+        guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.proof(of: session.role.peer)) else {
             emitInvalidPacket(.quickMode, session: session)
             store(session)
             return
@@ -155,7 +159,7 @@ extension Endpoint {
         let messageID = inbound.header.messageID
         let ids = inbound.identifications
         let first = exchangeType == .mainMode
-        var payloads: [Payload] = [.hash(HashPayload(data: mm.auth2))]
+        var payloads: [Payload] = [.hash(HashPayload(data: mm.proof(of: session.role)))]
         func refuse(_ code: WindowsError, local: TrafficSelector?, remote: TrafficSelector?) {
             payloads.append(.notify(NotifyPayload(messageType: .noProposalChosen, protocolID: NotifyPayload.quickModeProtocol, flags: .reliable)))
             sendResponse(&session, to: inbound.key, payloads: payloads)
@@ -242,7 +246,7 @@ extension Endpoint {
         }
         switch exchange.state {
         case .initiatorOffered:
-            guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.auth2) else {
+            guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.proof(of: session.role.peer)) else {
                 if let code = inbound.statusCode {
                     dropQuickMode(&session, messageID: messageID, error: .remote(WindowsError.lookup(code)), state: .sentFirstPayload)
                 } else {

@@ -170,6 +170,14 @@ struct EstablishedMainMode {
     var peerDeleted = false
     var quickModeCount = 0
     var expires: Date
+
+    /// The Main Mode proof of one side: Auth1 for the initiator, Auth2 for the responder. A
+    /// Quick Mode's messages carry their sender's.
+    func proof(of role: SARole) -> [UInt8] { role == .initiator ? auth1 : auth2 }
+}
+
+extension SARole {
+    var peer: SARole { self == .initiator ? .responder : .initiator }
 }
 
 /// Why a negotiation failed: the Windows code and which side found it.
