@@ -229,3 +229,12 @@ public struct QuickModeSARecord: Hashable, Sendable {
         self.bytesOut = bytesOut
     }
 }
+
+extension QuickModeSARecord {
+    /// Whether the traffic in either direction has reached the kilobyte lifetime (0: none).
+    public var kilobyteLifetimeReached: Bool {
+        guard lifetimeKilobytes > 0 else { return false }
+        let limit = UInt64(lifetimeKilobytes) * 1024
+        return bytesIn >= limit || bytesOut >= limit
+    }
+}

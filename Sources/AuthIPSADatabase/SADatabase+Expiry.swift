@@ -25,21 +25,26 @@ extension SADatabase {
     /// Quick Mode SAs are listed by their own expiry only, not their Main Mode SA's.
     /// O(k log k) for k results.
     public func expired(at date: Date) -> (mainModes: [UInt64], quickModes: [UInt64]) {
-        (mainModeExpiry.entries(dueBy: date).map { (entry: $0, id: mainModes[$0.slot].id) }.sorted(by: Self.byDeadlineThenID).map(\.id),
-         quickModeExpiry.entries(dueBy: date).map { (entry: $0, id: quickModes[$0.slot].id) }.sorted(by: Self.byDeadlineThenID).map(\.id))
+        (Self.due(mainModeExpiry, by: date) { mainModes[$0].id }.map(\.id),
+         Self.due(quickModeExpiry, by: date) { quickModes[$0].id }.map(\.id))
     }
 
     /// Removes the SAs whose expiry is at or before `date` and returns them: first the Quick
     /// Mode SAs that expired, then the Main Mode SAs that expired with their remaining Quick
     /// Mode SAs.
     public mutating func removeExpired(at date: Date) -> ExpiredSAs {
-        let (mainModeIDs, quickModeIDs) = expired(at: date)
-        let quickModes = quickModeIDs.compactMap { removeQuickMode(id: $0) }
-        let mainModes = mainModeIDs.compactMap { removeMainMode(id: $0) }
-        return ExpiredSAs(mainModes: mainModes, quickModes: quickModes)
+        let dueQuickModes = Self.due(quickModeExpiry, by: date) { quickModes[$0].id }
+        let expiredQuickModes = dueQuickModes.map { removeQuickMode(slot: $0.slot) }
+        let dueMainModes = Self.due(mainModeExpiry, by: date) { mainModes[$0].id }
+        let expiredMainModes = dueMainModes.map { removeMainMode(slot: $0.slot) }
+        return ExpiredSAs(mainModes: expiredMainModes, quickModes: expiredQuickModes)
     }
 
-    private static func byDeadlineThenID(_ a: (entry: ExpiryQueue.Entry, id: UInt64), _ b: (entry: ExpiryQueue.Entry, id: UInt64)) -> Bool {
-        (a.entry.deadline, a.id) < (b.entry.deadline, b.id)
+    /// The slots and ids due by `date`, by expiry then id.
+    private static func due(_ queue: ExpiryQueue, by date: Date, id: (UInt32) -> UInt64) -> [(slot: UInt32, id: UInt64)] {
+        queue.entries(dueBy: date)
+            .map { (deadline: $0.deadline, slot: $0.slot, id: id($0.slot)) }
+            .sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+            .map { ($0.slot, $0.id) }
     }
 }

@@ -100,12 +100,3 @@ extension SADatabase {
         return overflow ? .max : sum
     }
 }
-
-extension QuickModeSARecord {
-    /// Whether the traffic in either direction has reached the kilobyte lifetime (0: none).
-    public var kilobyteLifetimeReached: Bool {
-        guard lifetimeKilobytes > 0 else { return false }
-        let limit = UInt64(lifetimeKilobytes) * 1024
-        return bytesIn >= limit || bytesOut >= limit
-    }
-}

@@ -56,7 +56,12 @@ public struct SADatabase: Sendable {
         guard mainModeIDs.slot(for: record.id, in: mainModes) == nil else { throw .duplicateMainModeID(record.id) }
         guard mainModeCookies.slot(for: record.cookies, in: mainModes) == nil else { throw .duplicateCookiePair(record.cookies) }
         let slot = mainModes.insert(record)
-        file(mainMode: record, at: slot)
+        mainModeIDs.insert(slot, value: record.id, in: mainModes)
+        mainModeCookies.insert(slot, value: record.cookies, in: mainModes)
+        mainModeRemoteAddresses.insert(slot, value: record.remote.ip, in: mainModes)
+        if let identity = record.remoteIdentity { mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes) }
+        if let identity = record.remoteSecondIdentity { mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes) }
+        mainModeExpiry.insert(slot, deadline: record.expires)
     }
 
     /// Adds a Quick Mode SA; its id and inbound SPI must be new and its Main Mode SA present.
@@ -72,16 +77,6 @@ public struct SADatabase: Sendable {
         quickModeExpiry.insert(slot, deadline: record.expires)
     }
 
-    /// Files a Main Mode SA, already in its slot, in every index.
-    mutating func file(mainMode record: MainModeSARecord, at slot: UInt32) {
-        mainModeIDs.insert(slot, value: record.id, in: mainModes)
-        mainModeCookies.insert(slot, value: record.cookies, in: mainModes)
-        mainModeRemoteAddresses.insert(slot, value: record.remote.ip, in: mainModes)
-        if let identity = record.remoteIdentity { mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes) }
-        if let identity = record.remoteSecondIdentity { mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes) }
-        mainModeExpiry.insert(slot, deadline: record.expires)
-    }
-
     // MARK: Lookup
 
     public func mainMode(id: UInt64) -> MainModeSARecord? {
@@ -94,7 +89,7 @@ public struct SADatabase: Sendable {
 
     /// The Main Mode SAs with this remote IP address (any port), by id.
     public func mainModes(remoteAddress: IPAddress) -> [MainModeSARecord] {
-        mainModeSlots(remoteAddress: remoteAddress).map { mainModes[$0] }.sorted { $0.id < $1.id }
+        mainModeRemoteAddresses.slots(for: remoteAddress, in: mainModes).map { mainModes[$0] }.sorted { $0.id < $1.id }
     }
 
     /// The Main Mode SAs whose first or second remote identity is `identity`, ignoring case,
@@ -130,11 +125,7 @@ public struct SADatabase: Sendable {
         return mainMode(id: record.mainModeID)?.remote.ip
     }
 
-    // MARK: Index reads shared by the queries
-
-    func mainModeSlots(remoteAddress: IPAddress) -> [UInt32] {
-        mainModeRemoteAddresses.slots(for: remoteAddress, in: mainModes)
-    }
+    // MARK: Index reads shared with the queries
 
     func mainModeSlots(remoteIdentity identity: String, scope: IdentityScope) -> [UInt32] {
         var slots: [UInt32] = []

@@ -14,11 +14,11 @@ extension SADatabase {
     func mainModeSlots(matching filter: MainModeSAFilter) -> [UInt32] {
         let candidates: [UInt32]
         if let range = filter.remoteAddress, range.first == range.last {
-            candidates = mainModeSlots(remoteAddress: range.first)
+            candidates = mainModeRemoteAddresses.slots(for: range.first, in: mainModes)
         } else if let literal = filter.remoteIdentity?.literal {
             candidates = mainModeSlots(remoteIdentity: literal, scope: filter.identityScope)
         } else {
-            return mainModes.occupied.filter { filter.matches($0.element) }.map(\.slot)
+            return mainModes.slots(where: filter.matches)
         }
         return candidates.filter { filter.matches(mainModes[$0]) }
     }
@@ -36,7 +36,7 @@ extension SADatabase {
             return mainModeSlots(matching: mainModeFilter).flatMap(quickModesByMainMode.children(of:))
                 .filter { filter.matchesOwnFields(quickModes[$0]) }
         } else {
-            return quickModes.occupied.filter { filter.matchesOwnFields($0.element) }.map(\.slot)
+            return quickModes.slots(where: filter.matchesOwnFields)
         }
         return candidates.filter { slot in
             let record = quickModes[slot]

@@ -100,21 +100,28 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether the whole of `text` matches, ignoring case.
     public func matches(_ text: String) -> Bool {
-        let scalars = text.unicodeScalars
-        var s = scalars.startIndex
+        // Identities are nearly always ASCII: match their bytes without decoding UTF-8.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 < 0x80 } ? matches(bytes) { Unicode.Scalar($0) } : nil
+        }
+        return (ascii ?? nil) ?? matches(text.unicodeScalars) { $0 }
+    }
+
+    private func matches<Text: Collection>(_ text: Text, _ scalar: (Text.Element) -> Unicode.Scalar) -> Bool {
+        var s = text.startIndex
         var e = 0
         // Where the last `*` was seen, and the text position it is currently made to end at:
-        // on a mismatch the star takes one more scalar and matching resumes after it.
-        var star: (element: Int, text: String.UnicodeScalarView.Index)?
-        while s != scalars.endIndex {
-            if e < elements.count, elements[e] == .anySequence {
+        // on a mismatch the star takes one more character and matching resumes after it.
+        var star: (element: Int, text: Text.Index)?
+        while s != text.endIndex {
+            if e < elements.count, case .anySequence = elements[e] {
                 star = (e, s)
                 e += 1
-            } else if e < elements.count, elements[e].matches(scalars[s]) {
+            } else if e < elements.count, elements[e].matches(scalar(text[s])) {
                 e += 1
-                s = scalars.index(after: s)
+                s = text.index(after: s)
             } else if let (starElement, starText) = star {
-                let next = scalars.index(after: starText)
+                let next = text.index(after: starText)
                 star = (starElement, next)
                 e = starElement + 1
                 s = next
@@ -122,7 +129,7 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
                 return false
             }
         }
-        while e < elements.count, elements[e] == .anySequence { e += 1 }
+        while e < elements.count, case .anySequence = elements[e] { e += 1 }
         return e == elements.count
     }
 

@@ -15,8 +15,6 @@ struct ExpiryQueue: Sendable {
     /// Slot → index in `heap`, or `absent`.
     private var positions: [UInt32] = []
 
-    var count: Int { heap.count }
-
     var first: Entry? { heap.first }
 
     mutating func reserveCapacity(_ capacity: Int) {

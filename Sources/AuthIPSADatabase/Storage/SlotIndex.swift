@@ -7,7 +7,7 @@ struct SlotIndex<Key: SlotKey>: Sendable {
     private static var removed: UInt32 { .max - 1 }
 
     private var buckets: [UInt32] = []
-    private(set) var count = 0
+    private var count = 0
     private var tombstones = 0
 
     /// The slot filed under `value`.

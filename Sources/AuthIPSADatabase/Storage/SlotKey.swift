@@ -3,7 +3,7 @@ import AuthIPWire
 /// What an index files records under: a key derived from the record, with its own hashing
 /// and equality (identities compare without regard to case).
 protocol SlotKey {
-    associatedtype Record: Sendable
+    associatedtype Record: SlotStorable
     associatedtype Value
     /// The record's key, or nil when the record is not filed under this index.
     static func value(of record: Record) -> Value?

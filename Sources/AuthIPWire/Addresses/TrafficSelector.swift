@@ -98,9 +98,8 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         let width = a.family == 4 ? 32 : 128
         let (xh, xl) = (a.high ^ b.high, a.low ^ b.low)
         let hostBits = xh != 0 ? 128 - xh.leadingZeroBitCount : (xl != 0 ? 64 - xl.leadingZeroBitCount : 0)
-        let bits = a.family == 4 ? hostBits - 96 : hostBits
-        let candidate = AddressRange(first, prefixLength: width - max(0, bits))
-        return candidate == self ? width - max(0, bits) : nil
+        let candidate = AddressRange(first, prefixLength: width - hostBits)
+        return candidate == self ? width - hostBits : nil
     }
 
     /// The phase-2 identity: an address, a subnet when the range is a prefix, else a range.
