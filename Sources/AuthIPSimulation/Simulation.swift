@@ -23,6 +23,11 @@ public struct Simulation {
     public var recordsTraffic = false
     public private(set) var trace: [TracedDatagram] = []
 
+    private var nats: [IPAddress: IPAddress] = [:]
+    private var natMappings: [EndpointAddress: EndpointAddress] = [:]
+    private var natReverse: [EndpointAddress: EndpointAddress] = [:]
+    private var nextNATPort: UInt16 = 40_000
+
     private var random: SeededRandomSource
     private var queue: [Pending] = []
     private var sequence = 0
@@ -45,6 +50,13 @@ public struct Simulation {
     public mutating func add(_ name: String, _ endpoint: Endpoint, addresses: [IPAddress]) -> Int {
         nodes.append(SimulatedNode(name: name, endpoint: endpoint, addresses: Set(addresses)))
         return nodes.count - 1
+    }
+
+    /// Puts the node address `inside` behind a NAT whose public address is `outside`: what it
+    /// sends leaves from `outside` with a port of the NAT's choosing, and answers to that port
+    /// come back to it.
+    public mutating func addNAT(inside: IPAddress, outside: IPAddress) {
+        nats[inside] = outside
     }
 
     public func node(named name: String) -> SimulatedNode? { nodes.first { $0.name == name } }
@@ -98,9 +110,11 @@ public struct Simulation {
 
     private mutating func carry(_ output: EndpointOutput, from index: Int) {
         switch output {
-        case .send(let bytes, let source, let destination):
+        case .send(let bytes, var source, var destination):
             nodes[index].sentDatagrams += 1
             if recordsTraffic { trace.append(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination)) }
+            source = translateOutbound(source)
+            if let inside = natReverse[destination] { destination = inside }
             guard let target = nodes.firstIndex(where: { $0.addresses.contains(destination.ip) }) else { return }
             transmit(.datagram(bytes, from: source, to: destination), to: target)
         case .installSA(let sa):
@@ -116,6 +130,17 @@ public struct Simulation {
         case .wakeUp(let time):
             nodes[index].wakeUp = time
         }
+    }
+
+    /// The public address and port a NAT gives a datagram from `source`.
+    private mutating func translateOutbound(_ source: EndpointAddress) -> EndpointAddress {
+        guard let outside = nats[source.ip] else { return source }
+        if let mapped = natMappings[source] { return mapped }
+        let mapped = EndpointAddress(outside, port: nextNATPort)
+        nextNATPort &+= 1
+        natMappings[source] = mapped
+        natReverse[mapped] = source
+        return mapped
     }
 
     private mutating func transmit(_ input: EndpointInput, to target: Int) {

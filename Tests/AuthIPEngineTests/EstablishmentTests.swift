@@ -118,4 +118,22 @@ struct EstablishmentTests {
         #expect(qm.role == .initiator && qm.remoteSelector.addresses == AddressRange(fixture.clientAddress))
         #expect(fixture.clientNode.endpoint.database.quickModes().first?.role == .responder)
     }
+
+    @Test("Behind a NAT: NAT-D detects it, the exchange moves to port 4500, the QM SAs are UDP-encapsulated")
+    func natTraversal() throws {
+        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
+        fixture.simulation.addNAT(inside: fixture.clientAddress, outside: IPAddress("203.0.113.9")!)
+        fixture.simulation.recordsTraffic = true
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+        #expect(fixture.serverNode.endpoint.database.mainModes()[0].natDetected)
+        #expect(fixture.clientNode.endpoint.database.mainModes()[0].natDetected)
+        #expect(fixture.serverNode.endpoint.database.mainModes()[0].remote.ip == IPAddress("203.0.113.9")!)
+        let installed = fixture.clientNode.installedSAs.values.flatMap { Array($0.values) }
+        #expect(!installed.isEmpty && installed.allSatisfy { $0.udpEncapsulated })
+        let clientSent = fixture.simulation.trace.filter { $0.sender == "CLIENT1" }
+        let later = clientSent.dropFirst().map { $0.to.port }
+        #expect(clientSent.first?.to.port == 500 && !later.isEmpty && later.allSatisfy { $0 == 4500 })
+    }
 }

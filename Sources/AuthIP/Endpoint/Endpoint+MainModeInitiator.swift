@@ -141,6 +141,11 @@ extension Endpoint {
         let vendors = inbound.vendors
         session.peerSupportsFragmentation = vendors.contains(.fragmentation)
         session.natDetected = detectNAT(inbound, session: session)
+        if session.natDetected {
+            // RFC 3947: the exchange moves to the NAT-T port.
+            session.local.port = settings.natTraversalPort
+            session.remote.port = settings.natTraversalPort
+        }
         let agreement = MainModeAgreement(
             algorithms: MainModeAlgorithms(cipher: chosen.cipher, hash: chosen.hash), group: chosen.group,
             lifetimeSeconds: min(chosen.lifetimeSeconds ?? mine.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds, rule.mainModeCrypto.lifetimeSeconds),

@@ -123,6 +123,12 @@ extension Endpoint {
     /// Routes a message: a response to what this side asked, or a request from the peer.
     mutating func dispatch(_ inbound: Inbound, session: MainModeSession) {
         var session = session
+        if session.natDetected && (inbound.from != session.remote || inbound.to != session.local) && inbound.from.ip == session.remote.ip {
+            // Behind a NAT the peer's port changes (500 → 4500, or a new mapping): answer where
+            // its verified messages come from.
+            session.remote = inbound.from
+            session.local = inbound.to
+        }
         let key = inbound.key
         if let request = session.channel.complete(key) {
             session.channel.answered(key)

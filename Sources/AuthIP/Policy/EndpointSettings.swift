@@ -31,9 +31,8 @@ public struct EndpointSettings: Sendable, Hashable {
     public var denialOfServiceCookieSlice: Duration = .seconds(30)
     /// Authentication attempts (methods and credentials) before Main Mode gives up.
     public var maximumAuthenticationAttempts = 8
-    /// How long after a Quick Mode rekey the old SAs are kept (MS-AIPS 3.4.5.3: 60 s).
-    public var rekeyOverlap: Duration = .seconds(60)
-    /// Soft lifetime: a Quick Mode SA is rekeyed when this fraction of its lifetime is left.
+    /// A Quick Mode SA this side made is rekeyed this long before it expires (MS-AIPS 3.4.5.3:
+    /// the old SA lives on for 60 s).
     public var rekeyMargin: Duration = .seconds(60)
 
     public init() {}
