@@ -4,7 +4,8 @@
 A root CA (RSA-2048) issues computer certificates with their keys (test keys, nothing else):
 client-rsa / server-rsa (RSA-2048), client-ecdsa / server-ecdsa (ECDSA P-256), client-revoked
 (listed in root.crl), client-expired (expired before the validation time), and
-client-untrusted, issued by another root that nobody trusts; client-cdp names a CRL
+client-untrusted, issued by another root that nobody trusts; client-health is CLIENT1's NAP
+health certificate (client authentication and System Health Authentication); client-cdp names a CRL
 distribution point that the HTTP server of the CDP fixtures serves (served/tls-root.crl there).
 Validation time: 2026-11-01.
 Run from the repository root: python3 Tools/pki/make_tls_fixtures.py
@@ -43,7 +44,7 @@ def computer(cn, issuer, issuer_key, serial, usage, ecdsa=False, not_after=T(203
             .serial_number(serial).not_valid_before(T(2025, 1, 1)).not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(True, False, not ecdsa, False, ecdsa, False, False, False, False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage(usage if isinstance(usage, list) else [usage]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False))
     if cdp:
         cert = cert.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
@@ -69,6 +70,8 @@ def main():
         "client-revoked": computer("STOLEN.corp.test", root, root_key, 0x104, client),
         "client-expired": computer("OLD.corp.test", root, root_key, 0x105, client, not_after=T(2026, 1, 1)),
         "client-untrusted": computer("ROGUE.corp.test", other, other_key, 0x106, client),
+        "client-health": computer("CLIENT1.corp.test", root, root_key, 0x108,
+                                  [client, x509.ObjectIdentifier("1.3.6.1.4.1.311.47.1.1")]),
         # Its CDP is served by the distribution-point fixtures' HTTP server (port 18931).
         "client-cdp": computer("CLIENT3.corp.test", root, root_key, 0x107, client,
                                cdp="http://127.0.0.1:18931/tls-root.crl"),
