@@ -9,18 +9,30 @@ import Foundation
 
 extension Endpoint {
     /// The peer's proof checked: the MM SA goes in the database, with 4650 or 4651.
-    mutating func confirmMainMode(_ session: inout MainModeSession, _ mm: inout EstablishedMainMode) {
+    /// With Extended Mode, its identities go in too and the event is 4979–4982.
+    mutating func confirmMainMode(_ session: inout MainModeSession, _ mm: inout EstablishedMainMode,
+                                  extendedMode: (exchange: ExtendedModeExchange, method: AuthMethod)? = nil) {
         mm.confirmed = true
         session.responderDeadline = nil
         session.phase = .established(mm)
         let rule = rules[session.ruleIndex]
-        try? database.insert(MainModeSARecord(
+        var record = MainModeSARecord(
             id: session.id, cookies: session.cookies, role: session.role, local: session.local, remote: session.remote,
             localIdentity: mm.localIdentity, remoteIdentity: mm.remoteIdentity, authenticationMethod: mm.method,
             cipher: mm.agreement.algorithms.cipher, hash: mm.agreement.algorithms.hash, diffieHellmanGroup: mm.agreement.group,
             natDetected: session.natDetected, quickModeLimit: Int(mm.agreement.quickModeLimit), created: now, expires: mm.expires,
-            ruleName: rule.name))
-        emit(mainModeEstablishedEvent(session, mm))
+            ruleName: rule.name)
+        if let extendedMode {
+            record.localSecondIdentity = extendedMode.exchange.localIdentity
+            record.remoteSecondIdentity = extendedMode.exchange.remoteIdentity
+            record.secondAuthenticationMethod = extendedMode.method
+        }
+        try? database.insert(record)
+        if let extendedMode {
+            emit(extendedModeEstablishedEvent(session, mm, extended: extendedMode.exchange, method: extendedMode.method))
+        } else {
+            emit(mainModeEstablishedEvent(session, mm))
+        }
     }
 
     /// A Main Mode negotiation failed: 4652/4653, the peer told when this side found the
@@ -32,12 +44,12 @@ extension Endpoint {
         switch session.phase {
         case .authenticating(let auth):
             // Past the end of the list: the last method tried is the last one.
-            method = auth.method ?? auth.agreement.methods.last
+            method = auth.gss.reportedMethod
             if method == .tls {
                 let local = rules[session.ruleIndex].mainModeAuthentication.entries(for: .tls).first.flatMap {
                     if case .certificate(let configuration) = $0 { return configuration.identities.first?.certificate } else { return nil }
                 }
-                certificates = (local, auth.peerChain.isEmpty ? ((auth.context as? TLSContext)?.presentedChain ?? []) : auth.peerChain)
+                certificates = (local, auth.gss.knownPeerChain)
             }
         case .established(let mm):
             method = mm.method

@@ -20,19 +20,28 @@ extension Endpoint {
         let local = EndpointAddress(rule.mainModeLocal(for: traffic.source), port: settings.port)
         let remote = EndpointAddress(peer, port: settings.port)
         let candidates = (sessionsByPeer[peer] ?? []).compactMap { sessions[$0] }
-            .filter { $0.ruleIndex == ruleIndex && $0.local.ip == local.ip && $0.established?.peerDeleted != true }
+            .filter { rules[$0.ruleIndex].sharesMainMode(with: rule) && $0.local.ip == local.ip && $0.established?.peerDeleted != true }
             .filter { if case .closing = $0.phase { return false } else { return true } }
             .sorted { $0.id < $1.id }
         for session in candidates {
             if coversTraffic(session, traffic) { return }
         }
         if var session = candidates.first(where: { $0.isEstablished }) {
-            startQuickMode(&session, traffic: traffic)
+            if session.role == .responder, let prefixes = rule.managementPrefixes,
+               !prefixes.contains(where: { $0.contains(traffic.source) }) {
+                // Manage out only from the management prefixes.
+                let (localSelector, remoteSelector) = selectors(for: traffic, rule: rule)
+                emitQuickModeFailure(session, local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0,
+                                     role: .initiator, state: .noState, error: .local(.errorIpsecIkeNoPolicy))
+                return
+            }
+            startQuickMode(&session, traffic: traffic, ruleIndex: ruleIndex)
             store(session)
         } else if var session = candidates.first {
             if !session.pendingTraffic.contains(traffic) { session.pendingTraffic.append(traffic) }
             store(session)
-        } else {
+        } else if rule.managementPrefixes == nil {
+            // A manage-out rule reaches only peers that are connected.
             startMainMode(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic)
         }
     }
@@ -156,8 +165,9 @@ extension Endpoint {
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
         transcript.append(payloads: offer.payloads)
         transcript.append(inbound.chain)
-        var auth = MainModeAuthentication(agreement: agreement, transcript: transcript)
-        initiateMethod(&session, &auth, retrying: false, peerStatus: 0)
+        session.phase = .authenticating(MainModeAuthentication(
+            agreement: agreement, gss: GSSNegotiation(methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName)))
+        initiateMethod(&session, .mainMode, retrying: false, peerStatus: 0)
     }
 
     /// Whether NAT-D shows a NAT: the peer's hashes of the addresses differ from ours.
@@ -169,124 +179,16 @@ extension Endpoint {
         return hashes[0] != natHash(cookies: cookies, inbound.to) || hashes[1] != natHash(cookies: cookies, inbound.from)
     }
 
-    /// Starts (or restarts) the current method's GSS exchange with the current credentials;
-    /// moves on through credentials and methods while starting fails locally.
-    mutating func initiateMethod(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, retrying: Bool, peerStatus: UInt32) {
-        var retrying = retrying
-        let rule = rules[session.ruleIndex]
-        while let method = auth.method {
-            let entries = rule.mainModeAuthentication.entries(for: method).filter { $0.canRun(as: .initiator) }
-            guard auth.credentialIndex < entries.count, auth.attempts < settings.maximumAuthenticationAttempts else { break }
-            let entry = entries[auth.credentialIndex]
-            auth.attempts += 1
-            auth.peerComplete = false
-            do throws(GSSFailure) {
-                var context = try entry.initiatorContext(target: auth.agreement.peerPrincipalName)
-                let token = try context.step([], now: now, random: &random)
-                auth.context = context
-                auth.started = true
-                var flags: GSSFlags = [.newExchange]
-                if retrying { flags.insert(.retryCurrentAuthentication) }
-                let payloads: [Payload] = [.gss(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0))]
-                let chain = sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode)
-                auth.transcript.append(chain)
-                session.phase = .authenticating(auth)
-                store(session)
-                return
-            } catch {
-                auth.lastFailure = .local(error.status)
-                if auth.credentialIndex + 1 < entries.count {
-                    auth.credentialIndex += 1
-                    retrying = true
-                } else {
-                    auth.methodIndex += 1
-                    auth.credentialIndex = 0
-                    retrying = false
-                }
-            }
-        }
-        session.phase = .authenticating(auth)
-        failMainMode(&session, auth.lastFailure ?? .local(.errorIpsecIkeAuthFail), notifyPeer: true)
-    }
-
-    /// MM #4 (and later GSS responses).
-    mutating func receiveAuthenticationResponse(_ inbound: Inbound, auth: MainModeAuthentication, session: MainModeSession) {
-        var session = session, auth = auth
-        if let code = inbound.statusCode, inbound.gss == nil {
-            failMainMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
-            return
-        }
-        auth.transcript.append(inbound.chain)
-        guard let gss = inbound.gss, var context = auth.context else {
-            session.phase = .authenticating(auth)
-            failMainMode(&session, .local(.errorIpsecIkeInvalidPayload), notifyPeer: true)
-            return
-        }
-        if gss.status != 0 {
-            auth.lastFailure = .remote(WindowsError.lookup(gss.status))
-            if let tls = context as? TLSContext { auth.peerChain = tls.presentedChain }
-            moveOn(&session, &auth, peerAskedRetry: gss.flags.contains(.retryCurrentAuthentication), peerStatus: gss.status)
-            return
-        }
-        if gss.flags.contains(.responderAuthComplete) { auth.peerComplete = true }
-        var token: [UInt8] = []
-        if !context.isComplete {
-            do throws(GSSFailure) {
-                token = try context.step(gss.token, now: now, random: &random)
-            } catch {
-                auth.lastFailure = .local(error.status)
-                if let tls = context as? TLSContext { auth.peerChain = tls.presentedChain }
-                moveOn(&session, &auth, peerAskedRetry: false, peerStatus: error.status.code)
-                return
-            }
-        }
-        auth.context = context
-        if let pending = (context as? TLSContext)?.pendingCRLDownloads, !pending.isEmpty {
-            waitForCRLs(&session, &auth, urls: pending, requestKey: nil, flags: [])
-            return
-        }
-        continueAuthentication(&session, &auth, token: token)
-    }
-
-    /// After a step of the initiator's context: done, or the next GSS request.
-    mutating func continueAuthentication(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, token: [UInt8]) {
-        guard let context = auth.context else { return }
-        if context.isComplete && auth.peerComplete {
-            establishKeys(&session, auth)
-            startFirstQuickMode(&session)
-            return
-        }
-        let chain = sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: [.gss(GSSPayload(token: token))], purpose: .mainMode)
-        auth.transcript.append(chain)
-        session.phase = .authenticating(auth)
-        store(session)
-    }
-
-    /// After a failure of the current credentials or method: the next credentials (when the
-    /// responder asked for a retry), else the next method, else give up.
-    mutating func moveOn(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, peerAskedRetry: Bool, peerStatus: UInt32) {
-        auth.context = nil
-        let rule = rules[session.ruleIndex]
-        let entries = auth.method.map { rule.mainModeAuthentication.entries(for: $0).filter { $0.canRun(as: .initiator) } } ?? []
-        if peerAskedRetry && auth.credentialIndex + 1 < entries.count {
-            auth.credentialIndex += 1
-            initiateMethod(&session, &auth, retrying: true, peerStatus: peerStatus)
-        } else {
-            auth.methodIndex += 1
-            auth.credentialIndex = 0
-            initiateMethod(&session, &auth, retrying: false, peerStatus: 0)
-        }
-    }
-
     /// Derives the MM keys once both GSS contexts are complete.
     mutating func establishKeys(_ session: inout MainModeSession, _ auth: MainModeAuthentication) {
         let agreement = auth.agreement
+        let gss = auth.gss
         let derivation = KeyDerivation(algorithms: agreement.algorithms, initiatorCookie: session.cookies.initiator,
                                        responderCookie: session.cookies.responder)
-        let context = auth.context
+        let context = gss.context
         let keys = MainModeKeys(derivation: derivation, z: agreement.sharedSecret, initiatorNonce: agreement.initiatorNonce,
                                 responderNonce: agreement.responderNonce, gssSecret: context?.sessionKey ?? .empty)
-        let method = auth.method ?? .anonymous
+        let method = gss.method ?? .anonymous
         let entry = rules[session.ruleIndex].mainModeAuthentication.entries(for: method).first
         let role: GSSRole = session.role == .initiator ? .initiator : .acceptor
         var peerChain: [Certificate] = []
@@ -298,7 +200,7 @@ extension Endpoint {
         let mm = EstablishedMainMode(
             agreement: agreement, derivation: derivation, keys: keys,
             protection: CryptoPayloadProtection(algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
-            auth1: auth.transcript.initiatorProof(skeyid: keys.skeyid), auth2: auth.transcript.responderProof(skeyid: keys.skeyid),
+            auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid), auth2: gss.transcript.responderProof(skeyid: keys.skeyid),
             method: method, localIdentity: entry?.localIdentity(role: role, principalName: configuration.principalName),
             remoteIdentity: remoteIdentity, localCertificate: localCertificate, peerChain: peerChain,
             expires: now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))

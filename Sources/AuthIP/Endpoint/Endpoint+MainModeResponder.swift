@@ -106,7 +106,8 @@ extension Endpoint {
         let key = inbound.key
         session.channel.accept(key)
         transcript.append(sendResponse(&session, to: key, payloads: payloads))
-        session.phase = .authenticating(MainModeAuthentication(agreement: agreement, transcript: transcript))
+        session.phase = .authenticating(MainModeAuthentication(
+            agreement: agreement, gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil)))
         session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         register(session)
     }
@@ -121,143 +122,6 @@ extension Endpoint {
         send(datagram, session: session)
         session.channel = Channel()
         emitMainModeFailure(session, .local(code), method: method, certificates: nil)
-    }
-
-    /// A GSS request (#3, ...): the next token of the current method, a new method, or a
-    /// retry with other credentials.
-    mutating func receiveAuthenticationRequest(_ inbound: Inbound, auth: MainModeAuthentication, session: MainModeSession) {
-        var session = session, auth = auth
-        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
-        if let code = inbound.statusCode, inbound.gss == nil {
-            session.phase = .authenticating(auth)
-            failMainMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
-            return
-        }
-        guard let gss = inbound.gss, auth.crlWait == nil else {
-            session.phase = .authenticating(auth)
-            store(session)
-            return
-        }
-        auth.transcript.append(inbound.chain)
-        if gss.flags.contains(.newExchange) {
-            if auth.started && !gss.flags.contains(.retryCurrentAuthentication) { auth.methodIndex += 1 }
-            auth.started = true
-            auth.attempts += 1
-            auth.context = nil
-            guard let method = auth.method, auth.attempts <= settings.maximumAuthenticationAttempts,
-                  let entry = rules[session.ruleIndex].mainModeAuthentication.entries(for: method).first(where: { $0.canRun(as: .acceptor) }) else {
-                answerAuthentication(&session, &auth, key: inbound.key, token: [], status: .errorIpsecIkeAuthFail, flags: [])
-                return
-            }
-            do throws(GSSFailure) {
-                auth.context = try entry.acceptorContext()
-            } catch {
-                answerAuthentication(&session, &auth, key: inbound.key, token: [], status: error.status, flags: [])
-                return
-            }
-        }
-        guard var context = auth.context else {
-            answerAuthentication(&session, &auth, key: inbound.key, token: [], status: .secEInvalidToken, flags: [])
-            return
-        }
-        do throws(GSSFailure) {
-            let token = try context.step(gss.token, now: now, random: &random)
-            auth.context = context
-            if let pending = (context as? TLSContext)?.pendingCRLDownloads, !pending.isEmpty {
-                waitForCRLs(&session, &auth, urls: pending, requestKey: inbound.key, flags: [])
-                return
-            }
-            answerAuthentication(&session, &auth, key: inbound.key, token: token, status: nil,
-                                 flags: context.isComplete ? .responderAuthComplete : [])
-        } catch {
-            answerAuthentication(&session, &auth, key: inbound.key, token: [], status: error.status,
-                                 flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [])
-        }
-    }
-
-    /// Whether another certificate could succeed where this one failed.
-    static func isCredentialSpecific(_ status: WindowsError) -> Bool {
-        [WindowsError.cryptERevoked, .certERevoked, .secEUntrustedRoot, .secECertExpired, .secECertWrongUsage, .secEIssuingCaUntrusted,
-         .secECertUnknown, .cryptERevocationOffline, .secENoCredentials].contains(status)
-    }
-
-    /// Sends the GSS response; a failure status ends the current method (the initiator may
-    /// go on with another) and is remembered for the event if the negotiation fails.
-    mutating func answerAuthentication(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, key: ExchangeKey,
-                                       token: [UInt8], status: WindowsError?, flags: GSSFlags) {
-        if let status {
-            auth.lastFailure = .local(status)
-            if let tls = auth.context as? TLSContext { auth.peerChain = tls.presentedChain }
-            auth.context = nil
-        }
-        let payload = GSSPayload(token: token, flags: flags, status: status?.code ?? 0)
-        auth.transcript.append(sendResponse(&session, to: key, payloads: [.gss(payload)]))
-        session.phase = .authenticating(auth)
-        store(session)
-    }
-
-    // MARK: - CRL downloads
-
-    /// Suspends the exchange until the CRLs are fetched (strong revocation checking).
-    mutating func waitForCRLs(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, urls: [String],
-                              requestKey: ExchangeKey?, flags: GSSFlags) {
-        let deadline = now.addingTimeInterval(settings.responderTimeout.seconds / 2)
-        auth.crlWait = CRLWait(urls: Set(urls), deadline: deadline, requestKey: requestKey, flags: flags)
-        for url in urls { outputs.append(.fetchCRL(url: url, deadline: deadline)) }
-        session.phase = .authenticating(auth)
-        store(session)
-    }
-
-    mutating func crlFetched(url: String, result: CRLDownload) {
-        let waiting = sessions.values.filter {
-            if case .authenticating(let auth) = $0.phase, let wait = auth.crlWait { return wait.urls.contains(url) && wait.results[url] == nil }
-            return false
-        }.map(\.id).sorted()
-        for id in waiting {
-            guard var session = sessions[id], case .authenticating(var auth) = session.phase, var wait = auth.crlWait else { continue }
-            wait.results[url] = result
-            auth.crlWait = wait
-            guard wait.results.count == wait.urls.count else {
-                session.phase = .authenticating(auth)
-                store(session)
-                continue
-            }
-            resumeAfterCRLs(&session, &auth, results: wait.results)
-        }
-    }
-
-    /// Gives the downloads (or their failure at the deadline) to the TLS context and goes on.
-    mutating func resumeAfterCRLs(_ session: inout MainModeSession, _ auth: inout MainModeAuthentication, results: [String: CRLDownload]) {
-        guard let wait = auth.crlWait, let tls = auth.context as? TLSContext else { return }
-        auth.crlWait = nil
-        do throws(GSSFailure) {
-            let token = try tls.resume(withCRLs: results)
-            if !tls.pendingCRLDownloads.isEmpty {
-                waitForCRLs(&session, &auth, urls: tls.pendingCRLDownloads, requestKey: wait.requestKey, flags: wait.flags)
-                return
-            }
-            if let key = wait.requestKey {
-                answerAuthentication(&session, &auth, key: key, token: token, status: nil, flags: tls.isComplete ? .responderAuthComplete : [])
-            } else {
-                continueAuthentication(&session, &auth, token: token)
-            }
-        } catch {
-            if let key = wait.requestKey {
-                answerAuthentication(&session, &auth, key: key, token: [], status: error.status,
-                                     flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [])
-            } else {
-                auth.lastFailure = .local(error.status)
-                moveOn(&session, &auth, peerAskedRetry: false, peerStatus: error.status.code)
-            }
-        }
-    }
-
-    /// CRL downloads that did not come back by their deadline count as failed.
-    mutating func expireCRLWait(_ session: inout MainModeSession) {
-        guard case .authenticating(var auth) = session.phase, let wait = auth.crlWait, wait.deadline <= now else { return }
-        var results = wait.results
-        for url in wait.urls where results[url] == nil { results[url] = .failed("no answer by the deadline") }
-        resumeAfterCRLs(&session, &auth, results: results)
     }
 
     // MARK: - DoS cookies

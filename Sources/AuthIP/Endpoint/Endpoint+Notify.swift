@@ -84,7 +84,7 @@ extension Endpoint {
         }
         guard var mm = session.established, mm.confirmed else {
             if case .closing = session.phase { return }
-            failMainMode(&session, .remote(code), notifyPeer: false)
+            failNegotiation(&session, .mainMode, .remote(code), notifyPeer: false)
             return
         }
         // MS-AIPS 3.1.4: no new Quick Modes; the MM SA goes once its QM SAs have.

@@ -38,9 +38,10 @@ extension Endpoint {
 
     /// The initiator's Quick Mode payloads and its exchange state.
     mutating func offerQuickMode(_ session: MainModeSession, local: TrafficSelector, remote: TrafficSelector, messageID: UInt32,
-                                 exchangeType: ExchangeType, replaces: UInt64?) -> (QuickModeExchange, [Payload])? {
+                                 exchangeType: ExchangeType, replaces: UInt64?, ruleIndex: Int? = nil) -> (QuickModeExchange, [Payload])? {
         guard let mm = session.established else { return nil }
-        let rule = rules[session.ruleIndex]
+        let ruleIndex = ruleIndex ?? session.ruleIndex
+        let rule = rules[ruleIndex]
         let set = rule.quickModeCrypto
         let keyPair = set.pfsGroup.flatMap { try? DiffieHellmanKeyPair(group: $0, random: &random) }
         if set.pfsGroup != nil && keyPair == nil { return nil }
@@ -54,7 +55,7 @@ extension Endpoint {
         ]
         if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
         let offer = QuickModeOffer(spi: spi, nonce: nonce, keyPair: keyPair, set: set, encapsulationMode: mode)
-        let exchange = QuickModeExchange(messageID: messageID, role: .initiator, exchangeType: exchangeType, ruleIndex: session.ruleIndex,
+        let exchange = QuickModeExchange(messageID: messageID, role: .initiator, exchangeType: exchangeType, ruleIndex: ruleIndex,
                                          localSelector: local, remoteSelector: remote, state: .initiatorOffered(offer), replaces: replaces)
         return (exchange, payloads)
     }
@@ -76,18 +77,20 @@ extension Endpoint {
     }
 
     /// A later Quick Mode (exchange 244) on an established MM SA.
-    mutating func startQuickMode(_ session: inout MainModeSession, traffic: TrafficRequest) {
-        let (local, remote) = selectors(for: traffic, rule: rules[session.ruleIndex])
-        startQuickMode(&session, local: local, remote: remote, replaces: nil)
+    mutating func startQuickMode(_ session: inout MainModeSession, traffic: TrafficRequest, ruleIndex: Int? = nil) {
+        let ruleIndex = ruleIndex ?? session.ruleIndex
+        let (local, remote) = selectors(for: traffic, rule: rules[ruleIndex])
+        startQuickMode(&session, local: local, remote: remote, replaces: nil, ruleIndex: ruleIndex)
     }
 
-    mutating func startQuickMode(_ session: inout MainModeSession, local: TrafficSelector, remote: TrafficSelector, replaces: UInt64?) {
+    mutating func startQuickMode(_ session: inout MainModeSession, local: TrafficSelector, remote: TrafficSelector, replaces: UInt64?,
+                                 ruleIndex: Int? = nil) {
         guard var mm = session.established, mm.confirmed, !mm.peerDeleted else { return }
         if mm.agreement.quickModeLimit > 0 && mm.quickModeCount >= Int(mm.agreement.quickModeLimit) { return }
         var messageID = randomMessageID()
         while session.quickModes[messageID] != nil { messageID = randomMessageID() }
         guard let (exchange, payloads) = offerQuickMode(session, local: local, remote: remote, messageID: messageID,
-                                                        exchangeType: .quickMode, replaces: replaces) else { return }
+                                                        exchangeType: .quickMode, replaces: replaces, ruleIndex: ruleIndex) else { return }
         mm.quickModeCount += 1
         session.phase = .established(mm)
         session.quickModes[messageID] = exchange
@@ -105,8 +108,12 @@ extension Endpoint {
             failMainMode(&session, .local(.errorIpsecIkeInvalidHash), notifyPeer: true, respondingTo: inbound.key)
             return
         }
-        session.responderDeadline = nil
-        confirmMainMode(&session, &mm)
+        mm.proofChecked = true
+        session.phase = .established(mm)
+        let ruleIndex = quickModeRule(session, mm: mm, identifications: inbound.identifications)
+        if ruleIndex.map({ needsExtendedMode(session, ruleIndex: $0) }) != true {
+            confirmMainMode(&session, &mm)
+        }
         answerQuickMode(&session, &mm, inbound: inbound, exchangeType: .mainMode)
         session.phase = .established(mm)
         store(session)
@@ -115,7 +122,7 @@ extension Endpoint {
     /// A request on exchange 244: a new Quick Mode, or the synchronize that completes one.
     mutating func receiveQuickModeRequest(_ inbound: Inbound, session: MainModeSession) {
         var session = session
-        guard var mm = session.established, mm.confirmed else {
+        guard var mm = session.established, mm.proofChecked else {
             emitInvalidPacket(.quickMode, session: session)
             store(session)
             return
@@ -128,8 +135,17 @@ extension Endpoint {
                 return
             }
             session.quickModes[messageID] = nil
-            completeQuickMode(&session, mm: mm, exchange: exchange, agreement: agreement)
+            if needsExtendedMode(session, ruleIndex: exchange.ruleIndex) {
+                holdForExtendedMode(&session, exchange: exchange, agreement: agreement)
+            } else {
+                completeQuickMode(&session, mm: mm, exchange: exchange, agreement: agreement)
+            }
             sendResponse(&session, to: inbound.key, payloads: [.notify(.quickModeSynchronize)])
+            store(session)
+            return
+        }
+        guard mm.confirmed else {
+            emitInvalidPacket(.quickMode, session: session)
             store(session)
             return
         }
@@ -171,13 +187,7 @@ extension Endpoint {
             refuse(.errorIpsecIkeInvalidPayload, local: nil, remote: nil)
             return
         }
-        let ruleIndex = rules.indices.first { index in
-            let rule = rules[index]
-            return rule.matchesMainMode(local: session.local.ip, remote: session.remote.ip)
-                && rule.local.contains(localSelector) && rule.remote.contains(peerSelector)
-                && rule.mainModeAuthentication.offered.contains(mm.method)
-        }
-        guard let ruleIndex else {
+        guard let ruleIndex = quickModeRule(session, mm: mm, identifications: ids) else {
             refuse(.errorIpsecIkeNoPolicy, local: localSelector, remote: peerSelector)
             return
         }
@@ -216,6 +226,22 @@ extension Endpoint {
         sendResponse(&session, to: inbound.key, payloads: payloads)
     }
 
+    /// The responder's rule for a Quick Mode's IDi/IDr: one between the MM SA's addresses,
+    /// with its method, whose selectors contain the proposed ones.
+    func quickModeRule(_ session: MainModeSession, mm: EstablishedMainMode, identifications ids: [IdentificationPayload]) -> Int? {
+        guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1]) else { return nil }
+        return rules.indices.first { index in
+            let rule = rules[index]
+            // A Quick Mode the MM responder starts (manage out) must come from a management prefix.
+            let fromManagement = session.role == .responder || rule.managementPrefixes.map { prefixes in
+                prefixes.contains { $0.contains(peerSelector.addresses) }
+            } ?? true
+            return rule.matchesMainMode(local: session.local.ip, remote: session.remote.ip)
+                && rule.local.contains(localSelector) && rule.remote.contains(peerSelector)
+                && rule.mainModeAuthentication.offered.contains(mm.method) && fromManagement
+        }
+    }
+
     // MARK: - Initiator
 
     /// #6: Auth2 confirms Main Mode; then the Quick Mode answer.
@@ -230,7 +256,8 @@ extension Endpoint {
             failMainMode(&session, .local(.errorIpsecIkeInvalidHash), notifyPeer: true)
             return
         }
-        confirmMainMode(&session, &mm)
+        mm.proofChecked = true
+        if !needsExtendedMode(session, ruleIndex: session.ruleIndex) { confirmMainMode(&session, &mm) }
         session.phase = .established(mm)
         acceptQuickModeAnswer(&session, inbound: inbound, messageID: InteropProfile.firstQuickModeMessageID)
         store(session)
@@ -259,6 +286,10 @@ extension Endpoint {
             acceptQuickModeAnswer(&session, inbound: inbound, messageID: messageID)
         case .initiatorSynchronizing(let agreement):
             session.quickModes[messageID] = nil
+            if needsExtendedMode(session, ruleIndex: exchange.ruleIndex) {
+                startExtendedMode(&session, exchange: exchange, agreement: agreement)
+                return
+            }
             completeQuickMode(&session, mm: mm, exchange: exchange, agreement: agreement)
             startPendingQuickModes(&session)
         case .responderAnswered:
@@ -296,7 +327,7 @@ extension Endpoint {
             }
             pfsSecret = secret
         }
-        let rule = rules[session.ruleIndex]
+        let rule = rules[exchange.ruleIndex]
         let agreement = QuickModeAgreement(
             proposal: answer.proposal, pfsGroup: answer.pfsGroup,
             lifetimeSeconds: min(answer.lifetimeSeconds ?? rule.quickModeCrypto.lifetimeSeconds, rule.quickModeCrypto.lifetimeSeconds),
@@ -308,8 +339,11 @@ extension Endpoint {
         synchronizing.remoteSelector = TrafficSelector(ids[1]) ?? exchange.remoteSelector
         synchronizing.state = .initiatorSynchronizing(agreement)
         session.quickModes[messageID] = synchronizing
-        // The inbound SA goes in before QM synchronize leaves, so the peer's first packets land.
-        outputs.append(.installSA(ipsecSA(session: session, mm: mm, exchange: synchronizing, agreement: agreement, direction: .inbound)))
+        // The inbound SA goes in before QM synchronize leaves, so the peer's first packets land;
+        // when Extended Mode follows, its keys wait for SKEYID_em.
+        if !needsExtendedMode(session, ruleIndex: exchange.ruleIndex) {
+            outputs.append(.installSA(ipsecSA(session: session, mm: mm, exchange: synchronizing, agreement: agreement, direction: .inbound)))
+        }
         sendRequest(&session, exchange: .quickMode, messageID: messageID, payloads: [.notify(.quickModeSynchronize)],
                     purpose: .quickMode(messageID))
     }
@@ -358,7 +392,8 @@ extension Endpoint {
         let spi = direction == .inbound ? agreement.inboundSPI : agreement.outboundSPI
         let keys = QuickModeKeys(derivation: mm.derivation, skeyidD: mm.keys.skeyidD, messageID: exchange.messageID, spi: spi,
                                  initiatorNonce: agreement.initiatorNonce, responderNonce: agreement.responderNonce,
-                                 pfsSecret: agreement.pfsSecret, integrityKeyLength: agreement.proposal.integrity.keyLength,
+                                 pfsSecret: agreement.pfsSecret, extendedMode: mm.extendedModeBinding,
+                                 integrityKeyLength: agreement.proposal.integrity.keyLength,
                                  encryptionKeyLength: agreement.proposal.cipher.keyLength)
         let rule = rules[exchange.ruleIndex]
         let inbound = direction == .inbound

@@ -93,7 +93,7 @@ extension Endpoint {
         let header = message.header
         if header.flags.contains(.encrypted) {
             if session.protection == nil, case .authenticating(let auth) = session.phase, session.role == .responder,
-               auth.context?.isComplete == true {
+               auth.gss.context?.isComplete == true {
                 establishKeys(&session, auth)
             }
             guard let protection = session.protection else {
@@ -159,14 +159,16 @@ extension Endpoint {
         case .mainMode:
             switch session.phase {
             case .offered(let offer): receiveMainModeSecond(inbound, offer: offer, session: session)
-            case .authenticating(let auth): receiveAuthenticationResponse(inbound, auth: auth, session: session)
-            case .established(let mm) where !mm.confirmed: receiveFirstQuickModeResponse(inbound, mm: mm, session: session)
+            case .authenticating: receiveAuthenticationResponse(inbound, session: session, stage: .mainMode)
+            case .established(let mm) where !mm.proofChecked: receiveFirstQuickModeResponse(inbound, mm: mm, session: session)
             default: store(session)
             }
         case .quickMode(let messageID):
             receiveQuickModeResponse(inbound, messageID: messageID, session: session)
         case .notify:
             receiveNotifyAcknowledgement(session: session)
+        case .extendedMode:
+            receiveExtendedModeResponse(inbound, session: session)
         }
     }
 
@@ -174,9 +176,9 @@ extension Endpoint {
         switch inbound.header.exchangeType {
         case .mainMode where session.role == .responder:
             switch session.phase {
-            case .authenticating(let auth) where !inbound.header.flags.contains(.encrypted):
-                receiveAuthenticationRequest(inbound, auth: auth, session: session)
-            case .established(let mm) where !mm.confirmed && inbound.header.flags.contains(.encrypted):
+            case .authenticating where !inbound.header.flags.contains(.encrypted):
+                receiveAuthenticationRequest(inbound, session: session, stage: .mainMode)
+            case .established(let mm) where !mm.proofChecked && inbound.header.flags.contains(.encrypted):
                 receiveFirstQuickModeRequest(inbound, mm: mm, session: session)
             default:
                 emitInvalidPacket(inbound.header.exchangeType, session: session)
@@ -186,6 +188,8 @@ extension Endpoint {
             receiveQuickModeRequest(inbound, session: session)
         case .notify:
             receiveNotifyRequest(inbound, session: session)
+        case .extendedMode where session.role == .responder:
+            receiveExtendedModeRequest(inbound, session: session)
         default:
             emitInvalidPacket(inbound.header.exchangeType, session: session)
             store(session)

@@ -10,7 +10,9 @@ extension Endpoint {
         var candidates: [Date] = []
         if let next = session.channel.earliestRetransmission { candidates.append(next) }
         if let next = session.responderDeadline { candidates.append(next) }
-        if case .authenticating(let auth) = session.phase, let wait = auth.crlWait { candidates.append(wait.deadline) }
+        for stage in [AuthenticationStage.mainMode, .extendedMode] {
+            if let wait = session.negotiation(stage)?.crlWait { candidates.append(wait.deadline) }
+        }
         candidates += session.quickModes.values.compactMap(\.deadline)
         return candidates.min()
     }
@@ -38,6 +40,9 @@ extension Endpoint {
             case .exhausted(.mainMode):
                 failMainMode(&session, .local(.errorIpsecIkeTimedOut), notifyPeer: false)
                 return
+            case .exhausted(.extendedMode):
+                failExtendedMode(&session, .local(.errorIpsecIkeTimedOut), notifyPeer: false)
+                return
             case .exhausted(.quickMode(let messageID)):
                 dropQuickMode(&session, messageID: messageID, error: .local(.errorIpsecIkeTimedOut), state: .sentFirstPayload)
             case .exhausted(.notify):
@@ -47,7 +52,7 @@ extension Endpoint {
             }
         }
         if let deadline = session.responderDeadline, deadline <= now, session.isNegotiating {
-            failMainMode(&session, .local(.errorIpsecIkeTimedOut), notifyPeer: true, reliably: false)
+            failNegotiation(&session, .mainMode, .local(.errorIpsecIkeTimedOut), notifyPeer: true, reliably: false)
             return
         }
         for (messageID, exchange) in session.quickModes where (exchange.deadline ?? .distantFuture) <= now {
@@ -58,8 +63,6 @@ extension Endpoint {
             return
         }
         store(session)
-        if case .authenticating(let auth) = session.phase, let wait = auth.crlWait, wait.deadline <= now {
-            expireCRLWait(&session)
-        }
+        expireCRLWaits(&session)
     }
 }

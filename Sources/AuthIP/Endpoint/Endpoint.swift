@@ -19,6 +19,8 @@ public struct Endpoint {
     public let configuration: EndpointConfiguration
     /// The established SAs.
     public internal(set) var database = SADatabase()
+    /// The identities refused now.
+    public internal(set) var blockList = BlockList()
     /// Whether the responder is answering new Main Modes with DoS cookies (event 4646).
     public internal(set) var isInDenialOfServiceMode = false
 
@@ -65,8 +67,11 @@ public struct Endpoint {
         case .removeMainModeSAs(let filter): removeMainModeSAs(matching: filter)
         case .removeQuickModeSA(let id): removeQuickModeSA(id: id, notifyPeer: true, reason: nil)
         case .bytesTransferred(let id, let inbound, let bytes): countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)
+        case .block(let identity, let until): block(identity, until: until)
+        case .unblock(let identity): blockList.unblock(identity)
         case .shutdown: shutdown()
         }
+        blockList.prune(at: self.now)
         runTimers()
         if let next = nextWakeUp(), next != announcedWakeUp {
             announcedWakeUp = next

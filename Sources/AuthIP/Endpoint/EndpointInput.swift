@@ -1,6 +1,7 @@
 import AuthIPSADatabase
 import AuthIPTrust
 import AuthIPWire
+import Foundation
 
 /// What a driver hands an `Endpoint`.
 public enum EndpointInput: Sendable {
@@ -18,6 +19,11 @@ public enum EndpointInput: Sendable {
     case removeQuickModeSA(id: UInt64)
     /// Bytes a data plane carried on one direction of a QM SA.
     case bytesTransferred(quickModeSAID: UInt64, inbound: Bool, bytes: UInt64)
+    /// Refuse an identity (a `-like` pattern over first and second identities): its SAs are
+    /// removed at once and the peers told; new negotiations are refused until `until` (nil:
+    /// until unblocked).
+    case block(WildcardPattern, until: Date?)
+    case unblock(WildcardPattern)
     /// Stop: tell every peer and remove every SA.
     case shutdown
 }

@@ -13,19 +13,70 @@ extension Endpoint {
          NegotiationPeer(principalName: remoteName, address: AuditAddress(session.remote.ip), keyingModulePort: session.remote.port))
     }
 
-    /// 4650, or 4651 when certificates authenticated Main Mode.
-    func mainModeEstablishedEvent(_ session: MainModeSession, _ mm: EstablishedMainMode) -> AuditEvent {
+    /// The MM SA as the established events describe it.
+    func mainModeSA(_ session: MainModeSession, _ mm: EstablishedMainMode) -> MainModeSA {
         let (local, remote) = peers(session, local: mm.localIdentity, remote: mm.remoteIdentity)
         let suite = MainModeSuite(cipher: CipherAlgorithm(mm.agreement.algorithms.cipher), integrity: IntegrityAlgorithm(mm.agreement.algorithms.hash),
                                   diffieHellmanGroup: AuthIPAudit.DiffieHellmanGroup(mm.agreement.group),
                                   lifetimeMinutes: mm.agreement.lifetimeSeconds / 60, quickModeLimit: mm.agreement.quickModeLimit)
-        let sa = MainModeSA(local: local, remote: remote, suite: suite, role: NegotiationRole(session.role), impersonation: .notEnabled,
-                            filterID: rules[session.ruleIndex].filterID, saID: session.id)
+        return MainModeSA(local: local, remote: remote, suite: suite, role: NegotiationRole(session.role), impersonation: .notEnabled,
+                          filterID: rules[session.ruleIndex].filterID, saID: session.id)
+    }
+
+    /// 4650, or 4651 when certificates authenticated Main Mode.
+    func mainModeEstablishedEvent(_ session: MainModeSession, _ mm: EstablishedMainMode) -> AuditEvent {
+        let sa = mainModeSA(session, mm)
         let event = MainModeEstablished(sa: sa, keyingModule: .authIP, authenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: mm.localCertificate))
         guard mm.method == .tls else { return .mainModeEstablished(event) }
         return .mainModeEstablishedWithCertificates(MainModeEstablishedWithCertificates(
             negotiation: event, localCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
             remoteCertificate: CertificateSummary(mm.peerChain)))
+    }
+
+    /// 4979, or 4981 when certificates authenticated Main Mode (the DirectAccess tunnels). This
+    /// library runs no certificate method in Extended Mode, so 4980/4982 do not occur.
+    func extendedModeEstablishedEvent(_ session: MainModeSession, _ mm: EstablishedMainMode, extended: ExtendedModeExchange,
+                                      method: AuthMethod) -> AuditEvent {
+        let sa = mainModeSA(session, mm)
+        let extendedSA = ExtendedModeSA(localPrincipalName: extended.localIdentity, remotePrincipalName: extended.remoteIdentity,
+                                        impersonation: extended.impersonation ? .enabled : .notEnabled,
+                                        quickModeFilterID: rules[extended.ruleIndex].filterID)
+        let emMethod = AuthIPAudit.AuthenticationMethod(method, certificate: nil)
+        guard mm.method == .tls else {
+            return .extendedModeEstablished(ExtendedModeEstablished(
+                mainMode: sa, mainModeAuthenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: nil),
+                extendedMode: extendedSA, extendedModeAuthenticationMethod: emMethod))
+        }
+        return .extendedModeEstablishedWithMainModeCertificates(ExtendedModeEstablishedWithMainModeCertificates(
+            mainMode: sa, localMainModeCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
+            remoteMainModeCertificate: CertificateSummary(mm.peerChain), extendedMode: extendedSA, extendedModeAuthenticationMethod: emMethod))
+    }
+
+    /// 4984 (4983 when the Extended Mode method was certificate-based, which this library never
+    /// runs): the EM identities, failure point and reason, how far it got.
+    mutating func emitExtendedModeFailure(_ session: MainModeSession, mm: EstablishedMainMode, extended: ExtendedModeExchange, error: NegotiationError) {
+        let gss = extended.gss
+        let localName = extended.localIdentity ?? gss?.reportedMethod.flatMap { method in
+            authenticationSet(session, .extendedMode).entries(for: method).first?
+                .localIdentity(role: session.role == .initiator ? .initiator : .acceptor, principalName: configuration.principalName)
+        }
+        let remoteName = extended.remoteIdentity ?? gss?.context?.peerName ?? gss?.lastPeerName
+            ?? (session.role == .initiator ? gss?.peerPrincipalName : nil)
+        let (local, remote) = peers(session, local: localName, remote: remoteName)
+        let state: ExtendedModeState
+        if extended.finalRequestSent {
+            state = .sentThirdPayload
+        } else if gss?.started == true {
+            state = .sentSecondPayload
+        } else {
+            state = gss == nil ? .noState : .sentFirstPayload
+        }
+        emit(.extendedModeFailed(ExtendedModeFailed(
+            local: local, remote: remote, failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
+            authenticationMethod: gss?.reportedMethod.map { AuthIPAudit.AuthenticationMethod($0, certificate: nil) } ?? .unknown,
+            state: state, role: NegotiationRole(session.role),
+            impersonation: (extended.impersonation || gss?.peerFlags.contains(.impersonationActive) == true) ? .enabled : .notEnabled,
+            quickModeFilterID: rules[extended.ruleIndex].filterID)))
     }
 
     /// 4653, or 4652 when certificates were being used.

@@ -112,43 +112,10 @@ struct MainModeAgreement {
     var legacyICV: Bool
 }
 
-/// The GSS rounds of Main Mode (MS-AIPS 3.8/3.9) with method retry.
+/// The GSS rounds of Main Mode, with what #1/#2 settled.
 struct MainModeAuthentication {
     var agreement: MainModeAgreement
-    var transcript: AuthenticationTranscript
-    /// The position in `agreement.methods` of the method being run.
-    var methodIndex = 0
-    /// Initiator: which of its credentials for that method is being tried.
-    var credentialIndex = 0
-    var started = false
-    var context: (any GSSContext)?
-    /// Initiator: the responder said GSS_RESPONDER_AUTH_COMPLETE.
-    var peerComplete = false
-    var attempts = 0
-    /// The last failure, reported if the negotiation ends without success.
-    var lastFailure: NegotiationError?
-    /// A token exchange waiting on CRL downloads (strong revocation checking).
-    var crlWait: CRLWait?
-    /// Certificates seen, for the certificate variants of the events.
-    var localCertificate: Certificate?
-    var peerChain: [Certificate] = []
-
-    init(agreement: MainModeAgreement, transcript: AuthenticationTranscript) {
-        self.agreement = agreement
-        self.transcript = transcript
-    }
-
-    var method: AuthMethod? { agreement.methods.indices.contains(methodIndex) ? agreement.methods[methodIndex] : nil }
-}
-
-/// A GSS step suspended until these CRLs are downloaded.
-struct CRLWait {
-    var urls: Set<String>
-    var results: [String: CRLDownload] = [:]
-    var deadline: Date
-    /// Responder: the GSS request's key, to answer once resumed.
-    var requestKey: ExchangeKey?
-    var flags: GSSFlags
+    var gss: GSSNegotiation
 }
 
 /// A Main Mode with keys.
@@ -164,8 +131,14 @@ struct EstablishedMainMode {
     var remoteIdentity: String?
     var localCertificate: Certificate?
     var peerChain: [Certificate]
-    /// Whether the peer's proof has been checked (and the SA is in the database).
+    /// Whether the peer's Auth1/Auth2 has been checked.
+    var proofChecked = false
+    /// Whether the SA is established and in the database (after Extended Mode, if one runs).
     var confirmed = false
+    /// The Extended Mode in progress, with the Quick Mode it keys.
+    var extended: ExtendedModeExchange?
+    /// Once Extended Mode has run: what binds every Quick Mode key to it (MS-AIPS 3.1.7.4).
+    var extendedModeBinding: QuickModeKeys.ExtendedModeBinding?
     /// The peer sent a delete notify: no new Quick Modes; the SA goes when its QMs do.
     var peerDeleted = false
     var quickModeCount = 0
@@ -174,6 +147,31 @@ struct EstablishedMainMode {
     /// The Main Mode proof of one side: Auth1 for the initiator, Auth2 for the responder. A
     /// Quick Mode's messages carry their sender's.
     func proof(of role: SARole) -> [UInt8] { role == .initiator ? auth1 : auth2 }
+}
+
+extension MainModeSession {
+    /// The GSS negotiation of a stage, while that stage runs.
+    func negotiation(_ stage: AuthenticationStage) -> GSSNegotiation? {
+        switch (stage, phase) {
+        case (.mainMode, .authenticating(let auth)): return auth.gss
+        case (.extendedMode, .established(let mm)): return mm.extended?.gss
+        default: return nil
+        }
+    }
+
+    /// Puts a stage's GSS negotiation back.
+    mutating func setNegotiation(_ gss: GSSNegotiation, _ stage: AuthenticationStage) {
+        switch (stage, phase) {
+        case (.mainMode, .authenticating(var auth)):
+            auth.gss = gss
+            phase = .authenticating(auth)
+        case (.extendedMode, .established(var mm)) where mm.extended != nil:
+            mm.extended?.gss = gss
+            phase = .established(mm)
+        default:
+            break
+        }
+    }
 }
 
 extension SARole {

@@ -15,6 +15,13 @@ public struct ConnectionSecurityRule: Sendable {
     public var mainModeAuthentication: AuthenticationSet
     public var mainModeCrypto: MainModeCryptoSet
     public var quickModeCrypto: QuickModeCryptoSet
+    /// The second authentication, or nil for none.
+    public var extendedMode: ExtendedModePolicy?
+    /// What the responder checks beyond authentication.
+    public var authorization: AuthorizationPolicy
+    /// Responder: the local addresses from which this side may start Quick Modes toward a peer
+    /// over the peer's MM SA (DirectAccess manage out); nil allows any address the rule covers.
+    public var managementPrefixes: [AddressRange]?
 
     /// How the rule's Quick Mode SAs carry traffic, and so where Main Mode runs.
     public enum Mode: Sendable, Hashable {
@@ -27,7 +34,8 @@ public struct ConnectionSecurityRule: Sendable {
 
     public init(name: String, filterID: UInt64 = 0, local: TrafficSelector, remote: TrafficSelector, mode: Mode = .transport,
                 mainModeAuthentication: AuthenticationSet, mainModeCrypto: MainModeCryptoSet = .windowsDefault,
-                quickModeCrypto: QuickModeCryptoSet = .windowsDefault) {
+                quickModeCrypto: QuickModeCryptoSet = .windowsDefault, extendedMode: ExtendedModePolicy? = nil,
+                authorization: AuthorizationPolicy = .none, managementPrefixes: [AddressRange]? = nil) {
         self.name = name
         self.filterID = filterID
         self.local = local
@@ -36,6 +44,9 @@ public struct ConnectionSecurityRule: Sendable {
         self.mainModeAuthentication = mainModeAuthentication
         self.mainModeCrypto = mainModeCrypto
         self.quickModeCrypto = quickModeCrypto
+        self.extendedMode = extendedMode
+        self.authorization = authorization
+        self.managementPrefixes = managementPrefixes
     }
 
     /// Whether Main Mode between these two addresses can serve this rule.
@@ -52,8 +63,18 @@ public struct ConnectionSecurityRule: Sendable {
     func mainModePeer(for destination: IPAddress) -> IPAddress? {
         switch mode {
         case .transport: return destination
-        case .tunnel(_, let endpoints): return endpoints.first == endpoints.last ? endpoints.first : nil
+        case .tunnel(_, let endpoints):
+            if endpoints.first == endpoints.last { return endpoints.first }
+            // A peer whose inner address is its tunnel endpoint (a DirectAccess client).
+            return endpoints.contains(destination) ? destination : nil
         }
+    }
+
+    /// Whether an MM SA made for `other` can carry this rule's Quick Modes: the same tunnel
+    /// endpoints and the same authentications.
+    func sharesMainMode(with other: ConnectionSecurityRule) -> Bool {
+        mode == other.mode && mainModeAuthentication.offered == other.mainModeAuthentication.offered
+            && extendedMode?.authentication.offered == other.extendedMode?.authentication.offered
     }
 
     /// The local Main Mode address for traffic from `source`.

@@ -1,4 +1,5 @@
 import AuthIPCrypto
+import AuthIPGSS
 
 /// Everything an `Endpoint` needs: its name, its rules (in order: the first match wins), the
 /// principal name it announces in GSS_ID, and its protocol settings.
@@ -9,12 +10,15 @@ public struct EndpointConfiguration: Sendable {
     public var principalName: String
     public var rules: [ConnectionSecurityRule]
     public var settings: EndpointSettings
+    /// The accounts authorization checks: enabled, group membership, smart-card policy.
+    public var directory: (any AccountDirectory)?
 
     public init(computerName: String, principalName: String, rules: [ConnectionSecurityRule],
-                settings: EndpointSettings = EndpointSettings()) {
+                settings: EndpointSettings = EndpointSettings(), directory: (any AccountDirectory)? = nil) {
         self.computerName = computerName
         self.principalName = principalName
         self.rules = rules
         self.settings = settings
+        self.directory = directory
     }
 }

@@ -16,6 +16,8 @@ enum RequestPurpose: Hashable {
     case mainMode
     /// A Quick Mode message of the exchange with this message ID.
     case quickMode(UInt32)
+    /// An Extended Mode message.
+    case extendedMode
     /// A reliable notify.
     case notify
 }

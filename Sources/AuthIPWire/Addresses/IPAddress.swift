@@ -25,7 +25,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
          UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 
-    init(bytes: [UInt8]) {
+    public init(bytes: [UInt8]) {
         value = bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
@@ -44,7 +44,7 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         self.low = low
     }
 
-    init(bytes: [UInt8]) {
+    public init(bytes: [UInt8]) {
         high = bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
         low = bytes.dropFirst(8).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }

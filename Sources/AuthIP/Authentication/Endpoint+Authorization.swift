@@ -1,0 +1,81 @@
+import AuthIPErrors
+import AuthIPGSS
+import AuthIPSADatabase
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+/// The responder's authorization, once an authentication completes: the block list, the
+/// account directory (enabled, group), NAP health and smart-card strength.
+extension Endpoint {
+    /// The reason to refuse the peer that `context` authenticated, or nil to accept it.
+    func authorizationFailure(_ session: MainModeSession, _ stage: AuthenticationStage, context: any GSSContext,
+                              peerFlags: GSSFlags) -> WindowsError? {
+        let rule = rules[stage == .extendedMode ? (session.established?.extended?.ruleIndex ?? session.ruleIndex) : session.ruleIndex]
+        let peerChain = (context as? TLSContext)?.peerChain ?? []
+        let account = self.account(for: context, chain: peerChain)
+        var names = [context.peerName].compactMap { $0 }
+        if let account { names += [account.qualifiedName, account.samAccountName] }
+        if blockList.blocks(names, at: now) { return .errorIpsecIkeAuthorizationFailure }
+        if let directory = configuration.directory, context.method != .anonymous {
+            guard let account else { return .errorIpsecIkeAuthorizationFailure }
+            _ = directory
+            if !account.isEnabled { return stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied }
+            let group = account.kind == .computer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
+            if let group, !account.isMember(of: group) { return .errorIpsecIkeAuthorizationFailure }
+        }
+        if stage == .mainMode, rule.authorization.requiresHealthCertificate, context.method == .tls,
+           peerChain.first?.isHealthCertificate != true {
+            return .errorIpsecIkeAuthorizationFailure
+        }
+        if stage == .extendedMode, let kerberos = context as? KerberosContext,
+           rule.authorization.requiresSmartCard || account?.policy.smartCardRequired == true,
+           !kerberos.authenticationIndicators.contains("pkinit") {
+            return .errorIpsecIkeStrongCredAuthorizationFailure
+        }
+        return nil
+    }
+
+    /// The directory account of an authenticated peer: the NTLM account itself; for Kerberos
+    /// the principal's name (a `host/NAME.domain` service principal is the computer `NAME$`);
+    /// for a certificate the first label of its common name as a computer account.
+    func account(for context: any GSSContext, chain: [Certificate]) -> Account? {
+        if let ntlm = context as? NTLMAcceptorContext { return ntlm.account }
+        guard let directory = configuration.directory else { return nil }
+        var name: String?
+        if context.method == .kerberos, let principal = context.peerName {
+            let primary = String(principal.split(separator: "@", maxSplits: 1).first ?? "")
+            if primary.hasPrefix("host/") {
+                name = primary.dropFirst(5).split(separator: ".").first.map { $0.uppercased() + "$" }
+            } else {
+                name = primary
+            }
+        } else if context.method == .tls, let subject = chain.first?.subject {
+            name = Self.commonName(subject)?.split(separator: ".").first.map { $0.uppercased() + "$" }
+        }
+        return name.flatMap { directory.account(named: $0, inDomain: "") }
+    }
+
+    /// The CN of an RFC 2253 subject (`CN=CLIENT1.corp.test,O=...`).
+    static func commonName(_ subject: String) -> String? {
+        for part in subject.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            if trimmed.uppercased().hasPrefix("CN=") { return String(trimmed.dropFirst(3)) }
+        }
+        return nil
+    }
+
+    /// Blocks an identity: its SAs go at once (the peers told), negotiations of it fail, and
+    /// new ones are refused until `until`.
+    mutating func block(_ pattern: WildcardPattern, until: Date?) {
+        blockList.block(pattern, until: until)
+        for scope in [IdentityScope.either] {
+            removeMainModeSAs(matching: MainModeSAFilter(remoteIdentity: pattern, identityScope: scope))
+        }
+        for id in sessions.keys.sorted() {
+            guard var session = sessions[id], let mm = session.established, !mm.confirmed,
+                  let identity = mm.remoteIdentity, pattern.matches(identity) else { continue }
+            failNegotiation(&session, .extendedMode, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true)
+        }
+    }
+}

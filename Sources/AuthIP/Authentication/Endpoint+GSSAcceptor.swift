@@ -1,0 +1,171 @@
+import AuthIPCrypto
+import AuthIPErrors
+import AuthIPGSS
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+/// The responder's side of the GSS rounds, for Main Mode and Extended Mode alike.
+extension Endpoint {
+    /// A GSS request: the next token of the current method, a new method, or a retry with
+    /// other credentials. A context that completes is then authorized.
+    mutating func receiveAuthenticationRequest(_ inbound: Inbound, session: MainModeSession, stage: AuthenticationStage) {
+        var session = session
+        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        guard var gss = session.negotiation(stage) else {
+            store(session)
+            return
+        }
+        if let code = inbound.statusCode, inbound.gss == nil {
+            failNegotiation(&session, stage, .remote(WindowsError.lookup(code)), notifyPeer: false)
+            return
+        }
+        guard let payload = inbound.gss, gss.crlWait == nil else {
+            store(session)
+            return
+        }
+        gss.transcript.append(inbound.chain)
+        gss.peerFlags.formUnion(payload.flags.intersection([.impersonationActive, .explicitCredentials]))
+        let key = inbound.key
+        if payload.flags.contains(.newExchange) {
+            if gss.started && !payload.flags.contains(.retryCurrentAuthentication) { gss.methodIndex += 1 }
+            gss.started = true
+            gss.attempts += 1
+            gss.context = nil
+            guard let method = gss.method, gss.attempts <= settings.maximumAuthenticationAttempts,
+                  let entry = authenticationSet(session, stage).entries(for: method).first(where: { $0.canRun(as: .acceptor) }) else {
+                answerAuthentication(&session, &gss, stage, key: key, token: [], status: .errorIpsecIkeAuthFail, flags: [])
+                return
+            }
+            do throws(GSSFailure) {
+                gss.context = try entry.acceptorContext()
+            } catch {
+                answerAuthentication(&session, &gss, stage, key: key, token: [], status: error.status, flags: [])
+                return
+            }
+        }
+        guard var context = gss.context else {
+            answerAuthentication(&session, &gss, stage, key: key, token: [], status: .secEInvalidToken, flags: [])
+            return
+        }
+        do throws(GSSFailure) {
+            let token = try context.step(payload.token, now: now, random: &random)
+            gss.context = context
+            if let pending = (context as? TLSContext)?.pendingCRLDownloads, !pending.isEmpty {
+                session.setNegotiation(gss, stage)
+                waitForCRLs(&session, stage, urls: pending, requestKey: key)
+                return
+            }
+            answerCompletedStep(&session, &gss, stage, key: key, token: token)
+        } catch {
+            answerAuthentication(&session, &gss, stage, key: key, token: [], status: error.status,
+                                 flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [])
+        }
+    }
+
+    /// Answers a step that succeeded: when the context is complete, authorization decides
+    /// between GSS_RESPONDER_AUTH_COMPLETE and a refusal.
+    mutating func answerCompletedStep(_ session: inout MainModeSession, _ gss: inout GSSNegotiation, _ stage: AuthenticationStage,
+                                      key: ExchangeKey, token: [UInt8]) {
+        guard let context = gss.context, context.isComplete else {
+            answerAuthentication(&session, &gss, stage, key: key, token: token, status: nil, flags: [])
+            return
+        }
+        if let tls = context as? TLSContext { gss.peerChain = tls.peerChain }
+        if let refusal = authorizationFailure(session, stage, context: context, peerFlags: gss.peerFlags) {
+            answerAuthentication(&session, &gss, stage, key: key, token: [], status: refusal, flags: [])
+            return
+        }
+        answerAuthentication(&session, &gss, stage, key: key, token: token, status: nil, flags: .responderAuthComplete)
+    }
+
+    /// Whether another certificate could succeed where this one failed.
+    static func isCredentialSpecific(_ status: WindowsError) -> Bool {
+        [WindowsError.cryptERevoked, .certERevoked, .secEUntrustedRoot, .secECertExpired, .secECertWrongUsage, .secEIssuingCaUntrusted,
+         .secECertUnknown, .cryptERevocationOffline, .secENoCredentials].contains(status)
+    }
+
+    /// Sends the GSS response; a failure status ends the current method (the initiator may
+    /// go on with another) and is remembered for the event if the negotiation fails.
+    mutating func answerAuthentication(_ session: inout MainModeSession, _ gss: inout GSSNegotiation, _ stage: AuthenticationStage,
+                                       key: ExchangeKey, token: [UInt8], status: WindowsError?, flags: GSSFlags) {
+        if let status {
+            gss.lastFailure = .local(status)
+            gss.lastPeerName = gss.context?.peerName ?? gss.lastPeerName
+            if let tls = gss.context as? TLSContext, gss.peerChain.isEmpty { gss.peerChain = tls.presentedChain }
+            gss.context = nil
+        }
+        let payload = GSSPayload(token: token, flags: flags, status: status?.code ?? 0)
+        gss.transcript.append(sendResponse(&session, to: key, payloads: [.gss(payload)]))
+        session.setNegotiation(gss, stage)
+        store(session)
+    }
+
+    // MARK: - CRL downloads
+
+    /// Suspends the exchange until the CRLs are fetched (strong revocation checking).
+    mutating func waitForCRLs(_ session: inout MainModeSession, _ stage: AuthenticationStage, urls: [String], requestKey: ExchangeKey?) {
+        guard var gss = session.negotiation(stage) else { return }
+        let deadline = now.addingTimeInterval(settings.responderTimeout.seconds / 2)
+        gss.crlWait = CRLWait(urls: Set(urls), deadline: deadline, requestKey: requestKey)
+        for url in urls.sorted() { outputs.append(.fetchCRL(url: url, deadline: deadline)) }
+        session.setNegotiation(gss, stage)
+        store(session)
+    }
+
+    mutating func crlFetched(url: String, result: CRLDownload) {
+        for id in sessions.keys.sorted() {
+            for stage in [AuthenticationStage.mainMode, .extendedMode] {
+                guard var session = sessions[id], var gss = session.negotiation(stage), var wait = gss.crlWait,
+                      wait.urls.contains(url), wait.results[url] == nil else { continue }
+                wait.results[url] = result
+                gss.crlWait = wait
+                session.setNegotiation(gss, stage)
+                if wait.results.count == wait.urls.count {
+                    resumeAfterCRLs(&session, stage)
+                } else {
+                    store(session)
+                }
+            }
+        }
+    }
+
+    /// Gives the downloads (or their failure at the deadline) to the TLS context and goes on.
+    mutating func resumeAfterCRLs(_ session: inout MainModeSession, _ stage: AuthenticationStage) {
+        guard var gss = session.negotiation(stage), let wait = gss.crlWait, let tls = gss.context as? TLSContext else { return }
+        gss.crlWait = nil
+        var results = wait.results
+        for url in wait.urls where results[url] == nil { results[url] = .failed("no answer by the deadline") }
+        do throws(GSSFailure) {
+            let token = try tls.resume(withCRLs: results)
+            session.setNegotiation(gss, stage)
+            if !tls.pendingCRLDownloads.isEmpty {
+                waitForCRLs(&session, stage, urls: tls.pendingCRLDownloads, requestKey: wait.requestKey)
+            } else if let key = wait.requestKey {
+                answerCompletedStep(&session, &gss, stage, key: key, token: token)
+            } else {
+                continueAuthentication(&session, stage, token: token)
+            }
+        } catch {
+            if let key = wait.requestKey {
+                answerAuthentication(&session, &gss, stage, key: key, token: [], status: error.status,
+                                     flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [])
+            } else {
+                gss.lastFailure = .local(error.status)
+                gss.peerChain = tls.presentedChain
+                session.setNegotiation(gss, stage)
+                moveOn(&session, stage, peerAskedRetry: false, peerStatus: error.status.code)
+            }
+        }
+    }
+
+    /// CRL downloads that did not come back by their deadline count as failed.
+    mutating func expireCRLWaits(_ session: inout MainModeSession) {
+        for stage in [AuthenticationStage.mainMode, .extendedMode] {
+            if let wait = session.negotiation(stage)?.crlWait, wait.deadline <= now {
+                resumeAfterCRLs(&session, stage)
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import AuthIPCrypto
+import AuthIPGSS
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+/// Which authentication a GSS exchange belongs to: Main Mode (exchange 243, clear, message ID
+/// 0) or Extended Mode (exchange 245, encrypted, `InteropProfile.extendedModeMessageID`).
+enum AuthenticationStage: Hashable {
+    case mainMode
+    case extendedMode
+
+    var exchange: ExchangeType { self == .mainMode ? .mainMode : .extendedMode }
+    var messageID: UInt32 { self == .mainMode ? 0 : InteropProfile.extendedModeMessageID }
+    var purpose: RequestPurpose { self == .mainMode ? .mainMode : .extendedMode }
+}
+
+/// The GSS rounds of one authentication (MS-AIPS 3.8/3.9) with method and credential retry:
+/// the methods the responder accepted, which one runs with which credentials, its context,
+/// and the transcript the proofs are computed over.
+struct GSSNegotiation {
+    /// The methods the responder accepted, in the initiator's order.
+    var methods: [AuthMethod]
+    var transcript: AuthenticationTranscript
+    /// The responder's SPN from GSS_ID (the Kerberos target).
+    var peerPrincipalName: String?
+    /// The position in `methods` of the method being run.
+    var methodIndex = 0
+    /// Initiator: which of its credentials for that method is being tried.
+    var credentialIndex = 0
+    var started = false
+    var context: (any GSSContext)?
+    /// Initiator: the responder said GSS_RESPONDER_AUTH_COMPLETE.
+    var peerComplete = false
+    var attempts = 0
+    /// The last failure, reported if the negotiation ends without success.
+    var lastFailure: NegotiationError?
+    /// A token exchange waiting on CRL downloads (strong revocation checking).
+    var crlWait: CRLWait?
+    /// The certificates the peer presented, for the certificate variants of the events.
+    var peerChain: [Certificate] = []
+    /// Responder: the GSS flags of the peer's requests (impersonation, explicit credentials).
+    var peerFlags: GSSFlags = []
+    /// The peer's name as the last context knew it, kept when a failure drops the context.
+    var lastPeerName: String?
+
+    init(methods: [AuthMethod], transcript: AuthenticationTranscript, peerPrincipalName: String?) {
+        self.methods = methods
+        self.transcript = transcript
+        self.peerPrincipalName = peerPrincipalName
+    }
+
+    /// The method being run; past the end of the list, nil.
+    var method: AuthMethod? { methods.indices.contains(methodIndex) ? methods[methodIndex] : nil }
+
+    /// The method to report: the current one, or the last one tried.
+    var reportedMethod: AuthMethod? { method ?? methods.last }
+
+    /// The peer's chain as far as it is known.
+    var knownPeerChain: [Certificate] {
+        if !peerChain.isEmpty { return peerChain }
+        return (context as? TLSContext)?.presentedChain ?? []
+    }
+}
+
+/// A GSS step suspended until these CRLs are downloaded.
+struct CRLWait {
+    var urls: Set<String>
+    var results: [String: CRLDownload] = [:]
+    var deadline: Date
+    /// Responder: the GSS request's key, to answer once resumed.
+    var requestKey: ExchangeKey?
+}

@@ -1,0 +1,163 @@
+import AuthIPGSS
+import AuthIPTrust
+import AuthIPWire
+
+/// The two DirectAccess tunnels as connection security rules (seed 004, "DirectAccess in
+/// library terms" in DESIGN.md):
+/// - **infrastructure tunnel** to the DNS servers and domain controllers: Main Mode with the
+///   computer certificate (TLS), Extended Mode with NTLMv2 as the computer account `NAME$`;
+///   tunnel endpoint the 6to4 address of the server's first public IPv4 address;
+/// - **intranet tunnel** to the intranet prefixes: Main Mode with the computer certificate,
+///   Extended Mode with the user's Kerberos ticket (impersonated); tunnel endpoint the 6to4
+///   address of the second public IPv4 address.
+public enum DirectAccess {
+    /// The server side.
+    public struct Server: Sendable {
+        public var firstPublicIPv4: IPv4Address
+        public var secondPublicIPv4: IPv4Address
+        /// The server's computer certificate, the roots it trusts and how it checks revocation
+        /// (`directAccessServer` policy: weak by default, strong on request).
+        public var certificate: TLSConfiguration
+        /// Checks the computer accounts' NTLMv2 responses (infrastructure tunnel).
+        public var ntlm: NTLMAcceptorSetup
+        /// The keytab of the server's service principal (intranet tunnel).
+        public var keytab: KerberosCredentials
+        /// DNS servers and domain controllers the infrastructure tunnel reaches.
+        public var infrastructureServers: [AddressRange]
+        public var intranetPrefixes: [AddressRange]
+        /// Where manage-out connections may come from (an ISATAP /96 or a native prefix): each
+        /// becomes a rule on the infrastructure tunnel from which the server may start Quick
+        /// Modes toward connected clients; nil: the server starts none.
+        public var managementPrefixes: [AddressRange]?
+        /// The computer and user checks of both tunnels.
+        public var authorization: AuthorizationPolicy
+
+        public init(firstPublicIPv4: IPv4Address, secondPublicIPv4: IPv4Address, certificate: TLSConfiguration,
+                    ntlm: NTLMAcceptorSetup, keytab: KerberosCredentials, infrastructureServers: [AddressRange],
+                    intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil,
+                    authorization: AuthorizationPolicy = AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients")) {
+            self.firstPublicIPv4 = firstPublicIPv4
+            self.secondPublicIPv4 = secondPublicIPv4
+            self.certificate = certificate
+            self.ntlm = ntlm
+            self.keytab = keytab
+            self.infrastructureServers = infrastructureServers
+            self.intranetPrefixes = intranetPrefixes
+            self.managementPrefixes = managementPrefixes
+            self.authorization = authorization
+        }
+
+        /// The infrastructure tunnel's endpoint: 131.107.0.2 → 2002:836b:2::836b:2.
+        public var infrastructureTunnelEndpoint: IPAddress { .v6(.sixToFour(firstPublicIPv4)) }
+        /// The intranet tunnel's endpoint, from the second address.
+        public var intranetTunnelEndpoint: IPAddress { .v6(.sixToFour(secondPublicIPv4)) }
+
+        /// One rule per infrastructure server range and per intranet prefix, each toward any
+        /// client.
+        public var rules: [ConnectionSecurityRule] {
+            let clients = TrafficSelector(.allIPv6)
+            let mainMode = AuthenticationSet([.certificate(certificate)])
+            var userAuthorization = authorization
+            userAuthorization.requiresHealthCertificate = false
+            let infrastructure = infrastructureServers.enumerated().map { index, range in
+                ConnectionSecurityRule(
+                    name: "DirectAccess Policy-DaServerToInfra \(index + 1)", filterID: 70_100 + UInt64(index),
+                    local: TrafficSelector(range), remote: clients,
+                    mode: .tunnel(localEndpoint: infrastructureTunnelEndpoint, remoteEndpoints: .allIPv6),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)])),
+                    authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup,
+                                                       requiresHealthCertificate: false))
+            }
+            let intranet = intranetPrefixes.enumerated().map { index, range in
+                ConnectionSecurityRule(
+                    name: "DirectAccess Policy-DaServerToCorp \(index + 1)", filterID: 70_200 + UInt64(index),
+                    local: TrafficSelector(range), remote: clients,
+                    mode: .tunnel(localEndpoint: intranetTunnelEndpoint, remoteEndpoints: .allIPv6),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: keytab)])),
+                    authorization: authorization, managementPrefixes: managementPrefixes)
+            }
+            let management = (managementPrefixes ?? []).enumerated().map { index, range in
+                ConnectionSecurityRule(
+                    name: "DirectAccess Policy-DaServerToMgmt \(index + 1)", filterID: 70_150 + UInt64(index),
+                    local: TrafficSelector(range), remote: clients,
+                    mode: .tunnel(localEndpoint: infrastructureTunnelEndpoint, remoteEndpoints: .allIPv6),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)])),
+                    authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup),
+                    managementPrefixes: [range])
+            }
+            return infrastructure + management + intranet
+        }
+    }
+
+    /// The client side.
+    public struct Client: Sendable {
+        /// The client's IPv6 address (6to4, Teredo or IP-HTTPS): its tunnel endpoint and the
+        /// source of its intranet traffic.
+        public var address: IPAddress
+        public var serverFirstPublicIPv4: IPv4Address
+        public var serverSecondPublicIPv4: IPv4Address
+        /// The computer certificate and the roots (`directAccessClient` policy: no revocation
+        /// check by default).
+        public var certificate: TLSConfiguration
+        /// The computer account `NAME$` and its password (infrastructure tunnel).
+        public var computerAccount: NTLMCredentials
+        /// The logged-on user's tickets (intranet tunnel).
+        public var user: KerberosCredentials
+        public var infrastructureServers: [AddressRange]
+        public var intranetPrefixes: [AddressRange]
+        /// Where this client accepts manage-out connections from, over its infrastructure
+        /// tunnel; nil: none.
+        public var managementPrefixes: [AddressRange]?
+
+        public init(address: IPAddress, serverFirstPublicIPv4: IPv4Address, serverSecondPublicIPv4: IPv4Address,
+                    certificate: TLSConfiguration, computerAccount: NTLMCredentials, user: KerberosCredentials,
+                    infrastructureServers: [AddressRange], intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil) {
+            self.address = address
+            self.serverFirstPublicIPv4 = serverFirstPublicIPv4
+            self.serverSecondPublicIPv4 = serverSecondPublicIPv4
+            self.certificate = certificate
+            self.computerAccount = computerAccount
+            self.user = user
+            self.infrastructureServers = infrastructureServers
+            self.intranetPrefixes = intranetPrefixes
+            self.managementPrefixes = managementPrefixes
+        }
+
+        public var rules: [ConnectionSecurityRule] {
+            let local = TrafficSelector(AddressRange(address))
+            let mainMode = AuthenticationSet([.certificate(certificate)])
+            let infrastructure = infrastructureServers.enumerated().map { index, range in
+                ConnectionSecurityRule(
+                    name: "DirectAccess Policy-ClientToDnsDc \(index + 1)", filterID: 70_300 + UInt64(index), local: local,
+                    remote: TrafficSelector(range),
+                    mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])))
+            }
+            let intranet = intranetPrefixes.enumerated().map { index, range in
+                ConnectionSecurityRule(
+                    name: "DirectAccess Policy-ClientToCorp \(index + 1)", filterID: 70_400 + UInt64(index), local: local,
+                    remote: TrafficSelector(range),
+                    mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverSecondPublicIPv4)))),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: user, acceptor: nil)]),
+                                                     impersonate: true))
+            }
+            // Manage out reaches the client over the infrastructure tunnel, which runs without a
+            // logged-on user.
+            let management = (managementPrefixes ?? []).enumerated().map { index, range in
+                ConnectionSecurityRule(
+                    name: "DirectAccess Policy-ClientToMgmt \(index + 1)", filterID: 70_350 + UInt64(index), local: local,
+                    remote: TrafficSelector(range),
+                    mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])),
+                    managementPrefixes: [range])
+            }
+            return infrastructure + management + intranet
+        }
+    }
+}
