@@ -72,14 +72,15 @@ struct DirectAccessFixture {
     let serverSetup: DirectAccess.Server
 
     init(server serverSetup: DirectAccess.Server, client clientSetup: DirectAccess.Client, directory: JSONAccountDirectory,
-         clientRules: [ConnectionSecurityRule]? = nil, seed: UInt64 = 1, conditions: NetworkConditions = .ideal) {
+         clientRules: [ConnectionSecurityRule]? = nil, serverRules: [ConnectionSecurityRule]? = nil, seed: UInt64 = 1,
+         conditions: NetworkConditions = .ideal) {
         self.serverSetup = serverSetup
         simulation = Simulation(seed: seed, conditions: conditions, start: EngineFixture.start)
         client = simulation.add("CLIENT1", Endpoint(
             configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: clientRules ?? clientSetup.rules),
             random: SeededRandomSource(seed: seed &+ 100), now: EngineFixture.start), addresses: [clientSetup.address])
         server = simulation.add("DASERVER", Endpoint(
-            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverSetup.rules,
+            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverRules ?? serverSetup.rules,
                                                  directory: directory),
             random: SeededRandomSource(seed: seed &+ 200), now: EngineFixture.start),
             addresses: [serverSetup.infrastructureTunnelEndpoint, serverSetup.intranetTunnelEndpoint])

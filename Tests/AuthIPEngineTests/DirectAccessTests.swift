@@ -70,6 +70,54 @@ struct DirectAccessTunnelTests {
         #expect(fixture.clientNode.endpoint.database.quickModeCount == 2, "the intranet QM SA covers the whole intranet prefix")
         fixture.expectMatchingKeys()
     }
+
+    @Test("EM method retry: the user has no ticket, the initiator moves on to NTLM in Extended Mode")
+    func extendedModeRetry() throws {
+        let directory = try DirectAccessFixture.directory()
+        let realm = try KerberosRealm.shared.get()
+        let server = try DirectAccessFixture.serverSetup(directory: directory)
+        var serverRules = server.rules
+        let ntlm = NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
+                                                                              dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
+                                     directory: directory)
+        for index in serverRules.indices where serverRules[index].name.contains("Corp") {
+            serverRules[index].extendedMode?.authentication = AuthenticationSet([.kerberos(initiator: nil, acceptor: .keytab(realm.serverKeytab)),
+                                                                                 .ntlm(initiator: nil, acceptor: ntlm)])
+        }
+        let client = try DirectAccessFixture.clientSetup()
+        let clientRules = client.rules.map { rule -> ConnectionSecurityRule in
+            var rule = rule
+            if rule.name.contains("Corp") {
+                rule.extendedMode?.authentication = AuthenticationSet([.kerberos(initiator: .cache(realm.cache("no-such-cache")), acceptor: nil),
+                                                                       .ntlm(initiator: client.computerAccount, acceptor: nil)])
+            }
+            return rule
+        }
+        var fixture = DirectAccessFixture(server: server, client: client, directory: directory, clientRules: clientRules, serverRules: serverRules)
+        fixture.reach(DirectAccessFixture.fileServer)
+        fixture.run()
+        let serverIndex = fixture.server
+        #expect(fixture.clientNode.eventIDs == [4981, 5451], "\(fixture.clientNode.eventIDs) \(fixture.clientNode.failureReason(4984) ?? "") \(fixture.serverNode.failureReason(4984) ?? "")")
+        let mm = try #require(fixture.simulation.nodes[serverIndex].endpoint.database.mainModes().first)
+        #expect(mm.secondAuthenticationMethod == .ntlm && mm.remoteSecondIdentity == "CORP\\CLIENT1$")
+        #expect(fixture.simulation.nodes[serverIndex].eventIDs == [4981, 5451])
+    }
+
+    @Test("A tampered Extended Mode message gets 4978 and changes nothing")
+    func tamperedExtendedMode() throws {
+        let directory = try DirectAccessFixture.directory()
+        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
+                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        fixture.simulation.recordsTraffic = true
+        fixture.reach(DirectAccessFixture.dns.first, port: 53)
+        fixture.run()
+        let em = try #require(fixture.simulation.trace.first { $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.extendedMode.rawValue })
+        var tampered = em.bytes
+        tampered[tampered.count - 2] ^= 0x40
+        fixture.simulation.inject(.datagram(tampered, from: em.from, to: em.to), into: fixture.server)
+        #expect(fixture.serverNode.events(4978).count == 1)
+        #expect(fixture.serverNode.endpoint.database.mainModeCount == 1 && fixture.serverNode.endpoint.database.quickModeCount == 1)
+    }
 }
 
 @Suite("DirectAccess authorization: each refusal with the event and code Windows uses")

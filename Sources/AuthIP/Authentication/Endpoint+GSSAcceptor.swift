@@ -37,6 +37,15 @@ extension Endpoint {
                 answerAuthentication(&session, &gss, stage, key: key, token: [], status: .errorIpsecIkeAuthFail, flags: [])
                 return
             }
+            if payload.status != 0 && payload.token.isEmpty {
+                // The initiator cannot run this method: acknowledged with its status.
+                gss.lastFailure = .remote(WindowsError.lookup(payload.status))
+                let reply = GSSPayload(token: [], status: payload.status)
+                gss.transcript.append(sendResponse(&session, to: key, payloads: [.gss(reply)]))
+                session.setNegotiation(gss, stage)
+                store(session)
+                return
+            }
             do throws(GSSFailure) {
                 gss.context = try entry.acceptorContext()
             } catch {

@@ -56,10 +56,21 @@ extension Endpoint {
                 if gss.credentialIndex + 1 < entries.count {
                     gss.credentialIndex += 1
                     retrying = true
+                } else if gss.methodIndex + 1 < gss.methods.count {
+                    // The responder moves to the next method on each NEW_GSS_EXCHANGE: a method
+                    // this side cannot run is given up on the wire, with an empty token and the
+                    // local status, so both sides stay on the same method.
+                    gss.context = nil
+                    gss.started = true
+                    let payloads: [Payload] = [.gss(GSSPayload(token: [], flags: .newExchange, status: error.status.code))]
+                    gss.transcript.append(sendRequest(&session, exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
+                                                      purpose: stage.purpose))
+                    session.setNegotiation(gss, stage)
+                    store(session)
+                    return
                 } else {
                     gss.methodIndex += 1
-                    gss.credentialIndex = 0
-                    retrying = false
+                    break
                 }
             }
         }
@@ -79,16 +90,22 @@ extension Endpoint {
             return
         }
         gss.transcript.append(inbound.chain)
-        guard let payload = inbound.gss, var context = gss.context else {
+        guard let payload = inbound.gss else {
             session.setNegotiation(gss, stage)
             failNegotiation(&session, stage, .local(.errorIpsecIkeInvalidPayload), notifyPeer: true)
             return
         }
         if payload.status != 0 {
-            gss.lastFailure = .remote(WindowsError.lookup(payload.status))
-            if let tls = context as? TLSContext { gss.peerChain = tls.presentedChain }
+            // The peer refused (or acknowledged this side giving up): the next credentials or method.
+            if gss.context != nil || gss.lastFailure == nil { gss.lastFailure = .remote(WindowsError.lookup(payload.status)) }
+            if let tls = gss.context as? TLSContext { gss.peerChain = tls.presentedChain }
             session.setNegotiation(gss, stage)
             moveOn(&session, stage, peerAskedRetry: payload.flags.contains(.retryCurrentAuthentication), peerStatus: payload.status)
+            return
+        }
+        guard var context = gss.context else {
+            session.setNegotiation(gss, stage)
+            failNegotiation(&session, stage, .local(.errorIpsecIkeInvalidPayload), notifyPeer: true)
             return
         }
         if payload.flags.contains(.responderAuthComplete) { gss.peerComplete = true }
