@@ -14,11 +14,14 @@ let package = Package(
         .library(name: "AuthIPSADatabase", targets: ["AuthIPSADatabase"]),
         .library(name: "AuthIP", targets: ["AuthIP"]),
         .library(name: "AuthIPSimulation", targets: ["AuthIPSimulation"]),
+        .library(name: "AuthIPNIO", targets: ["AuthIPNIO"]),
+        .library(name: "AuthIPScenarios", targets: ["AuthIPScenarios"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,10 +44,19 @@ let package = Package(
         .target(name: "AuthIPSADatabase", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
         .target(name: "AuthIP", dependencies: ["AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire"]),
         .target(name: "AuthIPSimulation", dependencies: ["AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPWire"]),
+        .target(name: "AuthIPScenarios", dependencies: [
+            "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPSimulation",
+            "AuthIPTrust", "AuthIPWire",
+        ]),
+        .target(name: "AuthIPNIO", dependencies: [
+            "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON", "AuthIPTrust", "AuthIPWire",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(
             name: "authip",
             dependencies: [
-                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust",
+                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPNIO", "AuthIPScenarios", "AuthIP", "AuthIPAudit",
+                "AuthIPSADatabase", "AuthIPSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,9 +68,10 @@ let package = Package(
         .testTarget(name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPAuditTests", dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
         .testTarget(name: "AuthIPTrustTests", dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
-        .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIP", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIPScenarios", "AuthIP", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPNIO", "AuthIP", "AuthIPWire", "AuthIPTestSupport", "authip"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

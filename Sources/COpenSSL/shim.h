@@ -11,6 +11,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -87,5 +88,80 @@ static inline X509_NAME *authip_sk_X509_NAME_value(const STACK_OF(X509_NAME) *s,
 /* The application-data slot of a verification context (a macro in OpenSSL). */
 static inline int authip_X509_STORE_CTX_set_app_data(X509_STORE_CTX *ctx, void *data) { return X509_STORE_CTX_set_ex_data(ctx, 0, data); }
 static inline void *authip_X509_STORE_CTX_get_app_data(X509_STORE_CTX *ctx) { return X509_STORE_CTX_get_ex_data(ctx, 0); }
+
+/* Issuing certificates and CRLs for throw-away PKIs (demo, simulation). Key generation through
+ * the EVP_PKEY_CTX calls that are macros or variadic in OpenSSL 3. */
+static inline EVP_PKEY *authip_generate_key(int ecdsa) {
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(ecdsa ? EVP_PKEY_EC : EVP_PKEY_RSA, NULL);
+    EVP_PKEY *key = NULL;
+    if (ctx && EVP_PKEY_keygen_init(ctx) > 0
+        && (ecdsa ? EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, NID_X9_62_prime256v1) : EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048)) > 0) {
+        EVP_PKEY_keygen(ctx, &key);
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+static inline int authip_add_extension(X509 *cert, X509V3_CTX *ctx, int nid, const char *value) {
+    if (!value) return 1;
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
+    if (!ext) return 0;
+    int ok = X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+/* A certificate for `key`, signed by `issuer_key`; `issuer` NULL makes it self-signed. */
+static inline X509 *authip_issue_certificate(EVP_PKEY *key, const char *organization, const char *common_name,
+                                             X509 *issuer, EVP_PKEY *issuer_key, long serial, time_t not_before, time_t not_after,
+                                             const char *basic_constraints, const char *key_usage, const char *extended_key_usage,
+                                             const char *crl_distribution_points) {
+    X509 *cert = X509_new();
+    if (!cert) return NULL;
+    X509_NAME *name = X509_get_subject_name(cert);
+    X509V3_CTX ctx;
+    int ok = X509_set_version(cert, 2) && ASN1_INTEGER_set(X509_get_serialNumber(cert), serial)
+        && ASN1_TIME_set(X509_getm_notBefore(cert), not_before) && ASN1_TIME_set(X509_getm_notAfter(cert), not_after)
+        && X509_set_pubkey(cert, key)
+        && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)organization, -1, -1, 0)
+        && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)common_name, -1, -1, 0)
+        && X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
+    if (ok) {
+        X509V3_set_ctx_nodb(&ctx);
+        X509V3_set_ctx(&ctx, issuer ? issuer : cert, cert, NULL, NULL, 0);
+        ok = authip_add_extension(cert, &ctx, NID_basic_constraints, basic_constraints)
+            && authip_add_extension(cert, &ctx, NID_key_usage, key_usage)
+            && authip_add_extension(cert, &ctx, NID_ext_key_usage, extended_key_usage)
+            && authip_add_extension(cert, &ctx, NID_subject_key_identifier, "hash")
+            && authip_add_extension(cert, &ctx, NID_authority_key_identifier, issuer ? "keyid:always" : NULL)
+            && authip_add_extension(cert, &ctx, NID_crl_distribution_points, crl_distribution_points)
+            && X509_sign(cert, issuer_key, EVP_sha256()) > 0;
+    }
+    if (!ok) { X509_free(cert); return NULL; }
+    return cert;
+}
+/* A CRL of `issuer` listing `serials`. */
+static inline X509_CRL *authip_issue_crl(X509 *issuer, EVP_PKEY *issuer_key, time_t this_update, time_t next_update,
+                                         const long *serials, int count, long number) {
+    X509_CRL *crl = X509_CRL_new();
+    if (!crl) return NULL;
+    ASN1_TIME *when = ASN1_TIME_set(NULL, this_update), *next = ASN1_TIME_set(NULL, next_update);
+    ASN1_INTEGER *crl_number = ASN1_INTEGER_new();
+    int ok = when && next && crl_number && X509_CRL_set_version(crl, 1) && X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer))
+        && X509_CRL_set1_lastUpdate(crl, when) && X509_CRL_set1_nextUpdate(crl, next)
+        && ASN1_INTEGER_set(crl_number, number) && X509_CRL_add1_ext_i2d(crl, NID_crl_number, crl_number, 0, 0);
+    for (int i = 0; ok && i < count; i++) {
+        X509_REVOKED *revoked = X509_REVOKED_new();
+        ASN1_INTEGER *serial = ASN1_INTEGER_new();
+        ok = revoked && serial && ASN1_INTEGER_set(serial, serials[i]) && X509_REVOKED_set_serialNumber(revoked, serial)
+            && X509_REVOKED_set_revocationDate(revoked, when) && X509_CRL_add0_revoked(crl, revoked);
+        ASN1_INTEGER_free(serial);
+        if (!ok && revoked) X509_REVOKED_free(revoked);
+    }
+    ok = ok && X509_CRL_sort(crl) && X509_CRL_sign(crl, issuer_key, EVP_sha256()) > 0;
+    ASN1_TIME_free(when);
+    ASN1_TIME_free(next);
+    ASN1_INTEGER_free(crl_number);
+    if (!ok) { X509_CRL_free(crl); return NULL; }
+    return crl;
+}
 
 #endif

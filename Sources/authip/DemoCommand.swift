@@ -1,27 +1,111 @@
 import ArgumentParser
+import AuthIP
+import AuthIPAudit
+import AuthIPSADatabase
+import AuthIPScenarios
+import AuthIPSimulation
 import AuthIPWire
+import Foundation
 
-/// `authip demo`: for now, a decoded sample message and the library's self-check.
+/// `authip demo`: a DirectAccess server and a laptop on the simulated network, built from
+/// nothing (a throw-away PKI, the embedded directory, a throw-away KDC): both tunnels, a
+/// manage-out connection, then the laptop reported stolen. Prints what an administrator would
+/// look at: the SA tables and the Security log.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Decode a bundled Main Mode #1 and run the crypto and wire self-check.")
+        abstract: "Run a DirectAccess server and a laptop: both tunnels, manage out, then block the stolen laptop.")
 
-    /// MM #1 of an infrastructure-tunnel negotiation (TestVectors/wire/flows.json, "main-mode #1").
-    static let sampleMainModeFirstMessage = "5eed00000000000100000000000000008510f30000000000000000e001000008000000008700005000000001000000010000004401010002030000240101000080010007800e01008002000480040000800b0001000c000400007080000000180201000080010007800e008080020002800400000a000008000400000d00002461ef0bf56dca6099d942f47fa35a04fa50703d2a2d6c6cbaed26a4e55f3761320d0000181e2b516905991c7d7c96fcbfb587e461000000090d0000144048b7d56ebce88525e7de7f00d6c2d300000014fb1de3cdf341b7ea16b7e5be0855f120"
+    @Flag(help: "Print the events as Windows event XML instead of their message text.")
+    var xml = false
 
     func run() throws {
-        print("== A DirectAccess client's first AuthIP message (Main Mode #1) ==")
-        let message = try Message(parsing: Hex.decode(Self.sampleMainModeFirstMessage) ?? [])
-        print(message.textDump)
-        print("")
-        print("== Self-check ==")
-        let results = SelfCheck.run()
-        for result in results {
-            print("\(result.passed ? "ok  " : "FAIL") \(result.name)")
+        var printed: [String: Int] = [:]
+        func section(_ title: String) { print("\n" + title + "\n" + String(repeating: "=", count: title.count)) }
+        func events(_ lab: DirectAccessLab) {
+            var new: [(Date, String, AuditEvent)] = []
+            for node in lab.simulation.nodes {
+                for entry in node.events.dropFirst(printed[node.name, default: 0]) { new.append((entry.time, node.name, entry.event)) }
+                printed[node.name] = node.events.count
+            }
+            for (time, name, event) in new.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                let seconds = String(format: "%.3f", time.timeIntervalSince(DirectAccessLab.start))
+                print("\n--- \(name), event \(event.descriptor.eventID), t+\(seconds) s ---")
+                print(event.message.replacingOccurrences(of: "\r\n", with: "\n"))
+            }
         }
-        let failed = results.filter { !$0.passed }.count
-        print("\(results.count - failed) passed, \(failed) failed")
-        if failed > 0 { throw ExitCode(1) }
+        func tables(_ lab: DirectAccessLab, _ title: String) {
+            guard let server = lab.serverNode else { return }
+            print("\n> netsh advfirewall monitor show mmsa   (\(title), on DASERVER)")
+            print(server.endpoint.database.mainModeTable())
+            print("> netsh advfirewall monitor show qmsa   (\(title), on DASERVER)")
+            print(server.endpoint.database.quickModeTable())
+        }
+
+        section("swift-authip: a DirectAccess server and a laptop on a simulated network")
+        let pki = try ThrowawayPKI(now: DirectAccessLab.start)
+        print("PKI       root \(pki.authority.certificate.subject); server \(pki.server.certificate.subject)")
+        let realm: KerberosRealm?
+        switch KerberosRealm.shared {
+        case .success(let running):
+            realm = running
+            print("Kerberos  realm DA.TEST, krb5kdc on 127.0.0.1:\(running.port); alice has a ticket")
+        case .failure(let error):
+            realm = nil
+            print("Kerberos  not available (\(error)); the intranet tunnel will fail")
+        }
+        var lab = try DirectAccessLab(DirectAccessLab.Options(clients: 1), pki: pki, realm: realm)
+        print("Server    DASERVER, public 131.107.0.2 and 131.107.0.3 → tunnel endpoints \(lab.serverSetup.infrastructureTunnelEndpoint) "
+              + "and \(lab.serverSetup.intranetTunnelEndpoint)")
+        print("Laptop    CLIENT1 at \(lab.clientAddresses[0]) (6to4), computer account CLIENT1$, user alice")
+
+        section("1. The laptop starts: the infrastructure tunnel (computer certificate + NTLMv2 as CLIENT1$)")
+        lab.connect(0, through: .infrastructure)
+        lab.run(for: .seconds(5))
+        events(lab)
+        tables(lab, "infrastructure tunnel up")
+
+        section("2. alice logs on: the intranet tunnel (computer certificate + alice's Kerberos ticket)")
+        lab.connect(0, through: .intranet)
+        lab.run(for: .seconds(5))
+        events(lab)
+        tables(lab, "both tunnels up")
+
+        section("3. Manage out: the helpdesk at \(DirectAccessLab.helpdesk) (ISATAP management prefix) opens RDP to the laptop")
+        lab.manageOut(from: DirectAccessLab.helpdesk, to: 0)
+        lab.run(for: .seconds(5))
+        events(lab)
+        print("\nAn intranet host outside the management prefix, 2001:db8:1:5::99, tries the same:")
+        lab.manageOut(from: IPAddress("2001:db8:1:5::99")!, to: 0)
+        lab.run(for: .seconds(5))
+        events(lab)
+
+        section("4. The laptop is reported stolen: block CLIENT1")
+        if let server = lab.server {
+            lab.simulation.inject(.block(WildcardPattern("*CLIENT1*")!, until: nil), into: server)
+        }
+        lab.run(for: .seconds(5))
+        events(lab)
+        tables(lab, "right after the block")
+        print("The laptop's own tables:")
+        print(lab.clientNode(0).endpoint.database.mainModeTable())
+
+        section("5. The stolen laptop tries to reconnect")
+        lab.connect(0, through: .infrastructure)
+        lab.run(for: .seconds(60))
+        events(lab)
+        tables(lab, "after the attempt")
+
+        let server = lab.serverNode
+        let refused = server?.events.contains { $0.event.failureCode == .errorIpsecIkeAuthorizationFailure } == true
+        let tunnels = server?.events.filter { $0.event.descriptor.eventID == 4981 }.count ?? 0
+        section("Result")
+        let managedOut = server?.events.contains {
+            if case .quickModeEstablished(let event) = $0.event { return event.role == .initiator }
+            return false
+        } == true
+        print("tunnels established: \(tunnels) of 2; manage out: \(managedOut ? "yes" : "no"); "
+              + "stolen laptop's SAs left: \(server?.endpoint.database.mainModeCount ?? -1); reconnection refused: \(refused ? "yes" : "no")")
+        guard tunnels == 2, managedOut, refused, server?.endpoint.database.mainModeCount == 0 else { throw ExitCode(1) }
     }
 }

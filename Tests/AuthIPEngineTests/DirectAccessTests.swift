@@ -4,6 +4,7 @@ import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
 import AuthIPSADatabase
+import AuthIPScenarios
 import AuthIPSimulation
 import AuthIPTestSupport
 import AuthIPWire

@@ -3,6 +3,7 @@ import AuthIPAudit
 import AuthIPCrypto
 import AuthIPGSS
 import AuthIPSADatabase
+import AuthIPScenarios
 import AuthIPSimulation
 import AuthIPTestSupport
 import AuthIPTrust

@@ -2,6 +2,7 @@ import AuthIP
 import AuthIPAudit
 import AuthIPCrypto
 import AuthIPSADatabase
+import AuthIPScenarios
 import AuthIPSimulation
 import AuthIPTestSupport
 import AuthIPWire

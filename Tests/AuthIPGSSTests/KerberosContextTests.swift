@@ -1,6 +1,7 @@
 import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
+import AuthIPScenarios
 import AuthIPTestSupport
 import Foundation
 import Testing

@@ -179,6 +179,7 @@ extension Endpoint {
 
     /// Tells every peer and removes every SA and negotiation.
     mutating func shutdown() {
+        isShuttingDown = true
         for record in database.mainModes() {
             removeMainModeSA(id: record.id, notifyPeer: true)
         }

@@ -11,6 +11,7 @@ extension Endpoint {
     /// Traffic needs an SA: reuse a Quick Mode SA or an MM SA that covers it, join a Main Mode
     /// in progress, or start one.
     mutating func acquire(_ traffic: TrafficRequest) {
+        guard !isShuttingDown else { return }
         guard let ruleIndex = rules.firstIndex(where: {
             $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
                 && $0.remote.matches(traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)

@@ -20,7 +20,7 @@ extension Endpoint {
             store(session)
             return
         }
-        guard header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0 else { return }
+        guard !isShuttingDown, header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0 else { return }
         let peerSessions = (sessionsByPeer[from.ip] ?? []).compactMap { sessions[$0] }
         if peerSessions.filter(\.isEstablished).count > settings.maximumMainModeSAsPerPeer
             || peerSessions.filter(\.isNegotiating).count > settings.maximumNegotiationsPerPeer {

@@ -14,7 +14,7 @@ extension Endpoint {
         }
         if reliable {
             sendRequest(&session, exchange: .notify, messageID: messageID, payloads: [.notify(notify)], purpose: .notify,
-                        maximumRetransmissions: settings.maximumNotifyRetransmissions)
+                        maximumRetransmissions: isShuttingDown ? 1 : settings.maximumNotifyRetransmissions)
         } else {
             let key = ExchangeKey(exchange: .notify, messageID: messageID, sequence: session.channel.takeSequence(.notify))
             for datagram in build(&session, key: key, payloads: [.notify(notify)]).datagrams { send(datagram, session: session) }
@@ -83,7 +83,11 @@ extension Endpoint {
             return
         }
         guard var mm = session.established, mm.confirmed else {
-            if case .closing = session.phase { return }
+            if case .closing = session.phase {
+                // The peer has dropped the SA too: nobody is left to acknowledge our notices.
+                discard(session.id)
+                return
+            }
             failNegotiation(&session, .mainMode, .remote(code), notifyPeer: false)
             return
         }

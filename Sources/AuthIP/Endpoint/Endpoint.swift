@@ -44,6 +44,8 @@ public struct Endpoint {
     var now: Date
     var outputs: [EndpointOutput] = []
     private var announcedWakeUp: Date?
+    /// Set by `shutdown`: notifies are retransmitted at most once (MS-AIPS note <12>).
+    var isShuttingDown = false
 
     /// A new endpoint. `random` supplies every nonce, cookie, SPI, IV and DH key; give a seeded
     /// source to replay a run.
@@ -182,3 +184,4 @@ struct QuickModeLink {
     var ruleIndex: Int
     var rekeyStarted = false
 }
+

@@ -3,7 +3,7 @@ import COpenSSL
 /// The process-wide OpenSSL set-up: the `default` and `legacy` providers, loaded once (the
 /// legacy one holds MD4, RC4 and single DES, which NTLM and old peers need), and the
 /// algorithms fetched once so that no call pays for a name lookup.
-enum OpenSSL {
+public enum OpenSSL {
     /// Loads both providers on first use and tells whether the legacy one (MD4, RC4, DES)
     /// is available. Every entry point of this module touches it before using OpenSSL.
     static let legacyProviderLoaded: Bool = {
@@ -15,7 +15,7 @@ enum OpenSSL {
 
 
     /// The text of OpenSSL's oldest queued error, clearing the queue.
-    static func lastError() -> String {
+    public static func lastError() -> String {
         let code = ERR_get_error()
         ERR_clear_error()
         guard code != 0 else { return "unknown OpenSSL failure" }

@@ -87,7 +87,7 @@ public final class TLSContext: GSSContext {
                 if error == SSL_ERROR_WANT_X509_LOOKUP || selection.failedSelection {
                     throw fail(.secENoCredentials, "no computer certificate issued by a CA the peer accepts")
                 }
-                throw fail(.secEInvalidToken, "TLS handshake failed: \(OpenSSL.errorText())")
+                throw fail(.secEInvalidToken, "TLS handshake failed: \(OpenSSL.lastError())")
             }
         }
         let output = drain()
@@ -242,17 +242,3 @@ final class IdentitySelection {
     }
 }
 
-extension OpenSSL {
-    /// The text of OpenSSL's oldest queued error, clearing the queue (for handshake details).
-    static func errorText() -> String {
-        let code = ERR_get_error()
-        ERR_clear_error()
-        guard code != 0 else { return "no OpenSSL detail" }
-        var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// A namespace for OpenSSL helpers of this module.
-enum OpenSSL {}

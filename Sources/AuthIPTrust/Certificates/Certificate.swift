@@ -110,9 +110,12 @@ public enum TrustInputError: Error, Hashable, Sendable, CustomStringConvertible 
     case malformedCertificate
     case malformedCRL
     case unreadable(String)
+    /// OpenSSL could not make a key, certificate or CRL (`CertificateAuthority`).
+    case issuingFailed(String)
 
     public var description: String {
         switch self {
+        case .issuingFailed(let detail): return "cannot issue: \(detail)"
         case .malformedCertificate: return "not a certificate (PEM or DER)"
         case .malformedCRL: return "not a CRL (PEM or DER)"
         case .unreadable(let path): return "cannot read \(path)"
