@@ -1,6 +1,8 @@
 #ifndef AUTHIP_COPENSSL_SHIM_H
 #define AUTHIP_COPENSSL_SHIM_H
 
+/* RAND_set_rand_method (deterministic replays) is deprecated in OpenSSL 3 but still honoured. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -162,6 +164,22 @@ static inline X509_CRL *authip_issue_crl(X509 *issuer, EVP_PKEY *issuer_key, tim
     ASN1_INTEGER_free(crl_number);
     if (!ok) { X509_CRL_free(crl); return NULL; }
     return crl;
+}
+
+/* A process-wide replacement of OpenSSL's random generator, for byte-for-byte replays of TLS
+ * and key generation: every RAND_bytes / RAND_priv_bytes call is served by `fill`. */
+typedef void (*authip_random_fill)(unsigned char *buffer, int count);
+static authip_random_fill authip_random_source = NULL;
+static int authip_rand_bytes(unsigned char *buffer, int count) {
+    if (!authip_random_source) return 0;
+    authip_random_source(buffer, count);
+    return 1;
+}
+static int authip_rand_status(void) { return authip_random_source != NULL; }
+static const RAND_METHOD authip_rand_method = { NULL, authip_rand_bytes, NULL, NULL, authip_rand_bytes, authip_rand_status };
+static inline int authip_use_random_source(authip_random_fill fill) {
+    authip_random_source = fill;
+    return RAND_set_rand_method(fill ? &authip_rand_method : NULL);
 }
 
 #endif

@@ -28,9 +28,10 @@ extension Endpoint {
            peerChain.first?.isHealthCertificate != true {
             return .errorIpsecIkeAuthorizationFailure
         }
-        if stage == .extendedMode, let kerberos = context as? KerberosContext,
-           rule.authorization.requiresSmartCard || account?.policy.smartCardRequired == true,
-           !kerberos.authenticationIndicators.contains("pkinit") {
+        // A smart card shows as the pkinit indicator of a Kerberos credential; another method
+        // (an NTLM fallback) cannot prove one.
+        if stage == .extendedMode, rule.authorization.requiresSmartCard || account?.policy.smartCardRequired == true,
+           (context as? KerberosContext)?.authenticationIndicators.contains("pkinit") != true {
             return .errorIpsecIkeStrongCredAuthorizationFailure
         }
         return nil

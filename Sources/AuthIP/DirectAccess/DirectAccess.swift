@@ -27,7 +27,8 @@ public enum DirectAccess {
         public var intranetPrefixes: [AddressRange]
         /// Where manage-out connections may come from (an ISATAP /96 or a native prefix): each
         /// becomes a rule on the infrastructure tunnel from which the server may start Quick
-        /// Modes toward connected clients; nil: the server starts none.
+        /// Modes toward connected clients; nil: the server starts none (every other rule of
+        /// the server starts none either).
         public var managementPrefixes: [AddressRange]?
         /// The computer and user checks of both tunnels.
         public var authorization: AuthorizationPolicy
@@ -57,8 +58,6 @@ public enum DirectAccess {
         public var rules: [ConnectionSecurityRule] {
             let clients = TrafficSelector(.allIPv6)
             let mainMode = AuthenticationSet([.certificate(certificate)])
-            var userAuthorization = authorization
-            userAuthorization.requiresHealthCertificate = false
             let infrastructure = infrastructureServers.enumerated().map { index, range in
                 ConnectionSecurityRule(
                     name: "DirectAccess Policy-DaServerToInfra \(index + 1)", filterID: 70_100 + UInt64(index),
@@ -67,7 +66,8 @@ public enum DirectAccess {
                     mainModeAuthentication: mainMode,
                     extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)])),
                     authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup,
-                                                       requiresHealthCertificate: false))
+                                                       requiresHealthCertificate: false),
+                    managementPrefixes: [])
             }
             let intranet = intranetPrefixes.enumerated().map { index, range in
                 ConnectionSecurityRule(
@@ -76,7 +76,7 @@ public enum DirectAccess {
                     mode: .tunnel(localEndpoint: intranetTunnelEndpoint, remoteEndpoints: .allIPv6),
                     mainModeAuthentication: mainMode,
                     extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: keytab)])),
-                    authorization: authorization, managementPrefixes: managementPrefixes)
+                    authorization: authorization, managementPrefixes: [])
             }
             let management = (managementPrefixes ?? []).enumerated().map { index, range in
                 ConnectionSecurityRule(
@@ -109,7 +109,7 @@ public enum DirectAccess {
         public var infrastructureServers: [AddressRange]
         public var intranetPrefixes: [AddressRange]
         /// Where this client accepts manage-out connections from, over its infrastructure
-        /// tunnel; nil: none.
+        /// tunnel; nil: from nowhere (its other rules accept none either).
         public var managementPrefixes: [AddressRange]?
 
         public init(address: IPAddress, serverFirstPublicIPv4: IPv4Address, serverSecondPublicIPv4: IPv4Address,
@@ -135,7 +135,8 @@ public enum DirectAccess {
                     remote: TrafficSelector(range),
                     mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))),
                     mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])))
+                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])),
+                    managementPrefixes: [])
             }
             let intranet = intranetPrefixes.enumerated().map { index, range in
                 ConnectionSecurityRule(
@@ -144,7 +145,8 @@ public enum DirectAccess {
                     mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverSecondPublicIPv4)))),
                     mainModeAuthentication: mainMode,
                     extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: user, acceptor: nil)]),
-                                                     impersonate: true))
+                                                     impersonate: true),
+                    managementPrefixes: [])
             }
             // Manage out reaches the client over the infrastructure tunnel, which runs without a
             // logged-on user.

@@ -27,22 +27,21 @@ extension Endpoint {
         for session in candidates {
             if coversTraffic(session, traffic) { return }
         }
+        if let session = candidates.first, session.role == .responder, let prefixes = rule.managementPrefixes,
+           !prefixes.contains(where: { $0.contains(traffic.source) }) {
+            // Over a peer's MM SA (manage out), only from the management prefixes.
+            let (localSelector, remoteSelector) = selectors(for: traffic, rule: rule)
+            emitQuickModeFailure(session, local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0,
+                                 role: .initiator, state: .noState, error: .local(.errorIpsecIkeNoPolicy))
+            return
+        }
         if var session = candidates.first(where: { $0.isEstablished }) {
-            if session.role == .responder, let prefixes = rule.managementPrefixes,
-               !prefixes.contains(where: { $0.contains(traffic.source) }) {
-                // Manage out only from the management prefixes.
-                let (localSelector, remoteSelector) = selectors(for: traffic, rule: rule)
-                emitQuickModeFailure(session, local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0,
-                                     role: .initiator, state: .noState, error: .local(.errorIpsecIkeNoPolicy))
-                return
-            }
             startQuickMode(&session, traffic: traffic, ruleIndex: ruleIndex)
             store(session)
         } else if var session = candidates.first {
             if !session.pendingTraffic.contains(traffic) { session.pendingTraffic.append(traffic) }
             store(session)
-        } else if rule.managementPrefixes == nil {
-            // A manage-out rule reaches only peers that are connected.
+        } else if rule.startsMainMode {
             startMainMode(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic)
         }
     }

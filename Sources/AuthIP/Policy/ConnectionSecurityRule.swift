@@ -19,8 +19,9 @@ public struct ConnectionSecurityRule: Sendable {
     public var extendedMode: ExtendedModePolicy?
     /// What the responder checks beyond authentication.
     public var authorization: AuthorizationPolicy
-    /// Responder: the local addresses from which this side may start Quick Modes toward a peer
-    /// over the peer's MM SA (DirectAccess manage out); nil allows any address the rule covers.
+    /// Quick Modes started by the side that answered Main Mode (DirectAccess manage out): on
+    /// that side, the local sources it may start them from; on the other, the peer sources it
+    /// accepts them from. nil: any source the rule covers; empty: none.
     public var managementPrefixes: [AddressRange]?
 
     /// How the rule's Quick Mode SAs carry traffic, and so where Main Mode runs.
@@ -57,6 +58,13 @@ public struct ConnectionSecurityRule: Sendable {
         case .tunnel(let localEndpoint, let remoteEndpoints):
             return localEndpoint == localAddress && remoteEndpoints.contains(remoteAddress)
         }
+    }
+
+    /// Whether this rule may start a Main Mode: not when its peers are a range of tunnel
+    /// endpoints (a server's rule toward any client reaches only connected clients).
+    var startsMainMode: Bool {
+        if case .tunnel(_, let endpoints) = mode { return endpoints.first == endpoints.last }
+        return true
     }
 
     /// The Main Mode peer for traffic to `destination`, or nil when this rule cannot initiate.
