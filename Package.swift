@@ -60,7 +60,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "authip-bench", dependencies: ["AuthIP", "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL"]),
+        .executableTarget(name: "authip-bench", dependencies: ["AuthIP", "AuthIPScenarios", "AuthIPSADatabase", "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL"]),
         .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPWire", "AuthIPJSON"]),
         .executableTarget(name: "authip-audit-writer", dependencies: ["AuthIPAudit"]),
         .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),

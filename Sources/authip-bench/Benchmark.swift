@@ -47,7 +47,7 @@ struct AuthIPBenchmark {
 
         try TrustBenchmark.run()
         try AuthenticationBenchmark.run()
-        try EngineBenchmark.run()
+        try DirectAccessBenchmark.run()
 
         for group in [DiffieHellmanGroup.ecp256, .modp2048] {
             let peer = try DiffieHellmanKeyPair(group: group, random: &random)

@@ -94,6 +94,20 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "Certificate(\(subject))" }
 
+    /// The certificate in PEM, 64 base64 characters a line.
+    public var pem: String {
+        let base64 = Data(der).base64EncodedString()
+        var lines = ["-----BEGIN CERTIFICATE-----"]
+        var index = base64.startIndex
+        while index < base64.endIndex {
+            let end = base64.index(index, offsetBy: 64, limitedBy: base64.endIndex) ?? base64.endIndex
+            lines.append(String(base64[index..<end]))
+            index = end
+        }
+        lines.append("-----END CERTIFICATE-----")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { lhs.der == rhs.der }
     public func hash(into hasher: inout Hasher) { hasher.combine(der) }
 

@@ -1,0 +1,225 @@
+import AuthIP
+import AuthIPCrypto
+import AuthIPGSS
+import AuthIPScenarios
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+/// Whole DirectAccess tunnels through two `Endpoint`s in one process (MM + first QM + QM
+/// synchronize + EM, datagrams handed straight across), the CPU each side spends in its
+/// `handle` calls, and the floor: the same OpenSSL and mechanism work called directly.
+enum DirectAccessBenchmark {
+    static let start = Date(timeIntervalSince1970: 1_795_000_000)
+    static let clientAddress = IPAddress.v6(.sixToFour(IPv4Address("192.0.2.7")!))
+
+    /// The two sides' rules and credentials for one certificate type.
+    struct World {
+        var server: DirectAccess.Server
+        var client: DirectAccess.Client
+        var directory: JSONAccountDirectory
+        var clientTLS: TLSConfiguration
+    }
+
+    static func world(ecdsa: Bool, realm: KerberosRealm?) throws -> World {
+        let authority = try CertificateAuthority(commonName: "Bench Root", organization: "swift-authip bench",
+                                                 notBefore: start.addingTimeInterval(-86_400), notAfter: start.addingTimeInterval(86_400 * 400))
+        let server = try authority.issue(commonName: "DASERVER.corp.contoso.com", usage: .serverAuthentication, serial: 2, ecdsa: ecdsa,
+                                         notBefore: start.addingTimeInterval(-3_600), notAfter: start.addingTimeInterval(86_400 * 300))
+        let client = try authority.issue(commonName: "CLIENT1.corp.contoso.com", usage: .clientAuthentication, serial: 3, ecdsa: ecdsa,
+                                         notBefore: start.addingTimeInterval(-3_600), notAfter: start.addingTimeInterval(86_400 * 300))
+        // A 1,000-entry CRL in the server's cache, weak checking: what a DirectAccess server does.
+        let cache = CRLCache()
+        _ = try cache.insert(try authority.revocationList(revoking: Array(10_000..<11_000), thisUpdate: start.addingTimeInterval(-3_600),
+                                                           nextUpdate: start.addingTimeInterval(7 * 86_400)), source: "bench.crl")
+        let directory = try JSONAccountDirectory(json: """
+            {"domain": "CORP", "dnsDomain": "corp.contoso.com", "accounts": [
+              {"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "Client1-Machine-Secret", "groups": ["DirectAccess Clients"]},
+              {"name": "alice", "kind": "user", "enabled": true, "password": "x", "groups": ["DirectAccess Users"]}]}
+            """)
+        let ntlm = NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
+                                                                              dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
+                                     directory: directory)
+        let serverTLS = TLSConfiguration(identities: [try TLSIdentity(certificate: server.certificate, privateKeyPEM: server.privateKeyPEM)],
+                                         trust: .directAccessServer(roots: [authority.certificate], revocation: .weak), crlCache: cache)
+        let clientTLS = TLSConfiguration(identities: [try TLSIdentity(certificate: client.certificate, privateKeyPEM: client.privateKeyPEM)],
+                                         trust: .directAccessClient(roots: [authority.certificate]))
+        let intranet = AddressRange(IPAddress("2001:db8:1::")!, prefixLength: 48)
+        let dns = AddressRange(IPAddress("2001:db8:1::53")!)
+        return World(
+            server: DirectAccess.Server(firstPublicIPv4: IPv4Address("131.107.0.2")!, secondPublicIPv4: IPv4Address("131.107.0.3")!,
+                                        certificate: serverTLS, ntlm: ntlm, keytab: .keytab(realm?.serverKeytab ?? "/nonexistent"),
+                                        infrastructureServers: [dns], intranetPrefixes: [intranet],
+                                        authorization: AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients", requiredUserGroup: "DirectAccess Users")),
+            client: DirectAccess.Client(address: clientAddress, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!,
+                                        serverSecondPublicIPv4: IPv4Address("131.107.0.3")!, certificate: clientTLS,
+                                        computerAccount: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret", workstation: "CLIENT1"),
+                                        user: .cache(realm?.cache("cc_alice")), infrastructureServers: [dns], intranetPrefixes: [intranet]),
+            directory: directory, clientTLS: clientTLS)
+    }
+
+    nonisolated(unsafe) static var seed: UInt64 = 1
+
+    /// One tunnel to the end with fresh endpoints; the CPU time of the initiator and the responder.
+    static func negotiate(_ world: World, destination: IPAddress, seed: UInt64) -> (Duration, Duration) {
+        var endpoints = [
+            Endpoint(configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: world.client.rules),
+                     random: SeededRandomSource(seed: seed), now: start),
+            Endpoint(configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: world.server.rules,
+                                                          directory: world.directory),
+                     random: SeededRandomSource(seed: seed &+ 1), now: start),
+        ]
+        var cpu = [Duration.zero, Duration.zero]
+        var queue: [(Int, EndpointInput)] = [(0, .acquire(TrafficRequest(source: clientAddress, destination: destination)))]
+        var installed = 0
+        while !queue.isEmpty {
+            let (index, input) = queue.removeFirst()
+            let before = threadCPUTime()
+            let outputs = endpoints[index].handle(input, now: start)
+            cpu[index] += threadCPUTime() - before
+            for output in outputs {
+                switch output {
+                case .send(let bytes, let from, let to): queue.append((1 - index, .datagram(bytes, from: from, to: to)))
+                case .installSA: installed += 1
+                default: break
+                }
+            }
+        }
+        guard installed == 4 else { fatalError("the benchmark tunnel did not come up") }
+        return (cpu[0], cpu[1])
+    }
+
+    /// The floor of one infrastructure tunnel: the mutual TLS handshake with the server's chain
+    /// validation against the cached CRL and the exporter, NTLMv2, and each side's key
+    /// schedule (SKEYID*, Auth1–Auth4, SKEYID_em, both QM SAs' keys). Returns the responder's share.
+    static func floor(_ world: World, random: inout SeededRandomSource) -> Duration {
+        var responder = Duration.zero
+        func timed<T>(_ body: () throws -> T) rethrows -> T {
+            let before = threadCPUTime()
+            defer { responder += threadCPUTime() - before }
+            return try body()
+        }
+        guard let initiator = try? TLSContext(role: .initiator, configuration: world.clientTLS),
+              let acceptor = try? timed({ try TLSContext(role: .acceptor, configuration: world.server.certificate) }),
+              let hello = try? initiator.step([], now: start, random: &random),
+              let flight1 = try? timed({ try acceptor.step(hello, now: start, random: &random) }),
+              let flight2 = try? initiator.step(flight1, now: start, random: &random),
+              let finished = try? timed({ try acceptor.step(flight2, now: start, random: &random) }),
+              (try? initiator.step(finished, now: start, random: &random)) != nil, initiator.isComplete, acceptor.isComplete else {
+            fatalError("the floor's TLS exchange failed")
+        }
+        var ntlmInitiator = NTLMInitiatorContext(credentials: world.client.computerAccount)
+        var ntlmAcceptor = NTLMAcceptorContext(configuration: world.server.ntlm.configuration, directory: world.directory)
+        guard let negotiate = try? ntlmInitiator.step([], now: start, random: &random),
+              let challenge = try? timed({ try ntlmAcceptor.step(negotiate, now: start, random: &random) }),
+              let authenticate = try? ntlmInitiator.step(challenge, now: start, random: &random),
+              (try? timed({ try ntlmAcceptor.step(authenticate, now: start, random: &random) })) != nil,
+              let tlsKey = acceptor.sessionKey, let ntlmKey = ntlmAcceptor.sessionKey else { fatalError("the floor's NTLM exchange failed") }
+        keySchedule(tlsKey: tlsKey, ntlmKey: ntlmKey, random: &random)
+        let before = threadCPUTime()
+        keySchedule(tlsKey: tlsKey, ntlmKey: ntlmKey, random: &random)
+        responder += threadCPUTime() - before
+        return responder
+    }
+
+    /// One side's key schedule for a tunnel.
+    static func keySchedule(tlsKey: SecretBytes, ntlmKey: SecretBytes, random: inout SeededRandomSource) {
+        let derivation = KeyDerivation(algorithms: MainModeAlgorithms(cipher: .aes256, hash: .sha256), initiatorCookie: 1, responderCookie: 2)
+        let ni = random.bytes(32), nr = random.bytes(32)
+        let keys = MainModeKeys(derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: tlsKey)
+        var transcript = AuthenticationTranscript.mainMode(hash: .sha256)
+        for _ in 0..<4 { transcript.append(random.bytes(600)) }
+        let auth1 = transcript.initiatorProof(skeyid: keys.skeyid), auth2 = transcript.responderProof(skeyid: keys.skeyid)
+        let skeyidEM = MainModeKeys.extendedModeKey(derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: ntlmKey)
+        var em = AuthenticationTranscript.extendedMode(hash: .sha256)
+        for _ in 0..<4 { em.append(random.bytes(200)) }
+        _ = em.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: auth1)
+        _ = em.extendedResponderProof(skeyidEM: skeyidEM, auth2: auth2)
+        let binding = QuickModeKeys.ExtendedModeBinding(initiatorNonce: ni, responderNonce: nr, skeyidEM: skeyidEM)
+        for spi: UInt32 in [0x1000, 0x2000] {
+            _ = QuickModeKeys(derivation: derivation, skeyidD: keys.skeyidD, messageID: 0, spi: spi, initiatorNonce: ni, responderNonce: nr,
+                              extendedMode: binding, integrityKeyLength: 0, encryptionKeyLength: 36)
+        }
+    }
+
+    static func run() throws {
+        let realm = try? KerberosRealm.shared.get()
+        for (label, ecdsa) in [("infrastructure", false), ("infrastructure_ecdsa", true)] {
+            let world = try world(ecdsa: ecdsa, realm: realm)
+            var initiatorCPU = Duration.zero, responderCPU = Duration.zero, runs = 0
+            let rate = AuthIPBenchmark.rate {
+                seed &+= 2
+                let (initiator, responder) = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed)
+                initiatorCPU += initiator
+                responderCPU += responder
+                runs += 1
+            }
+            let responderMicroseconds = AuthIPBenchmark.seconds(responderCPU) / Double(runs) * 1e6
+            var floorRandom = SeededRandomSource(seed: 11)
+            var floorResponder = Duration.zero, floorRuns = 0
+            let floorRate = AuthIPBenchmark.rate {
+                floorResponder += floor(world, random: &floorRandom)
+                floorRuns += 1
+            }
+            AuthIPBenchmark.report("\(label).negotiations_per_s", rate, "tunnels/s")
+            AuthIPBenchmark.report("\(label).responder_us", Double(Int(responderMicroseconds)), "µs CPU")
+            AuthIPBenchmark.report("\(label).initiator_us", Double(Int(AuthIPBenchmark.seconds(initiatorCPU) / Double(runs) * 1e6)), "µs CPU")
+            AuthIPBenchmark.report("\(label).responder_per_s", Double(Int(1e6 / responderMicroseconds)), "tunnels/s")
+            AuthIPBenchmark.report("\(label).floor_per_s", floorRate, "tunnels/s")
+            AuthIPBenchmark.report("\(label).floor_responder_us", Double(Int(AuthIPBenchmark.seconds(floorResponder) / Double(floorRuns) * 1e6)), "µs CPU")
+            AuthIPBenchmark.report("\(label).engine_over_floor", Double(Int(rate / floorRate * 1000)) / 1000, "ratio")
+            if !ecdsa {
+                let one = AuthIPBenchmark.rate { seed &+= 2; _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed) }
+                let two = twoThreads(world)
+                AuthIPBenchmark.report("scaling.two_threads", Double(Int(two / one * 100)) / 100, "× one thread")
+            }
+        }
+        if let realm {
+            let world = try world(ecdsa: false, realm: realm)
+            var initiatorCPU = Duration.zero, responderCPU = Duration.zero, runs = 0
+            let rate = AuthIPBenchmark.rate {
+                seed &+= 2
+                let (initiator, responder) = negotiate(world, destination: IPAddress("2001:db8:1:5::20")!, seed: seed)
+                initiatorCPU += initiator
+                responderCPU += responder
+                runs += 1
+            }
+            AuthIPBenchmark.report("intranet.negotiations_per_s", rate, "tunnels/s")
+            AuthIPBenchmark.report("intranet.responder_us", Double(Int(AuthIPBenchmark.seconds(responderCPU) / Double(runs) * 1e6)), "µs CPU")
+            AuthIPBenchmark.report("intranet.initiator_us", Double(Int(AuthIPBenchmark.seconds(initiatorCPU) / Double(runs) * 1e6)), "µs CPU")
+        }
+    }
+
+    /// Tunnels per second with two independent endpoint pairs on two threads.
+    static func twoThreads(_ world: World) -> Double {
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+        counts.initialize(repeating: 0)
+        defer { counts.deallocate() }
+        let deadline = ContinuousClock.now + AuthIPBenchmark.measureTime
+        let begin = ContinuousClock.now
+        let group = DispatchGroup()
+        nonisolated(unsafe) let shared = counts
+        for thread in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                var local = 0
+                var threadSeed = UInt64(thread) << 40
+                while ContinuousClock.now < deadline {
+                    threadSeed &+= 2
+                    _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: threadSeed)
+                    local += 1
+                }
+                shared[thread] = local
+                group.leave()
+            }
+        }
+        group.wait()
+        return Double(counts[0] + counts[1]) / AuthIPBenchmark.seconds(ContinuousClock.now - begin)
+    }
+
+    static func threadCPUTime() -> Duration {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
+    }
+}
