@@ -9,7 +9,21 @@ struct AuthIPBenchmark {
     /// How long each figure is measured for.
     static let measureTime = Duration.milliseconds(1500)
 
+    /// `authip-bench [SECTION...]` runs only these sections: wire, crypto, trust, gss,
+    /// directaccess, sadb (all when none is named).
+    static let sections = Set(CommandLine.arguments.dropFirst())
+
+    static func wants(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
+
     static func main() throws {
+        if wants("wire") || wants("crypto") { try primitives() }
+        if wants("trust") { try TrustBenchmark.run() }
+        if wants("gss") { try AuthenticationBenchmark.run() }
+        if wants("directaccess") { try DirectAccessBenchmark.run() }
+        if wants("sadb") { SADatabaseBenchmark.run() }
+    }
+
+    static func primitives() throws {
         let message = sampleMessage()
         let bytes = message.serialized()
         report("wire.message_bytes", Double(bytes.count), "bytes")
@@ -45,9 +59,6 @@ struct AuthIPBenchmark {
         report("crypto_payload.seal_per_s", rate { _ = try? protection.seal(header: header, sequenceNumber: 2, payloads: inner, random: &random) }, "messages/s")
         report("crypto_payload.open_per_s", rate { _ = try? protection.open(sealed) }, "messages/s")
 
-        try TrustBenchmark.run()
-        try AuthenticationBenchmark.run()
-        try DirectAccessBenchmark.run()
 
         for group in [DiffieHellmanGroup.ecp256, .modp2048] {
             let peer = try DiffieHellmanKeyPair(group: group, random: &random)

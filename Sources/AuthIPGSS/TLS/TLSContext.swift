@@ -92,7 +92,7 @@ public final class TLSContext: GSSContext {
         }
         let output = drain()
         if validation == nil, let leaf = SSL_get0_peer_certificate(ssl) {
-            let presented = try certificate(leaf), intermediates = try peerIntermediates()
+            let presented = Certificate(retaining: leaf), intermediates = peerIntermediates()
             presentedChain = [presented] + intermediates
             validation = CertificateValidation(leaf: presented, intermediates: intermediates,
                                                policy: configuration.trust, cache: configuration.crlCache, at: now)
@@ -158,26 +158,14 @@ public final class TLSContext: GSSContext {
         return output
     }
 
-    private func certificate(_ x509: OpaquePointer) throws(GSSFailure) -> Certificate {
-        var buffer: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509(x509, &buffer)
-        defer { CRYPTO_free(buffer, #file, #line) }
-        guard length > 0, let buffer else { throw GSSFailure(.secECertUnknown, "unreadable peer certificate") }
-        do {
-            return try Certificate(der: Array(UnsafeBufferPointer(start: buffer, count: Int(length))))
-        } catch {
-            throw GSSFailure(.secECertUnknown, "unreadable peer certificate")
-        }
-    }
-
     /// The certificates the peer sent after its own (the client's list includes its leaf on
     /// the client side only, so compare by encoding).
-    private func peerIntermediates() throws(GSSFailure) -> [Certificate] {
+    private func peerIntermediates() -> [Certificate] {
         guard let stack = SSL_get_peer_cert_chain(ssl), let leaf = SSL_get0_peer_certificate(ssl) else { return [] }
         var result: [Certificate] = []
         for index in 0..<authip_sk_X509_num(stack) {
             let x = authip_sk_X509_value(stack, index)!
-            if X509_cmp(x, leaf) != 0 { result.append(try certificate(x)) }
+            if X509_cmp(x, leaf) != 0 { result.append(Certificate(retaining: x)) }
         }
         return result
     }

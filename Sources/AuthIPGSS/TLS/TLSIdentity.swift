@@ -68,10 +68,5 @@ public final class TLSIdentity: @unchecked Sendable {
         issuerHashes.contains(hash)
     }
 
-    static func x509(_ certificate: Certificate) -> OpaquePointer? {
-        certificate.der.withUnsafeBytes { raw in
-            var pointer: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            return d2i_X509(nil, &pointer, raw.count)
-        }
-    }
+    static func x509(_ certificate: Certificate) -> OpaquePointer? { certificate.retainedX509() }
 }

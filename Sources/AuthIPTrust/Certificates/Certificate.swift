@@ -24,6 +24,19 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         CRYPTO_free(buffer, #file, #line)
     }
 
+    /// A certificate OpenSSL already holds (a peer's from a TLS session), shared rather than
+    /// parsed again.
+    public init(retaining x509: OpaquePointer) {
+        X509_up_ref(x509)
+        self.init(taking: x509)
+    }
+
+    /// The OpenSSL object, with a reference the caller must release with `X509_free`.
+    public func retainedX509() -> OpaquePointer {
+        X509_up_ref(x509)
+        return x509
+    }
+
     /// Parses one DER certificate.
     public init(der: [UInt8]) throws(TrustInputError) {
         let parsed: OpaquePointer? = der.withUnsafeBytes { raw in
