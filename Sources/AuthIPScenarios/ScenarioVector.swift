@@ -1,6 +1,7 @@
 import AuthIP
 import AuthIPAudit
 import AuthIPCrypto
+import AuthIPGSS
 import AuthIPJSON
 import AuthIPSADatabase
 import AuthIPSimulation
@@ -44,6 +45,7 @@ public struct ScenarioVector {
 
     /// Runs the scenario from its seeds and returns what came out, in the vector's JSON form.
     public func replay() throws -> JSONValue {
+        TLSContext.prepare()
         OpenSSLRandom.useSeeded(options.seed)
         defer { OpenSSLRandom.useSystem() }
         let pki = try ThrowawayPKI(now: DirectAccessLab.start)

@@ -198,6 +198,11 @@ public final class TLSContext: GSSContext {
     private struct Fetched: @unchecked Sendable { let pointer: OpaquePointer }
 
     private static func sharedContext(for role: GSSRole) -> OpaquePointer? { contexts[role]?.pointer }
+
+    /// Creates the process's TLS set-up now. Making it draws random bytes (ticket keys), so a
+    /// replay (`OpenSSLRandom.useSeeded`) calls this first to start every run from the same
+    /// stream.
+    public static func prepare() { _ = contexts }
 }
 
 /// Chooses the local certificate to present: on the client, the first identity issued
