@@ -62,6 +62,7 @@ let package = Package(
         ),
         .executableTarget(name: "authip-bench", dependencies: ["AuthIP", "AuthIPScenarios", "AuthIPSADatabase", "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL"]),
         .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPWire", "AuthIPJSON"]),
+        .executableTarget(name: "authip-fuzz-endpoint", dependencies: ["AuthIP", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
         .executableTarget(name: "authip-audit-writer", dependencies: ["AuthIPAudit"]),
         .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
         .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),

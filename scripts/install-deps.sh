@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing swift-authip needs on Debian, and nothing when it is
 # already there: OpenSSL's headers (libssl-dev) and pkg-config for the COpenSSL target, MIT
-# Kerberos (GSS-API headers, and the KDC and admin tools the Kerberos tests start on loopback), and
-# Python 3 with pyca/cryptography for the independent reference checks of the test vectors.
+# Kerberos (GSS-API headers, and the KDC and admin tools the Kerberos tests start on loopback),
+# Python 3 with pyca/cryptography for the independent reference checks of the test vectors, and
+# tshark, which captures the AuthIPNIO loopback test and judges every datagram with Wireshark's
+# ISAKMP dissector (capturing needs root or CAP_NET_RAW: dumpcap is installed without setuid).
 set -euo pipefail
 
-packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user)
+packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user tshark)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,6 +17,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "installing: ${missing[*]}"
   $sudo apt-get update -qq
+  # wireshark-common would otherwise ask whether non-root users may capture.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 

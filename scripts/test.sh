@@ -13,10 +13,13 @@ python3 Tools/reference/wire_payload_vectors.py --check
 python3 Tools/errors/generate_windows_errors.py --check
 python3 Tools/audit/generate_tables.py --check
 
-echo "== Fuzz corpus and crash regressions through the parser's properties =="
+echo "== Fuzz corpora and crash regressions through the parser's and the endpoint's properties =="
 inputs=(Fuzz/corpus/wire)
-[ -d Fuzz/regressions ] && inputs+=(Fuzz/regressions)
+[ -d Fuzz/regressions/wire ] && inputs+=(Fuzz/regressions/wire)
 swift run authip-fuzz-wire "${inputs[@]}"
+inputs=(Fuzz/corpus/endpoint)
+[ -d Fuzz/regressions/endpoint ] && inputs+=(Fuzz/regressions/endpoint)
+swift run authip-fuzz-endpoint "${inputs[@]}"
 
 echo "== Swift tests =="
 swift test

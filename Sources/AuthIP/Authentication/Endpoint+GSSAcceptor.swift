@@ -11,7 +11,7 @@ extension Endpoint {
     /// other credentials. A context that completes is then authorized.
     mutating func receiveAuthenticationRequest(_ inbound: Inbound, session: MainModeSession, stage: AuthenticationStage) {
         var session = session
-        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         guard var gss = session.negotiation(stage) else {
             store(session)
             return

@@ -13,7 +13,7 @@ extension Endpoint {
     mutating func confirmMainMode(_ session: inout MainModeSession, _ mm: inout EstablishedMainMode,
                                   extendedMode: (exchange: ExtendedModeExchange, method: AuthMethod)? = nil) {
         mm.confirmed = true
-        session.responderDeadline = nil
+        session.negotiationDeadline = nil
         session.phase = .established(mm)
         let rule = rules[session.ruleIndex]
         var record = MainModeSARecord(
@@ -76,7 +76,7 @@ extension Endpoint {
     mutating func close(_ session: inout MainModeSession) {
         session.phase = .closing(session.protection)
         session.pendingTraffic = []
-        session.responderDeadline = nil
+        session.negotiationDeadline = nil
         if session.channel.hasOutstandingNotify || !session.notifyQueue.isEmpty {
             store(session)
         } else {

@@ -108,7 +108,7 @@ extension Endpoint {
         transcript.append(sendResponse(&session, to: key, payloads: payloads))
         session.phase = .authenticating(MainModeAuthentication(
             agreement: agreement, gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil)))
-        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         register(session)
     }
 

@@ -257,7 +257,11 @@ extension Endpoint {
             return
         }
         mm.proofChecked = true
-        if !needsExtendedMode(session, ruleIndex: session.ruleIndex) { confirmMainMode(&session, &mm) }
+        if needsExtendedMode(session, ruleIndex: session.ruleIndex) {
+            session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        } else {
+            confirmMainMode(&session, &mm)
+        }
         session.phase = .established(mm)
         acceptQuickModeAnswer(&session, inbound: inbound, messageID: InteropProfile.firstQuickModeMessageID)
         store(session)

@@ -9,7 +9,7 @@ extension Endpoint {
     func deadline(of session: MainModeSession) -> Date? {
         var candidates: [Date] = []
         if let next = session.channel.earliestRetransmission { candidates.append(next) }
-        if let next = session.responderDeadline { candidates.append(next) }
+        if let next = session.negotiationDeadline { candidates.append(next) }
         for stage in [AuthenticationStage.mainMode, .extendedMode] {
             if let wait = session.negotiation(stage)?.crlWait { candidates.append(wait.deadline) }
         }
@@ -51,7 +51,7 @@ extension Endpoint {
                 session = current
             }
         }
-        if let deadline = session.responderDeadline, deadline <= now, session.isNegotiating {
+        if let deadline = session.negotiationDeadline, deadline <= now, session.isNegotiating {
             failNegotiation(&session, .mainMode, .local(.errorIpsecIkeTimedOut), notifyPeer: true, reliably: false)
             return
         }

@@ -185,3 +185,15 @@ struct QuickModeLink {
     var rekeyStarted = false
 }
 
+
+extension Endpoint {
+    /// The Crypto-payload keys of every session that has them, by cookies: for the
+    /// structure-aware endpoint fuzzer and the tests of this package.
+    package var sessionProtections: [CookiePair: CryptoPayloadProtection] {
+        var keys: [CookiePair: CryptoPayloadProtection] = [:]
+        for session in sessions.values {
+            if let protection = session.protection { keys[session.cookies] = protection }
+        }
+        return keys
+    }
+}

@@ -42,7 +42,7 @@ extension Endpoint {
         guard var mm = session.established else { return }
         mm.extended = ExtendedModeExchange(ruleIndex: exchange.ruleIndex, quickMode: exchange, agreement: agreement)
         session.phase = .established(mm)
-        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
     }
 
     /// Responder: EM #7 (methods), a GSS round, or #11 (Auth3).
@@ -58,7 +58,7 @@ extension Endpoint {
             failExtendedMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
             return
         }
-        session.responderDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
+        session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         if extended.gss == nil {
             answerExtendedModeMethods(inbound, session: &session)
         } else if inbound.hash != nil {
@@ -106,6 +106,7 @@ extension Endpoint {
             failExtendedMode(&session, .remote(WindowsError.lookup(code)), notifyPeer: false)
             return
         }
+        session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         if extended.finalRequestSent {
             guard let hash = inbound.hash, let skeyidEM = extended.skeyidEM,
                   constantTimeEqual(hash.data, gss.transcript.extendedResponderProof(skeyidEM: skeyidEM, auth2: mm.auth2)) else {
@@ -196,7 +197,7 @@ extension Endpoint {
     /// database, 4979–4982 and 5451; the responder's final response in between.
     mutating func completeExtendedMode(_ session: inout MainModeSession, answering key: ExchangeKey? = nil, auth4: [UInt8] = []) {
         guard var mm = session.established, let extended = mm.extended, let gss = extended.gss else { return }
-        session.responderDeadline = nil
+        session.negotiationDeadline = nil
         confirmMainMode(&session, &mm, extendedMode: (extended, gss.reportedMethod ?? .ntlm))
         mm.extended = nil
         session.phase = .established(mm)

@@ -22,8 +22,10 @@ struct MainModeSession {
     var quickModes: [UInt32: QuickModeExchange] = [:]
     /// Traffic waiting for this MM SA (initiator): a Quick Mode starts for each once it is up.
     var pendingTraffic: [TrafficRequest] = []
-    /// When the responder gives up waiting for the peer's next message.
-    var responderDeadline: Date?
+    /// When this side gives up on a negotiation that does not progress: the responder waiting
+    /// for the peer's next message (MS-AIPS: 60 s), the initiator between its first Quick Mode
+    /// and the end of Extended Mode.
+    var negotiationDeadline: Date?
     /// Reliable notifies waiting for the one outstanding to be acknowledged.
     var notifyQueue: [QueuedNotify] = []
     var peerSupportsFragmentation = false
