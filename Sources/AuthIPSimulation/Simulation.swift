@@ -1,5 +1,6 @@
 import AuthIP
 import AuthIPCrypto
+import AuthIPSADatabase
 import AuthIPTrust
 import AuthIPWire
 import Foundation
@@ -18,6 +19,10 @@ public struct Simulation {
     public private(set) var delivered = 0
     public private(set) var lost = 0
     public private(set) var duplicated = 0
+
+    /// A man in the middle for tests of this package: sees each datagram with the sender's
+    /// session keys and returns what travels instead (nil: nothing).
+    package var interceptor: ((_ datagram: TracedDatagram, _ senderKeys: [CookiePair: CryptoPayloadProtection]) -> [UInt8]?)?
 
     /// When set, every datagram sent is kept in `trace`.
     public var recordsTraffic = false
@@ -110,8 +115,13 @@ public struct Simulation {
 
     private mutating func carry(_ output: EndpointOutput, from index: Int) {
         switch output {
-        case .send(let bytes, var source, var destination):
+        case .send(var bytes, var source, var destination):
             nodes[index].sentDatagrams += 1
+            if let interceptor {
+                guard let replaced = interceptor(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination),
+                                                 nodes[index].endpoint.sessionProtections) else { return }
+                bytes = replaced
+            }
             if recordsTraffic { trace.append(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination)) }
             source = translateOutbound(source)
             if let inside = natReverse[destination] { destination = inside }

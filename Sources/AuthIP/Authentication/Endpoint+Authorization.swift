@@ -17,6 +17,11 @@ extension Endpoint {
         var names = [context.peerName].compactMap { $0 }
         if let account { names += [account.qualifiedName, account.samAccountName] }
         if blockList.blocks(names, at: now) { return .errorIpsecIkeAuthorizationFailure }
+        // A computer proved in Extended Mode must be the one Main Mode authenticated.
+        if stage == .extendedMode, account?.kind == .computer, let mm = session.established,
+           let mainModeComputer = Self.computerName(of: mm), mainModeComputer != account?.samAccountName.uppercased() {
+            return .errorIpsecIkeAuthorizationFailure
+        }
         if let directory = configuration.directory, context.method != .anonymous {
             guard let account else { return .errorIpsecIkeAuthorizationFailure }
             _ = directory
@@ -55,6 +60,18 @@ extension Endpoint {
             name = Self.commonName(subject)?.split(separator: ".").first.map { $0.uppercased() + "$" }
         }
         return name.flatMap { directory.account(named: $0, inDomain: "") }
+    }
+
+    /// The computer account (`NAME$`, upper case) Main Mode authenticated, when it was one.
+    static func computerName(of mm: EstablishedMainMode) -> String? {
+        switch mm.method {
+        case .tls:
+            return mm.peerChain.first.flatMap { commonName($0.subject) }?.split(separator: ".").first.map { $0.uppercased() + "$" }
+        case .ntlm:
+            return mm.remoteIdentity?.split(separator: "\\").last.map { $0.uppercased() }
+        default:
+            return nil
+        }
     }
 
     /// The CN of an RFC 2253 subject (`CN=CLIENT1.corp.test,O=...`).
