@@ -49,7 +49,7 @@ let package = Package(
             "AuthIPTrust", "AuthIPWire",
         ]),
         .target(name: "AuthIPNIO", dependencies: [
-            "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON", "AuthIPTrust", "AuthIPWire",
+            "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
         .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIPScenarios", "AuthIP", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPNIO", "AuthIP", "AuthIPWire", "AuthIPTestSupport", "authip"]),
+        .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPNIO", "AuthIP", "AuthIPAudit", "AuthIPWire", "AuthIPTestSupport", "authip"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

@@ -3,20 +3,20 @@ import AuthIPAudit
 import AuthIPWire
 import Foundation
 
-/// One endpoint in a simulation, with what it asked for: its events, its data-plane SAs and
-/// its wake-up time.
+/// One endpoint in a simulation, with what it asked for: its events and its data-plane SAs.
 public struct SimulatedNode {
     public let name: String
     public var endpoint: Endpoint
     /// The addresses datagrams reach this node at.
     public var addresses: Set<IPAddress>
-    /// Every audit event, with the virtual time it was emitted.
+    /// Every audit event, with the virtual time it was emitted (unless the simulation's
+    /// `recordsEvents` is off), and how many of each ID there were.
     public internal(set) var events: [(time: Date, event: AuditEvent)] = []
+    public internal(set) var eventCounts: [UInt16: Int] = [:]
     /// The data plane: installed SAs by QMSAID and direction.
     public internal(set) var installedSAs: [UInt64: [IPsecSA.Direction: IPsecSA]] = [:]
     /// Every datagram it sent.
     public internal(set) var sentDatagrams = 0
-    var wakeUp: Date?
 
     init(name: String, endpoint: Endpoint, addresses: Set<IPAddress>) {
         self.name = name

@@ -24,6 +24,9 @@ public struct Simulation {
     /// session keys and returns what travels instead (nil: nothing).
     package var interceptor: ((_ datagram: TracedDatagram, _ senderKeys: [CookiePair: CryptoPayloadProtection]) -> [UInt8]?)?
 
+    /// When off, nodes count their events instead of keeping them (long runs).
+    public var recordsEvents = true
+
     /// When set, every datagram sent is kept in `trace`.
     public var recordsTraffic = false
     public private(set) var trace: [TracedDatagram] = []
@@ -34,15 +37,10 @@ public struct Simulation {
     private var nextNATPort: UInt16 = 40_000
 
     private var random: SeededRandomSource
-    private var queue: [Pending] = []
+    private var queue = PendingQueue()
+    private var wakeUps = DeadlineQueue<Int>()
+    private var nodeByAddress: [IPAddress: Int] = [:]
     private var sequence = 0
-
-    private struct Pending {
-        var time: Date
-        var order: Int
-        var node: Int
-        var input: EndpointInput
-    }
 
     public init(seed: UInt64, conditions: NetworkConditions = .ideal, start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
         random = SeededRandomSource(seed: seed)
@@ -54,6 +52,7 @@ public struct Simulation {
     @discardableResult
     public mutating func add(_ name: String, _ endpoint: Endpoint, addresses: [IPAddress]) -> Int {
         nodes.append(SimulatedNode(name: name, endpoint: endpoint, addresses: Set(addresses)))
+        for address in addresses { nodeByAddress[address] = nodes.count - 1 }
         return nodes.count - 1
     }
 
@@ -84,10 +83,8 @@ public struct Simulation {
         run(until: now.addingTimeInterval(TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18))
     }
 
-    private func nextTime() -> Date? {
-        let queued = queue.map(\.time).min()
-        let wakes = nodes.compactMap(\.wakeUp).min()
-        switch (queued, wakes) {
+    private mutating func nextTime() -> Date? {
+        switch (queue.first?.time, wakeUps.earliest()) {
         case (let a?, let b?): return min(a, b)
         case (let a?, nil): return a
         case (nil, let b?): return b
@@ -97,15 +94,12 @@ public struct Simulation {
 
     private mutating func step(at time: Date) {
         now = max(now, time)
-        if let index = queue.indices.filter({ queue[$0].time <= now }).min(by: { (queue[$0].time, queue[$0].order) < (queue[$1].time, queue[$1].order) }) {
-            let pending = queue.remove(at: index)
+        if let first = queue.first, first.time <= now {
+            let pending = queue.removeFirst()
             deliver(pending.input, to: pending.node)
             return
         }
-        if let index = nodes.indices.first(where: { (nodes[$0].wakeUp ?? .distantFuture) <= now }) {
-            nodes[index].wakeUp = nil
-            deliver(.timer, to: index)
-        }
+        for index in wakeUps.due(at: now) { deliver(.timer, to: index) }
     }
 
     private mutating func deliver(_ input: EndpointInput, to index: Int) {
@@ -125,7 +119,7 @@ public struct Simulation {
             if recordsTraffic { trace.append(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination)) }
             source = translateOutbound(source)
             if let inside = natReverse[destination] { destination = inside }
-            guard let target = nodes.firstIndex(where: { $0.addresses.contains(destination.ip) }) else { return }
+            guard let target = nodeByAddress[destination.ip] else { return }
             transmit(.datagram(bytes, from: source, to: destination), to: target)
         case .installSA(let sa):
             nodes[index].installedSAs[sa.quickModeSAID, default: [:]][sa.direction] = sa
@@ -133,12 +127,13 @@ public struct Simulation {
             nodes[index].installedSAs[id]?[direction] = nil
             if nodes[index].installedSAs[id]?.isEmpty == true { nodes[index].installedSAs[id] = nil }
         case .audit(let event):
-            nodes[index].events.append((now, event))
+            nodes[index].eventCounts[event.descriptor.eventID, default: 0] += 1
+            if recordsEvents { nodes[index].events.append((now, event)) }
         case .fetchCRL(let url, _):
             let result = crlServer?(url) ?? .failed("the distribution point is unreachable")
             schedule(.crlFetched(url: url, result: result), to: index, after: crlLatency.seconds)
         case .wakeUp(let time):
-            nodes[index].wakeUp = time
+            wakeUps.schedule(index, at: time)
         }
     }
 
@@ -170,7 +165,7 @@ public struct Simulation {
 
     private mutating func schedule(_ input: EndpointInput, to node: Int, after delay: TimeInterval) {
         sequence += 1
-        queue.append(Pending(time: now.addingTimeInterval(delay), order: sequence, node: node, input: input))
+        queue.insert(PendingQueue.Entry(time: now.addingTimeInterval(delay), order: sequence, node: node, input: input))
     }
 
     private mutating func uniform() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
@@ -189,4 +184,47 @@ public struct TracedDatagram: Sendable {
     public var bytes: [UInt8]
     public var from: EndpointAddress
     public var to: EndpointAddress
+}
+
+/// The datagrams and answers in flight, earliest first (ties in the order they were sent).
+struct PendingQueue {
+    struct Entry {
+        var time: Date
+        var order: Int
+        var node: Int
+        var input: EndpointInput
+
+        func precedes(_ other: Entry) -> Bool { (time, order) < (other.time, other.order) }
+    }
+
+    private var heap: [Entry] = []
+
+    var first: Entry? { heap.first }
+
+    mutating func insert(_ entry: Entry) {
+        heap.append(entry)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].precedes(heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func removeFirst() -> Entry {
+        heap.swapAt(0, heap.count - 1)
+        let entry = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].precedes(heap[smallest]) { smallest = left }
+            if right < heap.count, heap[right].precedes(heap[smallest]) { smallest = right }
+            guard smallest != parent else { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return entry
+    }
 }

@@ -28,9 +28,17 @@ struct SimulateCommand: ParsableCommand {
     var fault: Fault = .none
     @Option(help: "xml (one Windows event per line), text, json or none.")
     var events: EventFormat = .xml
+    @Option(help: "Main Mode #1s from spoofed addresses sent at the server while the clients connect.")
+    var flood = 0
+    @Option(help: "How many spoofed addresses the flood comes from.")
+    var floodSources = 10_000
+    @Option(help: "Soak: run this many virtual hours of traffic, rekeys, expiries, blocks and unblocks, then report hourly.")
+    var hours = 0
 
     func validate() throws {
         guard clients >= 1, clients <= 100_000 else { throw ValidationError("--clients must be between 1 and 100000") }
+        guard hours >= 0, hours <= 24 * 30 else { throw ValidationError("--hours must be between 0 and 720") }
+        guard flood >= 0, floodSources >= 1 else { throw ValidationError("--flood must be 0 or more, --flood-sources at least 1") }
         for (name, value) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder)] where !(0...1).contains(value) {
             throw ValidationError("--\(name) must be a probability between 0 and 1")
         }
@@ -43,7 +51,19 @@ struct SimulateCommand: ParsableCommand {
             clients: clients, fault: fault, tunnel: tunnel, seed: seed,
             conditions: NetworkConditions(loss: loss, duplication: duplicate, reordering: reorder, latency: .milliseconds(20), jitter: .milliseconds(10))),
             pki: pki, realm: realm)
-        var run = LabRun(lab)
+        if hours > 0 {
+            var soak = LabSoak(lab)
+            soak.run(hours: hours)
+            for hour in soak.hours {
+                printError("{\"hour\": \(hour.hour), \"rss_mb\": \(Int(hour.residentMegabytes)), \"server_mm_sa\": \(hour.serverMainModes), "
+                           + "\"server_qm_sa\": \(hour.serverQuickModes), \"client_qm_sa\": \(hour.clientQuickModes), \"server_sessions\": \(hour.serverSessions)}")
+            }
+            let counts = soak.eventCounts.keys.sorted().map { "\"\($0)\": \(soak.eventCounts[$0]!)" }.joined(separator: ", ")
+            printError("{\"clients\": \(clients), \"hours\": \(hours), \"events\": {\(counts)}, \"sa_left\": \(soak.leftAfterShutdown)}")
+            if soak.leftAfterShutdown != 0 { throw ExitCode(1) }
+            return
+        }
+        var run = LabRun(lab, flood: flood > 0 ? LabRun.Flood(packets: flood, sources: floodSources) : nil)
         run.run()
         try EventPrinter(format: events).print(run.lab.simulation)
         printError("{" + run.summary.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")

@@ -2,12 +2,14 @@ import Foundation
 
 /// The next deadline of each of many keys, with the earliest found in O(log n): a binary
 /// min-heap whose stale entries (a key rescheduled or cancelled since) are skipped lazily.
-struct DeadlineQueue<Key: Hashable> {
+package struct DeadlineQueue<Key: Hashable> {
+    package init() {}
+
     private var heap: [(deadline: Date, key: Key)] = []
-    private(set) var deadlines: [Key: Date] = [:]
+    package private(set) var deadlines: [Key: Date] = [:]
 
     /// Sets (or with nil clears) the key's deadline.
-    mutating func schedule(_ key: Key, at deadline: Date?) {
+    package mutating func schedule(_ key: Key, at deadline: Date?) {
         guard deadlines[key] != deadline else { return }
         deadlines[key] = deadline
         guard let deadline else { return }
@@ -17,13 +19,13 @@ struct DeadlineQueue<Key: Hashable> {
     }
 
     /// The earliest deadline.
-    mutating func earliest() -> Date? {
+    package mutating func earliest() -> Date? {
         dropStale()
         return heap.first?.deadline
     }
 
     /// Removes and returns the keys due at `now`, earliest first.
-    mutating func due(at now: Date) -> [Key] {
+    package mutating func due(at now: Date) -> [Key] {
         var keys: [Key] = []
         while true {
             dropStale()

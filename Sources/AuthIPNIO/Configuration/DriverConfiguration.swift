@@ -1,0 +1,151 @@
+import AuthIP
+import AuthIPWire
+import Foundation
+
+/// What a daemon running an `EndpointDriver` reads from its JSON configuration file: the
+/// computer's names, the local addresses and ports to bind, the connection security rules and,
+/// for an initiator, the traffic to acquire at start.
+///
+/// ```json
+/// {
+///   "computerName": "CLIENT1",
+///   "principalName": "host/client1.corp.contoso.com@CORP.CONTOSO.COM",
+///   "localAddresses": ["192.0.2.7"],
+///   "port": 500, "natTraversalPort": 4500,
+///   "rules": [{
+///     "name": "To the server", "local": "192.0.2.7", "remote": "198.51.100.1",
+///     "authentication": [{"method": "certificate", "identities": [{"certificate": "client.pem", "key": "client.key"}],
+///                         "trustedRoots": ["root.pem"], "revocation": "none"}]
+///   }],
+///   "acquire": [{"source": "192.0.2.7", "destination": "198.51.100.1", "protocol": 6, "port": 445}]
+/// }
+/// ```
+///
+/// `port` and `natTraversalPort` default to 500 and 4500; `acquire` is optional, and each entry's
+/// `protocol` and `port` (the destination port) default to 0, any. A rule's members are those of
+/// `RuleConfiguration`, its authentication methods those of `AuthenticationConfiguration`.
+/// Unknown members are errors. Relative file paths are resolved against `baseDirectory`.
+public struct DriverConfiguration: Decodable, Sendable {
+    /// The computer's name; the audit records carry it.
+    public var computerName: String
+    /// The SPN a responder sends in GSS_ID.
+    public var principalName: String
+    /// The addresses to bind, each at both ports.
+    public var localAddresses: [IPAddress]
+    /// The IKE port and the NAT-T port.
+    public var port: UInt16
+    public var natTraversalPort: UInt16
+    /// The traffic an initiator acquires at start.
+    public var acquire: [TrafficRequest]
+    /// Where relative paths of certificates, keys, roots, CRL caches, keytabs and account
+    /// directories are resolved: the file's folder after `load(path:)`.
+    public var baseDirectory: URL
+    var rules: [RuleConfiguration]
+
+    private enum CodingKeys: String, CodingKey {
+        case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire
+    }
+
+    /// Reads and checks the configuration file at `path`.
+    public static func load(path: String) throws(DriverConfigurationError) -> DriverConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not a readable file" : "no such file")
+        }
+        return try DriverConfiguration(json: data, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
+    /// Parses and checks JSON text; relative paths will be resolved against `baseDirectory`.
+    public init(json: Data, baseDirectory: URL) throws(DriverConfigurationError) {
+        do {
+            self = try JSONDecoder().decode(DriverConfiguration.self, from: json)
+        } catch let error as DriverConfigurationError {
+            throw error
+        } catch let error as DecodingError {
+            throw DriverConfigurationError(error)
+        } catch {
+            throw .notJSON(reason: "\(error)")
+        }
+        self.baseDirectory = baseDirectory
+    }
+
+    /// Decodes and checks the configuration; besides `DecodingError`, throws
+    /// `DriverConfigurationError` when addresses do not fit together. Relative paths are
+    /// resolved against the current directory.
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        computerName = try container.decode(.computerName, as: "1 to 255 printable ASCII characters without spaces") { name in
+            (1...255).contains(name.unicodeScalars.count) && name.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) } ? name : nil
+        }
+        principalName = try container.decode(String.self, forKey: .principalName)
+        localAddresses = try container.decodeEach(.localAddresses, as: "an IP address", IPAddress.init)
+        guard !localAddresses.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .localAddresses, in: container, debugDescription: "is empty")
+        }
+        guard Set(localAddresses).count == localAddresses.count else {
+            throw DecodingError.dataCorruptedError(forKey: .localAddresses, in: container, debugDescription: "lists an address twice")
+        }
+        port = try container.decodeIfPresent(UInt16.self, forKey: .port) ?? EndpointSettings().port
+        natTraversalPort = try container.decodeIfPresent(UInt16.self, forKey: .natTraversalPort) ?? EndpointSettings().natTraversalPort
+        guard port != natTraversalPort else {
+            throw DecodingError.dataCorruptedError(forKey: .natTraversalPort, in: container, debugDescription: "is the same as port")
+        }
+        rules = try container.decodeNonEmpty([RuleConfiguration].self, forKey: .rules)
+        acquire = try container.decodeIfPresent([Acquire].self, forKey: .acquire)?.map(\.traffic) ?? []
+        baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        try checkAddresses()
+    }
+
+    /// Main Mode must run from a bound address: a tunnel rule's local endpoint, and for traffic
+    /// acquired under a transport rule, the traffic's own source. Each acquire must fall under
+    /// a rule.
+    private func checkAddresses() throws(DriverConfigurationError) {
+        for (index, rule) in rules.enumerated() {
+            if case .tunnel(let endpoint, _) = rule.mode, !localAddresses.contains(endpoint) {
+                throw .invalidField(field: "rules[\(index)].tunnel.localEndpoint", reason: "is \(endpoint), which is not one of localAddresses")
+            }
+        }
+        for (index, traffic) in acquire.enumerated() {
+            guard let rule = rules.first(where: { $0.covers(traffic) }) else {
+                throw .invalidField(field: "acquire[\(index)]", reason: "falls under no rule")
+            }
+            if case .transport = rule.mode, !localAddresses.contains(traffic.source) {
+                throw .invalidField(field: "acquire[\(index)].source", reason: "is \(traffic.source), which is not one of localAddresses")
+            }
+        }
+    }
+
+    /// The endpoint's configuration, with every certificate, key, root, CRL cache and account
+    /// directory loaded.
+    public func endpointConfiguration() throws(DriverConfigurationError) -> EndpointConfiguration {
+        var settings = EndpointSettings()
+        settings.port = port
+        settings.natTraversalPort = natTraversalPort
+        var built: [ConnectionSecurityRule] = []
+        for (index, rule) in rules.enumerated() {
+            built.append(try rule.rule(field: "rules[\(index)]", workstation: computerName, file: resolve))
+        }
+        return EndpointConfiguration(computerName: computerName, principalName: principalName, rules: built, settings: settings)
+    }
+
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : baseDirectory.appendingPathComponent(path).path
+    }
+}
+
+/// One member of `acquire`: `{"source": "192.0.2.7", "destination": "198.51.100.1",
+/// "protocol": 6, "port": 445}`, protocol and destination port optional (0: any).
+private struct Acquire: Decodable {
+    let traffic: TrafficRequest
+
+    private enum CodingKeys: String, CodingKey { case source, destination, `protocol`, port }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        traffic = TrafficRequest(source: try container.decode(.source, as: "an IP address", IPAddress.init),
+                                 destination: try container.decode(.destination, as: "an IP address", IPAddress.init),
+                                 ipProtocol: try container.decodeIfPresent(UInt8.self, forKey: .protocol) ?? 0,
+                                 destinationPort: try container.decodeIfPresent(UInt16.self, forKey: .port) ?? 0)
+    }
+}

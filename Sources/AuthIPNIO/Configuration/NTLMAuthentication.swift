@@ -1,0 +1,63 @@
+import AuthIP
+import AuthIPGSS
+import Foundation
+
+/// An `ntlm` entry's `initiator`: the account it authenticates as, and the workstation name
+/// it reports (the computer name when absent).
+struct NTLMInitiator: Decodable {
+    var user: String
+    var domain: String
+    var password: String
+    var workstation: String?
+
+    private enum CodingKeys: String, CodingKey { case user, domain, password, workstation }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        user = try container.decode(String.self, forKey: .user)
+        domain = try container.decode(String.self, forKey: .domain)
+        password = try container.decode(String.self, forKey: .password)
+        workstation = try container.decodeIfPresent(String.self, forKey: .workstation)
+    }
+
+    func credentials(defaultWorkstation: String) -> NTLMCredentials {
+        NTLMCredentials(user: user, domain: domain, password: password, workstation: workstation ?? defaultWorkstation)
+    }
+}
+
+/// An `ntlm` entry's `acceptor`: the names its CHALLENGE carries and the account directory
+/// (a `JSONAccountDirectory` file) it checks responses against.
+struct NTLMAcceptor: Decodable {
+    var netbiosDomain: String
+    var netbiosComputer: String
+    var dnsDomain: String
+    var dnsComputer: String
+    var directory: String
+
+    private enum CodingKeys: String, CodingKey { case netbiosDomain, netbiosComputer, dnsDomain, dnsComputer, directory }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        netbiosDomain = try container.decode(String.self, forKey: .netbiosDomain)
+        netbiosComputer = try container.decode(String.self, forKey: .netbiosComputer)
+        dnsDomain = try container.decode(String.self, forKey: .dnsDomain)
+        dnsComputer = try container.decode(String.self, forKey: .dnsComputer)
+        directory = try container.decode(String.self, forKey: .directory)
+    }
+
+    /// The acceptor with its account directory loaded.
+    func setup(field: String, file: (String) -> String) throws(DriverConfigurationError) -> NTLMAcceptorSetup {
+        let accounts: JSONAccountDirectory
+        do {
+            accounts = try JSONAccountDirectory(contentsOf: URL(fileURLWithPath: file(directory)))
+        } catch {
+            throw .unloadable(field: "\(field).directory", path: file(directory), reason: "\(error)")
+        }
+        return NTLMAcceptorSetup(
+            configuration: NTLMAcceptorConfiguration(netbiosDomainName: netbiosDomain, netbiosComputerName: netbiosComputer,
+                                                     dnsDomainName: dnsDomain, dnsComputerName: dnsComputer),
+            directory: accounts)
+    }
+}

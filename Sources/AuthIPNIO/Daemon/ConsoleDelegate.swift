@@ -1,0 +1,59 @@
+import AuthIP
+import AuthIPAudit
+import AuthIPWire
+import Foundation
+import Synchronization
+
+/// A daemon's delegate without a data plane: prints each audit event and SA change on standard
+/// output and each failed send on standard error, and, given a watch, reports when the
+/// acquired traffic is protected or cannot be.
+final class ConsoleDelegate: EndpointDriverDelegate {
+    private struct State {
+        var lines: EventLines
+        var watch: EstablishmentWatch?
+    }
+
+    private let state: Mutex<State>
+    private let settled: @Sendable (EstablishmentWatch.Outcome) -> Void
+
+    init(lines: EventLines, watch: EstablishmentWatch?, settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void) {
+        state = Mutex(State(lines: lines, watch: watch))
+        self.settled = settled
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA) {
+        let (line, outcome) = state.withLock { state in (state.lines.installed(sa), state.watch?.installed(sa)) }
+        Console.print(line)
+        if let outcome { settled(outcome) }
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64) {
+        Console.print(state.withLock { $0.lines.removed(spi: spi, direction: direction, quickModeSAID: quickModeSAID) })
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
+        let (line, outcome) = state.withLock { state in (Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) },
+                                                         state.watch?.audit(event)) }
+        switch line {
+        case .success(let text): Console.print(text)
+        case .failure(let error): Console.note("event \(event.descriptor.eventID) not printed: \(error)")
+        }
+        if let outcome { settled(outcome) }
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError) {
+        Console.note("to \(destination): \(error)")
+    }
+}
+
+/// Unbuffered writes to standard output and standard error, so that lines appear as they happen
+/// even through a pipe.
+enum Console {
+    static func print(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func note(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

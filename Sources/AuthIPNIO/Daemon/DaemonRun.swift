@@ -1,0 +1,101 @@
+import AuthIP
+import Foundation
+import Dispatch
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// One run of an `EndpointDriver` from a configuration file, as `authip responder` and
+/// `authip initiator` do it: binds the configured addresses, prints every audit event and SA
+/// change on standard output (`EventLineFormat`), optionally acquires the configured traffic,
+/// and stops on SIGINT or SIGTERM, after `duration`, or, when `stopsWhenEstablished`, once the
+/// acquired traffic is protected or a negotiation has failed. The driver is then shut down
+/// (peers told, SAs removed) before `run()` returns.
+public struct DaemonRun {
+    /// Why the run stopped.
+    public enum Outcome: Sendable, Hashable {
+        case signalled(Int32)
+        case durationElapsed
+        /// Every acquired request has an outbound SA.
+        case established
+        /// A negotiation failed; the text names the event and its failure reason.
+        case failed(String)
+    }
+
+    public var configuration: DriverConfiguration
+    public var format: EventLineFormat
+    /// How long to run at most; nil: until a signal (or establishment).
+    public var duration: Duration?
+    /// Whether to acquire the configuration's `acquire` traffic at start.
+    public var acquiresAtStart: Bool
+    /// Whether to stop once the acquired traffic is protected or a negotiation fails.
+    public var stopsWhenEstablished: Bool
+
+    public init(configuration: DriverConfiguration, format: EventLineFormat = .text, duration: Duration? = nil,
+                acquiresAtStart: Bool = false, stopsWhenEstablished: Bool = false) {
+        self.configuration = configuration
+        self.format = format
+        self.duration = duration
+        self.acquiresAtStart = acquiresAtStart
+        self.stopsWhenEstablished = stopsWhenEstablished
+    }
+
+    /// Runs until one of the stop conditions, blocking the calling thread. Throws a
+    /// `DriverConfigurationError` when a credential cannot be loaded or there is no traffic to
+    /// wait for, an `EndpointDriverError` when a socket cannot be bound.
+    public func run() throws -> Outcome {
+        if stopsWhenEstablished && configuration.acquire.isEmpty {
+            throw DriverConfigurationError.invalidField(field: "acquire", reason: "is empty: there is no traffic to wait for")
+        }
+        let endpointConfiguration = try configuration.endpointConfiguration()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let stop = FirstOutcome()
+        let signals = TerminationSignals { stop.settle(.signalled($0)) }
+        defer { withExtendedLifetime(signals) {} }
+
+        let watch = stopsWhenEstablished ? EstablishmentWatch(configuration.acquire) : nil
+        let delegate = ConsoleDelegate(lines: try EventLines(format: format, computerName: configuration.computerName), watch: watch) {
+            switch $0 {
+            case .established: stop.settle(.established)
+            case .failed(let reason): stop.settle(.failed(reason))
+            }
+        }
+        let driver = EndpointDriver(configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
+                                    eventLoopGroup: group, delegate: delegate)
+        try driver.start().wait()
+        Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
+        if let duration {
+            driver.eventLoop.scheduleTask(in: TimeAmount(duration)) { stop.settle(.durationElapsed) }
+        }
+        if acquiresAtStart {
+            for traffic in configuration.acquire { driver.submit(.acquire(traffic)) }
+        }
+        let outcome = stop.wait()
+        try driver.shutdown().wait()
+        return outcome
+    }
+}
+
+/// The first of several stop reasons; the later ones are ignored.
+private final class FirstOutcome: Sendable {
+    private let outcome = Mutex<DaemonRun.Outcome?>(nil)
+    private let settled = DispatchSemaphore(value: 0)
+
+    func settle(_ outcome: DaemonRun.Outcome) {
+        let first = self.outcome.withLock { current in
+            guard current == nil else { return false }
+            current = outcome
+            return true
+        }
+        if first { settled.signal() }
+    }
+
+    /// Blocks until an outcome is settled.
+    func wait() -> DaemonRun.Outcome {
+        while true {
+            settled.wait()
+            if let outcome = outcome.withLock({ $0 }) { return outcome }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import AuthIP
+import AuthIPWire
+import Foundation
+import NIOCore
+
+/// What an `EndpointDriver` changes as it runs; touched on its event loop only.
+struct DriverState {
+    var endpoint: Endpoint
+    var phase: Phase = .idle
+    /// The timer for the endpoint's last `wakeUp(at:)`.
+    var wakeUp: WakeUp?
+
+    enum Phase {
+        /// Created; no socket yet.
+        case idle
+        /// Binding the sockets.
+        case starting
+        /// Receiving and sending on these sockets, by the address and port each is bound to.
+        case running(sockets: [EndpointAddress: any Channel])
+        /// The last datagrams are being written and the sockets closed; done when this completes.
+        case stopping(EventLoopFuture<Void>)
+        case stopped
+    }
+
+    struct WakeUp {
+        var date: Date
+        var task: Scheduled<Void>
+    }
+
+    var sockets: [EndpointAddress: any Channel]? {
+        if case .running(let sockets) = phase { return sockets }
+        return nil
+    }
+}

@@ -1,0 +1,90 @@
+import AuthIP
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+import NIOCore
+
+extension EndpointDriver {
+    /// The longest a single timer is armed for; a later wake-up is re-armed when it fires.
+    private static let longestTimer: TimeInterval = 3_600
+
+    /// Gives the endpoint one input now and carries out what it asks; returns the writes of the
+    /// datagrams it sent.
+    @discardableResult
+    func handle(_ input: EndpointInput) -> [EventLoopFuture<Void>] {
+        let now = clock()
+        let outputs = state.value.endpoint.handle(input, now: now)
+        var writes: [EventLoopFuture<Void>] = []
+        for output in outputs {
+            switch output {
+            case let .send(bytes, from, to):
+                if let write = send(bytes, from: from, to: to) { writes.append(write) }
+            case .installSA(let sa):
+                delegate.endpointDriver(self, install: sa)
+            case let .removeSA(spi, direction, quickModeSAID):
+                delegate.endpointDriver(self, removeSAWithSPI: spi, direction: direction, quickModeSAID: quickModeSAID)
+            case .audit(let event):
+                delegate.endpointDriver(self, record: event, at: now)
+            case let .fetchCRL(url, deadline):
+                fetchCRL(url, deadline: deadline, now: now)
+            case .wakeUp(let date):
+                scheduleWakeUp(at: date)
+            }
+        }
+        return writes
+    }
+
+    private func send(_ message: [UInt8], from local: EndpointAddress, to peer: EndpointAddress) -> EventLoopFuture<Void>? {
+        guard let channel = state.value.sockets?[local] else {
+            delegate.endpointDriver(self, failedToSendTo: peer, because: .noSocket(local))
+            return nil
+        }
+        let remote: SocketAddress
+        do {
+            remote = try SocketAddress(peer)
+        } catch {
+            delegate.endpointDriver(self, failedToSendTo: peer, because: .sendFailed(reason: "\(error)"))
+            return nil
+        }
+        let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
+        let payload = framing.payload(carrying: message, allocator: channel.allocator)
+        let write = channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: payload))
+        write.whenFailure { error in
+            self.delegate.endpointDriver(self, failedToSendTo: peer, because: .sendFailed(reason: "\(error)"))
+        }
+        return write
+    }
+
+    /// Replaces the timer with one for `date`.
+    private func scheduleWakeUp(at date: Date) {
+        state.value.wakeUp?.task.cancel()
+        let delay = min(max(0, date.timeIntervalSince(clock())), Self.longestTimer)
+        let task = eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { self.wakeUpFired(for: date) }
+        state.value.wakeUp = DriverState.WakeUp(date: date, task: task)
+    }
+
+    private func wakeUpFired(for date: Date) {
+        guard state.value.sockets != nil else { return }
+        // The loop's monotonic clock may run ahead of the driver's; the endpoint would find
+        // nothing due yet and not ask again, so wait for the rest.
+        guard date.timeIntervalSince(clock()) <= 0 else {
+            scheduleWakeUp(at: date)
+            return
+        }
+        state.value.wakeUp = nil
+        handle(.timer)
+    }
+
+    /// Downloads a CRL on the thread pool, within the endpoint's deadline, and hands the result
+    /// back on the loop.
+    private func fetchCRL(_ url: String, deadline: Date, now: Date) {
+        let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
+        let fetcher = CRLFetcher(timeout: min(crlFetcher.timeout, budget), maximumSize: crlFetcher.maximumSize)
+        threadPool.runIfActive(eventLoop: eventLoop) { fetcher.fetch(url) }
+            .recover { error in .failed("the download did not run: \(error)") }
+            .whenSuccess { result in
+                guard self.state.value.sockets != nil else { return }
+                self.handle(.crlFetched(url: url, result: result))
+            }
+    }
+}

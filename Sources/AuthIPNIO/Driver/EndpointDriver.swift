@@ -1,0 +1,169 @@
+import AuthIP
+import AuthIPCrypto
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Runs one `AuthIP.Endpoint` on UDP sockets with SwiftNIO: binds the IKE port and the NAT-T
+/// port of the endpoint's settings on each local address, feeds it the datagrams that arrive
+/// (without the non-ESP marker of the NAT-T port; ESP there is dropped), sends what it asks from
+/// the socket of the address and port it names, keeps one timer for its latest `wakeUp(at:)`,
+/// downloads CRLs on a thread pool, and hands SAs and audit events to a delegate.
+///
+/// The endpoint is not thread-safe, so everything happens on one event loop; `submit(_:)`,
+/// `start()` and `shutdown()` may be called from any thread. The clock is `Date()` unless
+/// another is given.
+///
+/// ```swift
+/// let driver = EndpointDriver(configuration: configuration, localAddresses: [address], delegate: dataPlane)
+/// try driver.start().wait()
+/// driver.submit(.acquire(TrafficRequest(source: address, destination: peer)))
+/// …
+/// try driver.shutdown().wait()
+/// ```
+public final class EndpointDriver: Sendable {
+    /// The loop every endpoint call and delegate call runs on.
+    public let eventLoop: any EventLoop
+    /// The addresses the sockets are bound to, each at both ports.
+    public let localAddresses: [IPAddress]
+    let ports: (ike: UInt16, natTraversal: UInt16)
+    let delegate: any EndpointDriverDelegate
+    let crlFetcher: CRLFetcher
+    let threadPool: NIOThreadPool
+    let clock: @Sendable () -> Date
+    let state: NIOLoopBoundBox<DriverState>
+
+    /// A driver for a new endpoint; nothing is bound before `start()`.
+    /// - Parameters:
+    ///   - configuration: the endpoint's policy; its settings give the two ports.
+    ///   - localAddresses: the addresses to bind, and so the only ones the endpoint may send from.
+    ///   - eventLoopGroup: the group whose next loop the driver runs on.
+    ///   - delegate: the data plane and the audit log.
+    ///   - random: every cookie, nonce, SPI, IV and DH key of the endpoint.
+    ///   - crlFetcher: downloads CRLs for strong revocation checking; each download is also
+    ///     limited by the deadline the endpoint gives.
+    ///   - threadPool: where the blocking CRL downloads run.
+    ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
+    ///     may shift it into the validity of its credentials.
+    public init(configuration: EndpointConfiguration, localAddresses: [IPAddress],
+                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
+                crlFetcher: CRLFetcher = CRLFetcher(), threadPool: NIOThreadPool = .singleton,
+                clock: @escaping @Sendable () -> Date = Date.init) {
+        let eventLoop = eventLoopGroup.next()
+        self.eventLoop = eventLoop
+        self.localAddresses = localAddresses
+        ports = (configuration.settings.port, configuration.settings.natTraversalPort)
+        self.delegate = delegate
+        self.crlFetcher = crlFetcher
+        self.threadPool = threadPool
+        self.clock = clock
+        let endpoint = Endpoint(configuration: configuration, random: random, now: clock())
+        state = .makeBoxSendingValue(DriverState(endpoint: endpoint), eventLoop: eventLoop)
+    }
+
+    /// The local addresses and ports the sockets are bound to once started.
+    public var boundAddresses: [EndpointAddress] {
+        localAddresses.flatMap { [EndpointAddress($0, port: ports.ike), EndpointAddress($0, port: ports.natTraversal)] }
+    }
+
+    /// Binds the sockets. Fails with `EndpointDriverError.bindFailed` (and binds nothing) when
+    /// one of them cannot be bound, and with `alreadyStarted` on a second call.
+    public func start() -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit { self.bindSockets() }
+    }
+
+    /// Hands the endpoint an input on its loop. The future fails with
+    /// `EndpointDriverError.notRunning` before `start()` has completed and after `shutdown()`.
+    /// `.shutdown` is the same as calling `shutdown()`.
+    @discardableResult
+    public func submit(_ input: EndpointInput) -> EventLoopFuture<Void> {
+        if case .shutdown = input { return shutdown() }
+        return eventLoop.submit {
+            guard self.state.value.sockets != nil else { throw EndpointDriverError.notRunning }
+            self.handle(input)
+        }
+    }
+
+    /// Stops: the endpoint tells every peer and removes every SA (the delegate hears of each
+    /// removal), the last datagrams are written, the timer is cancelled and the sockets closed.
+    /// Calling it again returns the same future; inputs that arrive meanwhile are dropped. A
+    /// driver never started just ends; while `start()` is still binding this fails with
+    /// `notRunning`.
+    public func shutdown() -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit { self.stop() }
+    }
+
+    // MARK: - On the loop
+
+    private func bindSockets() -> EventLoopFuture<Void> {
+        guard case .idle = state.value.phase else { return eventLoop.makeFailedFuture(EndpointDriverError.alreadyStarted) }
+        state.value.phase = .starting
+        let binds = boundAddresses.map { local in bind(local).map { (local, $0) } }
+        return EventLoopFuture.whenAllComplete(binds, on: eventLoop).flatMapThrowing { results in
+            var sockets: [EndpointAddress: any Channel] = [:]
+            var failure: (any Error)?
+            for result in results {
+                switch result {
+                case .success(let (local, channel)): sockets[local] = channel
+                case .failure(let error): failure = failure ?? error
+                }
+            }
+            if let failure {
+                for channel in sockets.values { channel.close(promise: nil) }
+                self.state.value.phase = .stopped
+                throw failure
+            }
+            self.state.value.phase = .running(sockets: sockets)
+        }
+    }
+
+    private func bind(_ local: EndpointAddress) -> EventLoopFuture<any Channel> {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(local)
+        } catch {
+            return eventLoop.makeFailedFuture(EndpointDriverError.bindFailed(local, reason: "\(error)"))
+        }
+        let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
+        return DatagramBootstrap(group: eventLoop)
+            // IKE messages with certificate chains exceed NIO's default of 2048 bytes.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(local: local, framing: framing, driver: self))
+                }
+            }
+            .bind(to: address)
+            .flatMapErrorThrowing { error in throw EndpointDriverError.bindFailed(local, reason: "\(error)") }
+    }
+
+    private func stop() -> EventLoopFuture<Void> {
+        switch state.value.phase {
+        case .idle, .stopped:
+            state.value.phase = .stopped
+            return eventLoop.makeSucceededVoidFuture()
+        case .starting:
+            return eventLoop.makeFailedFuture(EndpointDriverError.notRunning)
+        case .stopping(let done):
+            return done
+        case .running(let sockets):
+            let writes = handle(.shutdown)
+            state.value.wakeUp?.task.cancel()
+            state.value.wakeUp = nil
+            let done = EventLoopFuture.whenAllComplete(writes, on: eventLoop)
+                .flatMap { _ in EventLoopFuture.andAllComplete(sockets.values.map { $0.close() }, on: self.eventLoop) }
+                .map { self.state.value.phase = .stopped }
+            state.value.phase = .stopping(done)
+            return done
+        }
+    }
+
+    /// A datagram arrived on the socket bound to `local`.
+    func received(_ message: [UInt8], from peer: EndpointAddress, to local: EndpointAddress) {
+        guard state.value.sockets != nil else { return }
+        handle(.datagram(message, from: peer, to: local))
+    }
+}

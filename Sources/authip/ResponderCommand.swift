@@ -1,0 +1,63 @@
+import ArgumentParser
+import AuthIPNIO
+import Foundation
+
+/// `authip responder --config FILE`: answers AuthIP negotiations on UDP until SIGINT, SIGTERM
+/// or `--duration`, printing the audit events and SA changes.
+struct ResponderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "responder",
+        abstract: "Answer AuthIP negotiations on UDP as a configuration file says, printing events and SAs.",
+        discussion: """
+            Runs until SIGINT or SIGTERM, or for --duration seconds, then tells its peers and removes its SAs; \
+            the configuration's acquire list is not used. \
+            Exit status: 0 stopped, 1 a socket could not be bound, 2 usage or configuration errors.
+            """)
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() throws {
+        _ = try options.run(acquiresAtStart: false, stopsWhenEstablished: false)
+    }
+}
+
+/// The options `authip responder` and `authip initiator` share, and how they run.
+struct DaemonOptions: ParsableArguments {
+    @Option(help: "The JSON configuration file (see DriverConfiguration).")
+    var config: String
+
+    @Option(help: "How to print audit events and SA changes: text (Windows event text) or json (one object a line).")
+    var events: EventLineFormat = .text
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds.") }
+    }
+
+    /// Loads the configuration and runs the daemon; configuration errors exit with status 2,
+    /// everything else that stops it from running with 1.
+    func run(acquiresAtStart: Bool, stopsWhenEstablished: Bool) throws -> DaemonRun.Outcome {
+        let configuration: DriverConfiguration
+        do {
+            configuration = try DriverConfiguration.load(path: config)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let run = DaemonRun(configuration: configuration, format: events, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
+                            acquiresAtStart: acquiresAtStart, stopsWhenEstablished: stopsWhenEstablished)
+        do {
+            return try run.run()
+        } catch let error as DriverConfigurationError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension EventLineFormat: ExpressibleByArgument {}

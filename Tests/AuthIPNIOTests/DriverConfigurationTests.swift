@@ -1,0 +1,105 @@
+import AuthIP
+import AuthIPNIO
+import AuthIPTestSupport
+import AuthIPWire
+import Foundation
+import Testing
+
+@Suite("DriverConfiguration")
+struct DriverConfigurationTests {
+    static let ports = LoopbackPorts(ike: 500, natTraversal: 4500)
+
+    static func parse(_ json: String) throws(DriverConfigurationError) -> DriverConfiguration {
+        try DriverConfiguration(json: Data(json.utf8), baseDirectory: TestVectors.directory)
+    }
+
+    /// The initiator's certificate configuration with one text replaced.
+    static func initiator(replacing original: String, with replacement: String) -> String {
+        LoopbackConfiguration.initiator(.certificate(), ports: ports).replacingOccurrences(of: original, with: replacement)
+    }
+
+    @Test("A certificate configuration maps to one transport rule with the Windows default crypto sets")
+    func mapsCertificateRule() throws {
+        let configuration = try Self.parse(LoopbackConfiguration.initiator(.certificate(), ports: LoopbackPorts(ike: 10500, natTraversal: 14500)))
+        let endpoint = try configuration.endpointConfiguration()
+        #expect(endpoint.computerName == "CLIENT1" && endpoint.settings.port == 10500 && endpoint.settings.natTraversalPort == 14500)
+        let rule = try #require(endpoint.rules.first)
+        #expect(rule.mode == .transport && rule.local.addresses == AddressRange(IPAddress("127.0.0.2")!))
+        #expect(rule.mainModeCrypto == .windowsDefault && rule.quickModeCrypto == .windowsDefault)
+        #expect(rule.mainModeAuthentication.methods.map(\.method) == [.tls])
+        #expect(configuration.acquire == [TrafficRequest(source: IPAddress("127.0.0.2")!, destination: IPAddress("127.0.0.1")!,
+                                                         ipProtocol: 6, destinationPort: 445)])
+    }
+
+    @Test("Tunnel endpoints, crypto choices and a relative account directory are read")
+    func mapsTunnelAndCrypto() throws {
+        let json = """
+            {"computerName": "DASERVER", "principalName": "DASERVER$@CORP", "localAddresses": ["2001:db8:1::1"],
+             "rules": [{"name": "Tunnel", "local": "2001:db8:1::/48", "remote": "2001:db8::/32", "protocol": 6, "remotePort": 445,
+                        "tunnel": {"localEndpoint": "2001:db8:1::1", "remoteEndpoints": "2001:db8:2::1-2001:db8:2::9"},
+                        "authentication": [{"method": "ntlm", "acceptor": {"netbiosDomain": "CORP", "netbiosComputer": "DASERVER",
+                            "dnsDomain": "corp.contoso.com", "dnsComputer": "daserver.corp.contoso.com", "directory": "directory/accounts.json"}},
+                                           {"method": "anonymous"}],
+                        "mainModeCrypto": {"proposals": [{"cipher": "aes128", "hash": "sha1", "group": "modp2048"}], "lifetimeSeconds": 3600},
+                        "quickModeCrypto": {"proposals": [{"cipher": "aes256", "integrity": "sha256"}], "pfsGroup": "ecp384"}}]}
+            """
+        let rule = try #require(try Self.parse(json).endpointConfiguration().rules.first)
+        #expect(rule.mode == .tunnel(localEndpoint: IPAddress("2001:db8:1::1")!,
+                                     remoteEndpoints: AddressRange("2001:db8:2::1-2001:db8:2::9")!))
+        #expect(rule.remote == TrafficSelector(AddressRange("2001:db8::/32")!, ipProtocol: 6, port: 445))
+        #expect(rule.mainModeAuthentication.methods.map(\.method) == [.ntlm, .anonymous])
+        #expect(rule.mainModeCrypto == MainModeCryptoSet(proposals: [MainModeProposal(cipher: .aes128, hash: .sha1, group: .modp2048)],
+                                                         lifetimeSeconds: 3600))
+        #expect(rule.quickModeCrypto.proposals == [QuickModeProposal(cipher: .aes256, integrity: .sha256)])
+        #expect(rule.quickModeCrypto.pfsGroup == .ecp384 && rule.quickModeCrypto.lifetimeSeconds == 3600)
+    }
+
+    @Test("Mistakes are reported with the path of the member concerned", arguments: [
+        ("\"revocation\": \"none\"", "\"revocaton\": \"none\"",
+         DriverConfigurationError.invalidField(field: "rules[0].authentication[0].revocaton", reason: "is not a known field")),
+        ("\"revocation\": \"none\"", "\"revocation\": \"sometimes\"",
+         .invalidField(field: "rules[0].authentication[0].revocation", reason: "is \"sometimes\", not none, weak or strong")),
+        ("\"remote\": \"127.0.0.1\"", "\"remote\": \"127.0.0.0/33\"",
+         .invalidField(field: "rules[0].remote", reason: "is \"127.0.0.0/33\", not an address, a prefix or a range first-last")),
+        ("\"port\": 445}]", "\"port\": 445}, {\"source\": \"127.0.0.2\", \"destination\": \"10.0.0.1\"}]",
+         .invalidField(field: "acquire[1]", reason: "falls under no rule")),
+        ("\"localAddresses\": [\"127.0.0.2\"]", "\"localAddresses\": [\"127.0.0.3\"]",
+         .invalidField(field: "acquire[0].source", reason: "is 127.0.0.2, which is not one of localAddresses")),
+        ("\"localAddresses\": [\"127.0.0.2\"]", "\"localAddresses\": [\"127.0.0.2\", \"127.0.0.2\"]",
+         .invalidField(field: "localAddresses", reason: "lists an address twice")),
+        ("\"remote\": \"127.0.0.1\",", "\"remote\": \"127.0.0.1\", \"tunnel\": {\"localEndpoint\": \"127.0.0.9\", \"remoteEndpoints\": \"127.0.0.1\"},",
+         .invalidField(field: "rules[0].tunnel.localEndpoint", reason: "is 127.0.0.9, which is not one of localAddresses")),
+        ("\"computerName\": \"CLIENT1\", ", "", .invalidField(field: "computerName", reason: "is missing")),
+        ("\"port\": 500,", "\"port\": \"500\",", .invalidField(field: "port", reason: "is not a whole number in range")),
+        ("\"natTraversalPort\": 4500", "\"natTraversalPort\": 500", .invalidField(field: "natTraversalPort", reason: "is the same as port")),
+        ("{\"method\": \"certificate\"", "{\"method\": \"psk\"",
+         .invalidField(field: "rules[0].authentication[0].method", reason: "is \"psk\", not certificate, kerberos, ntlm or anonymous")),
+    ])
+    func reportsMistakes(original: String, replacement: String, expected: DriverConfigurationError) {
+        #expect(throws: expected) { try Self.parse(Self.initiator(replacing: original, with: replacement)) }
+    }
+
+    @Test("Text that is not JSON is reported as such")
+    func rejectsNonJSON() {
+        #expect { try Self.parse("{\"computerName\": ") } throws: { error in
+            if case .notJSON = error as? DriverConfigurationError { return true }
+            return false
+        }
+    }
+
+    @Test("A missing root file is reported with the member and the path")
+    func reportsUnloadableFile() throws {
+        let configuration = try Self.parse(Self.initiator(replacing: "root.pem", with: "no-such-root.pem"))
+        #expect { try configuration.endpointConfiguration() } throws: { error in
+            guard case let .unloadable(field, path, _) = error as? DriverConfigurationError else { return false }
+            return field == "rules[0].authentication[0].trustedRoots[0]" && path.hasSuffix("pki/tls/no-such-root.pem")
+        }
+    }
+
+    @Test("load(path:) names a file that does not exist")
+    func reportsMissingFile() {
+        #expect(throws: DriverConfigurationError.unreadable(path: "/nonexistent/authip.json", reason: "no such file")) {
+            try DriverConfiguration.load(path: "/nonexistent/authip.json")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import AuthIP
+import AuthIPAudit
+import AuthIPNIO
+import AuthIPWire
+import Foundation
+import Synchronization
+
+/// A delegate that only remembers what a driver handed it.
+final class RecordingDataPlane: EndpointDriverDelegate {
+    struct Record {
+        var installed: [IPsecSA] = []
+        var removedSPIs: [UInt32] = []
+        var eventIDs: [UInt16] = []
+        var sendFailures: [String] = []
+    }
+
+    private let record = Mutex(Record())
+
+    var snapshot: Record { record.withLock { $0 } }
+
+    func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA) {
+        record.withLock { $0.installed.append(sa) }
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64) {
+        record.withLock { $0.removedSPIs.append(spi) }
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
+        record.withLock { $0.eventIDs.append(event.descriptor.eventID) }
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError) {
+        record.withLock { $0.sendFailures.append("\(destination): \(error)") }
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass; returns whether it held.
+func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = Date(timeIntervalSinceNow: seconds)
+    while !condition() {
+        guard Date() < deadline else { return false }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
