@@ -13,6 +13,7 @@ import Foundation
 /// throw-away PKI, an account directory and the test KDC, with a fault applied. The demo, the
 /// simulator and the scenario vectors all build on it.
 public struct DirectAccessLab {
+    /// How many clients, which fault and tunnel, the seed and the network.
     public struct Options: Sendable {
         public var clients: Int
         public var fault: Fault

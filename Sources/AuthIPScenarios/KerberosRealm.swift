@@ -16,6 +16,7 @@ public struct KerberosRealm: Sendable {
     /// The running realm, or why it could not start.
     public static let shared: Result<KerberosRealm, RealmError> = start()
 
+    /// Why the realm could not start: the script's output.
     public struct RealmError: Error, CustomStringConvertible {
         public var text: String
         public var description: String { "the Kerberos realm did not start: \(text)" }

@@ -9,6 +9,7 @@ import Foundation
 /// until each has an outcome, then everything shuts down; the outcomes, latencies and what is
 /// left are measured.
 public struct LabRun {
+    /// How one client ended.
     public struct ClientResult: Sendable {
         public var outcome: Fault.Outcome?
         /// From the client's first packet to its QM SA, in virtual seconds.

@@ -9,6 +9,7 @@ import Foundation
 /// client an hour is blocked for 30 minutes, the network loses what the lab's conditions say;
 /// then everything shuts down. Hourly it records the process's memory and the SA counts.
 public struct LabSoak {
+    /// The figures recorded at the end of one virtual hour.
     public struct Hour: Sendable {
         public var hour: Int
         public var residentMegabytes: Double

@@ -5,6 +5,7 @@ import Foundation
 
 /// The JSON form of a scenario vector (Docs/TestVectors.md).
 extension ScenarioVector {
+    /// Why a file is not a scenario vector.
     public enum FormatError: Error, CustomStringConvertible {
         case invalid(String)
         public var description: String {

@@ -20,6 +20,7 @@ public struct ScenarioVector {
     /// The recorded outcome (nil while authoring).
     public var expected: JSONValue?
 
+    /// One step of a scenario, as the file names it.
     public enum Step: Sendable {
         case connect(client: Int, tunnel: Tunnel)
         case manageOut(from: IPAddress, client: Int)

@@ -3,6 +3,7 @@
 /// `offset` is the byte offset in the datagram (or in the decrypted payload chain, for
 /// chains parsed from a Crypto payload) of the field that was wrong.
 public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What was wrong.
     public enum Kind: Hashable, Sendable {
         /// The field needs more bytes than remain in its enclosing structure.
         case truncated(field: String, needed: Int, available: Int)

@@ -4,6 +4,7 @@ import Foundation
 /// Identities refused at once and until a time (seed 003: a stolen laptop is cut off now; a
 /// user is disabled until they travel again). Patterns use PowerShell `-like` rules.
 public struct BlockList: Sendable {
+    /// One blocked pattern and when the block ends.
     public struct Entry: Sendable, Hashable {
         public var pattern: WildcardPattern
         /// nil: until unblocked.

@@ -24,6 +24,7 @@ public enum EndpointOutput: Sendable {
 
 /// One direction of a Quick Mode SA, with everything a data plane needs to run ESP.
 public struct IPsecSA: Sendable, Hashable {
+    /// Which way the SA carries traffic: toward this side, or away from it.
     public enum Direction: String, Sendable, Hashable {
         case inbound, outbound
     }

@@ -13,9 +13,14 @@ public struct SecretBytes: Sendable, Hashable, CustomStringConvertible {
 
         deinit {
             OPENSSL_cleanse(buffer.baseAddress, buffer.count)
+            SecretBytes.wipeObserver?(UnsafeRawBufferPointer(buffer))
             buffer.deallocate()
         }
     }
+
+    /// For the tests of this package: sees each secret's buffer after it was wiped, just
+    /// before it is freed.
+    nonisolated(unsafe) package static var wipeObserver: ((UnsafeRawBufferPointer) -> Void)?
 
     private let storage: Storage
     public let count: Int

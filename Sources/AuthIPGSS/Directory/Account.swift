@@ -3,6 +3,7 @@ import AuthIPCrypto
 /// One account of a directory: what authentication and the engine's authorization need to
 /// know about it.
 public struct Account: Hashable, Sendable {
+    /// A computer account (`NAME$`) or a user account.
     public enum Kind: String, Hashable, Sendable {
         /// A computer account; its sAMAccountName ends in `$`.
         case computer

@@ -19,6 +19,7 @@ public struct NTLMTargetInfo: Hashable, Sendable {
         public static let channelBindings = ID(rawValue: 10)
     }
 
+    /// One AV_PAIR: its ID and value.
     public struct Pair: Hashable, Sendable {
         public var id: ID
         public var value: [UInt8]

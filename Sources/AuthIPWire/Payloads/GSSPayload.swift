@@ -88,6 +88,7 @@ public struct GSSIdentityPayload: WirePayload, Hashable, Sendable {
 public struct AuthPayload: WirePayload, Hashable, Sendable {
     public static let payloadType = PayloadType.auth
 
+    /// One offered method with its (ignored) flags.
     public struct Entry: Hashable, Sendable {
         public var method: AuthMethod
         /// Sent as 0, ignored on receipt; kept so that a message re-serializes unchanged.

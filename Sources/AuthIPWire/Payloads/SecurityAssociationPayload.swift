@@ -185,6 +185,7 @@ public struct Transform: Hashable, Sendable {
 public struct TransformAttribute: Hashable, Sendable {
     static let maximumPerTransform = 64
 
+    /// A basic (16-bit) or variable-length value.
     public enum Value: Hashable, Sendable {
         case basic(UInt16)
         case variable([UInt8])
