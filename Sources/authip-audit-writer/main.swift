@@ -1,7 +1,7 @@
-// authip-audit-writer LOG COUNT
+// authip-audit-writer LOG COUNT [BATCH]
 //
-// Appends COUNT records to the durable audit log LOG, continuing its record numbering, and
-// after each append returns prints "<EventRecordID>\t<the JSON line written>" on standard
+// Appends COUNT records, BATCH (default 1) per group commit, to the durable audit log LOG, continuing its record numbering, and
+// after each append returns prints, for each record it acknowledged, "<EventRecordID>\t<the JSON line written>" on standard
 // output, unbuffered: every line printed is a record the log has acknowledged. The crash
 // test kills this process mid-stream and checks the file against what was printed. When
 // opening the log recovered a torn tail, "dropped <bytes>" goes to standard error first.
@@ -60,8 +60,9 @@ func sampleEvent(_ id: UInt64) -> AuditEvent {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let count = UInt64(arguments[2]) else {
-    fail("usage: authip-audit-writer LOG COUNT", status: 2)
+guard (3...4).contains(arguments.count), let count = UInt64(arguments[2]),
+      let batch = arguments.count == 4 ? Int(arguments[3]) : 1, batch >= 1 else {
+    fail("usage: authip-audit-writer LOG COUNT [BATCH]", status: 2)
 }
 
 do throws(DurableAuditLogError) {
@@ -71,7 +72,8 @@ do throws(DurableAuditLogError) {
         fail("bad origin", status: 1)
     }
     var recorder = AuditRecorder(origin: origin, lastRecordID: log.lastRecordID)
-    for _ in 0..<count {
+    var pending: [AuditRecord] = []
+    for index in 0..<count {
         let id = recorder.lastRecordID + 1
         let time = AuditTime(nanosecondsSinceUnixEpoch: 1_704_067_200_000_000_000 + Int64(id % 1_000_000_000) * 1_000_000)
         let activity = UUID(uuid: (0x5e, 0xed, 0, 0, 0, 0, 0, 0,
@@ -82,8 +84,11 @@ do throws(DurableAuditLogError) {
         guard let record = try? recorder.record(sampleEvent(id), at: time, activityID: activity) else {
             fail("record IDs exhausted", status: 1)
         }
-        try log.append(record)
-        writeAll(1, "\(record.recordID)\t\(record.json.compactText)\n")
+        pending.append(record)
+        guard pending.count == batch || index == count - 1 else { continue }
+        try log.append(contentsOf: pending)
+        writeAll(1, pending.map { "\($0.recordID)\t\($0.json.compactText)\n" }.joined())
+        pending = []
     }
 } catch {
     fail(error.description, status: 1)

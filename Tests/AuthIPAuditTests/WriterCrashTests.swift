@@ -17,8 +17,8 @@ struct WriterCrashTests {
     static let writer = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         ?? CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("authip-audit-writer")
 
-    @Test("SIGKILL at different moments loses no acknowledged record")
-    func killedWriter() throws {
+    @Test("SIGKILL at different moments loses no acknowledged record, one sync per record and with group commit", arguments: [1, 64])
+    func killedWriter(batch: Int) throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("audit.jsonl").path
@@ -26,7 +26,7 @@ struct WriterCrashTests {
 
         // How many acknowledgements to wait for before each kill: 0 kills during start-up.
         for killAfter in [5, 0, 1, 23, 2, 60] {
-            let run = try WriterRun(path: path)
+            let run = try WriterRun(path: path, batch: batch)
             let lines = try run.readAcknowledgements(count: killAfter)
             run.killNow()
             let all = lines + (try run.readRemainingAcknowledgements())
@@ -69,9 +69,9 @@ final class WriterRun {
     private let output = Pipe()
     private var buffer: [UInt8] = []
 
-    init(path: String) throws {
+    init(path: String, batch: Int = 1) throws {
         process.executableURL = WriterCrashTests.writer
-        process.arguments = [path, "1000000"]
+        process.arguments = [path, "1000000", String(batch)]
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -49,21 +49,31 @@ public struct DurableAuditLog: ~Copyable {
 
     /// Writes the record and syncs it to disk; when this returns, the record is durable.
     public mutating func append(_ record: AuditRecord) throws(DurableAuditLogError) {
+        try append(contentsOf: [record])
+    }
+
+    /// Appends records with one `write(2)` and one `fdatasync(2)` for all of them (group
+    /// commit): when it returns, every one is acknowledged. Their IDs must increase.
+    public mutating func append(contentsOf records: [AuditRecord]) throws(DurableAuditLogError) {
         guard isUsable else { throw .unusable(path: path) }
-        guard record.recordID > lastRecordID else {
-            throw .recordIDNotIncreasing(last: lastRecordID, rejected: record.recordID)
+        var last = lastRecordID
+        var lines: [UInt8] = []
+        for record in records {
+            guard record.recordID > last else { throw .recordIDNotIncreasing(last: last, rejected: record.recordID) }
+            last = record.recordID
+            lines += Array((record.json.compactText + "\n").utf8)
         }
-        let line = Array((record.json.compactText + "\n").utf8)
+        guard !lines.isEmpty else { return }
         var written = 0
-        while written < line.count {
-            let count = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, line.count - written) }
+        while written < lines.count {
+            let count = lines.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, lines.count - written) }
             if count > 0 {
                 written += count
                 continue
             }
             let error = count < 0 ? errno : EIO
             if error == EINTR { continue }
-            // Take a partial line back off so the file stays a sequence of whole records.
+            // Take partial lines back off so the file stays a sequence of whole records.
             if ftruncate(descriptor, off_t(committedLength)) != 0 { isUsable = false }
             throw .system(.write, path: path, errno: error)
         }
@@ -73,8 +83,8 @@ public struct DurableAuditLog: ~Copyable {
             isUsable = false
             throw .system(.sync, path: path, errno: errno)
         }
-        committedLength += Int64(line.count)
-        lastRecordID = record.recordID
+        committedLength += Int64(lines.count)
+        lastRecordID = last
     }
 
     private static func openLockedFile(_ path: String) throws(DurableAuditLogError) -> Int32 {
