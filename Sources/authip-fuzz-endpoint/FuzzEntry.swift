@@ -38,7 +38,10 @@ struct EndpointFuzzReplay {
         var count = 0
         for path in arguments {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                FileHandle.standardError.write(Data("no such file: \(path)\n".utf8))
+                exit(1)
+            }
             let files = isDirectory.boolValue ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]
             for file in files {
                 fuzzer.run(Array(try Data(contentsOf: URL(fileURLWithPath: file))))

@@ -23,23 +23,27 @@ struct RobustnessTests {
         #expect(fixture.clientNode.events(4653).isEmpty && fixture.serverNode.events(4653).isEmpty)
     }
 
-    @Test("Heavy loss that still lets messages through: retransmissions carry the negotiation", arguments: [21, 22, 23] as [UInt64])
+    @Test("Heavy loss that still lets messages through: each negotiation ends, established on both sides or failed with its event, and nothing lingers",
+          arguments: [21, 22, 23] as [UInt64])
     func heavyLoss(seed: UInt64) throws {
         var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true,
                                     conditions: NetworkConditions(loss: 0.3, duplication: 0.2, reordering: 0.2), seed: seed)
         fixture.connect()
         fixture.run(seconds: 300)
-        let established = fixture.clientNode.endpoint.database.quickModeCount == 1 && fixture.serverNode.endpoint.database.quickModeCount == 1
-        let failed = !fixture.clientNode.events(4653).isEmpty || !fixture.clientNode.events(4654).isEmpty
-        #expect(established || failed, "every negotiation ends one way or the other")
-        if !established {
-            fixture.simulation.conditions = .ideal
-            fixture.run(seconds: 600)
-            #expect(fixture.serverNode.endpoint.negotiationsInProgress == 0, "half-open state expires")
+        let client = fixture.clientNode, server = fixture.serverNode
+        let failures = client.eventIDs.filter { [4652, 4653, 4654].contains($0) }
+        if client.endpoint.database.quickModeCount == 1 {
+            #expect(server.endpoint.database.quickModeCount == 1 && server.endpoint.database.mainModeCount == 1)
+        } else {
+            #expect(!failures.isEmpty, "a negotiation that did not establish must fail with an event: \(client.eventIDs)")
         }
+        #expect(client.endpoint.negotiationsInProgress == 0, "the initiator is not stuck")
+        fixture.simulation.conditions = .ideal
+        fixture.run(seconds: 600)
+        #expect(fixture.serverNode.endpoint.negotiationsInProgress == 0, "half-open state expires")
     }
 
-    @Test("The per-peer limit drops a peer's #1 beyond 35 negotiations in progress")
+    @Test("The per-peer limit (35 negotiations in progress by default, 3 here) drops the peer's further #1s")
     func perPeerLimit() throws {
         var settings = EndpointSettings()
         settings.maximumNegotiationsPerPeer = 3
@@ -55,7 +59,7 @@ struct RobustnessTests {
             copy[0] = cookie
             fixture.simulation.inject(.datagram(copy, from: first.from, to: first.to), into: fixture.server)
         }
-        #expect(fixture.serverNode.endpoint.negotiationsInProgress == 4)
+        #expect(fixture.serverNode.endpoint.negotiationsInProgress == 4, "a #1 is dropped when the peer has more than 3 in progress")
         fixture.run(seconds: 120)
         #expect(fixture.serverNode.endpoint.negotiationsInProgress == 0)
         #expect(fixture.serverNode.endpoint.sessionCount == 0)
@@ -102,7 +106,6 @@ struct RobustnessTests {
         fixture.run()
         let trace = fixture.simulation.trace
         var random = SeededRandomSource(seed: 7)
-        var mutated = 0
         for _ in 0..<3_000 {
             let original = trace[Int(random.next() % UInt64(trace.count))]
             var bytes = original.bytes
@@ -113,12 +116,12 @@ struct RobustnessTests {
             if random.next() % 5 == 0 { bytes.removeLast(Int(random.next() % UInt64(bytes.count))) }
             let target = original.sender == "CLIENT1" ? fixture.server : fixture.client
             fixture.simulation.inject(.datagram(bytes, from: original.from, to: original.to), into: target)
-            mutated += 1
         }
-        #expect(mutated == 3_000)
-        for node in [fixture.clientNode, fixture.serverNode] {
-            #expect(node.endpoint.database.mainModeCount <= 1 && node.endpoint.database.quickModeCount <= 1)
-        }
+        // Mutations behind the Crypto payload fail their ICV: the live SAs stand, and the bad
+        // packets are reported.
+        fixture.expectEstablished()
+        let invalid = [fixture.clientNode, fixture.serverNode].flatMap(\.eventIDs).filter { [4976, 4977, 4978].contains($0) }
+        #expect(invalid.count > 100, "invalid packets reported: \(invalid.count)")
         fixture.run(seconds: 300)
         for node in [fixture.clientNode, fixture.serverNode] {
             #expect(node.endpoint.negotiationsInProgress == 0, "\(node.name): nothing half-open is left to linger")

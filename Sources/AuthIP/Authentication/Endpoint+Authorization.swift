@@ -22,9 +22,8 @@ extension Endpoint {
            let mainModeComputer = Self.computerName(of: mm), mainModeComputer != account?.samAccountName.uppercased() {
             return .errorIpsecIkeAuthorizationFailure
         }
-        if let directory = configuration.directory, context.method != .anonymous {
+        if configuration.directory != nil, context.method != .anonymous {
             guard let account else { return .errorIpsecIkeAuthorizationFailure }
-            _ = directory
             if !account.isEnabled { return stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied }
             let group = account.kind == .computer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
             if let group, !account.isMember(of: group) { return .errorIpsecIkeAuthorizationFailure }
@@ -87,13 +86,11 @@ extension Endpoint {
     /// new ones are refused until `until`.
     mutating func block(_ pattern: WildcardPattern, until: Date?) {
         blockList.block(pattern, until: until)
-        for scope in [IdentityScope.either] {
-            removeMainModeSAs(matching: MainModeSAFilter(remoteIdentity: pattern, identityScope: scope))
-        }
+        removeMainModeSAs(matching: MainModeSAFilter(remoteIdentity: pattern, identityScope: .either))
         for id in sessions.keys.sorted() {
             guard var session = sessions[id], let mm = session.established, !mm.confirmed,
                   let identity = mm.remoteIdentity, pattern.matches(identity) else { continue }
-            failNegotiation(&session, .extendedMode, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true)
+            failNegotiation(&session, .mainMode, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true)
         }
     }
 }

@@ -28,6 +28,8 @@ extension Endpoint {
             record.secondAuthenticationMethod = extendedMode.method
         }
         try? database.insert(record)
+        // Traffic that waited for this MM SA (at either role) gets its Quick Modes.
+        startPendingQuickModes(&session)
         if let extendedMode {
             emit(extendedModeEstablishedEvent(session, mm, extended: extendedMode.exchange, method: extendedMode.method))
         } else {
@@ -57,8 +59,6 @@ extension Endpoint {
         default: break
         }
         emitMainModeFailure(session, error, method: method, certificates: certificates)
-        for exchange in session.quickModes.values { releaseSPIs(of: exchange) }
-        session.quickModes = [:]
         session.channel.cancel { _ in true }
         if notifyPeer {
             let notice = NotifyPayload.status(code: error.code.code, reliable: key == nil && reliably)
@@ -74,6 +74,8 @@ extension Endpoint {
     /// Leaves a session that is no longer an SA: kept only while its reliable notifies wait
     /// for acknowledgements, then forgotten.
     mutating func close(_ session: inout MainModeSession) {
+        for exchange in session.quickModes.values { releaseSPIs(of: exchange) }
+        session.quickModes = [:]
         session.phase = .closing(session.protection)
         session.pendingTraffic = []
         session.negotiationDeadline = nil

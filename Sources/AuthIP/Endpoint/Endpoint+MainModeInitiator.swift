@@ -104,8 +104,10 @@ extension Endpoint {
     /// The DoS-cookie reply to #1: send #1 again with that responder cookie.
     mutating func receiveDoSCookie(_ cookie: UInt64, header: ISAKMPHeader, from: EndpointAddress) {
         guard cookie != 0, let id = initiatedByCookie[header.initiatorCookie], var session = sessions[id],
-              session.remote.ip == from.ip, session.cookies.responder == 0, case .offered(let offer) = session.phase else { return }
-        session.channel.cancel { $0 == .mainMode }
+              session.remote.ip == from.ip, session.cookies.responder == 0, case .offered(var offer) = session.phase,
+              !offer.cookieTaken else { return }
+        offer.cookieTaken = true
+        session.phase = .offered(offer)
         session.cookies.responder = cookie
         session.channel = Channel()
         sendRequest(&session, exchange: .mainMode, messageID: 0, payloads: offer.payloads, purpose: .mainMode,

@@ -11,10 +11,10 @@ extension Endpoint {
     /// MM #1: limits and DoS protection, the rule, the proposal and methods; answers #2.
     mutating func receiveFirstMessage(_ message: Message, raw: [UInt8], from: EndpointAddress, to: EndpointAddress) {
         let header = message.header
-        if let id = answeredByFirstContact[FirstContact(initiatorCookie: header.initiatorCookie, peer: from)], var session = sessions[id] {
+        if let id = answeredByFirstContact[FirstContact(initiatorCookie: header.initiatorCookie, peer: from)], let session = sessions[id] {
             // #1 again: answer it again (or ignore it while the answer is being made).
             let key = ExchangeKey(exchange: .mainMode, messageID: 0, sequence: message.crypto?.sequenceNumber ?? 0)
-            if case .duplicate(let datagrams) = session.channel.classify(key) {
+            if case .duplicate(let datagrams) = session.channel.classify(key, now: now) {
                 for datagram in datagrams { send(datagram, session: session) }
             }
             store(session)
@@ -31,9 +31,7 @@ extension Endpoint {
             guard isValidDoSCookie(header.responderCookie, initiatorCookie: header.initiatorCookie, peer: from) else { return }
             responderCookie = header.responderCookie
         } else if isInDenialOfServiceMode {
-            let reply = Message(header: ISAKMPHeader(initiatorCookie: header.initiatorCookie, exchangeType: .mainMode),
-                                payloads: [.notify(.dosCookie(dosCookie(initiatorCookie: header.initiatorCookie, peer: from, slice: 0)))])
-            outputs.append(.send(reply.serialized(), from: to, to: from))
+            sendDoSCookie(initiatorCookie: header.initiatorCookie, from: to, to: from)
             return
         } else {
             responderCookie = randomCookie()
@@ -134,6 +132,13 @@ extension Endpoint {
         let mac = HashAlgorithm.sha256.hmac(key: denialOfServiceSecret, initiatorCookie.bigEndianBytes, peer.ip.bytes,
                                             [UInt8(peer.port >> 8), UInt8(peer.port & 0xFF)], index.bigEndianBytes)
         return mac.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } | 1
+    }
+
+    /// Answers a #1 (or its first fragment) with the cookie, keeping no state.
+    mutating func sendDoSCookie(initiatorCookie: UInt64, from local: EndpointAddress, to peer: EndpointAddress) {
+        let reply = Message(header: ISAKMPHeader(initiatorCookie: initiatorCookie, exchangeType: .mainMode),
+                            payloads: [.notify(.dosCookie(dosCookie(initiatorCookie: initiatorCookie, peer: peer, slice: 0)))])
+        outputs.append(.send(reply.serialized(), from: local, to: peer))
     }
 
     func isValidDoSCookie(_ cookie: UInt64, initiatorCookie: UInt64, peer: EndpointAddress) -> Bool {

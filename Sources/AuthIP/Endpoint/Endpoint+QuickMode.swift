@@ -183,7 +183,7 @@ extension Endpoint {
                                  state: .noState, error: .local(code))
         }
         guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1]),
-              let sa = inbound.securityAssociation, let nonce = first ? inbound.nonces.first : inbound.nonces.first, !nonce.data.isEmpty else {
+              let sa = inbound.securityAssociation, let nonce = inbound.nonces.first, !nonce.data.isEmpty else {
             refuse(.errorIpsecIkeInvalidPayload, local: nil, remote: nil)
             return
         }
@@ -365,10 +365,6 @@ extension Endpoint {
     /// Both directions exist: the SA goes in the database and the data plane, and 5451.
     mutating func completeQuickMode(_ session: inout MainModeSession, mm: EstablishedMainMode, exchange: QuickModeExchange, agreement: QuickModeAgreement) {
         reservedSPIs.remove(agreement.inboundSPI)
-        if exchange.role == .responder {
-            outputs.append(.installSA(ipsecSA(session: session, mm: mm, exchange: exchange, agreement: agreement, direction: .inbound)))
-        }
-        outputs.append(.installSA(ipsecSA(session: session, mm: mm, exchange: exchange, agreement: agreement, direction: .outbound)))
         let rule = rules[exchange.ruleIndex]
         let record = QuickModeSARecord(
             id: agreement.saID, mainModeID: session.id, role: exchange.role, inboundSPI: agreement.inboundSPI, outboundSPI: agreement.outboundSPI,
@@ -380,8 +376,18 @@ extension Endpoint {
         do {
             try database.insert(record)
         } catch {
+            // Not in the database, so not in the data plane either.
+            if exchange.role == .initiator {
+                outputs.append(.removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
+            }
+            emitQuickModeFailure(session, local: exchange.localSelector, remote: exchange.remoteSelector, ruleIndex: exchange.ruleIndex,
+                                 messageID: exchange.messageID, role: exchange.role, state: .sentFinalPayload, error: .local(.errorIpsecIkeError))
             return
         }
+        if exchange.role == .responder {
+            outputs.append(.installSA(ipsecSA(session: session, mm: mm, exchange: exchange, agreement: agreement, direction: .inbound)))
+        }
+        outputs.append(.installSA(ipsecSA(session: session, mm: mm, exchange: exchange, agreement: agreement, direction: .outbound)))
         quickModeLinks[record.id] = QuickModeLink(sessionID: session.id, messageID: exchange.messageID, ruleIndex: exchange.ruleIndex)
         if exchange.role == .initiator {
             let margin = min(settings.rekeyMargin.seconds, TimeInterval(agreement.lifetimeSeconds) / 2)
@@ -426,6 +432,7 @@ extension Endpoint {
         }
         emitQuickModeFailure(session, local: exchange.localSelector, remote: exchange.remoteSelector, ruleIndex: exchange.ruleIndex,
                              messageID: messageID, role: exchange.role, state: state, error: error)
+        if session.isEstablished { startPendingQuickModes(&session) }
     }
 }
 

@@ -51,6 +51,12 @@ extension Endpoint {
             let key = Reassembly.Key(peer: from, initiatorCookie: header.initiatorCookie, fragmentID: fragment.fragmentID)
             // Fragments are only taken for negotiations that exist, or for a first message.
             guard sessionID(for: header, from: from) != nil || header.responderCookie == 0 else { return }
+            if header.responderCookie == 0, isInDenialOfServiceMode {
+                // Under a flood no fragments are held for strangers: the first one gets the
+                // cookie, and the initiator re-sends its #1 with it.
+                sendDoSCookie(initiatorCookie: header.initiatorCookie, from: to, to: from)
+                return
+            }
             if let whole = reassembly.add(fragment, key: key, now: now, timeout: settings.reassemblyTimeout) {
                 if (try? Message(parsing: whole))?.payloads.first.map({ $0.type == .fragment }) == true { return }
                 receive(whole, from: from, to: to)
@@ -109,11 +115,9 @@ extension Endpoint {
                 return nil
             }
         }
-        // Once keys exist, only a failure notice may still come in clear.
-        if session.protection != nil && !(message.clearPayloads.allSatisfy { $0.type == .notify }) {
-            emitInvalidPacket(header.exchangeType, session: session)
-            return nil
-        }
+        // Once keys exist the peer encrypts everything: a clear message is not from it (and
+        // is dropped without an event, so that forgeries cannot fill the log).
+        if session.protection != nil { return nil }
         guard let crypto = message.crypto else { return nil }
         let chainStart = ISAKMPHeader.size + crypto.headerLength
         return Inbound(header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
@@ -123,15 +127,10 @@ extension Endpoint {
     /// Routes a message: a response to what this side asked, or a request from the peer.
     mutating func dispatch(_ inbound: Inbound, session: MainModeSession) {
         var session = session
-        if session.natDetected && (inbound.from != session.remote || inbound.to != session.local) && inbound.from.ip == session.remote.ip {
-            // Behind a NAT the peer's port changes (500 → 4500, or a new mapping): answer where
-            // its verified messages come from.
-            session.remote = inbound.from
-            session.local = inbound.to
-        }
         let key = inbound.key
         if let request = session.channel.complete(key) {
             session.channel.answered(key)
+            follow(inbound, &session)
             handleResponse(inbound, to: request, session: session)
             return
         }
@@ -139,7 +138,7 @@ extension Endpoint {
             store(session)
             return
         }
-        switch session.channel.classify(key) {
+        switch session.channel.classify(key, now: now) {
         case .duplicate(let datagrams):
             for datagram in datagrams { send(datagram, session: session) }
             store(session)
@@ -150,8 +149,22 @@ extension Endpoint {
             store(session)
         case .new:
             session.channel.accept(key)
+            follow(inbound, &session)
             handleRequest(inbound, session: session)
         }
+    }
+
+    /// Behind a NAT the peer's port changes (500 → 4500, or a new mapping): from an
+    /// authenticated message that is new or answers ours, this side answers where it came from.
+    mutating func follow(_ inbound: Inbound, _ session: inout MainModeSession) {
+        guard session.natDetected, inbound.header.flags.contains(.encrypted), inbound.from.ip == session.remote.ip,
+              inbound.from != session.remote || inbound.to != session.local else { return }
+        if session.role == .responder {
+            answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: session.remote)] = nil
+            answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: inbound.from)] = session.id
+        }
+        session.remote = inbound.from
+        session.local = inbound.to
     }
 
     mutating func handleResponse(_ inbound: Inbound, to request: OutstandingRequest, session: MainModeSession) {
@@ -166,6 +179,13 @@ extension Endpoint {
         case .quickMode(let messageID):
             receiveQuickModeResponse(inbound, messageID: messageID, session: session)
         case .notify:
+            guard inbound.notifies.contains(where: { $0.messageType == .acknowledgement }) else {
+                // Not an acknowledgement: the request stands and is sent again.
+                var session = session
+                session.channel.track(inbound.key, request)
+                store(session)
+                return
+            }
             receiveNotifyAcknowledgement(session: session)
         case .extendedMode:
             receiveExtendedModeResponse(inbound, session: session)

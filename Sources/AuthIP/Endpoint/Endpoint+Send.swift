@@ -32,7 +32,7 @@ extension Endpoint {
     mutating func sendResponse(_ session: inout MainModeSession, to key: ExchangeKey, payloads: [Payload]) -> [UInt8] {
         let (datagrams, chain) = build(&session, key: key, payloads: payloads)
         for datagram in datagrams { send(datagram, session: session) }
-        session.channel.remember(response: datagrams, for: key)
+        session.channel.remember(response: datagrams, for: key, now: now)
         return chain
     }
 
@@ -42,10 +42,12 @@ extension Endpoint {
         let header = ISAKMPHeader(initiatorCookie: session.cookies.initiator, responderCookie: session.cookies.responder,
                                   exchangeType: key.exchange, messageID: key.messageID)
         let chain = PayloadChain.serialize(payloads)
-        var datagram: [UInt8]
-        if let protection = session.protection,
-           let sealed = try? protection.seal(header: header, sequenceNumber: key.sequence, iv: random.bytes(protection.algorithms.cipher.blockSize),
-                                             firstPayload: chain.first, chain: chain.bytes) {
+        let datagram: [UInt8]
+        if let protection = session.protection {
+            // A message that cannot be sealed is not sent at all, never in clear.
+            guard let sealed = try? protection.seal(header: header, sequenceNumber: key.sequence,
+                                                    iv: random.bytes(protection.algorithms.cipher.blockSize),
+                                                    firstPayload: chain.first, chain: chain.bytes) else { return ([], chain.bytes) }
             datagram = sealed
         } else {
             datagram = Message(header: header, payloads: [.crypto(CryptoPayload(sequenceNumber: key.sequence))] + payloads).serialized()

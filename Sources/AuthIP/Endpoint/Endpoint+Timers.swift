@@ -10,6 +10,7 @@ extension Endpoint {
         var candidates: [Date] = []
         if let next = session.channel.earliestRetransmission { candidates.append(next) }
         if let next = session.negotiationDeadline { candidates.append(next) }
+        if session.isNegotiating { candidates.append(session.negotiationLimit) }
         for stage in [AuthenticationStage.mainMode, .extendedMode] {
             if let wait = session.negotiation(stage)?.crlWait { candidates.append(wait.deadline) }
         }
@@ -51,7 +52,7 @@ extension Endpoint {
                 session = current
             }
         }
-        if let deadline = session.negotiationDeadline, deadline <= now, session.isNegotiating {
+        if session.isNegotiating, min(session.negotiationDeadline ?? .distantFuture, session.negotiationLimit) <= now {
             failNegotiation(&session, .mainMode, .local(.errorIpsecIkeTimedOut), notifyPeer: true, reliably: false)
             return
         }

@@ -89,6 +89,10 @@ public struct Endpoint {
     /// Sessions that exist for any reason: negotiating, established, or closing.
     public var sessionCount: Int { sessions.count }
 
+    /// Fragmented messages being reassembled, and the bytes their fragments hold.
+    public var pendingFragmentedMessages: Int { reassembly.pending.count }
+    public var pendingFragmentBytes: Int { reassembly.totalBytes }
+
     // MARK: - Session bookkeeping
 
     func session(_ id: UInt64) -> MainModeSession? { sessions[id] }
@@ -117,6 +121,8 @@ public struct Endpoint {
     }
 
     mutating func register(_ session: MainModeSession) {
+        var session = session
+        session.negotiationLimit = now.addingTimeInterval(settings.maximumNegotiationTime.seconds)
         if session.role == .initiator {
             initiatedByCookie[session.cookies.initiator] = session.id
         } else {

@@ -217,10 +217,7 @@ extension Endpoint {
             if extended.finalRequestSent {
                 outputs.append(.removeSA(spi: extended.agreement.inboundSPI, direction: .inbound, quickModeSAID: extended.agreement.saID))
             }
-            reservedSPIs.remove(extended.agreement.inboundSPI)
         }
-        for exchange in session.quickModes.values { releaseSPIs(of: exchange) }
-        session.quickModes = [:]
         session.channel.cancel { _ in true }
         if notifyPeer {
             let notice = NotifyPayload.status(code: error.code.code, reliable: key == nil)

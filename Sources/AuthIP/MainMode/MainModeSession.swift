@@ -28,6 +28,8 @@ struct MainModeSession {
     var negotiationDeadline: Date?
     /// Reliable notifies waiting for the one outstanding to be acknowledged.
     var notifyQueue: [QueuedNotify] = []
+    /// When a negotiation gives up however it is kept alive (a peer dribbling messages).
+    var negotiationLimit = Date.distantFuture
     var peerSupportsFragmentation = false
     var natDetected = false
     var nextFragmentID: UInt16 = 1
@@ -89,6 +91,8 @@ enum MainModePhase {
 
 /// The initiator's #1, kept until #2 answers it.
 struct MainModeOffer {
+    /// A DoS cookie was taken already; later ones are ignored.
+    var cookieTaken = false
     var nonce: [UInt8]
     var keyPair: DiffieHellmanKeyPair?
     var payloads: [Payload]

@@ -29,6 +29,9 @@ public struct EndpointSettings: Sendable, Hashable {
     public var denialOfServiceThreshold = 500
     /// How long one DoS cookie stays valid: the cookie is derived from the time slice.
     public var denialOfServiceCookieSlice: Duration = .seconds(30)
+    /// The longest a negotiation (Main Mode with its Extended Mode) may take, however the peer
+    /// keeps it alive.
+    public var maximumNegotiationTime: Duration = .seconds(300)
     /// Authentication attempts (methods and credentials) before Main Mode gives up.
     public var maximumAuthenticationAttempts = 8
     /// A Quick Mode SA this side made is rekeyed this long before it expires (MS-AIPS 3.4.5.3:

@@ -33,13 +33,24 @@ struct OutstandingRequest {
 }
 
 /// The message bookkeeping of one MM SA (MS-AIPS 2.2.3.3 and 3.1.4): the seqNUM counter per
-/// exchange type for requests this side starts, the last request seen from the peer per
-/// exchange type (for duplicates and replays), the responses sent (re-sent when a request
-/// comes again) and the requests awaiting a response (retransmitted until they get one).
+/// exchange type for requests this side starts, a window of the peer's requests per exchange
+/// type (64 back from the highest, so that concurrent and reordered exchanges pass and
+/// replays do not), the responses sent recently (re-sent when a request comes again) and the
+/// requests awaiting a response (retransmitted until they get one).
 struct Channel {
+    /// The peer's requests of one exchange type seen so far.
+    private struct Window {
+        var highest: UInt32
+        /// Bit i: `highest - i` was seen.
+        var seen: UInt64
+    }
+
+    /// How long a response is kept for the peer's retransmissions of its request.
+    static let responseLifetime: TimeInterval = 120
+
     private var nextSequence: [ExchangeType: UInt32] = [:]
-    private var lastPeerRequest: [ExchangeType: UInt32] = [:]
-    private var responses: [ExchangeType: (key: ExchangeKey, datagrams: [[UInt8]])] = [:]
+    private var windows: [ExchangeType: Window] = [:]
+    private var responses: [ExchangeKey: (datagrams: [[UInt8]], expires: Date)] = [:]
     private(set) var outstanding: [ExchangeKey: OutstandingRequest] = [:]
     /// The last requests of this side that were answered: late duplicates of their responses
     /// are dropped quietly.
@@ -56,29 +67,43 @@ struct Channel {
     enum RequestStatus: Equatable {
         /// New: process it.
         case new
-        /// The last request again: send the cached response.
+        /// A request answered recently: send the cached response again.
         case duplicate([[UInt8]])
-        /// The last request again, not answered yet (still being processed): ignore.
+        /// The request being processed (its answer not sent yet): ignore.
         case inProgress
-        /// Older than the last request and not the cached one: a replay.
+        /// Seen long ago, or older than the window: a replay.
         case replay
     }
 
-    func classify(_ key: ExchangeKey) -> RequestStatus {
-        if let cached = responses[key.exchange], cached.key == key { return .duplicate(cached.datagrams) }
-        guard let last = lastPeerRequest[key.exchange] else { return .new }
-        if key.sequence == last { return .inProgress }
-        return key.sequence > last ? .new : .replay
+    func classify(_ key: ExchangeKey, now: Date) -> RequestStatus {
+        if let cached = responses[key], cached.expires > now { return .duplicate(cached.datagrams) }
+        guard let window = windows[key.exchange], key.sequence <= window.highest else { return .new }
+        let offset = window.highest - key.sequence
+        guard offset < 64 else { return .replay }
+        if window.seen & (1 << UInt64(offset)) == 0 { return .new }
+        return offset == 0 && responses[key] == nil ? .inProgress : .replay
     }
 
     /// Records a request from the peer as processed.
     mutating func accept(_ key: ExchangeKey) {
-        lastPeerRequest[key.exchange] = key.sequence
+        guard var window = windows[key.exchange] else {
+            windows[key.exchange] = Window(highest: key.sequence, seen: 1)
+            return
+        }
+        if key.sequence > window.highest {
+            let shift = key.sequence - window.highest
+            window.seen = shift >= 64 ? 1 : window.seen << UInt64(shift) | 1
+            window.highest = key.sequence
+        } else {
+            window.seen |= 1 << UInt64(window.highest - key.sequence)
+        }
+        windows[key.exchange] = window
     }
 
-    /// Remembers the response to a request, to re-send on a duplicate.
-    mutating func remember(response datagrams: [[UInt8]], for key: ExchangeKey) {
-        responses[key.exchange] = (key, datagrams)
+    /// Remembers the response to a request, to re-send on a duplicate of that request.
+    mutating func remember(response datagrams: [[UInt8]], for key: ExchangeKey, now: Date) {
+        responses = responses.filter { $0.value.expires > now }
+        responses[key] = (datagrams, now.addingTimeInterval(Self.responseLifetime))
     }
 
     mutating func track(_ key: ExchangeKey, _ request: OutstandingRequest) {

@@ -47,51 +47,65 @@ struct Reassembly {
         var deadline: Date
     }
 
-    /// At most this many bytes per message and this many incomplete messages in all.
+    /// At most this many bytes per message, incomplete messages in all and per peer address,
+    /// and bytes held in all: a flood of first fragments cannot take the memory or crowd out
+    /// other peers.
     static let maximumMessageBytes = 65_535
     static let maximumPending = 1_024
+    static let maximumPendingPerPeer = 8
+    static let maximumTotalBytes = 4 << 20
 
     private(set) var pending: [Key: Pending] = [:]
+    private var pendingPerPeer: [IPAddress: Int] = [:]
+    private(set) var totalBytes = 0
 
     /// Adds a fragment; returns the whole datagram once every fragment is in. Inconsistent
     /// fragments (two last ones, a number past the last) drop the message, as MS-IKEE says.
     mutating func add(_ fragment: FragmentPayload, key: Key, now: Date, timeout: Duration) -> [UInt8]? {
+        guard fragment.number >= 1 else { return nil }
         if pending[key] == nil {
-            guard pending.count < Self.maximumPending, fragment.number >= 1 else { return nil }
+            guard pending.count < Self.maximumPending, pendingPerPeer[key.peer.ip, default: 0] < Self.maximumPendingPerPeer else {
+                return nil
+            }
+            pendingPerPeer[key.peer.ip, default: 0] += 1
             pending[key] = Pending(deadline: now.addingTimeInterval(timeout.seconds))
         }
         var entry = pending[key]!
         if fragment.isLast {
-            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else {
-                pending[key] = nil
-                return nil
-            }
+            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else { return drop(key) }
             entry.last = fragment.number
         } else if let last = entry.last, fragment.number >= last {
-            pending[key] = nil
-            return nil
+            return drop(key)
         }
-        guard fragment.number >= 1, entry.fragments[fragment.number] == nil else {
+        guard entry.fragments[fragment.number] == nil else {
             pending[key] = entry
             return nil
         }
+        guard entry.bytes + fragment.data.count <= Self.maximumMessageBytes,
+              totalBytes + fragment.data.count <= Self.maximumTotalBytes else { return drop(key) }
         entry.bytes += fragment.data.count
-        guard entry.bytes <= Self.maximumMessageBytes else {
-            pending[key] = nil
-            return nil
-        }
+        totalBytes += fragment.data.count
         entry.fragments[fragment.number] = fragment.data
         guard let last = entry.last, entry.fragments.count == Int(last) else {
             pending[key] = entry
             return nil
         }
-        pending[key] = nil
+        _ = drop(key)
         return (1...last).flatMap { entry.fragments[$0]! }
+    }
+
+    /// Forgets a message's fragments; returns nil for the caller's convenience.
+    private mutating func drop(_ key: Key) -> [UInt8]? {
+        guard let entry = pending.removeValue(forKey: key) else { return nil }
+        totalBytes -= entry.bytes
+        let remaining = pendingPerPeer[key.peer.ip, default: 1] - 1
+        pendingPerPeer[key.peer.ip] = remaining > 0 ? remaining : nil
+        return nil
     }
 
     /// Drops messages whose reassembly timer ran out.
     mutating func expire(at now: Date) {
-        pending = pending.filter { $0.value.deadline > now }
+        for (key, entry) in pending where entry.deadline <= now { _ = drop(key) }
     }
 
     var earliestDeadline: Date? { pending.values.map(\.deadline).min() }

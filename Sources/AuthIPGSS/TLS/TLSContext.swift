@@ -59,10 +59,9 @@ public final class TLSContext: GSSContext {
             SSL_set_accept_state(ssl)
             let names = authip_sk_X509_NAME_new()
             for root in configuration.trust.trustedRoots {
-                if let x = TLSIdentity.x509(root) {
-                    authip_sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(x)))
-                    X509_free(x)
-                }
+                let x = root.retainedX509()
+                authip_sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(x)))
+                X509_free(x)
             }
             SSL_set_client_CA_list(ssl, names)
         }

@@ -26,7 +26,9 @@ public final class TLSIdentity: @unchecked Sendable {
             ERR_clear_error()
             throw GSSFailure(.secENoCredentials, "the private key is not readable PEM")
         }
-        guard let x509 = TLSIdentity.x509(certificate), X509_check_private_key(x509, key) == 1 else {
+        let x509 = certificate.retainedX509()
+        guard X509_check_private_key(x509, key) == 1 else {
+            X509_free(x509)
             EVP_PKEY_free(key)
             ERR_clear_error()
             throw GSSFailure(.secENoCredentials, "the private key does not match \(certificate.subject)")
@@ -38,10 +40,9 @@ public final class TLSIdentity: @unchecked Sendable {
         chainStack = authip_sk_X509_new()
         var hashes: Set<UInt> = [X509_NAME_hash_ex(X509_get_issuer_name(x509), nil, nil, nil)]
         for intermediate in chain {
-            if let parsed = TLSIdentity.x509(intermediate) {
-                hashes.insert(X509_NAME_hash_ex(X509_get_issuer_name(parsed), nil, nil, nil))
-                authip_sk_X509_push(chainStack, parsed)
-            }
+            let parsed = intermediate.retainedX509()
+            hashes.insert(X509_NAME_hash_ex(X509_get_issuer_name(parsed), nil, nil, nil))
+            authip_sk_X509_push(chainStack, parsed)
         }
         issuerHashes = hashes
     }
@@ -67,6 +68,4 @@ public final class TLSIdentity: @unchecked Sendable {
     func isIssued(byNameHash hash: UInt) -> Bool {
         issuerHashes.contains(hash)
     }
-
-    static func x509(_ certificate: Certificate) -> OpaquePointer? { certificate.retainedX509() }
 }
