@@ -55,8 +55,8 @@ extension Endpoint {
             } else {
                 name = primary
             }
-        } else if context.method == .tls, let subject = chain.first?.subject {
-            name = Self.commonName(subject)?.split(separator: ".").first.map { $0.uppercased() + "$" }
+        } else if context.method == .tls, let certificate = chain.first {
+            name = Self.computerAccount(of: certificate)
         }
         return name.flatMap { directory.account(named: $0, inDomain: "") }
     }
@@ -65,7 +65,7 @@ extension Endpoint {
     static func computerName(of mm: EstablishedMainMode) -> String? {
         switch mm.method {
         case .tls:
-            return mm.peerChain.first.flatMap { commonName($0.subject) }?.split(separator: ".").first.map { $0.uppercased() + "$" }
+            return mm.peerChain.first.flatMap(computerAccount(of:))
         case .ntlm:
             return mm.remoteIdentity?.split(separator: "\\").last.map { $0.uppercased() }
         default:
@@ -73,13 +73,9 @@ extension Endpoint {
         }
     }
 
-    /// The CN of an RFC 2253 subject (`CN=CLIENT1.corp.test,O=...`).
-    static func commonName(_ subject: String) -> String? {
-        for part in subject.split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            if trimmed.uppercased().hasPrefix("CN=") { return String(trimmed.dropFirst(3)) }
-        }
-        return nil
+    /// The computer account a computer certificate names: the first label of its CN, `NAME$`.
+    static func computerAccount(of certificate: Certificate) -> String? {
+        certificate.commonName?.split(separator: ".").first.map { $0.uppercased() + "$" }
     }
 
     /// Blocks an identity: its SAs go at once (the peers told), negotiations of it fail, and

@@ -11,8 +11,10 @@ extension Endpoint {
         if let next = session.channel.earliestRetransmission { candidates.append(next) }
         if let next = session.negotiationDeadline { candidates.append(next) }
         if session.isNegotiating { candidates.append(session.negotiationLimit) }
-        for stage in [AuthenticationStage.mainMode, .extendedMode] {
-            if let wait = session.negotiation(stage)?.crlWait { candidates.append(wait.deadline) }
+        switch session.phase {
+        case .authenticating(let auth): if let wait = auth.gss.crlWait { candidates.append(wait.deadline) }
+        case .established(let mm): if let wait = mm.extended?.gss?.crlWait { candidates.append(wait.deadline) }
+        default: break
         }
         candidates += session.quickModes.values.compactMap(\.deadline)
         return candidates.min()

@@ -158,20 +158,22 @@ struct EstablishedMainMode {
 extension MainModeSession {
     /// The GSS negotiation of a stage, while that stage runs.
     func negotiation(_ stage: AuthenticationStage) -> GSSNegotiation? {
-        switch (stage, phase) {
-        case (.mainMode, .authenticating(let auth)): return auth.gss
-        case (.extendedMode, .established(let mm)): return mm.extended?.gss
+        switch phase {
+        case .authenticating(let auth): return stage == .mainMode ? auth.gss : nil
+        case .established(let mm): return stage == .extendedMode ? mm.extended?.gss : nil
         default: return nil
         }
     }
 
     /// Puts a stage's GSS negotiation back.
     mutating func setNegotiation(_ gss: GSSNegotiation, _ stage: AuthenticationStage) {
-        switch (stage, phase) {
-        case (.mainMode, .authenticating(var auth)):
+        switch phase {
+        case .authenticating(var auth) where stage == .mainMode:
+            phase = .closing(nil)
             auth.gss = gss
             phase = .authenticating(auth)
-        case (.extendedMode, .established(var mm)) where mm.extended != nil:
+        case .established(var mm) where stage == .extendedMode && mm.extended != nil:
+            phase = .closing(nil)
             mm.extended?.gss = gss
             phase = .established(mm)
         default:

@@ -62,6 +62,23 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var subject: String { Self.text(of: X509_get_subject_name(x509)) }
+
+    /// The subject's (last) common name, read from the certificate without printing the name.
+    public var commonName: String? {
+        let name = X509_get_subject_name(x509)
+        var index: Int32 = -1, last: Int32 = -1
+        while true {
+            index = X509_NAME_get_index_by_NID(name, NID_commonName, index)
+            guard index >= 0 else { break }
+            last = index
+        }
+        guard last >= 0, let data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last)) else { return nil }
+        var utf8: UnsafeMutablePointer<UInt8>?
+        let length = ASN1_STRING_to_UTF8(&utf8, data)
+        guard length >= 0, let utf8 else { return nil }
+        defer { CRYPTO_free(utf8, #fileID, #line) }
+        return String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
+    }
     public var issuer: String { Self.text(of: X509_get_issuer_name(x509)) }
 
     /// The serial number, big-endian, as in the certificate (two's complement, sign kept).
