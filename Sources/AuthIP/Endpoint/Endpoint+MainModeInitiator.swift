@@ -167,8 +167,8 @@ extension Endpoint {
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
         transcript.append(payloads: offer.payloads)
         transcript.append(inbound.chain)
-        session.phase = .authenticating(MainModeAuthentication(
-            agreement: agreement, gss: GSSNegotiation(methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName)))
+        session.phase = .authenticating(MainModeAuthentication(MainModeAuthenticationState(
+            agreement: agreement, gss: GSSNegotiation(methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName))))
         initiateMethod(&session, .mainMode, retrying: false, peerStatus: 0)
     }
 
@@ -199,13 +199,13 @@ extension Endpoint {
         if case .certificate(let configuration)? = entry { localCertificate = configuration.identities.first?.certificate }
         var remoteIdentity = context?.peerName
         if remoteIdentity == nil && session.role == .initiator && method != .anonymous { remoteIdentity = agreement.peerPrincipalName }
-        let mm = EstablishedMainMode(
+        let mm = EstablishedMainMode(EstablishedMainModeState(
             agreement: agreement, derivation: derivation, keys: keys,
             protection: CryptoPayloadProtection(algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
             auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid), auth2: gss.transcript.responderProof(skeyid: keys.skeyid),
             method: method, localIdentity: entry?.localIdentity(role: role, principalName: configuration.principalName),
             remoteIdentity: remoteIdentity, localCertificate: localCertificate, peerChain: peerChain,
-            expires: now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
+            expires: now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds))))
         session.phase = .established(mm)
     }
 }

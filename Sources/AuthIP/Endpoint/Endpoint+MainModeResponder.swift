@@ -104,8 +104,8 @@ extension Endpoint {
         let key = inbound.key
         session.channel.accept(key)
         transcript.append(sendResponse(&session, to: key, payloads: payloads))
-        session.phase = .authenticating(MainModeAuthentication(
-            agreement: agreement, gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil)))
+        session.phase = .authenticating(MainModeAuthentication(MainModeAuthenticationState(
+            agreement: agreement, gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil))))
         session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         register(session)
     }

@@ -118,14 +118,18 @@ struct MainModeAgreement {
     var legacyICV: Bool
 }
 
-/// The GSS rounds of Main Mode, with what #1/#2 settled.
-struct MainModeAuthentication {
+/// The GSS rounds of Main Mode, with what #1/#2 settled; held by reference, see `CopyOnWrite`.
+typealias MainModeAuthentication = CopyOnWrite<MainModeAuthenticationState>
+
+struct MainModeAuthenticationState {
     var agreement: MainModeAgreement
     var gss: GSSNegotiation
 }
 
-/// A Main Mode with keys.
-struct EstablishedMainMode {
+/// A Main Mode with keys; held by reference, since sessions are copied per message.
+typealias EstablishedMainMode = CopyOnWrite<EstablishedMainModeState>
+
+struct EstablishedMainModeState {
     var agreement: MainModeAgreement
     var derivation: KeyDerivation
     var keys: MainModeKeys
@@ -150,9 +154,12 @@ struct EstablishedMainMode {
     var quickModeCount = 0
     var expires: Date
 
+}
+
+extension CopyOnWrite where Value == EstablishedMainModeState {
     /// The Main Mode proof of one side: Auth1 for the initiator, Auth2 for the responder. A
     /// Quick Mode's messages carry their sender's.
-    func proof(of role: SARole) -> [UInt8] { role == .initiator ? auth1 : auth2 }
+    func proof(of role: SARole) -> [UInt8] { role == .initiator ? value.auth1 : value.auth2 }
 }
 
 extension MainModeSession {
