@@ -13,6 +13,19 @@ struct WildcardPatternTests {
         #expect(!like("CORP\\CLIENT2$", "*client1*"))
     }
 
+    @Test("*text* (a substring search) agrees with the general matcher at every boundary")
+    func infix() {
+        #expect(like("CLIENT1", "*Client1*"))
+        #expect(like("xxCLIENt1", "*client1*"))
+        #expect(like("CLIENT1yy", "*client1*"))
+        #expect(!like("CLIENT", "*client1*"))
+        #expect(!like("", "*a*"))
+        #expect(like("cliclient1", "*client1*"), "a partial match first, then the whole")
+        #expect(like("a[b", "*`[*"), "an escaped bracket is a literal")
+        #expect(like("ÄRGERLICH client1", "*CLIENT1*"), "non-ASCII text goes through the general matcher")
+        #expect(!like("CORP\\CLIENT10$", "*client1$*"))
+    }
+
     @Test("Matching is anchored at both ends")
     func anchored() {
         #expect(like("client1", "client1"))

@@ -28,6 +28,9 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
     /// The one text the pattern matches (up to case) when it has no wildcards, else nil.
     public let literal: String?
     private let elements: [Element]
+    /// For `*text*` with ASCII text (the usual query), that text folded: matching is then a
+    /// substring search.
+    private let asciiInfix: [UInt8]?
 
     /// Parses a pattern; nil when a `[` set is unterminated, empty or holds a reversed range
     /// (PowerShell rejects these as invalid wildcard patterns).
@@ -64,6 +67,15 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
         self.pattern = pattern
         self.literal = isLiteral ? String(literal) : nil
         self.elements = elements
+        var infix: [UInt8]? = nil
+        if elements.count >= 3, elements.first == .anySequence, elements.last == .anySequence {
+            infix = []
+            for element in elements.dropFirst().dropLast() {
+                guard case .scalar(let scalar) = element, scalar.isASCII else { infix = nil; break }
+                infix?.append(UInt8(scalar.value))
+            }
+        }
+        asciiInfix = infix
     }
 
     /// Parses the members of a set that opened just before `start`; returns its ranges and
@@ -101,10 +113,24 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
     /// Whether the whole of `text` matches, ignoring case.
     public func matches(_ text: String) -> Bool {
         // Identities are nearly always ASCII: match their bytes without decoding UTF-8.
-        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.allSatisfy { $0 < 0x80 } ? matches(bytes) { Unicode.Scalar($0) } : nil
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            if let asciiInfix { return Self.contains(asciiInfix, in: bytes) }
+            return matches(bytes) { Unicode.Scalar($0) }
         }
         return (ascii ?? nil) ?? matches(text.unicodeScalars) { $0 }
+    }
+
+    /// Whether folded ASCII `needle` occurs in ASCII `text`, ignoring case.
+    private static func contains(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard needle.count <= text.count else { return false }
+        let first = needle[0]
+        for start in 0...(text.count - needle.count) where CaseInsensitive.fold(text[start]) == first {
+            var offset = 1
+            while offset < needle.count, CaseInsensitive.fold(text[start + offset]) == needle[offset] { offset += 1 }
+            if offset == needle.count { return true }
+        }
+        return false
     }
 
     private func matches<Text: Collection>(_ text: Text, _ scalar: (Text.Element) -> Unicode.Scalar) -> Bool {
