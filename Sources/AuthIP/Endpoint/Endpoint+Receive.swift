@@ -125,8 +125,7 @@ extension Endpoint {
     }
 
     /// Routes a message: a response to what this side asked, or a request from the peer.
-    mutating func dispatch(_ inbound: Inbound, session: MainModeSession) {
-        var session = session
+    mutating func dispatch(_ inbound: Inbound, session: consuming MainModeSession) {
         let key = inbound.key
         if let request = session.channel.complete(key) {
             session.channel.answered(key)

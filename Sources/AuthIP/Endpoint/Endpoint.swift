@@ -98,11 +98,11 @@ public struct Endpoint {
     func session(_ id: UInt64) -> MainModeSession? { sessions[id] }
 
     /// Puts a session back after changing it, keeping counters and timers in step.
-    mutating func store(_ session: MainModeSession) {
-        let wasNegotiating = sessions[session.id]?.isNegotiating ?? false
-        sessions[session.id] = session
-        if wasNegotiating != session.isNegotiating { adjustHalfOpen(by: session.isNegotiating ? 1 : -1) }
-        timers.schedule(.session(session.id), at: deadline(of: session))
+    mutating func store(_ session: consuming MainModeSession) {
+        let id = session.id, isNegotiating = session.isNegotiating
+        timers.schedule(.session(id), at: deadline(of: session))
+        let wasNegotiating = sessions.updateValue(session, forKey: id)?.isNegotiating ?? false
+        if wasNegotiating != isNegotiating { adjustHalfOpen(by: isNegotiating ? 1 : -1) }
     }
 
     /// Forgets a session entirely.
