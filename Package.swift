@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
         .target(name: "AuthIPSADatabase", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
         .target(name: "AuthIP", dependencies: ["AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire"]),
-        .target(name: "AuthIPSimulation", dependencies: ["AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPSADatabase", "AuthIPWire"]),
+        .target(name: "AuthIPSimulation", dependencies: ["AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
         .target(name: "AuthIPScenarios", dependencies: [
             "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPSimulation",
             "AuthIPTrust", "AuthIPWire",

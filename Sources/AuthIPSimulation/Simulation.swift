@@ -1,5 +1,6 @@
 import AuthIP
 import AuthIPCrypto
+import AuthIPGSS
 import AuthIPSADatabase
 import AuthIPTrust
 import AuthIPWire
@@ -15,6 +16,10 @@ public struct Simulation {
     /// download with a failure (an unreachable distribution point).
     public var crlServer: ((String) -> CRLDownload)?
     public var crlLatency: Duration = .milliseconds(50)
+    /// Answers the account look-ups endpoints ask for (a remote directory), after
+    /// `directoryLatency`; nil never answers, as a directory that is down.
+    public var directoryServer: ((AccountQuery) -> AccountLookup)?
+    public var directoryLatency: Duration = .milliseconds(5)
     /// Datagrams delivered, lost and duplicated so far.
     public private(set) var delivered = 0
     public private(set) var lost = 0
@@ -132,6 +137,8 @@ public struct Simulation {
         case .fetchCRL(let url, _):
             let result = crlServer?(url) ?? .failed("the distribution point is unreachable")
             schedule(.crlFetched(url: url, result: result), to: index, after: crlLatency.seconds)
+        case .lookUpAccount(let query, _):
+            if let directoryServer { schedule(.accountLookedUp(query, directoryServer(query)), to: index, after: directoryLatency.seconds) }
         case .wakeUp(let time):
             wakeUps.schedule(index, at: time)
         }

@@ -68,8 +68,9 @@ struct EngineFixture {
     }
 
     static func endpoint(_ name: String, principal: String, rules: [ConnectionSecurityRule], seed: UInt64,
-                         settings: EndpointSettings = EndpointSettings()) -> Endpoint {
-        Endpoint(configuration: EndpointConfiguration(computerName: name, principalName: principal, rules: rules, settings: settings),
+                         settings: EndpointSettings = EndpointSettings(), remoteDirectory: RemoteDirectoryPolicy? = nil) -> Endpoint {
+        Endpoint(configuration: EndpointConfiguration(computerName: name, principalName: principal, rules: rules, settings: settings,
+                                                      remoteDirectory: remoteDirectory),
                  random: SeededRandomSource(seed: seed), now: start)
     }
 
@@ -84,7 +85,7 @@ struct EngineFixture {
          clientMainMode: MainModeCryptoSet = .windowsDefault, serverMainMode: MainModeCryptoSet = .windowsDefault,
          clientQuickMode: QuickModeCryptoSet = .windowsDefault, serverQuickMode: QuickModeCryptoSet = .windowsDefault,
          serverSettings: EndpointSettings = EndpointSettings(), clientSettings: EndpointSettings = EndpointSettings(),
-         conditions: NetworkConditions = .ideal, seed: UInt64 = 1) {
+         serverDirectory: RemoteDirectoryPolicy? = nil, conditions: NetworkConditions = .ideal, seed: UInt64 = 1) {
         clientAddress = ipv4 ? Self.clientV4 : Self.clientV6
         serverAddress = ipv4 ? Self.serverV4 : Self.serverV6
         let any = ipv4 ? AddressRange.allIPv4 : AddressRange.allIPv6
@@ -97,7 +98,7 @@ struct EngineFixture {
         server = simulation.add("DASERVER", Self.endpoint(
             "DASERVER", principal: KerberosRealm.service,
             rules: [Self.rule("server", local: serverAddress, remote: any, auth: serverAuth, mainMode: serverMainMode, quickMode: serverQuickMode)],
-            seed: seed &+ 200, settings: serverSettings), addresses: [serverAddress])
+            seed: seed &+ 200, settings: serverSettings, remoteDirectory: serverDirectory), addresses: [serverAddress])
     }
 
     /// The client sends a packet to the server.

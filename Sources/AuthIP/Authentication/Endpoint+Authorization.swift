@@ -13,7 +13,9 @@ extension Endpoint {
                               peerFlags: GSSFlags) -> WindowsError? {
         let rule = rules[stage == .extendedMode ? (session.established?.extended?.ruleIndex ?? session.ruleIndex) : session.ruleIndex]
         let peerChain = (context as? TLSContext)?.peerChain ?? []
-        let account = self.account(for: context, chain: peerChain)
+        let lookup = directoryLookup(for: context, chain: peerChain)
+        var account: Account?
+        if case .found(let found)? = lookup { account = found } else { account = (context as? NTLMAcceptorContext)?.account }
         var names = [context.peerName].compactMap { $0 }
         if let account { names += [account.qualifiedName, account.samAccountName] }
         if blockList.blocks(names, at: now) { return .errorIpsecIkeAuthorizationFailure }
@@ -22,7 +24,8 @@ extension Endpoint {
            let mainModeComputer = Self.computerName(of: mm), mainModeComputer != account?.samAccountName.uppercased() {
             return .errorIpsecIkeAuthorizationFailure
         }
-        if configuration.directory != nil, context.method != .anonymous {
+        if let lookup, context.method != .anonymous {
+            if case .unavailable = lookup { return .secENoAuthenticatingAuthority }
             guard let account else { return .errorIpsecIkeAuthorizationFailure }
             if !account.isEnabled { return stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied }
             let group = account.kind == .computer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
@@ -41,24 +44,31 @@ extension Endpoint {
         return nil
     }
 
-    /// The directory account of an authenticated peer: the NTLM account itself; for Kerberos
-    /// the principal's name (a `host/NAME.domain` service principal is the computer `NAME$`);
-    /// for a certificate the first label of its common name as a computer account.
-    func account(for context: any GSSContext, chain: [Certificate]) -> Account? {
-        if let ntlm = context as? NTLMAcceptorContext { return ntlm.account }
+    /// What the directory says of the authenticated peer's account; nil when no directory is
+    /// configured. The remote directory's answer comes from the cache (`waitForAccount` made
+    /// sure there is one).
+    func directoryLookup(for context: any GSSContext, chain: [Certificate]) -> AccountLookup? {
+        if configuration.remoteDirectory != nil {
+            guard let name = accountName(for: context, chain: chain) else { return .notFound }
+            return accountCache.answer(for: AccountQuery(name: name).key, at: now) ?? .unavailable("no answer")
+        }
         guard let directory = configuration.directory else { return nil }
-        var name: String?
+        if let ntlm = context as? NTLMAcceptorContext { return ntlm.account.map { .found($0) } ?? .notFound }
+        return accountName(for: context, chain: chain).flatMap { directory.account(named: $0, inDomain: "") }.map { .found($0) } ?? .notFound
+    }
+
+    /// The directory name of an authenticated peer: the NTLM account itself; for Kerberos the
+    /// principal's name (a `host/NAME.domain` service principal is the computer `NAME$`); for
+    /// a certificate the first label of its common name as a computer account.
+    func accountName(for context: any GSSContext, chain: [Certificate]) -> String? {
+        if let ntlm = context as? NTLMAcceptorContext { return ntlm.account?.samAccountName }
         if context.method == .kerberos, let principal = context.peerName {
             let primary = String(principal.split(separator: "@", maxSplits: 1).first ?? "")
-            if primary.hasPrefix("host/") {
-                name = primary.dropFirst(5).split(separator: ".").first.map { $0.uppercased() + "$" }
-            } else {
-                name = primary
-            }
-        } else if context.method == .tls, let certificate = chain.first {
-            name = Self.computerAccount(of: certificate)
+            guard primary.hasPrefix("host/") else { return primary }
+            return primary.dropFirst(5).split(separator: ".").first.map { $0.uppercased() + "$" }
         }
-        return name.flatMap { directory.account(named: $0, inDomain: "") }
+        if context.method == .tls, let certificate = chain.first { return Self.computerAccount(of: certificate) }
+        return nil
     }
 
     /// The computer account (`NAME$`, upper case) Main Mode authenticated, when it was one.
@@ -82,6 +92,7 @@ extension Endpoint {
     /// new ones are refused until `until`.
     mutating func block(_ pattern: WildcardPattern, until: Date?) {
         blockList.block(pattern, until: until)
+        accountCache.removeAll()
         removeMainModeSAs(matching: MainModeSAFilter(remoteIdentity: pattern, identityScope: .either))
         for id in sessions.keys.sorted() {
             guard var session = sessions[id], let mm = session.established, !mm.confirmed,

@@ -81,6 +81,10 @@ extension Endpoint {
             return
         }
         if let tls = context as? TLSContext { gss.peerChain = tls.peerChain }
+        if let account = accountToLookUp(context: context, chain: gss.peerChain) {
+            waitForAccount(&session, &gss, stage, account: account, requestKey: key, token: token)
+            return
+        }
         if let refusal = authorizationFailure(session, stage, context: context, peerFlags: gss.peerFlags) {
             answerAuthentication(&session, &gss, stage, key: key, token: [], status: refusal, flags: [])
             return

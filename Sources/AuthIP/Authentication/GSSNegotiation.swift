@@ -37,6 +37,8 @@ struct GSSNegotiation {
     var lastFailure: NegotiationError?
     /// A token exchange waiting on CRL downloads (strong revocation checking).
     var crlWait: CRLWait?
+    /// Responder: a completed context waiting for its account from the remote directory.
+    var accountWait: AccountWait?
     /// The certificates the peer presented, for the certificate variants of the events.
     var peerChain: [Certificate] = []
     /// Responder: the GSS flags of the peer's requests (impersonation, explicit credentials).
@@ -49,6 +51,9 @@ struct GSSNegotiation {
         self.transcript = transcript
         self.peerPrincipalName = peerPrincipalName
     }
+
+    /// When the CRL or account waits give up.
+    var waitDeadlines: [Date] { [crlWait?.deadline, accountWait?.deadline].compactMap { $0 } }
 
     /// The method being run; past the end of the list, nil.
     var method: AuthMethod? { methods.indices.contains(methodIndex) ? methods[methodIndex] : nil }
@@ -64,6 +69,15 @@ struct GSSNegotiation {
 }
 
 /// A GSS step suspended until these CRLs are downloaded.
+/// A completed GSS step held until the remote directory answers for the peer's account.
+struct AccountWait {
+    /// `AccountQuery.key` of the account.
+    var key: String
+    var deadline: Date
+    var requestKey: ExchangeKey
+    var token: [UInt8]
+}
+
 struct CRLWait {
     var urls: Set<String>
     var results: [String: CRLDownload] = [:]

@@ -12,8 +12,8 @@ extension Endpoint {
         if let next = session.negotiationDeadline { candidates.append(next) }
         if session.isNegotiating { candidates.append(session.negotiationLimit) }
         switch session.phase {
-        case .authenticating(let auth): if let wait = auth.gss.crlWait { candidates.append(wait.deadline) }
-        case .established(let mm): if let wait = mm.extended?.gss?.crlWait { candidates.append(wait.deadline) }
+        case .authenticating(let auth): candidates += auth.gss.waitDeadlines
+        case .established(let mm): candidates += mm.extended?.gss?.waitDeadlines ?? []
         default: break
         }
         candidates += session.quickModes.values.compactMap(\.deadline)
@@ -67,5 +67,6 @@ extension Endpoint {
         }
         store(session)
         expireCRLWaits(&session)
+        expireAccountWaits(&session)
     }
 }

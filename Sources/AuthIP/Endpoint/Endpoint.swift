@@ -38,6 +38,8 @@ public struct Endpoint {
     var reservedSPIs: Set<UInt32> = []
     var timers = DeadlineQueue<TimerKey>()
     var reassembly = Reassembly()
+    /// Answers of the remote directory, and the look-ups asked for.
+    var accountCache = AccountCache()
     var random: EngineRandom
     let denialOfServiceSecret: SecretBytes
     var nextSAID: UInt64 = 1
@@ -66,11 +68,14 @@ public struct Endpoint {
         case .timer: break
         case .acquire(let traffic): acquire(traffic)
         case .crlFetched(let url, let result): crlFetched(url: url, result: result)
+        case .accountLookedUp(let query, let lookup): accountLookedUp(query, lookup)
         case .removeMainModeSAs(let filter): removeMainModeSAs(matching: filter)
         case .removeQuickModeSA(let id): removeQuickModeSA(id: id, notifyPeer: true, reason: nil)
         case .bytesTransferred(let id, let inbound, let bytes): countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)
         case .block(let identity, let until): block(identity, until: until)
-        case .unblock(let identity): blockList.unblock(identity)
+        case .unblock(let identity):
+            blockList.unblock(identity)
+            accountCache.removeAll()
         case .shutdown: shutdown()
         }
         blockList.prune(at: self.now)

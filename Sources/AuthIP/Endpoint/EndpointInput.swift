@@ -1,3 +1,4 @@
+import AuthIPGSS
 import AuthIPSADatabase
 import AuthIPTrust
 import AuthIPWire
@@ -13,6 +14,8 @@ public enum EndpointInput: Sendable {
     case acquire(TrafficRequest)
     /// The result of a `fetchCRL` request.
     case crlFetched(url: String, result: CRLDownload)
+    /// The answer to a `lookUpAccount` request.
+    case accountLookedUp(AccountQuery, AccountLookup)
     /// Remove the matching MM SAs with their QM SAs, telling each peer.
     case removeMainModeSAs(MainModeSAFilter)
     /// Remove one QM SA, telling the peer.

@@ -18,6 +18,9 @@ public enum EndpointOutput: Sendable {
     case audit(AuditEvent)
     /// Download this CRL and hand the result back with `crlFetched` before the deadline.
     case fetchCRL(url: String, deadline: Date)
+    /// Look this account up in the remote directory and hand the answer back with
+    /// `accountLookedUp` before the deadline (`EndpointConfiguration.remoteDirectory`).
+    case lookUpAccount(AccountQuery, deadline: Date)
     /// Call again with `timer` at this time.
     case wakeUp(at: Date)
 }

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPGSS
 import AuthIPTrust
 import AuthIPWire
 import Foundation
@@ -27,6 +28,8 @@ extension EndpointDriver {
                 delegate.endpointDriver(self, record: event, at: now)
             case let .fetchCRL(url, deadline):
                 fetchCRL(url, deadline: deadline, now: now)
+            case let .lookUpAccount(query, deadline):
+                lookUp(query, deadline: deadline, now: now)
             case .wakeUp(let date):
                 scheduleWakeUp(at: date)
             }
@@ -85,6 +88,17 @@ extension EndpointDriver {
             .whenSuccess { result in
                 guard self.state.value.sockets != nil else { return }
                 self.handle(.crlFetched(url: url, result: result))
+            }
+    }
+
+    private func lookUp(_ query: AccountQuery, deadline: Date, now: Date) {
+        guard let directory else { return }
+        let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
+        threadPool.runIfActive(eventLoop: eventLoop) { directory.lookUp(query, timeout: budget) }
+            .recover { error in .unavailable("the look-up did not run: \(error)") }
+            .whenSuccess { lookup in
+                guard self.state.value.sockets != nil else { return }
+                self.handle(.accountLookedUp(query, lookup))
             }
     }
 }

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPGSS
 import AuthIPCrypto
 import AuthIPTrust
 import AuthIPWire
@@ -31,6 +32,7 @@ public final class EndpointDriver: Sendable {
     let ports: (ike: UInt16, natTraversal: UInt16)
     let delegate: any EndpointDriverDelegate
     let crlFetcher: CRLFetcher
+    let directory: (any RemoteAccountDirectory)?
     let threadPool: NIOThreadPool
     let clock: @Sendable () -> Date
     let state: NIOLoopBoundBox<DriverState>
@@ -44,13 +46,16 @@ public final class EndpointDriver: Sendable {
     ///   - random: every cookie, nonce, SPI, IV and DH key of the endpoint.
     ///   - crlFetcher: downloads CRLs for strong revocation checking; each download is also
     ///     limited by the deadline the endpoint gives.
-    ///   - threadPool: where the blocking CRL downloads run.
+    ///   - directory: answers the endpoint's account look-ups (`EndpointConfiguration.remoteDirectory`);
+    ///     without one they go unanswered and time out.
+    ///   - threadPool: where the blocking CRL downloads and directory look-ups run.
     ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
     ///     may shift it into the validity of its credentials.
     public init(configuration: EndpointConfiguration, localAddresses: [IPAddress],
                 eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
-                crlFetcher: CRLFetcher = CRLFetcher(), threadPool: NIOThreadPool = .singleton,
+                crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
+                threadPool: NIOThreadPool = .singleton,
                 clock: @escaping @Sendable () -> Date = Date.init) {
         let eventLoop = eventLoopGroup.next()
         self.eventLoop = eventLoop
@@ -58,6 +63,7 @@ public final class EndpointDriver: Sendable {
         ports = (configuration.settings.port, configuration.settings.natTraversalPort)
         self.delegate = delegate
         self.crlFetcher = crlFetcher
+        self.directory = directory
         self.threadPool = threadPool
         self.clock = clock
         let endpoint = Endpoint(configuration: configuration, random: random, now: clock())
