@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AuthIP", targets: ["AuthIP"]),
         .library(name: "AuthIPSimulation", targets: ["AuthIPSimulation"]),
         .library(name: "AuthIPNIO", targets: ["AuthIPNIO"]),
+        .library(name: "AuthIPDirectory", targets: ["AuthIPDirectory"]),
         .library(name: "AuthIPScenarios", targets: ["AuthIPScenarios"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
@@ -34,6 +35,11 @@ let package = Package(
             pkgConfig: "krb5-gssapi",
             providers: [.apt(["libkrb5-dev"])]
         ),
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev"])]
+        ),
         .target(name: "AuthIPJSON"),
         .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL", "AuthIPWire"]),
@@ -42,6 +48,7 @@ let package = Package(
         .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
         .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
         .target(name: "AuthIPSADatabase", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
+        .target(name: "AuthIPDirectory", dependencies: ["CLDAP", "AuthIPCrypto", "AuthIPGSS"]),
         .target(name: "AuthIP", dependencies: ["AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire"]),
         .target(name: "AuthIPSimulation", dependencies: ["AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
         .target(name: "AuthIPScenarios", dependencies: [
@@ -71,7 +78,7 @@ let package = Package(
         .testTarget(name: "AuthIPTrustTests", dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
-        .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIPScenarios", "AuthIP", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIPScenarios", "AuthIP", "AuthIPDirectory", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPNIO", "AuthIP", "AuthIPAudit", "AuthIPWire", "AuthIPTestSupport", "authip"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]

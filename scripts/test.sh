@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: installs what it needs, checks the committed vectors against the independent
-# Python references, replays the fuzz corpus through the parser's properties, then runs the
-# Swift test suites (which run every vector in TestVectors/).
+# Python references, replays the fuzz corpus through the parser's properties, starts a Samba AD
+# domain controller (as root), then runs the Swift test suites (which run every vector in
+# TestVectors/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-deps.sh
@@ -20,6 +21,16 @@ swift run authip-fuzz-wire "${inputs[@]}"
 inputs=(Fuzz/corpus/endpoint)
 [ -d Fuzz/regressions/endpoint ] && inputs+=(Fuzz/regressions/endpoint)
 swift run authip-fuzz-endpoint "${inputs[@]}"
+
+echo "== A Samba AD domain controller on 127.0.0.2 for the Active Directory tests =="
+dc=/tmp/authip-samba-dc
+export SAMBA_DC_IP=127.0.0.2 SAMBA_MODEL=single
+if [ "$(id -u)" -eq 0 ] && scripts/samba-dc.sh install && scripts/samba-dc.sh provision "$dc" --seed && scripts/samba-dc.sh start "$dc"; then
+  trap 'scripts/samba-dc.sh stop "$dc" >/dev/null 2>&1 || true' EXIT
+  export AUTHIP_SAMBA_DC=$dc
+else
+  echo "no Samba AD DC (it needs root): the Active Directory tests are skipped"
+fi
 
 echo "== Swift tests =="
 swift test

@@ -85,7 +85,8 @@ struct EngineFixture {
          clientMainMode: MainModeCryptoSet = .windowsDefault, serverMainMode: MainModeCryptoSet = .windowsDefault,
          clientQuickMode: QuickModeCryptoSet = .windowsDefault, serverQuickMode: QuickModeCryptoSet = .windowsDefault,
          serverSettings: EndpointSettings = EndpointSettings(), clientSettings: EndpointSettings = EndpointSettings(),
-         serverDirectory: RemoteDirectoryPolicy? = nil, conditions: NetworkConditions = .ideal, seed: UInt64 = 1) {
+         serverDirectory: RemoteDirectoryPolicy? = nil, serverAuthorization: AuthorizationPolicy = AuthorizationPolicy(),
+         conditions: NetworkConditions = .ideal, seed: UInt64 = 1) {
         clientAddress = ipv4 ? Self.clientV4 : Self.clientV6
         serverAddress = ipv4 ? Self.serverV4 : Self.serverV6
         let any = ipv4 ? AddressRange.allIPv4 : AddressRange.allIPv6
@@ -97,7 +98,12 @@ struct EngineFixture {
             seed: seed &+ 100, settings: clientSettings), addresses: [clientAddress])
         server = simulation.add("DASERVER", Self.endpoint(
             "DASERVER", principal: KerberosRealm.service,
-            rules: [Self.rule("server", local: serverAddress, remote: any, auth: serverAuth, mainMode: serverMainMode, quickMode: serverQuickMode)],
+            rules: [Self.rule("server", local: serverAddress, remote: any, auth: serverAuth, mainMode: serverMainMode, quickMode: serverQuickMode)]
+                .map { rule in
+                    var rule = rule
+                    rule.authorization = serverAuthorization
+                    return rule
+                },
             seed: seed &+ 200, settings: serverSettings, remoteDirectory: serverDirectory), addresses: [serverAddress])
     }
 

@@ -1,0 +1,99 @@
+import AuthIPCrypto
+import AuthIPGSS
+import Foundation
+
+/// Where Active Directory is and how to bind to it.
+public struct LDAPDirectoryConfiguration: Hashable, Sendable {
+    public enum Security: Hashable, Sendable {
+        /// TLS from the first byte (`ldaps://`, port 636).
+        case ldaps
+        /// StartTLS on a plain connection (`ldap://`, port 389) before the bind.
+        case startTLS
+    }
+
+    /// `ldaps://dc1.corp.contoso.com` or `ldap://dc1.corp.contoso.com`.
+    public var uri: String
+    public var security: Security
+    /// The PEM file of the CAs the domain controller's certificate must chain to.
+    public var caFile: String
+    /// The service account: a UPN (`svc-authip@corp.contoso.com`) or a DN.
+    public var bindDN: String
+    public var password: String
+    /// Where accounts and groups are searched (`DC=corp,DC=contoso,DC=com`).
+    public var baseDN: String
+    /// The domain's NetBIOS name, which the accounts carry (`CORP`).
+    public var domain: String
+
+    public init(uri: String, security: Security, caFile: String, bindDN: String, password: String, baseDN: String, domain: String) {
+        self.uri = uri
+        self.security = security
+        self.caFile = caFile
+        self.bindDN = bindDN
+        self.password = password
+        self.baseDN = baseDN
+        self.domain = domain
+    }
+}
+
+/// Active Directory over LDAP (LDAPS or StartTLS, the DC's certificate checked against
+/// `caFile`, a simple bind with a service account): the account of a computer (`NAME$`) or a
+/// user, by sAMAccountName or userPrincipalName, with what makes it usable and every group it
+/// belongs to, nested ones included (LDAP_MATCHING_RULE_IN_CHAIN). It holds no secrets of the
+/// accounts. Each look-up opens its own session, so look-ups may run on several threads.
+public struct LDAPAccountDirectory: RemoteAccountDirectory {
+    public let configuration: LDAPDirectoryConfiguration
+    private let clock: @Sendable () -> Date
+
+    /// - Parameter clock: the time account expiry is judged at.
+    public init(configuration: LDAPDirectoryConfiguration, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.configuration = configuration
+        self.clock = clock
+    }
+
+    /// userAccountControl and msDS-User-Account-Control-Computed bits.
+    enum AccountControl {
+        static let disabled: UInt32 = 0x2
+        static let lockedOut: UInt32 = 0x10
+        static let passwordExpired: UInt32 = 0x80_0000
+    }
+
+    /// The OID of LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups.
+    static let inChain = "1.2.840.113556.1.4.1941"
+
+    public func lookUp(_ query: AccountQuery, timeout: Duration) -> AccountLookup {
+        do throws(LDAPError) {
+            let connection = try LDAPConnection(configuration: configuration, timeout: timeout)
+            let attribute = query.name.contains("@") ? "userPrincipalName" : "sAMAccountName"
+            let attributes = ["sAMAccountName", "objectClass", "userAccountControl", "msDS-User-Account-Control-Computed", "accountExpires"]
+            let found = try connection.search(base: configuration.baseDN,
+                                              filter: "(&(objectClass=user)(\(attribute)=\(ldapFilterValue(query.name))))",
+                                              attributes: attributes, limit: 2, timeout: timeout)
+            guard let entry = found.first else { return .notFound }
+            let groups = try connection.search(
+                base: configuration.baseDN,
+                filter: "(&(objectClass=group)(member:\(Self.inChain):=\(ldapFilterValue(entry.dn))))",
+                attributes: ["sAMAccountName"], limit: 0, timeout: timeout)
+            return .found(account(entry, groups: groups.compactMap { $0.first("sAMAccountName") }))
+        } catch {
+            return .unavailable(error.description)
+        }
+    }
+
+    func account(_ entry: LDAPConnection.Entry, groups: [String]) -> Account {
+        let control = entry.first("userAccountControl").flatMap { UInt32($0) } ?? 0
+        let computed = entry.first("msDS-User-Account-Control-Computed").flatMap { UInt32($0) } ?? 0
+        let isComputer = entry.attributes["objectclass"]?.contains { $0.caseInsensitiveCompare("computer") == .orderedSame } == true
+        let usable = control & AccountControl.disabled == 0
+            && computed & (AccountControl.lockedOut | AccountControl.passwordExpired) == 0
+            && !Self.hasExpired(entry.first("accountExpires"), at: clock())
+        return Account(samAccountName: entry.first("sAMAccountName") ?? "", domain: configuration.domain,
+                       kind: isComputer ? .computer : .user, isEnabled: usable, ntHash: .empty, groups: groups.sorted())
+    }
+
+    /// accountExpires is a FILETIME; 0 and 2^63-1 mean never.
+    static func hasExpired(_ value: String?, at now: Date) -> Bool {
+        guard let value, let ticks = Int64(value), ticks > 0, ticks != Int64.max else { return false }
+        let unix = Double(ticks) / 10_000_000 - 11_644_473_600
+        return unix <= now.timeIntervalSince1970
+    }
+}

@@ -1,0 +1,2 @@
+#include <ldap.h>
+#include <sys/time.h>
