@@ -40,6 +40,11 @@ let package = Package(
             pkgConfig: "ldap",
             providers: [.apt(["libldap-dev"])]
         ),
+        .systemLibrary(
+            name: "CWBClient",
+            pkgConfig: "wbclient",
+            providers: [.apt(["libwbclient-dev"])]
+        ),
         .target(name: "AuthIPJSON"),
         .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL", "AuthIPWire"]),
@@ -48,7 +53,7 @@ let package = Package(
         .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
         .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
         .target(name: "AuthIPSADatabase", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
-        .target(name: "AuthIPDirectory", dependencies: ["CLDAP", "AuthIPCrypto", "AuthIPGSS"]),
+        .target(name: "AuthIPDirectory", dependencies: ["CLDAP", "CWBClient", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS"]),
         .target(name: "AuthIP", dependencies: ["AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire"]),
         .target(name: "AuthIPSimulation", dependencies: ["AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
         .target(name: "AuthIPScenarios", dependencies: [

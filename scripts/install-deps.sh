@@ -5,10 +5,11 @@
 # Python 3 with pyca/cryptography for the independent reference checks of the test vectors, and
 # tshark, which captures the AuthIPNIO loopback test and judges every datagram with Wireshark's
 # ISAKMP dissector (capturing needs root or CAP_NET_RAW: dumpcap is installed without setuid),
-# and OpenLDAP's client library (libldap-dev) for the Active Directory account directory.
+# and OpenLDAP's and winbind's client libraries (libldap-dev, libwbclient-dev) for Active
+# Directory: the account directory and NTLM checked by the domain controller.
 set -euo pipefail
 
-packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user tshark libldap-dev)
+packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user tshark libldap-dev libwbclient-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

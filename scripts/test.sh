@@ -28,6 +28,14 @@ export SAMBA_DC_IP=127.0.0.2 SAMBA_MODEL=single
 if [ "$(id -u)" -eq 0 ] && scripts/samba-dc.sh install && scripts/samba-dc.sh provision "$dc" --seed && scripts/samba-dc.sh start "$dc"; then
   trap 'scripts/samba-dc.sh stop "$dc" >/dev/null 2>&1 || true' EXIT
   export AUTHIP_SAMBA_DC=$dc
+  # libwbclient only looks for winbindd at /run/samba/winbindd: lend it the DC's socket
+  # directory while the tests run, unless a winbind of the machine's own is there.
+  if [ ! -e /run/samba/winbindd/pipe ]; then
+    mkdir -p /run/samba/winbindd
+    if mount --bind "$dc/run/winbindd" /run/samba/winbindd; then
+      trap 'umount /run/samba/winbindd 2>/dev/null; scripts/samba-dc.sh stop "$dc" >/dev/null 2>&1 || true' EXIT
+    fi
+  fi
 else
   echo "no Samba AD DC (it needs root): the Active Directory tests are skipped"
 fi

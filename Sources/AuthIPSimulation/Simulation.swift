@@ -20,6 +20,9 @@ public struct Simulation {
     /// `directoryLatency`; nil never answers, as a directory that is down.
     public var directoryServer: ((AccountQuery) -> AccountLookup)?
     public var directoryLatency: Duration = .milliseconds(5)
+    /// Checks the NTLM responses endpoints hand to their domain controller, after
+    /// `directoryLatency`; nil never answers, as a domain controller that is down.
+    public var domainController: ((NTLMValidationRequest) -> NTLMValidation)?
     /// Datagrams delivered, lost and duplicated so far.
     public private(set) var delivered = 0
     public private(set) var lost = 0
@@ -137,6 +140,8 @@ public struct Simulation {
         case .fetchCRL(let url, _):
             let result = crlServer?(url) ?? .failed("the distribution point is unreachable")
             schedule(.crlFetched(url: url, result: result), to: index, after: crlLatency.seconds)
+        case .validateNTLM(let request, _):
+            if let domainController { schedule(.ntlmValidated(request, domainController(request)), to: index, after: directoryLatency.seconds) }
         case .lookUpAccount(let query, _):
             if let directoryServer { schedule(.accountLookedUp(query, directoryServer(query)), to: index, after: directoryLatency.seconds) }
         case .wakeUp(let time):

@@ -20,7 +20,7 @@ extension Endpoint {
             failNegotiation(&session, stage, .remote(WindowsError.lookup(code)), notifyPeer: false)
             return
         }
-        guard let payload = inbound.gss, gss.crlWait == nil else {
+        guard let payload = inbound.gss, !gss.isWaiting else {
             store(session)
             return
         }
@@ -63,6 +63,10 @@ extension Endpoint {
             if let pending = (context as? TLSContext)?.pendingCRLDownloads, !pending.isEmpty {
                 session.setNegotiation(gss, stage)
                 waitForCRLs(&session, stage, urls: pending, requestKey: key)
+                return
+            }
+            if let request = (context as? NTLMAcceptorContext)?.pendingValidation {
+                waitForDomainController(&session, &gss, stage, request: request, requestKey: key)
                 return
             }
             answerCompletedStep(&session, &gss, stage, key: key, token: token)

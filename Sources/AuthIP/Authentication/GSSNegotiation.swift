@@ -39,6 +39,8 @@ struct GSSNegotiation {
     var crlWait: CRLWait?
     /// Responder: a completed context waiting for its account from the remote directory.
     var accountWait: AccountWait?
+    /// Responder: an NTLM response waiting for the domain controller's check.
+    var domainControllerWait: DomainControllerWait?
     /// The certificates the peer presented, for the certificate variants of the events.
     var peerChain: [Certificate] = []
     /// Responder: the GSS flags of the peer's requests (impersonation, explicit credentials).
@@ -53,7 +55,10 @@ struct GSSNegotiation {
     }
 
     /// When the CRL or account waits give up.
-    var waitDeadlines: [Date] { [crlWait?.deadline, accountWait?.deadline].compactMap { $0 } }
+    var waitDeadlines: [Date] { [crlWait?.deadline, accountWait?.deadline, domainControllerWait?.deadline].compactMap { $0 } }
+
+    /// Whether the exchange waits for a driver's answer (and takes no new token meanwhile).
+    var isWaiting: Bool { crlWait != nil || accountWait != nil || domainControllerWait != nil }
 
     /// The method being run; past the end of the list, nil.
     var method: AuthMethod? { methods.indices.contains(methodIndex) ? methods[methodIndex] : nil }
@@ -69,6 +74,14 @@ struct GSSNegotiation {
 }
 
 /// A GSS step suspended until these CRLs are downloaded.
+/// An NTLM AUTHENTICATE step held until the domain controller has checked it.
+struct DomainControllerWait {
+    /// The exchange's server challenge, which the answer names.
+    var serverChallenge: [UInt8]
+    var deadline: Date
+    var requestKey: ExchangeKey
+}
+
 /// A completed GSS step held until the remote directory answers for the peer's account.
 struct AccountWait {
     /// `AccountQuery.key` of the account.

@@ -68,5 +68,6 @@ extension Endpoint {
         store(session)
         expireCRLWaits(&session)
         expireAccountWaits(&session)
+        expireDomainControllerWaits(&session)
     }
 }

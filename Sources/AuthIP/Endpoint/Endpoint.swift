@@ -69,6 +69,7 @@ public struct Endpoint {
         case .acquire(let traffic): acquire(traffic)
         case .crlFetched(let url, let result): crlFetched(url: url, result: result)
         case .accountLookedUp(let query, let lookup): accountLookedUp(query, lookup)
+        case .ntlmValidated(let request, let validation): ntlmValidated(request, validation)
         case .removeMainModeSAs(let filter): removeMainModeSAs(matching: filter)
         case .removeQuickModeSA(let id): removeQuickModeSA(id: id, notifyPeer: true, reason: nil)
         case .bytesTransferred(let id, let inbound, let bytes): countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)

@@ -14,6 +14,8 @@ public enum EndpointInput: Sendable {
     case acquire(TrafficRequest)
     /// The result of a `fetchCRL` request.
     case crlFetched(url: String, result: CRLDownload)
+    /// The domain controller's answer to a `validateNTLM` request.
+    case ntlmValidated(NTLMValidationRequest, NTLMValidation)
     /// The answer to a `lookUpAccount` request.
     case accountLookedUp(AccountQuery, AccountLookup)
     /// Remove the matching MM SAs with their QM SAs, telling each peer.

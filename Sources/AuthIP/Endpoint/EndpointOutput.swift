@@ -18,6 +18,9 @@ public enum EndpointOutput: Sendable {
     case audit(AuditEvent)
     /// Download this CRL and hand the result back with `crlFetched` before the deadline.
     case fetchCRL(url: String, deadline: Date)
+    /// Have the domain controller check this NTLM response and hand the answer back with
+    /// `ntlmValidated` before the deadline (`NTLMVerifier.domainController`).
+    case validateNTLM(NTLMValidationRequest, deadline: Date)
     /// Look this account up in the remote directory and hand the answer back with
     /// `accountLookedUp` before the deadline (`EndpointConfiguration.remoteDirectory`).
     case lookUpAccount(AccountQuery, deadline: Date)

@@ -27,7 +27,7 @@ extension AuthenticationProposal {
         case .kerberos(_, let credentials?):
             return try KerberosContext(acceptor: credentials)
         case .ntlm(_, let setup?):
-            return NTLMAcceptorContext(configuration: setup.configuration, directory: setup.directory)
+            return NTLMAcceptorContext(configuration: setup.configuration, verifier: setup.verifier)
         case .anonymous:
             return AnonymousContext(role: .acceptor)
         default:

@@ -52,10 +52,16 @@ public enum AuthenticationProposal: Sendable {
 /// responses against.
 public struct NTLMAcceptorSetup: Sendable {
     public var configuration: NTLMAcceptorConfiguration
-    public var directory: any AccountDirectory
+    /// Who checks the responses: the directory's NT hashes, or the domain controller (the
+    /// engine then asks its driver with `validateNTLM`).
+    public var verifier: NTLMVerifier
+
+    public init(configuration: NTLMAcceptorConfiguration, verifier: NTLMVerifier) {
+        self.configuration = configuration
+        self.verifier = verifier
+    }
 
     public init(configuration: NTLMAcceptorConfiguration, directory: any AccountDirectory) {
-        self.configuration = configuration
-        self.directory = directory
+        self.init(configuration: configuration, verifier: .directory(directory))
     }
 }

@@ -29,6 +29,9 @@ public struct EndpointSettings: Sendable, Hashable {
     public var denialOfServiceThreshold = 500
     /// How long one DoS cookie stays valid: the cookie is derived from the time slice.
     public var denialOfServiceCookieSlice: Duration = .seconds(30)
+    /// How long an NTLM response waits for the domain controller's check; no answer refuses it
+    /// with SEC_E_NO_AUTHENTICATING_AUTHORITY.
+    public var domainControllerTimeout: Duration = .seconds(10)
     /// The longest a negotiation (Main Mode with its Extended Mode) may take, however the peer
     /// keeps it alive.
     public var maximumNegotiationTime: Duration = .seconds(300)

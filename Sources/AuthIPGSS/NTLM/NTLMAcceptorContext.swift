@@ -3,9 +3,11 @@ import AuthIPWire
 import Foundation
 
 /// The acceptor of an NTLMv2 exchange (method 5): NEGOTIATE in, CHALLENGE out, AUTHENTICATE
-/// in, an empty token out, complete. The AUTHENTICATE_MESSAGE is checked against an
-/// `AccountDirectory` (MS-NLMP §3.2.5.1.2): NTProofStr, then the MIC over the three messages
-/// with the exported session key, then the account's state and policy, then the timestamp.
+/// in, an empty token out, complete. The AUTHENTICATE_MESSAGE is checked (MS-NLMP §3.2.5.1.2)
+/// against an `AccountDirectory`, or by the domain controller (`NTLMVerifier`): NTProofStr,
+/// then the MIC over the three messages with the exported session key, then the account's
+/// state and policy, then the timestamp. With the domain controller, the AUTHENTICATE step
+/// returns with `pendingValidation` set; `resume(with:now:)` finishes it with the DC's answer.
 ///
 /// Failures carry the status Windows reports through SSPI: SEC_E_INVALID_TOKEN for a message
 /// that does not parse or whose MIC does not match (as Samba and pyspnego also treat a bad
@@ -22,7 +24,7 @@ public struct NTLMAcceptorContext: GSSContext {
     public let method = AuthMethod.ntlm
     public let role = GSSRole.acceptor
     public let configuration: NTLMAcceptorConfiguration
-    public let directory: any AccountDirectory
+    public let verifier: NTLMVerifier
     private var state: State = .awaitingNegotiate
 
     /// The flags we take over from the client's NEGOTIATE when it sets them.
@@ -33,6 +35,7 @@ public struct NTLMAcceptorContext: GSSContext {
     private enum State {
         case awaitingNegotiate
         case challengeSent(ChallengeSent)
+        case awaitingValidation(Received)
         case complete(Logon)
         case failed
     }
@@ -43,14 +46,54 @@ public struct NTLMAcceptorContext: GSSContext {
         var serverChallenge: [UInt8]
     }
 
+    /// An AUTHENTICATE_MESSAGE that parsed, waiting for the DC.
+    private struct Received {
+        var sent: ChallengeSent
+        var token: [UInt8]
+        var message: NTLMAuthenticateMessage
+        var clientChallenge: NTLMv2ClientChallenge
+    }
+
     private struct Logon {
         var account: Account
         var sessionKey: SecretBytes
     }
 
-    public init(configuration: NTLMAcceptorConfiguration, directory: any AccountDirectory) {
+    public init(configuration: NTLMAcceptorConfiguration, verifier: NTLMVerifier) {
         self.configuration = configuration
-        self.directory = directory
+        self.verifier = verifier
+    }
+
+    public init(configuration: NTLMAcceptorConfiguration, directory: any AccountDirectory) {
+        self.init(configuration: configuration, verifier: .directory(directory))
+    }
+
+    /// The check the domain controller must make before the exchange can complete.
+    public var pendingValidation: NTLMValidationRequest? {
+        guard case .awaitingValidation(let received) = state else { return nil }
+        return NTLMValidationRequest(userName: received.message.userName, domainName: received.message.domainName,
+                                     workstation: received.message.workstation, serverChallenge: received.sent.serverChallenge,
+                                     ntResponse: received.message.ntChallengeResponse, lmResponse: received.message.lmChallengeResponse)
+    }
+
+    /// Finishes the exchange with the domain controller's answer.
+    public mutating func resume(with validation: NTLMValidation, now: Date) throws(GSSFailure) {
+        guard case .awaitingValidation(let received) = state else {
+            throw GSSFailure(.secEInvalidToken, "the NTLM acceptor is not waiting for a domain controller")
+        }
+        do throws(GSSFailure) {
+            switch validation {
+            case .validated(let sessionBaseKey, let account):
+                state = .complete(try finish(received, sessionBaseKey: sessionBaseKey, account: account, now: now))
+            case .refused(let status, let reason):
+                throw GSSFailure(status, "the domain controller refused \(received.message.domainName)\\\(received.message.userName): \(reason)")
+            case .unavailable(let reason):
+                throw GSSFailure(.secENoAuthenticatingAuthority, "no domain controller could check the NTLM response: \(reason)")
+            }
+        } catch {
+            state = .failed
+            throw error
+        }
     }
 
     public var isComplete: Bool { logon != nil }
@@ -81,9 +124,13 @@ public struct NTLMAcceptorContext: GSSContext {
                 state = .challengeSent(sent)
                 return sent.challenge
             case .challengeSent(let sent):
-                state = .complete(try verify(token, after: sent, now: now))
+                let received = try receive(token, after: sent)
+                switch verifier {
+                case .directory(let directory): state = .complete(try verify(received, directory: directory, now: now))
+                case .domainController: state = .awaitingValidation(received)
+                }
                 return []
-            case .complete, .failed:
+            case .awaitingValidation, .complete, .failed:
                 break
             }
         } catch {
@@ -119,8 +166,9 @@ public struct NTLMAcceptorContext: GSSContext {
         return ChallengeSent(negotiate: token, challenge: message.serialized(), serverChallenge: serverChallenge)
     }
 
-    /// Authenticates the AUTHENTICATE_MESSAGE `token` (§3.2.5.1.2, §3.3.2).
-    private func verify(_ token: [UInt8], after sent: ChallengeSent, now: Date) throws(GSSFailure) -> Logon {
+    /// Parses the AUTHENTICATE_MESSAGE `token` and refuses what no verifier may accept:
+    /// anonymous and NTLMv1 logons.
+    private func receive(_ token: [UInt8], after sent: ChallengeSent) throws(GSSFailure) -> Received {
         let message = try NTLMAuthenticateMessage(parsing: token)
         let who = "\(message.domainName)\\\(message.userName)"
         guard !message.userName.isEmpty else {
@@ -129,21 +177,34 @@ public struct NTLMAcceptorContext: GSSContext {
         guard message.ntChallengeResponse.count > 24 else {
             throw GSSFailure(.secELogonDenied, "\(who) sent an NTLMv1 response; only NTLMv2 is accepted")
         }
-        let temp = Array(message.ntChallengeResponse[16...])
-        let clientChallenge = try NTLMv2ClientChallenge(parsing: temp)
+        let clientChallenge = try NTLMv2ClientChallenge(parsing: Array(message.ntChallengeResponse[16...]))
+        return Received(sent: sent, token: token, message: message, clientChallenge: clientChallenge)
+    }
 
+    /// Checks NTProofStr with the account's NT hash (§3.3.2), then finishes.
+    private func verify(_ received: Received, directory: any AccountDirectory, now: Date) throws(GSSFailure) -> Logon {
+        let message = received.message
+        let who = "\(message.domainName)\\\(message.userName)"
         guard let account = directory.account(named: message.userName, inDomain: message.domainName) else {
             throw GSSFailure(.secELogonDenied, "STATUS_LOGON_FAILURE: \(who) is not in the directory")
         }
         let responseKey = NTLMv2.responseKey(ntHash: account.ntHash, user: message.userName, domain: message.domainName)
-        let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: sent.serverChallenge, clientChallenge: temp)
+        let temp = Array(message.ntChallengeResponse[16...])
+        let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: received.sent.serverChallenge, clientChallenge: temp)
         guard SecretBytes(proof) == SecretBytes(message.ntChallengeResponse[0..<16]) else {
             throw GSSFailure(.secELogonDenied, "STATUS_LOGON_FAILURE: the NTLMv2 response of \(who) does not match its password")
         }
+        return try finish(received, sessionBaseKey: NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof),
+                          account: account, now: now)
+    }
 
-        let sessionKey = try exportedSessionKey(message, responseKey: responseKey, proof: proof)
-        try checkMIC(message, token: token, clientChallenge: clientChallenge, sessionKey: sessionKey, after: sent)
-
+    /// With the response proven (here or by the DC): the exported session key, the MIC, the
+    /// account's state and policy, the timestamp.
+    private func finish(_ received: Received, sessionBaseKey: SecretBytes, account: Account, now: Date) throws(GSSFailure) -> Logon {
+        let message = received.message
+        let who = "\(message.domainName)\\\(message.userName)"
+        let sessionKey = try exportedSessionKey(message, keyExchangeKey: sessionBaseKey)
+        try checkMIC(message, token: received.token, clientChallenge: received.clientChallenge, sessionKey: sessionKey, after: received.sent)
         guard account.isEnabled else {
             throw GSSFailure(.secELogonDenied, "STATUS_ACCOUNT_DISABLED: \(account.qualifiedName) is disabled")
         }
@@ -151,7 +212,7 @@ public struct NTLMAcceptorContext: GSSContext {
             throw GSSFailure(.secELogonDenied, "STATUS_ACCOUNT_RESTRICTION: the policy of \(account.qualifiedName) denies NTLM")
         }
         if let limit = configuration.maximumTimestampSkew {
-            let skew = clientChallenge.timestamp.distance(to: FileTime(now))
+            let skew = received.clientChallenge.timestamp.distance(to: FileTime(now))
             guard skew <= limit else {
                 throw GSSFailure(.secETimeSkew, "the NTLMv2 response of \(who) is \(Int(skew)) s from now, over \(Int(limit)) s")
             }
@@ -161,9 +222,7 @@ public struct NTLMAcceptorContext: GSSContext {
 
     /// The ExportedSessionKey: the key-exchange key, or with KEY_EXCH and SIGN or SEAL the key
     /// the client sent under RC4 (§3.2.5.1.2).
-    private func exportedSessionKey(_ message: NTLMAuthenticateMessage, responseKey: SecretBytes,
-                                    proof: [UInt8]) throws(GSSFailure) -> SecretBytes {
-        let keyExchangeKey = NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof)
+    private func exportedSessionKey(_ message: NTLMAuthenticateMessage, keyExchangeKey: SecretBytes) throws(GSSFailure) -> SecretBytes {
         guard message.flags.exchangesKey else { return keyExchangeKey }
         guard message.encryptedRandomSessionKey.count == 16 else {
             throw GSSFailure(.secEInvalidToken, "the NTLM EncryptedRandomSessionKey is \(message.encryptedRandomSessionKey.count) bytes, not 16")

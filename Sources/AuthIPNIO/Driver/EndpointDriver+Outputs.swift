@@ -30,6 +30,8 @@ extension EndpointDriver {
                 fetchCRL(url, deadline: deadline, now: now)
             case let .lookUpAccount(query, deadline):
                 lookUp(query, deadline: deadline, now: now)
+            case let .validateNTLM(request, deadline):
+                validate(request, deadline: deadline, now: now)
             case .wakeUp(let date):
                 scheduleWakeUp(at: date)
             }
@@ -99,6 +101,17 @@ extension EndpointDriver {
             .whenSuccess { lookup in
                 guard self.state.value.sockets != nil else { return }
                 self.handle(.accountLookedUp(query, lookup))
+            }
+    }
+
+    private func validate(_ request: NTLMValidationRequest, deadline: Date, now: Date) {
+        guard let domainController else { return }
+        let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
+        threadPool.runIfActive(eventLoop: eventLoop) { domainController.validate(request, timeout: budget) }
+            .recover { error in .unavailable("the check did not run: \(error)") }
+            .whenSuccess { validation in
+                guard self.state.value.sockets != nil else { return }
+                self.handle(.ntlmValidated(request, validation))
             }
     }
 }

@@ -33,6 +33,7 @@ public final class EndpointDriver: Sendable {
     let delegate: any EndpointDriverDelegate
     let crlFetcher: CRLFetcher
     let directory: (any RemoteAccountDirectory)?
+    let domainController: (any NTLMDomainController)?
     let threadPool: NIOThreadPool
     let clock: @Sendable () -> Date
     let state: NIOLoopBoundBox<DriverState>
@@ -48,6 +49,8 @@ public final class EndpointDriver: Sendable {
     ///     limited by the deadline the endpoint gives.
     ///   - directory: answers the endpoint's account look-ups (`EndpointConfiguration.remoteDirectory`);
     ///     without one they go unanswered and time out.
+    ///   - domainController: checks NTLM responses for an acceptor set up with
+    ///     `NTLMVerifier.domainController`.
     ///   - threadPool: where the blocking CRL downloads and directory look-ups run.
     ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
     ///     may shift it into the validity of its credentials.
@@ -55,6 +58,7 @@ public final class EndpointDriver: Sendable {
                 eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
                 crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
+                domainController: (any NTLMDomainController)? = nil,
                 threadPool: NIOThreadPool = .singleton,
                 clock: @escaping @Sendable () -> Date = Date.init) {
         let eventLoop = eventLoopGroup.next()
@@ -64,6 +68,7 @@ public final class EndpointDriver: Sendable {
         self.delegate = delegate
         self.crlFetcher = crlFetcher
         self.directory = directory
+        self.domainController = domainController
         self.threadPool = threadPool
         self.clock = clock
         let endpoint = Endpoint(configuration: configuration, random: random, now: clock())

@@ -1,0 +1,4 @@
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wbclient.h>

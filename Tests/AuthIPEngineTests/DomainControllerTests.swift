@@ -1,0 +1,115 @@
+import AuthIP
+import AuthIPCrypto
+import AuthIPDirectory
+import AuthIPErrors
+import AuthIPGSS
+import AuthIPSimulation
+import Foundation
+import Testing
+
+/// NTLM checked by the domain controller: the acceptor holds no NT hashes; the engine hands the
+/// response to its driver (`validateNTLM`) and completes with the session key the DC returns.
+@Suite("NTLM checked by the domain controller")
+struct DomainControllerTests {
+    static let acceptorConfiguration = NTLMAcceptorConfiguration(netbiosDomainName: "DA", netbiosComputerName: "DASERVER",
+                                                                 dnsDomainName: "da.test", dnsComputerName: "daserver.da.test")
+
+    static func server() -> AuthenticationProposal {
+        .ntlm(initiator: nil, acceptor: NTLMAcceptorSetup(configuration: acceptorConfiguration, verifier: .domainController))
+    }
+
+    static func client(user: String = "CLIENT1$", password: String) -> AuthenticationProposal {
+        .ntlm(initiator: NTLMCredentials(user: user, domain: "DA", password: password, workstation: "CLIENT1"), acceptor: nil)
+    }
+
+    /// A domain controller that knows one password: it checks NTProofStr as netlogon does.
+    static func domainController(password: String) -> (NTLMValidationRequest) -> NTLMValidation {
+        { request in
+            let responseKey = NTLMv2.responseKey(ntHash: NTLMv2.ntHash(password: password), user: request.userName, domain: request.domainName)
+            let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: request.serverChallenge,
+                                             clientChallenge: Array(request.ntResponse[16...]))
+            guard proof == Array(request.ntResponse[0..<16]) else { return .refused(.secELogonDenied, "STATUS_WRONG_PASSWORD") }
+            return .validated(sessionBaseKey: NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof),
+                              account: Account(samAccountName: request.userName, domain: "DA", kind: .computer, isEnabled: true, ntHash: .empty))
+        }
+    }
+
+    @Test("The DC's session key completes the exchange: the tunnel comes up with matching keys")
+    func validated() {
+        var fixture = EngineFixture(clientAuth: [Self.client(password: "Client1-Pw")], serverAuth: [Self.server()])
+        fixture.simulation.domainController = Self.domainController(password: "Client1-Pw")
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+        #expect(fixture.serverNode.endpoint.database.mainModes().first?.remoteIdentity == "DA\\CLIENT1$")
+    }
+
+    @Test("The DC refuses the logon: 4653 SEC_E_LOGON_DENIED at the responder, remote at the initiator")
+    func refused() {
+        var fixture = EngineFixture(clientAuth: [Self.client(password: "wrong")], serverAuth: [Self.server()])
+        fixture.simulation.domainController = Self.domainController(password: "Client1-Pw")
+        fixture.connect()
+        fixture.run()
+        #expect(fixture.serverNode.failureReason(4653) == WindowsError.secELogonDenied.text)
+        #expect(fixture.clientNode.field("FailurePoint", of: 4653) == "Remote computer")
+        fixture.expectNothingLeft()
+    }
+
+    @Test("No DC answers: after its timeout, SEC_E_NO_AUTHENTICATING_AUTHORITY; nothing is left")
+    func noDomainController() {
+        var fixture = EngineFixture(clientAuth: [Self.client(password: "Client1-Pw")], serverAuth: [Self.server()])
+        fixture.connect()
+        fixture.run(seconds: 120)
+        #expect(fixture.serverNode.failureReason(4653) == WindowsError.secENoAuthenticatingAuthority.text)
+        fixture.expectNothingLeft()
+    }
+
+    /// winbind's socket, which libwbclient only looks for at this path (scripts/test.sh mounts
+    /// the test DC's there).
+    static let winbindAvailable = SambaDC.isRunning && FileManager.default.fileExists(atPath: "/run/samba/winbindd/pipe")
+
+    /// One NTLM exchange against the Samba DC through winbind; the acceptor's state at the end.
+    static func exchange(user: String, password: String) throws -> (NTLMInitiatorContext, NTLMAcceptorContext, Result<Void, GSSFailure>) {
+        var random = SeededRandomSource(seed: 5)
+        let now = Date()
+        var initiator = NTLMInitiatorContext(credentials: NTLMCredentials(user: user, domain: "DA", password: password, workstation: "CLIENT1"))
+        var acceptor = NTLMAcceptorContext(configuration: acceptorConfiguration, verifier: .domainController)
+        let negotiate = try initiator.step([], now: now, random: &random)
+        let challenge = try acceptor.step(negotiate, now: now, random: &random)
+        let authenticate = try initiator.step(challenge, now: now, random: &random)
+        #expect(try acceptor.step(authenticate, now: now, random: &random).isEmpty)
+        let request = try #require(acceptor.pendingValidation)
+        #expect(!acceptor.isComplete && request.userName == user)
+        let result = Result { () throws(GSSFailure) in
+            try acceptor.resume(with: WinbindDomainController().validate(request, timeout: .seconds(10)), now: now)
+        }
+        return (initiator, acceptor, result)
+    }
+
+    @Test("Through winbind to the Samba DC: CLIENT1$'s response checked, the session keys equal", .enabled(if: winbindAvailable))
+    func samba() throws {
+        let (initiator, acceptor, result) = try Self.exchange(user: "CLIENT1$", password: "Client1-Pw-12345!")
+        #expect(throws: Never.self) { try result.get() }
+        #expect(acceptor.isComplete && acceptor.peerName == "DA\\CLIENT1$" && acceptor.isComputerAccount)
+        #expect(acceptor.sessionKey != nil && acceptor.sessionKey == initiator.sessionKey)
+    }
+
+    @Test("Through winbind: a wrong password and a disabled account are refused with SEC_E_LOGON_DENIED", .enabled(if: winbindAvailable))
+    func sambaRefusals() throws {
+        for (user, password) in [("CLIENT1$", "wrong"), ("CLIENT2$", "Client2-Pw-12345!"), ("nobody", "x")] {
+            let (_, acceptor, result) = try Self.exchange(user: user, password: password)
+            #expect(throws: GSSFailure.self) { try result.get() }
+            if case .failure(let failure) = result { #expect(failure.status == .secELogonDenied, "\(user): \(failure)") }
+            #expect(!acceptor.isComplete)
+        }
+    }
+
+    @Test("The infrastructure tunnel's NTLM against the Samba DC, end to end, with no NT hash on the server", .enabled(if: winbindAvailable))
+    func sambaEndToEnd() {
+        var fixture = EngineFixture(clientAuth: [Self.client(password: "Client1-Pw-12345!")], serverAuth: [Self.server()])
+        fixture.simulation.domainController = { WinbindDomainController().validate($0, timeout: .seconds(10)) }
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+    }
+}
