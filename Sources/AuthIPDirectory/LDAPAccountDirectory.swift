@@ -72,8 +72,10 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
             let groups = try connection.search(
                 base: configuration.baseDN,
                 filter: "(&(objectClass=group)(member:\(Self.inChain):=\(ldapFilterValue(entry.dn))))",
-                attributes: ["sAMAccountName"], limit: 0, timeout: timeout)
-            return .found(account(entry, groups: groups.compactMap { $0.first("sAMAccountName") }))
+                attributes: ["sAMAccountName", "objectSid"], limit: 0, timeout: timeout)
+            // Each group by name and by SID, so that a policy may name either.
+            let names = groups.flatMap { [$0.first("sAMAccountName"), $0.firstValue("objectSid").flatMap(Self.sid)].compactMap { $0 } }
+            return .found(account(entry, groups: names))
         } catch {
             return .unavailable(error.description)
         }
@@ -82,12 +84,22 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
     func account(_ entry: LDAPConnection.Entry, groups: [String]) -> Account {
         let control = entry.first("userAccountControl").flatMap { UInt32($0) } ?? 0
         let computed = entry.first("msDS-User-Account-Control-Computed").flatMap { UInt32($0) } ?? 0
-        let isComputer = entry.attributes["objectclass"]?.contains { $0.caseInsensitiveCompare("computer") == .orderedSame } == true
+        let isComputer = entry.values("objectClass").contains { $0.caseInsensitiveCompare("computer") == .orderedSame }
         let usable = control & AccountControl.disabled == 0
             && computed & (AccountControl.lockedOut | AccountControl.passwordExpired) == 0
             && !Self.hasExpired(entry.first("accountExpires"), at: clock())
         return Account(samAccountName: entry.first("sAMAccountName") ?? "", domain: configuration.domain,
                        kind: isComputer ? .computer : .user, isEnabled: usable, ntHash: .empty, groups: groups.sorted())
+    }
+
+    /// A binary objectSid as `S-1-5-21-…` (MS-DTYP 2.4.2.2).
+    static func sid(_ binary: [UInt8]) -> String? {
+        guard binary.count >= 8, binary[0] == 1, binary.count == 8 + 4 * Int(binary[1]) else { return nil }
+        let authority = binary[2..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let parts = stride(from: 8, to: binary.count, by: 4).map { offset in
+            (0..<4).reduce(UInt32(0)) { $0 | UInt32(binary[offset + $1]) << (8 * $1) }
+        }
+        return "S-1-\(authority)" + parts.map { "-\($0)" }.joined()
     }
 
     /// accountExpires is a FILETIME; 0 and 2^63-1 mean never.

@@ -54,9 +54,12 @@ final class LDAPConnection {
     /// An entry: its DN and the values of the attributes asked for.
     struct Entry {
         var dn: String
-        var attributes: [String: [String]]
+        /// The raw values by lower-case attribute name.
+        var attributes: [String: [[UInt8]]]
 
-        func first(_ name: String) -> String? { attributes[name.lowercased()]?.first }
+        func first(_ name: String) -> String? { firstValue(name).map { String(decoding: $0, as: UTF8.self) } }
+        func firstValue(_ name: String) -> [UInt8]? { attributes[name.lowercased()]?.first }
+        func values(_ name: String) -> [String] { (attributes[name.lowercased()] ?? []).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// A subtree search under `base`; references (referrals to other partitions) are skipped.
@@ -76,18 +79,17 @@ final class LDAPConnection {
                 dn = String(cString: pointer)
                 ldap_memfree(pointer)
             }
-            var values: [String: [String]] = [:]
+            var values: [String: [[UInt8]]] = [:]
             for name in attributes {
                 guard let list = ldap_get_values_len(handle, current, name) else { continue }
                 defer { ldap_value_free_len(list) }
-                var strings: [String] = []
+                var raw: [[UInt8]] = []
                 var index = 0
                 while let value = list[index] {
-                    let bytes = UnsafeRawBufferPointer(start: value.pointee.bv_val, count: Int(value.pointee.bv_len))
-                    strings.append(String(decoding: bytes, as: UTF8.self))
+                    raw.append(Array(UnsafeRawBufferPointer(start: value.pointee.bv_val, count: Int(value.pointee.bv_len))))
                     index += 1
                 }
-                values[name.lowercased()] = strings
+                values[name.lowercased()] = raw
             }
             entries.append(Entry(dn: dn, attributes: values))
             entry = ldap_next_entry(handle, current)

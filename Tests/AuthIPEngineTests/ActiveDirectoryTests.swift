@@ -1,9 +1,12 @@
 import AuthIP
 import AuthIPDirectory
+import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
 import AuthIPSADatabase
 import AuthIPSimulation
+import AuthIPTrust
+import AuthIPWire
 import Foundation
 import Testing
 
@@ -62,7 +65,8 @@ struct ActiveDirectoryTests {
     func nestedUser() throws {
         let alice = try account("alice@da.test")
         #expect(alice.samAccountName == "alice" && alice.kind == .user && alice.isEnabled)
-        #expect(alice.groups == ["DA-Nested", "DirectAccessClients"])
+        #expect(alice.isMember(of: "DA-Nested") && alice.isMember(of: "DirectAccessClients"))
+        #expect(alice.groups.filter { $0.hasPrefix("S-1-5-21-") }.count == 2, "each group by SID too: \(alice.groups)")
         let carol = try account("carol")
         #expect(carol.isEnabled && carol.groups.isEmpty)
     }
@@ -154,5 +158,108 @@ struct ActiveDirectoryTests {
         fixture.run(seconds: 120)
         #expect(fixture.serverNode.failureReason(4652) == WindowsError.secENoAuthenticatingAuthority.text)
         fixture.expectNothingLeft()
+    }
+}
+
+/// Both DirectAccess tunnels against the Samba DC, the server holding no account secret: the
+/// computer's NTLM checked by the DC through winbind, the user's Kerberos ticket from the DC's
+/// KDC accepted with the keytab exported from it, every account and group from LDAP.
+@Suite("Both DirectAccess tunnels against the Samba AD DC", .enabled(if: DomainControllerTests.winbindAvailable))
+struct SambaTunnelTests {
+    /// alice's credentials cache with her TGT and the ticket for the server, fetched from the DC's
+    /// KDC by the MIT tools (the test process's own krb5.conf names the test KDC).
+    static func aliceCache() throws -> String {
+        let dc = SambaDC.directory ?? ""
+        let cache = "\(dc)/run/cc_alice_tunnels"
+        for (tool, arguments, input) in [("/usr/bin/kinit", ["alice@DA.TEST"], "Alice-Pw-12345!\n"),
+                                         ("/usr/bin/kvno", ["host/daserver.da.test@DA.TEST"], "")] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            process.environment = ["KRB5_CONFIG": "\(dc)/etc/krb5.conf", "KRB5CCNAME": "FILE:\(cache)", "PATH": "/usr/bin:/bin"]
+            let stdin = Pipe()
+            process.standardInput = stdin
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(tool) \(arguments)")
+        }
+        return cache
+    }
+
+    /// DirectAccessClients' SID, read from the DC (it differs with each provisioning).
+    static func groupSID(_ group: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/samba-tool")
+        process.arguments = ["group", "show", group, "--attributes=objectSid", "-s", "\(SambaDC.directory ?? "")/etc/smb.conf"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return try #require(text.split(separator: "\n").first { $0.hasPrefix("objectSid: ") }.map { String($0.dropFirst(11)) })
+    }
+
+    /// The server and the client of both tunnels on the simulated network, the server asking the
+    /// DC for accounts (unless `remoteDirectory` is nil) and for NTLM checks.
+    static func run(authorization: AuthorizationPolicy, remoteDirectory: RemoteDirectoryPolicy?) throws -> (Simulation, client: Int, server: Int) {
+        let dc = SambaDC.directory ?? ""
+        let server = DirectAccess.Server(
+            firstPublicIPv4: IPv4Address("131.107.0.2")!, secondPublicIPv4: IPv4Address("131.107.0.3")!,
+            certificate: TLSConfiguration(identities: [try EngineFixture.identity("server-rsa")],
+                                          trust: .directAccessServer(roots: [try EngineFixture.root()], revocation: .weak),
+                                          crlCache: try EngineFixture.cachedCRL()),
+            ntlm: NTLMAcceptorSetup(configuration: DomainControllerTests.acceptorConfiguration, verifier: .domainController),
+            keytab: .keytab("\(dc)/keytabs/daserver.keytab"), infrastructureServers: [DirectAccessFixture.dns, DirectAccessFixture.domainController],
+            intranetPrefixes: [DirectAccessFixture.intranet], authorization: authorization)
+        let client = DirectAccess.Client(
+            address: DirectAccessFixture.clientAddress, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!,
+            serverSecondPublicIPv4: IPv4Address("131.107.0.3")!,
+            certificate: TLSConfiguration(identities: [try EngineFixture.identity("client-rsa")], trust: .directAccessClient(roots: [try EngineFixture.root()])),
+            computerAccount: NTLMCredentials(user: "CLIENT1$", domain: "DA", password: "Client1-Pw-12345!", workstation: "CLIENT1"),
+            user: .cache(try aliceCache()), infrastructureServers: [DirectAccessFixture.dns, DirectAccessFixture.domainController],
+            intranetPrefixes: [DirectAccessFixture.intranet])
+        var simulation = Simulation(seed: 3, start: Date())
+        let clientNode = simulation.add("CLIENT1", Endpoint(
+            configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: client.rules),
+            random: SeededRandomSource(seed: 31), now: simulation.now), addresses: [client.address])
+        let serverNode = simulation.add("DASERVER", Endpoint(
+            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: "host/daserver.da.test@DA.TEST", rules: server.rules,
+                                                 remoteDirectory: remoteDirectory),
+            random: SeededRandomSource(seed: 32), now: simulation.now),
+            addresses: [server.infrastructureTunnelEndpoint, server.intranetTunnelEndpoint])
+        let directory = LDAPAccountDirectory(configuration: SambaDC.configuration())
+        simulation.directoryServer = { directory.lookUp($0, timeout: .seconds(10)) }
+        simulation.domainController = { WinbindDomainController().validate($0, timeout: .seconds(10)) }
+        for (destination, port) in [(DirectAccessFixture.dns.first, UInt16(53)), (DirectAccessFixture.fileServer, 445)] {
+            simulation.inject(.acquire(TrafficRequest(source: client.address, destination: destination, ipProtocol: 6, destinationPort: port)),
+                              into: clientNode)
+        }
+        simulation.run(for: .seconds(30))
+        return (simulation, clientNode, serverNode)
+    }
+
+    @Test("The infrastructure tunnel (NTLM through the DC) and the intranet tunnel (alice's ticket from the DC), groups from LDAP")
+    func bothTunnels() throws {
+        let authorization = AuthorizationPolicy(requiredComputerGroup: "DirectAccessClients", requiredUserGroup: "DirectAccessClients")
+        let (simulation, client, server) = try Self.run(authorization: authorization, remoteDirectory: RemoteDirectoryPolicy())
+        let serverSAs = simulation.nodes[server].endpoint.database.mainModes()
+        #expect(serverSAs.count == 2, "\(simulation.nodes[server].eventIDs)")
+        #expect(Set(serverSAs.compactMap(\.remoteSecondIdentity)) == ["DA\\CLIENT1$", "alice@DA.TEST"])
+        #expect(simulation.nodes[client].endpoint.database.quickModeCount == 2)
+    }
+
+    @Test("alice's groups from her ticket's PAC, with no directory at all: a group SID she has gets her in, one she lacks refuses her (4984 13905)")
+    func groupsFromThePAC() throws {
+        let group = try Self.groupSID("DirectAccessClients")
+        let (allowed, _, allowedServer) = try Self.run(authorization: AuthorizationPolicy(requiredUserGroup: group), remoteDirectory: nil)
+        #expect(allowed.nodes[allowedServer].endpoint.database.mainModes().compactMap(\.remoteSecondIdentity).contains("alice@DA.TEST"))
+        let missing = String(group[..<group.lastIndex(of: "-")!]) + "-9999"
+        let (refused, _, refusedServer) = try Self.run(authorization: AuthorizationPolicy(requiredUserGroup: missing), remoteDirectory: nil)
+        let node = refused.nodes[refusedServer]
+        #expect(node.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(node.eventIDs)")
+        #expect(node.endpoint.database.mainModes().compactMap(\.remoteSecondIdentity) == ["DA\\CLIENT1$"], "the infrastructure tunnel stands")
     }
 }

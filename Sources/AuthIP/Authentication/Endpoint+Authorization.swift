@@ -28,8 +28,13 @@ extension Endpoint {
             if case .unavailable = lookup { return .secENoAuthenticatingAuthority }
             guard let account else { return .errorIpsecIkeAuthorizationFailure }
             if !account.isEnabled { return stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied }
-            let group = account.kind == .computer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
-            if let group, !account.isMember(of: group) { return .errorIpsecIkeAuthorizationFailure }
+        }
+        // Groups: the SIDs of the Kerberos ticket's PAC where there is one, else the directory's.
+        let pacSIDs = (context as? KerberosContext)?.sids ?? []
+        if context.method != .anonymous, lookup != nil || !pacSIDs.isEmpty {
+            let isComputer = account.map { $0.kind == .computer } ?? (accountName(for: context, chain: peerChain)?.hasSuffix("$") == true)
+            let group = isComputer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
+            if let group, !pacSIDs.contains(group), account?.isMember(of: group) != true { return .errorIpsecIkeAuthorizationFailure }
         }
         if stage == .mainMode, rule.authorization.requiresHealthCertificate, context.method == .tls,
            peerChain.first?.isHealthCertificate != true {

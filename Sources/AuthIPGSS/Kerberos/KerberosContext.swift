@@ -20,6 +20,9 @@ public final class KerberosContext: GSSContext {
     public private(set) var sessionKey: SecretBytes?
     /// The client ticket's authentication indicators (acceptor only).
     public private(set) var authenticationIndicators: [String] = []
+    /// The SIDs of the client and its groups from the ticket's PAC, nested groups resolved by
+    /// the KDC (acceptor only; empty when the ticket has no PAC, as MIT's own KDC issues them).
+    public private(set) var sids: [String] = []
 
     private var credential: gss_cred_id_t?
     private var context: gss_ctx_id_t?
@@ -75,7 +78,8 @@ public final class KerberosContext: GSSContext {
         if major == OM_uint32(GSS_S_COMPLETE) {
             if let source {
                 peerName = Self.display(source)
-                authenticationIndicators = Self.indicators(of: source)
+                authenticationIndicators = Self.attribute("auth-indicators", of: source).map { String(decoding: $0, as: UTF8.self) }
+                sids = Self.attribute("urn:mspac:logon-info", of: source).first.flatMap { try? KerberosLogonInfo(ndr: $0) }?.sids ?? []
             }
             sessionKey = try sessionKeyOfContext()
             isComplete = true
@@ -159,10 +163,11 @@ public final class KerberosContext: GSSContext {
         return String(decoding: UnsafeRawBufferPointer(start: buffer.value, count: buffer.length), as: UTF8.self)
     }
 
-    private static func indicators(of name: gss_name_t) -> [String] {
+    /// The authenticated values of a name attribute (RFC 6680).
+    private static func attribute(_ attribute: String, of name: gss_name_t) -> [[UInt8]] {
         var minor: OM_uint32 = 0
-        var attribute = Array("auth-indicators".utf8)
-        var values: [String] = []
+        var attribute = Array(attribute.utf8)
+        var values: [[UInt8]] = []
         var more: Int32 = -1
         while more != 0 {
             var authenticated: Int32 = 0, complete: Int32 = 0
@@ -172,9 +177,7 @@ public final class KerberosContext: GSSContext {
                 return gss_get_name_attribute(&minor, name, &attributeBuffer, &authenticated, &complete, &value, &shown, &more)
             }
             guard major == OM_uint32(GSS_S_COMPLETE) else { break }
-            if authenticated != 0 {
-                values.append(String(decoding: UnsafeRawBufferPointer(start: value.value, count: value.length), as: UTF8.self))
-            }
+            if authenticated != 0 { values.append(Array(UnsafeRawBufferPointer(start: value.value, count: value.length))) }
             gss_release_buffer(&minor, &value)
             gss_release_buffer(&minor, &shown)
         }
