@@ -5,6 +5,7 @@ import AuthIPErrors
 import AuthIPGSS
 import AuthIPSADatabase
 import AuthIPSimulation
+import AuthIPTestSupport
 import AuthIPTrust
 import AuthIPWire
 import Foundation
@@ -19,6 +20,9 @@ enum SambaDC {
     static let directory = ProcessInfo.processInfo.environment["AUTHIP_SAMBA_DC"]
     static let address = ProcessInfo.processInfo.environment["SAMBA_DC_IP"] ?? "127.0.0.1"
     static var isRunning: Bool { directory != nil }
+    /// winbind's socket, which libwbclient only looks for at this path (scripts/test.sh mounts
+    /// the test DC's there).
+    static let winbindAvailable = isRunning && FileManager.default.fileExists(atPath: "/run/samba/winbindd/pipe")
 
     static func configuration(security: LDAPDirectoryConfiguration.Security = .ldaps, password: String = "Svc-Authip-Pw-12345!",
                               caFile: String? = nil, port: Int? = nil) -> LDAPDirectoryConfiguration {
@@ -27,6 +31,15 @@ enum SambaDC {
             uri: "\(scheme)://\(address)" + (port.map { ":\($0)" } ?? ""), security: security,
             caFile: caFile ?? "\(directory ?? "")/private/tls/ca.pem", bindDN: "svc-authip@da.test", password: password,
             baseDN: "DC=da,DC=test", domain: "DA")
+    }
+
+    /// Runs scripts/samba-dc.sh on the DC (`stop`, `start`), with the environment scripts/test.sh
+    /// gave. Through system(3): the DC it starts keeps Foundation's exit-notification pipe open,
+    /// so Process would never see the script end.
+    static func control(_ command: String) throws {
+        let script = TestVectors.directory.deletingLastPathComponent().appendingPathComponent("scripts/samba-dc.sh").path
+        let status = system("bash '\(script)' \(command) '\(directory ?? "")' > /dev/null 2>&1 < /dev/null")
+        #expect(status == 0, "samba-dc.sh \(command)")
     }
 
     /// Changes the directory with samba-tool on the DC's own database.
@@ -41,7 +54,13 @@ enum SambaDC {
     }
 }
 
-@Suite("Active Directory over LDAP against a Samba AD DC", .enabled(if: SambaDC.isRunning), .serialized)
+/// Every test that uses the Samba DC, one at a time: some change the directory, one stops
+/// the DC and starts it again.
+@Suite("Against the Samba AD DC", .serialized, .enabled(if: SambaDC.isRunning))
+enum SambaDCTests {}
+
+extension SambaDCTests {
+@Suite("Active Directory over LDAP")
 struct ActiveDirectoryTests {
     let directory = LDAPAccountDirectory(configuration: SambaDC.configuration())
 
@@ -149,6 +168,31 @@ struct ActiveDirectoryTests {
         fixture.expectNothingLeft()
     }
 
+    @Test("The DC stopped: LDAP and winbind unavailable, 4652 SEC_E_NO_AUTHENTICATING_AUTHORITY; started again, the next negotiation gets in")
+    func domainControllerDownAndBack() throws {
+        try SambaDC.control("stop")
+        var restarted = false
+        defer { if !restarted { try? SambaDC.control("start") } }
+        #expect(directory.lookUp(AccountQuery(name: "CLIENT1$"), timeout: .seconds(5)) == .unavailable("bind as svc-authip@da.test: Can't contact LDAP server (-1)"))
+        if SambaDC.winbindAvailable {
+            let request = NTLMValidationRequest(userName: "CLIENT1$", domainName: "DA", workstation: "CLIENT1", serverChallenge: Array(repeating: 1, count: 8),
+                                                ntResponse: Array(repeating: 2, count: 64), lmResponse: [])
+            guard case .unavailable = WinbindDomainController().validate(request, timeout: .seconds(5)) else {
+                Issue.record("winbind answered without a DC")
+                return
+            }
+        }
+        var fixture = try fixture()
+        fixture.connect()
+        fixture.run(seconds: 120)
+        #expect(fixture.serverNode.failureReason(4652) == WindowsError.secENoAuthenticatingAuthority.text)
+        try SambaDC.control("start")
+        restarted = true
+        fixture.connect()
+        fixture.run(seconds: 60)
+        fixture.expectEstablished()
+    }
+
     @Test("The DC unreachable: 4652 SEC_E_NO_AUTHENTICATING_AUTHORITY, as Windows reports it")
     func domainControllerDown() throws {
         var fixture = try fixture()
@@ -161,10 +205,13 @@ struct ActiveDirectoryTests {
     }
 }
 
+}
+
+extension SambaDCTests {
 /// Both DirectAccess tunnels against the Samba DC, the server holding no account secret: the
 /// computer's NTLM checked by the DC through winbind, the user's Kerberos ticket from the DC's
 /// KDC accepted with the keytab exported from it, every account and group from LDAP.
-@Suite("Both DirectAccess tunnels against the Samba AD DC", .enabled(if: DomainControllerTests.winbindAvailable))
+@Suite("Both DirectAccess tunnels", .enabled(if: SambaDC.winbindAvailable))
 struct SambaTunnelTests {
     /// alice's credentials cache with her TGT and the ticket for the server, fetched from the DC's
     /// KDC by the MIT tools (the test process's own krb5.conf names the test KDC).
@@ -262,4 +309,56 @@ struct SambaTunnelTests {
         #expect(node.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(node.eventIDs)")
         #expect(node.endpoint.database.mainModes().compactMap(\.remoteSecondIdentity) == ["DA\\CLIENT1$"], "the infrastructure tunnel stands")
     }
+}
+}
+
+extension SambaDCTests {
+/// NTLM responses checked by the Samba DC through winbind.
+@Suite("NTLM through winbind", .enabled(if: SambaDC.winbindAvailable))
+struct Winbind {
+    /// One NTLM exchange against the Samba DC through winbind; the acceptor's state at the end.
+    static func exchange(user: String, password: String) throws -> (NTLMInitiatorContext, NTLMAcceptorContext, Result<Void, GSSFailure>) {
+        var random = SeededRandomSource(seed: 5)
+        let now = Date()
+        var initiator = NTLMInitiatorContext(credentials: NTLMCredentials(user: user, domain: "DA", password: password, workstation: "CLIENT1"))
+        var acceptor = NTLMAcceptorContext(configuration: DomainControllerTests.acceptorConfiguration, verifier: .domainController)
+        let negotiate = try initiator.step([], now: now, random: &random)
+        let challenge = try acceptor.step(negotiate, now: now, random: &random)
+        let authenticate = try initiator.step(challenge, now: now, random: &random)
+        #expect(try acceptor.step(authenticate, now: now, random: &random).isEmpty)
+        let request = try #require(acceptor.pendingValidation)
+        #expect(!acceptor.isComplete && request.userName == user)
+        let result = Result { () throws(GSSFailure) in
+            try acceptor.resume(with: WinbindDomainController().validate(request, timeout: .seconds(10)), now: now)
+        }
+        return (initiator, acceptor, result)
+    }
+
+    @Test("Through winbind to the Samba DC: CLIENT1$'s response checked, the session keys equal")
+    func samba() throws {
+        let (initiator, acceptor, result) = try Self.exchange(user: "CLIENT1$", password: "Client1-Pw-12345!")
+        #expect(throws: Never.self) { try result.get() }
+        #expect(acceptor.isComplete && acceptor.peerName == "DA\\CLIENT1$" && acceptor.isComputerAccount)
+        #expect(acceptor.sessionKey != nil && acceptor.sessionKey == initiator.sessionKey)
+    }
+
+    @Test("Through winbind: a wrong password and a disabled account are refused with SEC_E_LOGON_DENIED")
+    func sambaRefusals() throws {
+        for (user, password) in [("CLIENT1$", "wrong"), ("CLIENT2$", "Client2-Pw-12345!"), ("nobody", "x")] {
+            let (_, acceptor, result) = try Self.exchange(user: user, password: password)
+            #expect(throws: GSSFailure.self) { try result.get() }
+            if case .failure(let failure) = result { #expect(failure.status == .secELogonDenied, "\(user): \(failure)") }
+            #expect(!acceptor.isComplete)
+        }
+    }
+
+    @Test("The infrastructure tunnel's NTLM against the Samba DC, end to end, with no NT hash on the server")
+    func sambaEndToEnd() {
+        var fixture = EngineFixture(clientAuth: [DomainControllerTests.client(password: "Client1-Pw-12345!")], serverAuth: [DomainControllerTests.server()])
+        fixture.simulation.domainController = { WinbindDomainController().validate($0, timeout: .seconds(10)) }
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+    }
+}
 }

@@ -20,6 +20,15 @@ public struct NTLMValidationRequest: Hashable, Sendable {
     /// NTProofStr followed by the client's blob.
     public var ntResponse: [UInt8]
     public var lmResponse: [UInt8]
+
+    public init(userName: String, domainName: String, workstation: String, serverChallenge: [UInt8], ntResponse: [UInt8], lmResponse: [UInt8]) {
+        self.userName = userName
+        self.domainName = domainName
+        self.workstation = workstation
+        self.serverChallenge = serverChallenge
+        self.ntResponse = ntResponse
+        self.lmResponse = lmResponse
+    }
 }
 
 /// The domain controller's answer.
