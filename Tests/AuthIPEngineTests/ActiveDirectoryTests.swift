@@ -298,6 +298,17 @@ struct SambaTunnelTests {
         #expect(simulation.nodes[client].endpoint.database.quickModeCount == 2)
     }
 
+    @Test("alice removed from the DirectAccess group in AD: her intranet tunnel is refused (4984 13905), the computer's stands")
+    func userRemovedFromGroup() throws {
+        try SambaDC.sambaTool(["group", "removemembers", "DA-Nested", "alice"])
+        defer { try? SambaDC.sambaTool(["group", "addmembers", "DA-Nested", "alice"]) }
+        let authorization = AuthorizationPolicy(requiredComputerGroup: "DirectAccessClients", requiredUserGroup: "DirectAccessClients")
+        let (simulation, _, server) = try Self.run(authorization: authorization, remoteDirectory: RemoteDirectoryPolicy())
+        let node = simulation.nodes[server]
+        #expect(node.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(node.eventIDs)")
+        #expect(node.endpoint.database.mainModes().compactMap(\.remoteSecondIdentity) == ["DA\\CLIENT1$"])
+    }
+
     @Test("alice's groups from her ticket's PAC, with no directory at all: a group SID she has gets her in, one she lacks refuses her (4984 13905)")
     func groupsFromThePAC() throws {
         let group = try Self.groupSID("DirectAccessClients")
