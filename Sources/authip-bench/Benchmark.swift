@@ -91,6 +91,28 @@ struct AuthIPBenchmark {
         return Double(Int(Double(calls) / seconds(elapsed)))
     }
 
+    /// The rates of two operations measured in alternating blocks, so that a noisy neighbour
+    /// slows both alike and their ratio holds.
+    static func interleavedRates(_ first: () -> Void, _ second: () -> Void) -> (Double, Double) {
+        let clock = ContinuousClock()
+        for _ in 0..<50 {
+            first()
+            second()
+        }
+        var calls = 0
+        var elapsed = (Duration.zero, Duration.zero)
+        while elapsed.0 + elapsed.1 < measureTime * 2 {
+            var start = clock.now
+            for _ in 0..<16 { first() }
+            elapsed.0 += clock.now - start
+            start = clock.now
+            for _ in 0..<16 { second() }
+            elapsed.1 += clock.now - start
+            calls += 16
+        }
+        return (Double(Int(Double(calls) / seconds(elapsed.0))), Double(Int(Double(calls) / seconds(elapsed.1))))
+    }
+
     static func report(_ name: String, _ value: Double, _ unit: String) {
         print(JSONValue.object([("name", .string(name)), ("value", .double(value)), ("unit", .string(unit))]).compactText)
     }
