@@ -114,23 +114,27 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
     public func matches(_ text: String) -> Bool {
         // Identities are nearly always ASCII: match their bytes without decoding UTF-8.
         let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             if let asciiInfix { return Self.contains(asciiInfix, in: bytes) }
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             return matches(bytes) { Unicode.Scalar($0) }
         }
         return (ascii ?? nil) ?? matches(text.unicodeScalars) { $0 }
     }
 
-    /// Whether folded ASCII `needle` occurs in ASCII `text`, ignoring case.
-    private static func contains(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard needle.count <= text.count else { return false }
-        let first = needle[0]
-        for start in 0...(text.count - needle.count) where CaseInsensitive.fold(text[start]) == first {
+    /// Whether folded ASCII `needle` occurs in `text`, ignoring case; nil when `text` is not
+    /// ASCII (a non-ASCII letter may fold to an ASCII one), in one pass.
+    private static func contains(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var found = false
+        let last = text.count - needle.count
+        for start in text.indices {
+            let byte = text[start]
+            guard byte < 0x80 else { return nil }
+            guard !found, start <= last, CaseInsensitive.fold(byte) == needle[0] else { continue }
             var offset = 1
             while offset < needle.count, CaseInsensitive.fold(text[start + offset]) == needle[offset] { offset += 1 }
-            if offset == needle.count { return true }
+            found = offset == needle.count
         }
-        return false
+        return found
     }
 
     private func matches<Text: Collection>(_ text: Text, _ scalar: (Text.Element) -> Unicode.Scalar) -> Bool {
