@@ -61,7 +61,7 @@ let package = Package(
             "AuthIPTrust", "AuthIPWire",
         ]),
         .target(name: "AuthIPNIO", dependencies: [
-            "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
+            "AuthIP", "AuthIPAudit", "AuthIPDirectory", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(

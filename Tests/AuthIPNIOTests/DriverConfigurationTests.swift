@@ -79,6 +79,49 @@ struct DriverConfigurationTests {
         #expect(throws: expected) { try Self.parse(Self.initiator(replacing: original, with: replacement)) }
     }
 
+    /// The NTLM responder's configuration with Active Directory: accounts over LDAP, NTLM through winbind.
+    static func activeDirectoryResponder(_ extra: String = "", acceptor: String = "\"domainController\": \"winbind\"") throws -> String {
+        let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("authip-svc-password").path
+        try "Svc-Pw\nignored\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        return """
+            {"computerName": "DASERVER", "principalName": "host/daserver.da.test@DA.TEST", "localAddresses": ["127.0.0.1"],
+             "rules": [{"name": "Clients", "local": "127.0.0.1", "remote": "127.0.0.0/8",
+                        "authentication": [{"method": "ntlm", "acceptor": {"netbiosDomain": "DA", "netbiosComputer": "DASERVER",
+                            "dnsDomain": "da.test", "dnsComputer": "daserver.da.test", \(acceptor)}}]}],
+             "activeDirectory": {"uri": "ldaps://dc.da.test", "security": "ldaps", "caFile": "/etc/dc-ca.pem",
+                                 "bindDN": "svc-authip@da.test", "passwordFile": "\(passwordFile)", "baseDN": "DC=da,DC=test",
+                                 "domain": "DA"\(extra)}}
+            """
+    }
+
+    @Test("activeDirectory: the LDAP directory with its password from a file, the engine's policy, NTLM through the DC")
+    func activeDirectory() throws {
+        let configuration = try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": 30, \"timeout\": 4"))
+        let (directory, policy) = try #require(try configuration.remoteDirectory())
+        #expect(directory.configuration.password == "Svc-Pw" && directory.configuration.security == .ldaps)
+        #expect(directory.configuration.baseDN == "DC=da,DC=test" && directory.configuration.domain == "DA")
+        #expect(policy == RemoteDirectoryPolicy(cacheLifetime: .seconds(30), timeout: .seconds(4)))
+        let endpoint = try configuration.endpointConfiguration()
+        #expect(endpoint.remoteDirectory == policy)
+        guard case .ntlm(_, let acceptor?) = try #require(endpoint.rules.first?.mainModeAuthentication.methods.first),
+              case .domainController = acceptor.verifier else {
+            Issue.record("the NTLM acceptor does not ask the domain controller")
+            return
+        }
+    }
+
+    @Test("activeDirectory mistakes: an unknown security, a negative lifetime, an acceptor with both a directory and the DC")
+    func activeDirectoryMistakes() throws {
+        #expect(throws: DriverConfigurationError.self) {
+            try Self.parse(try Self.activeDirectoryResponder().replacingOccurrences(of: "\"security\": \"ldaps\"", with: "\"security\": \"tls\""))
+        }
+        #expect(throws: DriverConfigurationError.self) { try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": -1")) }
+        #expect(throws: DriverConfigurationError.self) {
+            try Self.parse(try Self.activeDirectoryResponder(acceptor: "\"domainController\": \"winbind\", \"directory\": \"x.json\""))
+        }
+        #expect(throws: DriverConfigurationError.self) { try Self.parse(try Self.activeDirectoryResponder(acceptor: "\"domainController\": \"ldap\"")) }
+    }
+
     @Test("Text that is not JSON is reported as such")
     func rejectsNonJSON() {
         #expect { try Self.parse("{\"computerName\": ") } throws: { error in

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPDirectory
 import AuthIPWire
 import Foundation
 
@@ -21,6 +22,9 @@ import Foundation
 /// }
 /// ```
 ///
+/// A responder may add `activeDirectory` (`ActiveDirectoryConfiguration`): accounts and groups
+/// are then checked in Active Directory over LDAP.
+///
 /// `port` and `natTraversalPort` default to 500 and 4500; `acquire` is optional, and each entry's
 /// `protocol` and `port` (the destination port) default to 0, any. A rule's members are those of
 /// `RuleConfiguration`, its authentication methods those of `AuthenticationConfiguration`.
@@ -41,9 +45,10 @@ public struct DriverConfiguration: Decodable, Sendable {
     /// directories are resolved: the file's folder after `load(path:)`.
     public var baseDirectory: URL
     var rules: [RuleConfiguration]
+    var activeDirectory: ActiveDirectoryConfiguration?
 
     private enum CodingKeys: String, CodingKey {
-        case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire
+        case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire, activeDirectory
     }
 
     /// Reads and checks the configuration file at `path`.
@@ -92,6 +97,7 @@ public struct DriverConfiguration: Decodable, Sendable {
         }
         rules = try container.decodeNonEmpty([RuleConfiguration].self, forKey: .rules)
         acquire = try container.decodeIfPresent([Acquire].self, forKey: .acquire)?.map(\.traffic) ?? []
+        activeDirectory = try container.decodeIfPresent(ActiveDirectoryConfiguration.self, forKey: .activeDirectory)
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
     }
@@ -115,6 +121,12 @@ public struct DriverConfiguration: Decodable, Sendable {
         }
     }
 
+    /// The Active Directory the driver asks for accounts, and the engine's policy for it; nil
+    /// without `activeDirectory`.
+    public func remoteDirectory() throws(DriverConfigurationError) -> (LDAPAccountDirectory, RemoteDirectoryPolicy)? {
+        try activeDirectory.map { configuration throws(DriverConfigurationError) in try configuration.directory(file: resolve) }
+    }
+
     /// The endpoint's configuration, with every certificate, key, root, CRL cache and account
     /// directory loaded.
     public func endpointConfiguration() throws(DriverConfigurationError) -> EndpointConfiguration {
@@ -125,7 +137,8 @@ public struct DriverConfiguration: Decodable, Sendable {
         for (index, rule) in rules.enumerated() {
             built.append(try rule.rule(field: "rules[\(index)]", workstation: computerName, file: resolve))
         }
-        return EndpointConfiguration(computerName: computerName, principalName: principalName, rules: built, settings: settings)
+        return EndpointConfiguration(computerName: computerName, principalName: principalName, rules: built, settings: settings,
+                                     remoteDirectory: try remoteDirectory()?.1)
     }
 
     private func resolve(_ path: String) -> String {

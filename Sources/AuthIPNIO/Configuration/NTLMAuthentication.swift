@@ -26,16 +26,17 @@ struct NTLMInitiator: Decodable {
     }
 }
 
-/// An `ntlm` entry's `acceptor`: the names its CHALLENGE carries and the account directory
-/// (a `JSONAccountDirectory` file) it checks responses against.
+/// An `ntlm` entry's `acceptor`: the names its CHALLENGE carries and who checks the responses:
+/// an account directory (`"directory"`: a `JSONAccountDirectory` file), or the domain
+/// controller through winbind (`"domainController": "winbind"`), exactly one of the two.
 struct NTLMAcceptor: Decodable {
     var netbiosDomain: String
     var netbiosComputer: String
     var dnsDomain: String
     var dnsComputer: String
-    var directory: String
+    var directory: String?
 
-    private enum CodingKeys: String, CodingKey { case netbiosDomain, netbiosComputer, dnsDomain, dnsComputer, directory }
+    private enum CodingKeys: String, CodingKey { case netbiosDomain, netbiosComputer, dnsDomain, dnsComputer, directory, domainController }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(CodingKeys.self)
@@ -44,20 +45,24 @@ struct NTLMAcceptor: Decodable {
         netbiosComputer = try container.decode(String.self, forKey: .netbiosComputer)
         dnsDomain = try container.decode(String.self, forKey: .dnsDomain)
         dnsComputer = try container.decode(String.self, forKey: .dnsComputer)
-        directory = try container.decode(String.self, forKey: .directory)
+        directory = try container.decodeIfPresent(String.self, forKey: .directory)
+        let domainController = try container.decodeIfPresent(.domainController, as: "winbind") { $0 == "winbind" ? $0 : nil }
+        guard (directory == nil) != (domainController == nil) else {
+            throw DecodingError.dataCorruptedError(forKey: .directory, in: container, debugDescription: "needs exactly one of directory and domainController")
+        }
     }
 
     /// The acceptor with its account directory loaded.
     func setup(field: String, file: (String) -> String) throws(DriverConfigurationError) -> NTLMAcceptorSetup {
+        let configuration = NTLMAcceptorConfiguration(netbiosDomainName: netbiosDomain, netbiosComputerName: netbiosComputer,
+                                                      dnsDomainName: dnsDomain, dnsComputerName: dnsComputer)
+        guard let directory else { return NTLMAcceptorSetup(configuration: configuration, verifier: .domainController) }
         let accounts: JSONAccountDirectory
         do {
             accounts = try JSONAccountDirectory(contentsOf: URL(fileURLWithPath: file(directory)))
         } catch {
             throw .unloadable(field: "\(field).directory", path: file(directory), reason: "\(error)")
         }
-        return NTLMAcceptorSetup(
-            configuration: NTLMAcceptorConfiguration(netbiosDomainName: netbiosDomain, netbiosComputerName: netbiosComputer,
-                                                     dnsDomainName: dnsDomain, dnsComputerName: dnsComputer),
-            directory: accounts)
+        return NTLMAcceptorSetup(configuration: configuration, directory: accounts)
     }
 }

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPDirectory
 import Foundation
 import Dispatch
 import NIOCore
@@ -62,7 +63,8 @@ public struct DaemonRun {
             }
         }
         let driver = EndpointDriver(configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
-                                    eventLoopGroup: group, delegate: delegate)
+                                    eventLoopGroup: group, delegate: delegate, directory: try configuration.remoteDirectory()?.0,
+                                    domainController: WinbindDomainController())
         try driver.start().wait()
         Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
         if let duration {
