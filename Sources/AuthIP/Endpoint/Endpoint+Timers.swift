@@ -13,7 +13,7 @@ extension Endpoint {
         if session.isNegotiating { candidates.append(session.negotiationLimit) }
         switch session.phase {
         case .authenticating(let auth): candidates += auth.gss.waitDeadlines
-        case .established(let mm): candidates += mm.extended?.gss?.waitDeadlines ?? []
+        case .established(let mm): candidates += mm.extendedModeWaitDeadlines
         default: break
         }
         candidates += session.quickModes.values.compactMap(\.deadline)

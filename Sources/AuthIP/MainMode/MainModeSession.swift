@@ -156,6 +156,12 @@ struct EstablishedMainModeState {
 
 }
 
+extension EstablishedMainModeState {
+    /// When the Extended Mode's CRL, account or domain-controller waits give up; read in place,
+    /// without copying the exchange out.
+    var extendedModeWaitDeadlines: [Date] { extended?.gss?.waitDeadlines ?? [] }
+}
+
 extension CopyOnWrite where Value == EstablishedMainModeState {
     /// The Main Mode proof of one side: Auth1 for the initiator, Auth2 for the responder. A
     /// Quick Mode's messages carry their sender's.
