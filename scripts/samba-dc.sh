@@ -47,7 +47,8 @@ cmd_install() {
     # Keep package scripts from starting samba/winbind/krb5kdc on the default ports.
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
-      local made_policy=1
+      # removed however the install ends
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     export DEBIAN_FRONTEND=noninteractive
     # apt-get update only when the lists are missing/old (>1 day) or the install fails without it.
@@ -59,7 +60,6 @@ cmd_install() {
       apt-get update -qq >/dev/null
       apt-get install -y -qq --no-install-recommends $missing >/dev/null
     }
-    [ -n "${made_policy:-}" ] && rm -f /usr/sbin/policy-rc.d
     echo "samba-dc install: installed$missing in $(since "$t0")s"
   else
     echo "samba-dc install: all present ($(since "$t0")s)"
@@ -176,7 +176,7 @@ cmd_start() {
   while :; do
     if port_open 636 && port_open 88 && port_open 389; then break; fi
     kill -0 "$pid" 2>/dev/null || { tail -20 "$T/log/samba.stdout" >&2; die "samba exited during start"; }
-    awk -v d="$deadline" -v n="$(now)" 'BEGIN{exit !(n>d)}' && die "timeout waiting for 636/88/389"
+    awk -v d="$deadline" -v n="$(now)" 'BEGIN{exit !(n>d)}' && { cmd_stop "$T" >/dev/null 2>&1; die "timeout waiting for 636/88/389"; }
     sleep 0.05
   done
   local t_ports; t_ports=$(since "$t0")
@@ -191,7 +191,7 @@ cmd_start() {
       break
     fi
     kill -0 "$pid" 2>/dev/null || die "samba exited during start"
-    awk -v d="$deadline" -v n="$(now)" 'BEGIN{exit !(n>d)}' && die "timeout waiting for the KDC to issue service tickets"
+    awk -v d="$deadline" -v n="$(now)" 'BEGIN{exit !(n>d)}' && { cmd_stop "$T" >/dev/null 2>&1; die "timeout waiting for the KDC to issue service tickets"; }
     sleep 0.05
   done
   KRB5CCNAME="$probe_cc" kdestroy >/dev/null 2>&1 || true

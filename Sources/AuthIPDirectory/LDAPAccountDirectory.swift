@@ -55,41 +55,63 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
         static let disabled: UInt32 = 0x2
         static let lockedOut: UInt32 = 0x10
         static let passwordExpired: UInt32 = 0x80_0000
+        static let smartCardRequired: UInt32 = 0x4_0000
     }
 
     /// The OID of LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups.
     static let inChain = "1.2.840.113556.1.4.1941"
 
     public func lookUp(_ query: AccountQuery, timeout: Duration) -> AccountLookup {
+        // This directory answers for its own domain only: another domain's NAME is another account.
+        if let domain = query.domain, !servesDomain(domain) { return .notFound }
         do throws(LDAPError) {
             let connection = try LDAPConnection(configuration: configuration, timeout: timeout)
             let attribute = query.name.contains("@") ? "userPrincipalName" : "sAMAccountName"
             let attributes = ["sAMAccountName", "objectClass", "userAccountControl", "msDS-User-Account-Control-Computed", "accountExpires"]
             let found = try connection.search(base: configuration.baseDN,
                                               filter: "(&(objectClass=user)(\(attribute)=\(ldapFilterValue(query.name))))",
-                                              attributes: attributes, limit: 2, timeout: timeout)
+                                              attributes: attributes, limit: 2)
             guard let entry = found.first else { return .notFound }
+            guard found.count == 1 else { return .unavailable("\(found.count) accounts answer to \(query.name)") }
             let groups = try connection.search(
                 base: configuration.baseDN,
                 filter: "(&(objectClass=group)(member:\(Self.inChain):=\(ldapFilterValue(entry.dn))))",
-                attributes: ["sAMAccountName", "objectSid"], limit: 0, timeout: timeout)
+                attributes: ["sAMAccountName", "objectSid"], limit: 0)
             // Each group by name and by SID, so that a policy may name either.
             let names = groups.flatMap { [$0.first("sAMAccountName"), $0.firstValue("objectSid").flatMap(Self.sid)].compactMap { $0 } }
-            return .found(account(entry, groups: names))
+            guard let account = account(entry, groups: names) else {
+                return .unavailable("the directory did not give \(query.name)'s userAccountControl")
+            }
+            return .found(account)
         } catch {
             return .unavailable(error.description)
         }
     }
 
-    func account(_ entry: LDAPConnection.Entry, groups: [String]) -> Account {
-        let control = entry.first("userAccountControl").flatMap { UInt32($0) } ?? 0
-        let computed = entry.first("msDS-User-Account-Control-Computed").flatMap { UInt32($0) } ?? 0
+    /// Whether `domain` (a NetBIOS name, a DNS name or a Kerberos realm) is this directory's:
+    /// `domain`, or the DNS name spelled by `baseDN`'s DC components.
+    func servesDomain(_ domain: String) -> Bool {
+        let dnsName = configuration.baseDN.split(separator: ",")
+            .compactMap { part -> Substring? in
+                let trimmed = part.drop { $0 == " " }
+                return trimmed.uppercased().hasPrefix("DC=") ? trimmed.dropFirst(3) : nil
+            }
+            .joined(separator: ".")
+        return [configuration.domain, dnsName].contains { $0.caseInsensitiveCompare(domain) == .orderedSame }
+    }
+
+    /// The account an entry describes; nil without a readable userAccountControl (an account
+    /// whose state cannot be read is not taken as usable).
+    func account(_ entry: LDAPConnection.Entry, groups: [String]) -> Account? {
+        guard let control = entry.first("userAccountControl").flatMap(Int64.init).map({ UInt32(truncatingIfNeeded: $0) }) else { return nil }
+        let computed = entry.first("msDS-User-Account-Control-Computed").flatMap(Int64.init).map { UInt32(truncatingIfNeeded: $0) } ?? 0
         let isComputer = entry.values("objectClass").contains { $0.caseInsensitiveCompare("computer") == .orderedSame }
         let usable = control & AccountControl.disabled == 0
             && computed & (AccountControl.lockedOut | AccountControl.passwordExpired) == 0
             && !Self.hasExpired(entry.first("accountExpires"), at: clock())
         return Account(samAccountName: entry.first("sAMAccountName") ?? "", domain: configuration.domain,
-                       kind: isComputer ? .computer : .user, isEnabled: usable, ntHash: .empty, groups: groups.sorted())
+                       kind: isComputer ? .computer : .user, isEnabled: usable, ntHash: .empty, groups: groups.sorted(),
+                       policy: AuthenticationPolicy(smartCardRequired: control & AccountControl.smartCardRequired != 0))
     }
 
     /// A binary objectSid as `S-1-5-21-…` (MS-DTYP 2.4.2.2).

@@ -9,31 +9,36 @@ struct LDAPError: Error, CustomStringConvertible {
 }
 
 /// One LDAP session over TLS (LDAPS or StartTLS), bound with a simple bind: what a look-up
-/// opens and closes. Every step is limited by the same deadline.
+/// opens and closes. All its steps share one deadline; each gets the time that remains.
 final class LDAPConnection {
     private let handle: OpaquePointer
+    private let deadline: ContinuousClock.Instant
 
-    /// Connects, secures and binds.
+    /// Connects, secures and binds; refuses to bind on a connection that is not encrypted.
     init(configuration: LDAPDirectoryConfiguration, timeout: Duration) throws(LDAPError) {
+        deadline = ContinuousClock.now + timeout
+        let scheme = configuration.security == .ldaps ? "ldaps://" : "ldap://"
+        guard configuration.uri.hasPrefix(scheme) else {
+            throw LDAPError(operation: "\(configuration.uri) does not start with \(scheme) as \(configuration.security) needs", code: LDAP_PARAM_ERROR)
+        }
         var ld: OpaquePointer?
         let rc = ldap_initialize(&ld, configuration.uri)
         guard rc == LDAP_SUCCESS, let ld else { throw LDAPError(operation: "initialize \(configuration.uri)", code: rc) }
         handle = ld
         var version = Int32(LDAP_VERSION3)
+        try check("protocol version", ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version))
         var demand = Int32(LDAP_OPT_X_TLS_DEMAND)
-        var newContext = Int32(0)
-        let seconds = max(1, Int(timeout.components.seconds))
-        var limit = timeval(tv_sec: seconds, tv_usec: 0)
-        for (option, value) in [(LDAP_OPT_PROTOCOL_VERSION, UnsafeMutableRawPointer(&version)),
-                                (LDAP_OPT_NETWORK_TIMEOUT, UnsafeMutableRawPointer(&limit)),
-                                (LDAP_OPT_TIMEOUT, UnsafeMutableRawPointer(&limit)),
-                                (LDAP_OPT_X_TLS_REQUIRE_CERT, UnsafeMutableRawPointer(&demand))] {
-            try check("set option \(option)", ldap_set_option(ld, option, value))
-        }
+        try check("certificate checking", ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand))
         try check("referrals off", ldap_set_option(ld, LDAP_OPT_REFERRALS, nil))
         try check("CA file", ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, configuration.caFile))
+        var newContext = Int32(0)
         try check("TLS context", ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &newContext))
-        if configuration.security == .startTLS { try check("StartTLS", ldap_start_tls_s(ld, nil, nil)) }
+        try limitToRemainingTime()
+        if configuration.security == .startTLS {
+            try check("StartTLS", ldap_start_tls_s(ld, nil, nil))
+            guard ldap_tls_inplace(ld) != 0 else { throw LDAPError(operation: "StartTLS left the connection unencrypted", code: LDAP_CONNECT_ERROR) }
+            try limitToRemainingTime()
+        }
         var password = Array(configuration.password.utf8)
         defer { for index in password.indices { password[index] = 0 } }
         let bound = password.withUnsafeMutableBufferPointer { bytes in
@@ -51,6 +56,21 @@ final class LDAPConnection {
         guard rc == LDAP_SUCCESS || rc == LDAP_OPT_SUCCESS else { throw LDAPError(operation: operation, code: rc) }
     }
 
+    /// What is left of the deadline, at least a millisecond; past it, a timeout.
+    private func remaining() throws(LDAPError) -> timeval {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { throw LDAPError(operation: "the look-up's deadline passed", code: LDAP_TIMEOUT) }
+        let (seconds, attoseconds) = left.components
+        return timeval(tv_sec: Int(seconds), tv_usec: max(1_000, Int(attoseconds / 1_000_000_000_000)))
+    }
+
+    /// Bounds the next connect and synchronous operation by the time that remains.
+    private func limitToRemainingTime() throws(LDAPError) {
+        var limit = try remaining()
+        try check("network timeout", ldap_set_option(handle, LDAP_OPT_NETWORK_TIMEOUT, &limit))
+        try check("timeout", ldap_set_option(handle, LDAP_OPT_TIMEOUT, &limit))
+    }
+
     /// An entry: its DN and the values of the attributes asked for.
     struct Entry {
         var dn: String
@@ -63,14 +83,17 @@ final class LDAPConnection {
     }
 
     /// A subtree search under `base`; references (referrals to other partitions) are skipped.
-    func search(base: String, filter: String, attributes: [String], limit: Int, timeout: Duration) throws(LDAPError) -> [Entry] {
+    /// More entries than `limit` (0: the server's own limit) is an error: a partial answer is
+    /// never taken for a whole one.
+    func search(base: String, filter: String, attributes: [String], limit: Int) throws(LDAPError) -> [Entry] {
         var names = attributes.map { strdup($0) } + [nil]
         defer { for name in names { free(name) } }
-        var deadline = timeval(tv_sec: max(1, Int(timeout.components.seconds)), tv_usec: 0)
+        try limitToRemainingTime()
+        var timeLimit = try remaining()
         var result: OpaquePointer?
-        let rc = ldap_search_ext_s(handle, base, LDAP_SCOPE_SUBTREE, filter, &names, 0, nil, nil, &deadline, Int32(limit), &result)
+        let rc = ldap_search_ext_s(handle, base, LDAP_SCOPE_SUBTREE, filter, &names, 0, nil, nil, &timeLimit, Int32(limit), &result)
         defer { if let result { ldap_msgfree(result) } }
-        guard rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED else { throw LDAPError(operation: "search \(filter)", code: rc) }
+        guard rc == LDAP_SUCCESS else { throw LDAPError(operation: "search \(filter)", code: rc) }
         var entries: [Entry] = []
         var entry = ldap_first_entry(handle, result)
         while let current = entry {

@@ -15,7 +15,6 @@ public struct WinbindDomainController: NTLMDomainController {
     /// NT_STATUS codes meaning no DC could be asked, rather than a refused logon.
     static let unreachable: Set<UInt32> = [
         0xC000_005E,  // NT_STATUS_NO_LOGON_SERVERS
-        0xC000_00DF,  // NT_STATUS_NO_SUCH_DOMAIN
         0xC000_00B5,  // NT_STATUS_IO_TIMEOUT
         0xC000_0192,  // NT_STATUS_NETLOGON_NOT_STARTED
         0xC000_0233,  // NT_STATUS_DOMAIN_CONTROLLER_NOT_FOUND
@@ -56,6 +55,11 @@ public struct WinbindDomainController: NTLMDomainController {
             if let failure { wbcFreeMemory(failure) }
         }
         if status == WBC_ERR_SUCCESS, let user = info?.pointee {
+            // A guest logon, or no session key, proves nothing about the client.
+            guard user.user_flags & UInt32(WBC_AUTH_USER_INFO_GUEST) == 0 else { return .refused(.secELogonDenied, "the DC logged the client on as a guest") }
+            guard withUnsafeBytes(of: user.user_session_key, { $0.contains { $0 != 0 } }) else {
+                return .refused(.secELogonDenied, "the DC returned no session key")
+            }
             let key = withUnsafeBytes(of: user.user_session_key) { SecretBytes($0) }
             let name = user.account_name.map { String(cString: $0) } ?? request.userName
             let domain = user.domain_name.map { String(cString: $0) } ?? request.domainName

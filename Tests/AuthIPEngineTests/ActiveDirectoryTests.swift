@@ -103,6 +103,19 @@ struct ActiveDirectoryTests {
         }
     }
 
+    @Test("The directory answers for its own domain (NetBIOS name or realm) only: another domain's alice is not this one's")
+    func otherDomain() throws {
+        for domain in ["DA", "da.test", "DA.TEST"] {
+            guard case .found(let alice) = directory.lookUp(AccountQuery(name: "alice", domain: domain), timeout: .seconds(10)) else {
+                Issue.record("alice in \(domain) not found")
+                continue
+            }
+            #expect(alice.samAccountName == "alice")
+        }
+        #expect(directory.lookUp(AccountQuery(name: "alice", domain: "OTHER"), timeout: .seconds(10)) == .notFound)
+        #expect(directory.lookUp(AccountQuery(name: "alice", domain: "OTHER.REALM"), timeout: .seconds(10)) == .notFound)
+    }
+
     @Test("StartTLS on port 389 reaches the same directory")
     func startTLS() throws {
         let client = try account("CLIENT1$", LDAPAccountDirectory(configuration: SambaDC.configuration(security: .startTLS)))
@@ -115,6 +128,9 @@ struct ActiveDirectoryTests {
             (SambaDC.configuration(password: "wrong"), "Invalid credentials"),
             (SambaDC.configuration(caFile: "/etc/ssl/certs/ca-certificates.crt"), "Can't contact LDAP server"),
             (SambaDC.configuration(port: 1), "Can't contact LDAP server"),
+            (LDAPDirectoryConfiguration(uri: "ldap://\(SambaDC.address)", security: .ldaps, caFile: SambaDC.configuration().caFile,
+                                        bindDN: "svc-authip@da.test", password: "Svc-Authip-Pw-12345!", baseDN: "DC=da,DC=test", domain: "DA"),
+             "does not start with ldaps://"),
         ]
         for (configuration, expected) in cases {
             let lookup = LDAPAccountDirectory(configuration: configuration).lookUp(AccountQuery(name: "CLIENT1$"), timeout: .seconds(5))

@@ -117,6 +117,16 @@ struct RemoteDirectoryTests {
         #expect(directory.queryCount == 3)
     }
 
+    @Test("A required group that no directory and no PAC can vouch for refuses the peer (4652 13905)")
+    func groupWithoutSource() throws {
+        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+                                    serverAuthorization: AuthorizationPolicy(requiredComputerGroup: "DirectAccessClients"))
+        fixture.connect()
+        fixture.run(seconds: 120)
+        #expect(fixture.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeAuthorizationFailure.text)
+        fixture.expectNothingLeft()
+    }
+
     @Test("Negotiations that wait for the same account share one look-up")
     func sharedLookUp() throws {
         let directory = Directory([Self.computer(enabled: true)])

@@ -116,6 +116,9 @@ struct DriverConfigurationTests {
             try Self.parse(try Self.activeDirectoryResponder().replacingOccurrences(of: "\"security\": \"ldaps\"", with: "\"security\": \"tls\""))
         }
         #expect(throws: DriverConfigurationError.self) { try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": -1")) }
+        #expect(throws: DriverConfigurationError.self, "ldaps with an ldap:// URI would bind in the clear") {
+            try Self.parse(try Self.activeDirectoryResponder().replacingOccurrences(of: "ldaps://dc.da.test", with: "ldap://dc.da.test"))
+        }
         #expect(throws: DriverConfigurationError.self) {
             try Self.parse(try Self.activeDirectoryResponder(acceptor: "\"domainController\": \"winbind\", \"directory\": \"x.json\""))
         }

@@ -10,8 +10,7 @@ extension Endpoint {
     /// use and has no fresh answer for it.
     func accountToLookUp(context: any GSSContext, chain: [Certificate]) -> AccountQuery? {
         guard configuration.remoteDirectory != nil, context.method != .anonymous,
-              let name = accountName(for: context, chain: chain) else { return nil }
-        let query = AccountQuery(name: name)
+              let query = accountQuery(for: context, chain: chain) else { return nil }
         return accountCache.answer(for: query.key, at: now) == nil ? query : nil
     }
 

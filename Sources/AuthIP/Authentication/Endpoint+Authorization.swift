@@ -15,7 +15,11 @@ extension Endpoint {
         let peerChain = (context as? TLSContext)?.peerChain ?? []
         let lookup = directoryLookup(for: context, chain: peerChain)
         var account: Account?
-        if case .found(let found)? = lookup { account = found } else { account = (context as? NTLMAcceptorContext)?.account }
+        if case .found(let found)? = lookup {
+            account = found
+        } else if lookup == nil {
+            account = (context as? NTLMAcceptorContext)?.account
+        }
         var names = [context.peerName].compactMap { $0 }
         if let account { names += [account.qualifiedName, account.samAccountName] }
         if blockList.blocks(names, at: now) { return .errorIpsecIkeAuthorizationFailure }
@@ -30,9 +34,10 @@ extension Endpoint {
             if !account.isEnabled { return stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied }
         }
         // Groups: the SIDs of the Kerberos ticket's PAC where there is one, else the directory's.
+        // A required group that nothing can vouch for refuses the peer.
         let pacSIDs = (context as? KerberosContext)?.sids ?? []
-        if context.method != .anonymous, lookup != nil || !pacSIDs.isEmpty {
-            let isComputer = account.map { $0.kind == .computer } ?? (accountName(for: context, chain: peerChain)?.hasSuffix("$") == true)
+        if context.method != .anonymous {
+            let isComputer = account.map { $0.kind == .computer } ?? (accountQuery(for: context, chain: peerChain)?.name.hasSuffix("$") == true)
             let group = isComputer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
             if let group, !pacSIDs.contains(group), account?.isMember(of: group) != true { return .errorIpsecIkeAuthorizationFailure }
         }
@@ -54,25 +59,29 @@ extension Endpoint {
     /// sure there is one).
     func directoryLookup(for context: any GSSContext, chain: [Certificate]) -> AccountLookup? {
         if configuration.remoteDirectory != nil {
-            guard let name = accountName(for: context, chain: chain) else { return .notFound }
-            return accountCache.answer(for: AccountQuery(name: name).key, at: now) ?? .unavailable("no answer")
+            guard let query = accountQuery(for: context, chain: chain) else { return .notFound }
+            return accountCache.answer(for: query.key, at: now) ?? .unavailable("no answer")
         }
         guard let directory = configuration.directory else { return nil }
         if let ntlm = context as? NTLMAcceptorContext { return ntlm.account.map { .found($0) } ?? .notFound }
-        return accountName(for: context, chain: chain).flatMap { directory.account(named: $0, inDomain: "") }.map { .found($0) } ?? .notFound
+        return accountQuery(for: context, chain: chain).flatMap { directory.account(named: $0.name, inDomain: "") }.map { .found($0) } ?? .notFound
     }
 
-    /// The directory name of an authenticated peer: the NTLM account itself; for Kerberos the
-    /// principal's name (a `host/NAME.domain` service principal is the computer `NAME$`); for
-    /// a certificate the first label of its common name as a computer account.
-    func accountName(for context: any GSSContext, chain: [Certificate]) -> String? {
-        if let ntlm = context as? NTLMAcceptorContext { return ntlm.account?.samAccountName }
-        if context.method == .kerberos, let principal = context.peerName {
-            let primary = String(principal.split(separator: "@", maxSplits: 1).first ?? "")
-            guard primary.hasPrefix("host/") else { return primary }
-            return primary.dropFirst(5).split(separator: ".").first.map { $0.uppercased() + "$" }
+    /// The directory account of an authenticated peer, with the domain its credential named:
+    /// the NTLM account itself; for Kerberos the principal's name and realm (a
+    /// `host/NAME.domain` service principal is the computer `NAME$`); for a certificate the
+    /// first label of its common name as a computer account.
+    func accountQuery(for context: any GSSContext, chain: [Certificate]) -> AccountQuery? {
+        if let ntlm = context as? NTLMAcceptorContext {
+            return ntlm.account.map { AccountQuery(name: $0.samAccountName, domain: $0.domain) }
         }
-        if context.method == .tls, let certificate = chain.first { return Self.computerAccount(of: certificate) }
+        if context.method == .kerberos, let principal = context.peerName {
+            let parts = principal.split(separator: "@", maxSplits: 1).map(String.init)
+            let realm = parts.count == 2 ? parts[1] : nil
+            guard parts[0].hasPrefix("host/") else { return AccountQuery(name: parts[0], domain: realm) }
+            return parts[0].dropFirst(5).split(separator: ".").first.map { AccountQuery(name: $0.uppercased() + "$", domain: realm) }
+        }
+        if context.method == .tls, let certificate = chain.first { return Self.computerAccount(of: certificate).map { AccountQuery(name: $0) } }
         return nil
     }
 

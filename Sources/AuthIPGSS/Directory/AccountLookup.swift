@@ -1,14 +1,20 @@
 /// An account an endpoint asks its driver to look up in a remote directory (Active Directory
-/// over LDAP): a sAMAccountName (`CLIENT1$`, `alice`) or a userPrincipalName (`alice@da.test`).
+/// over LDAP): a sAMAccountName (`CLIENT1$`, `alice`) or a userPrincipalName (`alice@da.test`),
+/// with the domain the authentication named (a NetBIOS name or a Kerberos realm; nil when the
+/// credential names none, as a certificate). A directory answers only for its own domain.
 public struct AccountQuery: Hashable, Sendable, CustomStringConvertible {
     public var name: String
+    public var domain: String?
 
-    public init(name: String) { self.name = name }
+    public init(name: String, domain: String? = nil) {
+        self.name = name
+        self.domain = domain
+    }
 
     /// Directory names compare without regard to case, as Active Directory compares them.
-    public var key: String { name.uppercased() }
+    public var key: String { ((domain.map { $0 + "\\" } ?? "") + name).uppercased() }
 
-    public var description: String { name }
+    public var description: String { domain.map { "\($0)\\\(name)" } ?? name }
 }
 
 /// What a remote directory answered.

@@ -35,6 +35,10 @@ struct ActiveDirectoryConfiguration: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         uri = try container.decode(.uri, as: "an ldaps:// or ldap:// URI") { $0.hasPrefix("ldaps://") || $0.hasPrefix("ldap://") ? $0 : nil }
         security = try container.decode(.security, as: "ldaps or startTLS") { ["ldaps": .ldaps, "startTLS": .startTLS][$0] }
+        guard uri.hasPrefix(security == .ldaps ? "ldaps://" : "ldap://") else {
+            throw DecodingError.dataCorruptedError(forKey: .uri, in: container,
+                                                   debugDescription: "does not match security: ldaps needs ldaps://, startTLS ldap://")
+        }
         caFile = try container.decode(String.self, forKey: .caFile)
         bindDN = try container.decode(String.self, forKey: .bindDN)
         passwordFile = try container.decode(String.self, forKey: .passwordFile)

@@ -9,6 +9,8 @@ struct DriverState {
     var phase: Phase = .idle
     /// The timer for the endpoint's last `wakeUp(at:)`.
     var wakeUp: WakeUp?
+    /// Directory look-ups and domain-controller checks on the thread pool.
+    var directoryCallsInFlight = 0
 
     enum Phase {
         /// Created; no socket yet.

@@ -29,9 +29,9 @@ extension EndpointDriver {
             case let .fetchCRL(url, deadline):
                 fetchCRL(url, deadline: deadline, now: now)
             case let .lookUpAccount(query, deadline):
-                lookUp(query, deadline: deadline, now: now)
+                lookUp(query, deadline: deadline)
             case let .validateNTLM(request, deadline):
-                validate(request, deadline: deadline, now: now)
+                validate(request, deadline: deadline)
             case .wakeUp(let date):
                 scheduleWakeUp(at: date)
             }
@@ -93,25 +93,49 @@ extension EndpointDriver {
             }
     }
 
-    private func lookUp(_ query: AccountQuery, deadline: Date, now: Date) {
+    /// At most this many directory look-ups and domain-controller checks wait or run on the
+    /// thread pool at once; more are answered "unavailable" at once, so that unauthenticated
+    /// peers cannot fill the pool (which CRL downloads share).
+    static let maximumDirectoryCalls = 16
+
+    private func lookUp(_ query: AccountQuery, deadline: Date) {
         guard let directory else { return }
-        let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
-        threadPool.runIfActive(eventLoop: eventLoop) { directory.lookUp(query, timeout: budget) }
-            .recover { error in .unavailable("the look-up did not run: \(error)") }
-            .whenSuccess { lookup in
-                guard self.state.value.sockets != nil else { return }
-                self.handle(.accountLookedUp(query, lookup))
-            }
+        inBackground(deadline: deadline, unavailable: AccountLookup.unavailable, { directory.lookUp(query, timeout: $0) }) {
+            .accountLookedUp(query, $0)
+        }
     }
 
-    private func validate(_ request: NTLMValidationRequest, deadline: Date, now: Date) {
+    private func validate(_ request: NTLMValidationRequest, deadline: Date) {
         guard let domainController else { return }
-        let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
-        threadPool.runIfActive(eventLoop: eventLoop) { domainController.validate(request, timeout: budget) }
-            .recover { error in .unavailable("the check did not run: \(error)") }
-            .whenSuccess { validation in
+        inBackground(deadline: deadline, unavailable: NTLMValidation.unavailable, { domainController.validate(request, timeout: $0) }) {
+            .ntlmValidated(request, $0)
+        }
+    }
+
+    /// Runs a blocking call on the thread pool with what is left of the endpoint's deadline when
+    /// it starts (none left: not at all), and hands its answer back on the loop.
+    private func inBackground<Answer: Sendable>(deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
+                                                _ work: @escaping @Sendable (Duration) -> Answer,
+                                                answer input: @escaping @Sendable (Answer) -> EndpointInput) {
+        guard state.value.directoryCallsInFlight < Self.maximumDirectoryCalls else {
+            eventLoop.execute {
                 guard self.state.value.sockets != nil else { return }
-                self.handle(.ntlmValidated(request, validation))
+                self.handle(input(unavailable("\(Self.maximumDirectoryCalls) directory calls are already in flight")))
             }
+            return
+        }
+        state.value.directoryCallsInFlight += 1
+        let clock = self.clock
+        threadPool.runIfActive(eventLoop: eventLoop) { () -> Answer in
+            let left = deadline.timeIntervalSince(clock())
+            guard left > 0 else { return unavailable("the deadline passed before the call could start") }
+            return work(.milliseconds(Int64(left * 1000)))
+        }
+        .recover { error in unavailable("the call did not run: \(error)") }
+        .whenSuccess { answer in
+            self.state.value.directoryCallsInFlight -= 1
+            guard self.state.value.sockets != nil else { return }
+            self.handle(input(answer))
+        }
     }
 }
