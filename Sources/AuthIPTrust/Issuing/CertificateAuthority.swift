@@ -45,7 +45,7 @@ public final class CertificateAuthority: @unchecked Sendable {
         self.key = key
         self.x509 = x509
         self.organization = organization
-        certificate = try Certificate(der: Self.der(x509))
+        certificate = Certificate(retaining: x509)
     }
 
     deinit {
@@ -65,8 +65,7 @@ public final class CertificateAuthority: @unchecked Sendable {
                                                     crlDistributionPoint.map { "URI:" + $0 }) else {
             throw .issuingFailed("certificate \(commonName): " + OpenSSL.lastError())
         }
-        defer { X509_free(issued) }
-        return Issued(certificate: try Certificate(der: Self.der(issued)), privateKeyPEM: try Self.pem(subjectKey))
+        return Issued(certificate: Certificate(taking: issued), privateKeyPEM: try Self.pem(subjectKey))
     }
 
     /// A CRL revoking these serial numbers, in DER.
@@ -83,17 +82,6 @@ public final class CertificateAuthority: @unchecked Sendable {
         _ = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var cursor = buffer.baseAddress
             return i2d_X509_CRL(crl, &cursor)
-        }
-        return bytes
-    }
-
-    private static func der(_ x509: OpaquePointer) throws(TrustInputError) -> [UInt8] {
-        let length = i2d_X509(x509, nil)
-        guard length > 0 else { throw .issuingFailed("certificate: " + OpenSSL.lastError()) }
-        var bytes = [UInt8](repeating: 0, count: Int(length))
-        _ = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_X509(x509, &cursor)
         }
         return bytes
     }
