@@ -67,6 +67,20 @@ struct DirectAccessFixture {
             managementPrefixes: [management])
     }
 
+    /// `rules` with the Extended Mode policy of those whose name contains `name` (all when nil)
+    /// changed.
+    static func rules(_ rules: [ConnectionSecurityRule], named name: String? = nil,
+                      changingExtendedMode change: (inout ExtendedModePolicy) -> Void) -> [ConnectionSecurityRule] {
+        rules.map { rule in
+            var rule = rule
+            if name.map(rule.name.contains) ?? true, var policy = rule.extendedMode {
+                change(&policy)
+                rule.extendedMode = policy
+            }
+            return rule
+        }
+    }
+
     var simulation: Simulation
     let client: Int
     let server: Int

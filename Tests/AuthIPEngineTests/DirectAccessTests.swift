@@ -86,13 +86,9 @@ struct DirectAccessTunnelTests {
                                                                                  .ntlm(initiator: nil, acceptor: ntlm)])
         }
         let client = try DirectAccessFixture.clientSetup()
-        let clientRules = client.rules.map { rule -> ConnectionSecurityRule in
-            var rule = rule
-            if rule.name.contains("Corp") {
-                rule.extendedMode?.authentication = AuthenticationSet([.kerberos(initiator: .cache(realm.cache("no-such-cache")), acceptor: nil),
-                                                                       .ntlm(initiator: client.computerAccount, acceptor: nil)])
-            }
-            return rule
+        let clientRules = DirectAccessFixture.rules(client.rules, named: "Corp") {
+            $0.authentication = AuthenticationSet([.kerberos(initiator: .cache(realm.cache("no-such-cache")), acceptor: nil),
+                                                   .ntlm(initiator: client.computerAccount, acceptor: nil)])
         }
         var fixture = DirectAccessFixture(server: server, client: client, directory: directory, clientRules: clientRules, serverRules: serverRules)
         fixture.reach(DirectAccessFixture.fileServer)
@@ -207,11 +203,7 @@ struct DirectAccessAuthorizationTests {
     func explicitCredentials() throws {
         let directory = try DirectAccessFixture.directory()
         let setup = try DirectAccessFixture.clientSetup()
-        let rules = setup.rules.map { rule -> ConnectionSecurityRule in
-            var rule = rule
-            rule.extendedMode?.credentialsAreExplicit = true
-            return rule
-        }
+        let rules = DirectAccessFixture.rules(setup.rules) { $0.credentialsAreExplicit = true }
         var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: setup,
                                           directory: directory, clientRules: rules)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)

@@ -76,11 +76,7 @@ struct HostilePeerTests {
         let directory = try DirectAccessFixture.directory()
         let setup = try DirectAccessFixture.clientSetup()
         let other = NTLMCredentials(user: "CLIENT2$", domain: "CORP", password: "Client2-Machine-Secret", workstation: "CLIENT2")
-        let rules = setup.rules.map { rule -> ConnectionSecurityRule in
-            var rule = rule
-            rule.extendedMode?.authentication = AuthenticationSet([.ntlm(initiator: other, acceptor: nil)])
-            return rule
-        }
+        let rules = DirectAccessFixture.rules(setup.rules) { $0.authentication = AuthenticationSet([.ntlm(initiator: other, acceptor: nil)]) }
         var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: setup,
                                           directory: directory, clientRules: rules)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
