@@ -4,10 +4,9 @@ import AuthIPTestSupport
 import Foundation
 import Testing
 
-/// The model against `../shared/reference` itself: each event's header values, fields, field
-/// types and allowed `%%NNNN` values, and the failure-reason table. Skipped in a clone without
-/// the reference beside it; the hand-written vectors still run there.
-@Suite("Model against the reference", .enabled(if: Reference.isPresent))
+/// The model against the reference itself (`TestVectors/reference`): each event's header
+/// values, fields, field types and allowed `%%NNNN` values, and the failure-reason table.
+@Suite("Model against the reference")
 struct ReferenceConformanceTests {
     /// One event of each ID, taken from the vectors.
     static func eventsByID() throws -> [UInt16: AuditEvent] {
@@ -60,14 +59,9 @@ struct ReferenceConformanceTests {
     }
 }
 
-/// `../shared/reference`, beside the repository.
+/// `TestVectors/reference`: the Windows event schema and error tables the model follows.
 enum Reference {
-    static let directory = TestVectors.directory.deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared").appendingPathComponent("reference")
-
-    static var isPresent: Bool {
-        FileManager.default.fileExists(atPath: directory.appendingPathComponent("ipsec-events.json").path)
-    }
+    static let directory = TestVectors.directory.appendingPathComponent("reference")
 
     static func load(_ name: String) throws -> JSONValue {
         try JSONValue(parsing: try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))

@@ -4,8 +4,7 @@ import Testing
 
 @Suite("authip cert verify and authip crl")
 struct CertificateCommandTests {
-    static let pkits = TestVectors.directory.deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/reference/pkits").path
+    static let pkits = TestVectors.directory.appendingPathComponent("pki/pkits").path
     static let fixtures = TestVectors.directory.appendingPathComponent("pki/cdp").path
 
     static func pkitsArguments(_ leaf: String, mode: String = "weak") -> [String] {
@@ -35,6 +34,35 @@ struct CertificateCommandTests {
         #expect(run.status == 1)
         #expect(run.stdout.hasPrefix("INVALID 0x80092013 CRYPT_E_REVOCATION_OFFLINE"))
         #expect(run.stderr.contains("downloads not allowed without --fetch"))
+    }
+
+    static let attacks = TestVectors.directory.appendingPathComponent("pki/attacks").path
+
+    @Test("Base and delta CRLs, genuine or forged, in both modes: a forged delta never decides",
+          arguments: ["weak", "strong"], [
+              ("good", "delta-genuine", "VALID"), ("revoked", "delta-genuine", "CERT_E_REVOKED"),
+              ("on-hold", "delta-genuine", "VALID"), ("later", "delta-genuine", "CERT_E_REVOKED"),
+              ("revoked", "delta-forged-unrevoke", "CRYPT_E_NO_REVOCATION_CHECK"),
+              ("good", "delta-forged-revoke", "CRYPT_E_NO_REVOCATION_CHECK"),
+          ])
+    func deltas(mode: String, _ c: (certificate: String, delta: String, expected: String)) throws {
+        let run = try AuthIPRun(["cert", "verify", "--mode", mode, "--trust", "\(Self.attacks)/root.pem",
+                                 "--crl", "\(Self.attacks)/base.crl", "--crl", "\(Self.attacks)/\(c.delta).crl",
+                                 "--at", "2026-11-01T00:00:00Z", "\(Self.attacks)/\(c.certificate).pem"])
+        if c.expected == "VALID" {
+            #expect(run.status == 0 && run.stdout == "VALID\n", "\(run.stdout)")
+        } else {
+            #expect(run.status == 1 && run.stdout.split(separator: " ").dropFirst(2).first.map(String.init) == c.expected, "\(run.stdout)")
+        }
+    }
+
+    @Test("Strong mode with --fetch downloads nothing for a certificate the root did not sign")
+    func strongFetchForgedCertificate() throws {
+        let run = try AuthIPRun(["cert", "verify", "--mode", "strong", "--fetch", "--trust", "\(Self.attacks)/root.pem",
+                                 "--at", "2026-11-01T00:00:00Z", "\(Self.attacks)/self-made.pem"])
+        #expect(run.status == 1)
+        #expect(run.stdout.hasPrefix("INVALID 0x80096004 TRUST_E_CERT_SIGNATURE"), "\(run.stdout)")
+        #expect(!run.stderr.contains("probe-from-unverified-certificate"))
     }
 
     @Test("--repeat prints the mean time per validation on stderr")

@@ -16,6 +16,11 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public static let distributionPoints: LoopbackHTTPServer? = try? LoopbackHTTPServer(
         port: 18931, directory: TestVectors.directory.appendingPathComponent("pki/cdp/served"))
 
+    /// The server of the revocation-attack fixtures (TestVectors/pki/attacks/served on port
+    /// 18933), started once per test process; nil when the port is taken.
+    public static let attackDistributionPoints: LoopbackHTTPServer? = try? LoopbackHTTPServer(
+        port: 18933, directory: TestVectors.directory.appendingPathComponent("pki/attacks/served"))
+
     private let listener: Int32
     private(set) var requests: [String] = []
     private let lock = NSLock()

@@ -1,9 +1,10 @@
 import AuthIPJSON
+import AuthIPTestSupport
 import AuthIPTrust
 import Foundation
 import Testing
 
-/// The NIST PKITS cases of ../shared/reference/pkits (the dev subset), in weak and strong mode.
+/// The NIST PKITS cases of TestVectors/pki/pkits (the dev subset), in weak and strong mode.
 struct PKITSCase: CustomTestStringConvertible, Sendable {
     let id: String
     let name: String
@@ -16,8 +17,7 @@ struct PKITSCase: CustomTestStringConvertible, Sendable {
 
     var testDescription: String { "\(id) \(name)" }
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/reference/pkits")
+    static let directory = TestVectors.directory.appendingPathComponent("pki/pkits")
 
     static let validationTime = ISO8601DateFormatter().date(from: "2011-04-15T00:00:00Z")!
 

@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """Generates Sources/AuthIPErrors/Generated/WindowsErrorTable.swift from the reference table
-../shared/reference/ipsec-events-tables.json (winerror.h values and texts): the IKE Win32
+TestVectors/reference/ipsec-events-tables.json (winerror.h values and texts): the IKE Win32
 errors 13800-13909 and the certificate/SSPI HRESULTs.
 
     python3 Tools/errors/generate_windows_errors.py          # write
     python3 Tools/errors/generate_windows_errors.py --check  # fail if the committed file differs
-Without the reference beside the repository, --check says so and succeeds.
+A missing input is an error.
 """
 import json
 import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REFERENCE = os.path.join(ROOT, "..", "shared", "reference", "ipsec-events-tables.json")
+REFERENCE = os.path.join(ROOT, "TestVectors", "reference", "ipsec-events-tables.json")
 OUTPUT = os.path.join(ROOT, "Sources", "AuthIPErrors", "Generated", "WindowsErrorTable.swift")
 
 
@@ -51,9 +51,8 @@ def render(table):
 
 
 def main():
-    if not os.path.exists(REFERENCE):
-        print(f"reference not found at {REFERENCE}; nothing to check")
-        return 0
+    if not os.path.isfile(REFERENCE):
+        sys.exit(f"input {REFERENCE} not found")
     with open(REFERENCE) as f:
         text = render(json.load(f))
     if "--check" in sys.argv:

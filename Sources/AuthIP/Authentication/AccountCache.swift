@@ -5,7 +5,7 @@ import Foundation
 /// (one request per account however many negotiations wait for it).
 struct AccountCache {
     private var answers: [String: (lookup: AccountLookup, expires: Date)] = [:]
-    private var outstanding: [String: Date] = [:]
+    private var outstanding = RequestLedger()
     /// Past this many answers, expired ones are dropped as new ones come in.
     static let pruneThreshold = 4_096
 
@@ -18,15 +18,13 @@ struct AccountCache {
     /// Notes that a negotiation waits for `key`; true when a request must go out (none is
     /// outstanding, or the last one passed its deadline).
     mutating func ask(_ key: String, deadline: Date, now: Date) -> Bool {
-        if let pending = outstanding[key], pending > now { return false }
-        outstanding[key] = deadline
-        return true
+        outstanding.ask(key, deadline: deadline, now: now)
     }
 
     /// Records an answer. An unavailable directory is not remembered past `now`: the next
     /// negotiation asks again.
     mutating func record(_ key: String, _ lookup: AccountLookup, now: Date, lifetime: Duration) {
-        outstanding[key] = nil
+        outstanding.answered(key)
         if answers.count >= Self.pruneThreshold { answers = answers.filter { $0.value.expires >= now } }
         if case .unavailable = lookup {
             answers[key] = (lookup, now)

@@ -125,12 +125,15 @@ extension Endpoint {
         guard var gss = session.negotiation(stage) else { return }
         let deadline = now.addingTimeInterval(settings.responderTimeout.seconds / 2)
         gss.crlWait = CRLWait(urls: Set(urls), deadline: deadline, requestKey: requestKey)
-        for url in urls.sorted() { outputs.append(.fetchCRL(url: url, deadline: deadline)) }
+        for url in urls.sorted() where crlDownloads.ask(url, deadline: deadline, now: now) {
+            outputs.append(.fetchCRL(url: url, deadline: deadline))
+        }
         session.setNegotiation(gss, stage)
         store(session)
     }
 
     mutating func crlFetched(url: String, result: CRLDownload) {
+        crlDownloads.answered(url)
         for id in sessions.keys.sorted() {
             for stage in [AuthenticationStage.mainMode, .extendedMode] {
                 guard var session = sessions[id], var gss = session.negotiation(stage), var wait = gss.crlWait,

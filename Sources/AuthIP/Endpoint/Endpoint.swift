@@ -40,6 +40,8 @@ public struct Endpoint {
     var reassembly = Reassembly()
     /// Answers of the remote directory, and the look-ups asked for.
     var accountCache = AccountCache()
+    /// CRL downloads asked for and not answered yet.
+    var crlDownloads = RequestLedger()
     var random: EngineRandom
     let denialOfServiceSecret: SecretBytes
     var nextSAID: UInt64 = 1

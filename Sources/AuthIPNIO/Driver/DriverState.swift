@@ -11,6 +11,8 @@ struct DriverState {
     var wakeUp: WakeUp?
     /// Directory look-ups and domain-controller checks on the thread pool.
     var directoryCallsInFlight = 0
+    /// CRL downloads on their own thread pool.
+    var crlDownloadsInFlight = 0
 
     enum Phase {
         /// Created; no socket yet.

@@ -80,14 +80,27 @@ extension EndpointDriver {
         handle(.timer)
     }
 
-    /// Downloads a CRL on the thread pool, within the endpoint's deadline, and hands the result
+    /// At most this many CRL downloads wait or run at once; more are answered as failed at
+    /// once. (The endpoint asks once per URL however many negotiations wait for it.)
+    static let maximumCRLDownloads = 8
+
+    /// Downloads a CRL on the CRL pool, within the endpoint's deadline, and hands the result
     /// back on the loop.
     private func fetchCRL(_ url: String, deadline: Date, now: Date) {
+        guard state.value.crlDownloadsInFlight < Self.maximumCRLDownloads else {
+            eventLoop.execute {
+                guard self.state.value.sockets != nil else { return }
+                self.handle(.crlFetched(url: url, result: .failed("\(Self.maximumCRLDownloads) CRL downloads are already in flight")))
+            }
+            return
+        }
+        state.value.crlDownloadsInFlight += 1
         let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
         let fetcher = CRLFetcher(timeout: min(crlFetcher.timeout, budget), maximumSize: crlFetcher.maximumSize)
-        threadPool.runIfActive(eventLoop: eventLoop) { fetcher.fetch(url) }
+        crlThreadPool.runIfActive(eventLoop: eventLoop) { fetcher.fetch(url) }
             .recover { error in .failed("the download did not run: \(error)") }
             .whenSuccess { result in
+                self.state.value.crlDownloadsInFlight -= 1
                 guard self.state.value.sockets != nil else { return }
                 self.handle(.crlFetched(url: url, result: result))
             }

@@ -11,7 +11,8 @@ import NIOPosix
 /// port of the endpoint's settings on each local address, feeds it the datagrams that arrive
 /// (without the non-ESP marker of the NAT-T port; ESP there is dropped), sends what it asks from
 /// the socket of the address and port it names, keeps one timer for its latest `wakeUp(at:)`,
-/// downloads CRLs on a thread pool, and hands SAs and audit events to a delegate.
+/// downloads CRLs on a thread pool of their own (so slow distribution points cannot hold up
+/// directory calls), and hands SAs and audit events to a delegate.
 ///
 /// The endpoint is not thread-safe, so everything happens on one event loop; `submit(_:)`,
 /// `start()` and `shutdown()` may be called from any thread. The clock is `Date()` unless
@@ -35,6 +36,7 @@ public final class EndpointDriver: Sendable {
     let directory: (any RemoteAccountDirectory)?
     let domainController: (any NTLMDomainController)?
     let threadPool: NIOThreadPool
+    let crlThreadPool: NIOThreadPool
     let clock: @Sendable () -> Date
     let state: NIOLoopBoundBox<DriverState>
 
@@ -51,7 +53,8 @@ public final class EndpointDriver: Sendable {
     ///     without one they go unanswered and time out.
     ///   - domainController: checks NTLM responses for an acceptor set up with
     ///     `NTLMVerifier.domainController`.
-    ///   - threadPool: where the blocking CRL downloads and directory look-ups run.
+    ///   - threadPool: where the blocking directory look-ups and domain-controller checks run.
+    ///   - crlThreadPool: where the blocking CRL downloads run.
     ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
     ///     may shift it into the validity of its credentials.
     public init(configuration: EndpointConfiguration, localAddresses: [IPAddress],
@@ -59,7 +62,7 @@ public final class EndpointDriver: Sendable {
                 delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
                 crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
                 domainController: (any NTLMDomainController)? = nil,
-                threadPool: NIOThreadPool = .singleton,
+                threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
                 clock: @escaping @Sendable () -> Date = Date.init) {
         let eventLoop = eventLoopGroup.next()
         self.eventLoop = eventLoop
@@ -70,10 +73,18 @@ public final class EndpointDriver: Sendable {
         self.directory = directory
         self.domainController = domainController
         self.threadPool = threadPool
+        self.crlThreadPool = crlThreadPool
         self.clock = clock
         let endpoint = Endpoint(configuration: configuration, random: random, now: clock())
         state = .makeBoxSendingValue(DriverState(endpoint: endpoint), eventLoop: eventLoop)
     }
+
+    /// The process's pool for CRL downloads: two threads, started on first use, never shut down.
+    public static let crlDownloadPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
 
     /// The local addresses and ports the sockets are bound to once started.
     public var boundAddresses: [EndpointAddress] {

@@ -156,6 +156,8 @@ public enum TrustInputError: Error, Hashable, Sendable, CustomStringConvertible 
     case unreadable(String)
     /// OpenSSL could not make a key, certificate or CRL (`CertificateAuthority`).
     case issuingFailed(String)
+    /// The cache holds a later issue of this CRL (CRL numbers never go backwards).
+    case olderThanCached(String)
 
     public var description: String {
         switch self {
@@ -163,6 +165,7 @@ public enum TrustInputError: Error, Hashable, Sendable, CustomStringConvertible 
         case .malformedCertificate: return "not a certificate (PEM or DER)"
         case .malformedCRL: return "not a CRL (PEM or DER)"
         case .unreadable(let path): return "cannot read \(path)"
+        case .olderThanCached(let detail): return "older than the cached CRL: \(detail)"
         }
     }
 }

@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Downloads CRL distribution points for a driver: `http://` (HTTP/1.0 GET, no redirects) and
-/// `file://` URLs, with a time limit and a size limit. The validation itself never downloads;
-/// it asks, and the driver answers with what this returns.
+/// Downloads CRL distribution points for a driver: `http://` URLs only (HTTP/1.0 GET, no
+/// redirects), with a time limit and a size limit. Any other scheme (`file://` above all: a
+/// certificate must not make the server open local paths) is refused. The validation itself
+/// never downloads; it asks, and the driver answers with what this returns.
 public struct CRLFetcher: Sendable {
     public var timeout: Duration
     public var maximumSize: Int
@@ -21,14 +22,6 @@ public struct CRLFetcher: Sendable {
     }
 
     public func fetch(_ url: String) -> CRLDownload {
-        if url.hasPrefix("file://") {
-            let path = String(url.dropFirst("file://".count))
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = attributes[.size] as? Int else { return .failed("no such file") }
-            guard size <= maximumSize else { return .failed("larger than \(maximumSize) bytes") }
-            guard let data = FileManager.default.contents(atPath: path) else { return .failed("unreadable") }
-            return .downloaded(Array(data))
-        }
         guard let target = HTTPTarget(url) else { return .failed("unsupported URL") }
         return get(target)
     }

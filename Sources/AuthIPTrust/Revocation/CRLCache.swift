@@ -7,6 +7,12 @@ import Foundation
 /// they came from, or the file they were imported from), each parsed once. With a directory
 /// it persists: one DER file per CRL and an `index.json` with issuer, source, thisUpdate,
 /// nextUpdate and the number of entries.
+///
+/// Issues of one list (same issuer and scope) only move forward: an older one than the cache
+/// holds is refused, a newer one replaces the older. The cache is bounded in lists and bytes;
+/// past either bound the oldest insertions go. What enters it is the caller's to vouch for:
+/// `CertificateValidation` inserts only downloads whose signature verified with the issuer of
+/// the certificate that named them; imports are the administrator's.
 public final class CRLCache: @unchecked Sendable {
     /// One cached CRL and where it came from.
     public struct Entry: Sendable {
@@ -15,17 +21,25 @@ public final class CRLCache: @unchecked Sendable {
     }
 
     public let directory: URL?
+    /// The most lists, and the most DER bytes, the cache holds.
+    public let maximumEntries: Int
+    public let maximumBytes: Int
     private let lock = NSLock()
     private var entries: [Entry] = []
+    private var bytes = 0
 
     /// An empty cache in memory only.
-    public init() {
+    public init(maximumEntries: Int = 1_024, maximumBytes: Int = 512 << 20) {
         directory = nil
+        self.maximumEntries = maximumEntries
+        self.maximumBytes = maximumBytes
     }
 
     /// The cache stored in `directory` (created if missing), loading what it holds.
-    public init(directory: URL) throws {
+    public init(directory: URL, maximumEntries: Int = 1_024, maximumBytes: Int = 512 << 20) throws {
         self.directory = directory
+        self.maximumEntries = maximumEntries
+        self.maximumBytes = maximumBytes
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let indexURL = directory.appendingPathComponent("index.json")
         guard let text = try? String(contentsOf: indexURL, encoding: .utf8) else { return }
@@ -33,13 +47,14 @@ public final class CRLCache: @unchecked Sendable {
             guard let file = item["file"]?.stringValue, let source = item["source"]?.stringValue,
                   let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path),
                   let list = try? RevocationList(Array(data)) else { continue }
-            entries.append(Entry(list: list, source: source))
+            store(Entry(list: list, source: source))
         }
     }
 
     /// Adds a CRL from `source`, replacing the one the cache held for the same issuer and
-    /// source, and stores it in the cache's directory unless `persistent` is false. Returns
-    /// the parsed list.
+    /// source and the earlier issues of the same list, and stores it in the cache's directory
+    /// unless `persistent` is false. Returns the parsed list. Throws `olderThanCached` when the
+    /// cache holds a later issue.
     @discardableResult
     public func insert(_ data: [UInt8], source: String, persistent: Bool = true) throws -> RevocationList {
         let list = try RevocationList(data)
@@ -50,10 +65,33 @@ public final class CRLCache: @unchecked Sendable {
     /// Adds an already parsed CRL.
     public func insert(_ list: RevocationList, source: String, persistent: Bool = true) throws {
         lock.lock()
-        entries.removeAll { $0.source == source && $0.list.issuer == list.issuer }
-        entries.append(Entry(list: list, source: source))
+        if let later = entries.first(where: { $0.list.scope == list.scope && $0.list.issuer == list.issuer && $0.list.supersedes(list) }) {
+            lock.unlock()
+            throw TrustInputError.olderThanCached("\(list.issuer): \(Self.describe(list)) after \(Self.describe(later.list))")
+        }
+        store(Entry(list: list, source: source))
         lock.unlock()
         if persistent { try persist() }
+    }
+
+    /// Adds an entry (the lock held): drops what it replaces, then the oldest past the bounds.
+    private func store(_ entry: Entry) {
+        let list = entry.list
+        entries.removeAll { held in
+            let replaced = held.list.issuer == list.issuer
+                && (held.source == entry.source || (held.list.scope == list.scope && list.supersedes(held.list)))
+            if replaced { bytes -= held.list.der.count }
+            return replaced
+        }
+        entries.append(entry)
+        bytes += list.der.count
+        while entries.count > 1, entries.count > maximumEntries || bytes > maximumBytes {
+            bytes -= entries.removeFirst().list.der.count
+        }
+    }
+
+    private static func describe(_ list: RevocationList) -> String {
+        list.number.map { "number 0x" + Hex.encode($0) } ?? "thisUpdate \(ISO8601DateFormatter().string(from: list.thisUpdate))"
     }
 
     /// Every cached CRL, oldest insertion first.
@@ -73,7 +111,11 @@ public final class CRLCache: @unchecked Sendable {
     public func purgeExpired(at date: Date) throws -> Int {
         lock.lock()
         let before = entries.count
-        entries.removeAll { ($0.list.nextUpdate ?? .distantFuture) < date }
+        entries.removeAll { entry in
+            let expired = (entry.list.nextUpdate ?? .distantFuture) < date
+            if expired { bytes -= entry.list.der.count }
+            return expired
+        }
         let removed = before - entries.count
         lock.unlock()
         if removed > 0 { try persist() }

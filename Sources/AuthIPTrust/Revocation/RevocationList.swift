@@ -17,6 +17,11 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
     public let entryCount: Int
     /// A delta CRL (it carries a Delta CRL Indicator).
     public let isDelta: Bool
+    /// The CRL Number, big-endian without leading zeros; nil when the CRL has none.
+    public let number: [UInt8]?
+    /// What the list covers, for telling a newer issue of the same list from another list of
+    /// the same issuer: base or delta, and the Issuing Distribution Point's encoding.
+    let scope: Scope
     /// Indirect CRLs and CRLs with critical extensions OpenSSL does not handle are given to
     /// OpenSSL whole: the first because an entry's issuer can be inherited from the entries
     /// before it, the second so that OpenSSL rejects them exactly as it would.
@@ -54,6 +59,8 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
         let revoked = X509_CRL_get_REVOKED(parsed)
         entryCount = revoked == nil ? 0 : Int(authip_sk_X509_REVOKED_num(revoked))
         isDelta = X509_CRL_get_ext_by_NID(parsed, NID_delta_crl, -1) >= 0
+        number = Self.integerExtension(parsed, NID_crl_number)
+        scope = Scope(isDelta: isDelta, issuingDistributionPoint: Self.extensionData(parsed, NID_issuing_distribution_point))
         requiresWholeList = Self.isIndirect(parsed) || Self.hasUnhandledCriticalExtension(parsed)
     }
 
@@ -65,6 +72,27 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
     /// current).
     public func isCurrent(at date: Date) -> Bool {
         thisUpdate <= date && date <= (nextUpdate ?? .distantFuture)
+    }
+
+    /// Base or delta, and the Issuing Distribution Point: lists of one issuer with the same
+    /// scope are issues of one list, and replace each other in number order.
+    struct Scope: Hashable {
+        var isDelta: Bool
+        var issuingDistributionPoint: [UInt8]?
+    }
+
+    /// Whether this is a later issue than `other` of the same list (by CRL Number, or by
+    /// thisUpdate when either has none); an equal one is not later.
+    func supersedes(_ other: RevocationList) -> Bool {
+        if let number, let held = other.number {
+            return number.count != held.count ? number.count > held.count : held.lexicographicallyPrecedes(number)
+        }
+        return thisUpdate > other.thisUpdate
+    }
+
+    /// Whether `issuer`'s subject is this CRL's issuer name.
+    func isIssued(by issuer: Certificate) -> Bool {
+        X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer.x509)) == 0
     }
 
     /// The issuer name's OpenSSL hash, to find the CRLs that may cover a certificate.
@@ -94,9 +122,9 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
     }
 
     /// What OpenSSL is given for a validation of certificates with these serial numbers: the
-    /// whole CRL when it must be, else a copy with only their entries. A view carries its own
-    /// (wrong) signature; the validator accepts that failure only for views of CRLs whose own
-    /// signature verified.
+    /// whole CRL when it must be, else a copy with only their entries. A view carries a
+    /// made-up signature; the validator excuses it only while OpenSSL checks that very view and
+    /// the original verified with the key OpenSSL checks it with (`OpenSSLChainCheck.checkCRL`).
     func view(for serials: [UnsafePointer<ASN1_INTEGER>]) -> (crl: OpaquePointer, isView: Bool)? {
         guard !requiresWholeList else {
             X509_CRL_up_ref(crl)
@@ -128,6 +156,25 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
         var pointer: UnsafePointer<UInt8>? = UnsafePointer(buffer)
         guard let decoded = d2i_X509_CRL(nil, &pointer, Int(length)) else { return nil }
         return (decoded, true)
+    }
+
+    /// An INTEGER extension (CRL Number) as big-endian bytes without leading zeros.
+    private static func integerExtension(_ crl: OpaquePointer, _ nid: Int32) -> [UInt8]? {
+        guard let raw = X509_CRL_get_ext_d2i(crl, nid, nil, nil) else { return nil }
+        let integer = raw.assumingMemoryBound(to: ASN1_INTEGER.self)
+        defer { ASN1_INTEGER_free(integer) }
+        guard let bignum = ASN1_INTEGER_to_BN(integer, nil) else { return nil }
+        defer { BN_free(bignum) }
+        var bytes = [UInt8](repeating: 0, count: Int(authip_BN_num_bytes(bignum)))
+        _ = bytes.withUnsafeMutableBufferPointer { BN_bn2bin(bignum, $0.baseAddress) }
+        return bytes
+    }
+
+    /// The DER value of an extension, or nil when the CRL has none.
+    private static func extensionData(_ crl: OpaquePointer, _ nid: Int32) -> [UInt8]? {
+        let index = X509_CRL_get_ext_by_NID(crl, nid, -1)
+        guard index >= 0, let data = X509_EXTENSION_get_data(X509_CRL_get_ext(crl, index)) else { return nil }
+        return Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(data), count: Int(ASN1_STRING_length(data))))
     }
 
     private static func isIndirect(_ crl: OpaquePointer) -> Bool {

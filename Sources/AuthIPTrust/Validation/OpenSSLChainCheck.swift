@@ -13,11 +13,14 @@ struct OpenSSLChainCheck {
         var depth: Int
     }
 
-    /// What the verify callback needs; reached through the context's app data.
+    /// What the CRL check and the verify callback need; reached through the context's app data.
     final class CallbackState {
         let mode: RevocationMode
         /// Views handed to OpenSSL, and the CRLs they stand for.
         var originals: [OpaquePointer: RevocationList] = [:]
+        /// Set while OpenSSL checks a view whose original's signature verified with the very
+        /// key OpenSSL checks it with: only then is the view's own (made-up) signature excused.
+        var vouchedView: OpaquePointer?
         /// CRLs found not applicable at a depth (weak mode): their entries must not count.
         var inapplicable: Set<String> = []
 
@@ -54,6 +57,7 @@ struct OpenSSLChainCheck {
             authip_sk_X509_CRL_free(crlStack)
         }
         for root in roots { X509_STORE_add_cert(store, root.x509) }
+        X509_STORE_set_check_crl(store, checkCRL)
         for certificate in intermediates { authip_sk_X509_push(untrusted, certificate.x509) }
         guard X509_STORE_CTX_init(ctx, store, leaf.x509, untrusted) == 1 else {
             return Outcome(chain: [], error: X509_V_ERR_UNSPECIFIED, depth: 0)
@@ -93,26 +97,55 @@ struct OpenSSLChainCheck {
                        depth: Int(X509_STORE_CTX_get_error_depth(ctx)))
     }
 
-    /// The verify callback: accepts the signature failure of a CRL view whose original
-    /// verifies, and in weak mode lets missing, stale or inapplicable CRLs pass.
+    /// OpenSSL's own CRL check (issuer, scope, path, times, signature), for `checkCRL` to run.
+    private static let defaultCheckCRL: X509_STORE_CTX_check_crl_fn = {
+        let store = X509_STORE_new(), ctx = X509_STORE_CTX_new()
+        defer {
+            X509_STORE_CTX_free(ctx)
+            X509_STORE_free(store)
+        }
+        _ = X509_STORE_CTX_init(ctx, store, nil, nil)
+        return X509_STORE_CTX_get_check_crl(ctx)!
+    }()
+
+    /// Every CRL OpenSSL is about to rely on, base or delta, passes here first. A view's
+    /// original is verified with the key OpenSSL will check the view with (the CRL issuer
+    /// it found); only while OpenSSL checks that view is its made-up signature excused. A
+    /// whole list, or a view whose original does not verify, gets OpenSSL's check unchanged,
+    /// so a forged list fails with X509_V_ERR_CRL_SIGNATURE_FAILURE whatever OpenSSL checks
+    /// next to it.
+    private static let checkCRL: X509_STORE_CTX_check_crl_fn = { ctx, crl in
+        guard let ctx, let crl, let state = state(of: ctx) else { return 0 }
+        let outer = state.vouchedView
+        defer { state.vouchedView = outer }
+        state.vouchedView = nil
+        if let original = state.originals[crl], let issuer = crlIssuer(ctx, depth: X509_STORE_CTX_get_error_depth(ctx)),
+           original.signatureVerifies(with: issuer) {
+            state.vouchedView = crl
+        }
+        return defaultCheckCRL(ctx, crl)
+    }
+
+    /// The shared state, from the context or (for a CRL issuer's path, checked in a child
+    /// context) from its parent.
+    private static func state(of ctx: OpaquePointer) -> CallbackState? {
+        guard let raw = authip_X509_STORE_CTX_get_app_data(ctx)
+            ?? X509_STORE_CTX_get0_parent_ctx(ctx).flatMap({ authip_X509_STORE_CTX_get_app_data($0) }) else { return nil }
+        return Unmanaged<CallbackState>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// The verify callback: excuses the signature failure of a vouched view (see `checkCRL`),
+    /// and in weak mode lets missing, stale or inapplicable CRLs pass.
     private static let verifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { ok, ctx in
-        // CRL issuers' own paths are checked in a child context that shares our state.
-        guard ok == 0, let ctx,
-              let raw = authip_X509_STORE_CTX_get_app_data(ctx)
-                ?? X509_STORE_CTX_get0_parent_ctx(ctx).flatMap({ authip_X509_STORE_CTX_get_app_data($0) })
-        else { return ok }
-        let state = Unmanaged<CallbackState>.fromOpaque(raw).takeUnretainedValue()
+        guard ok == 0, let ctx, let state = state(of: ctx) else { return ok }
         let error = X509_STORE_CTX_get_error(ctx)
         let depth = X509_STORE_CTX_get_error_depth(ctx)
         let crl = X509_STORE_CTX_get0_current_crl(ctx)
         switch error {
         case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-            if let crl, let original = state.originals[crl], let issuer = crlIssuer(ctx, depth: depth),
-               original.signatureVerifies(with: issuer) {
-                X509_STORE_CTX_set_error(ctx, X509_V_OK)
-                return 1
-            }
-            return 0
+            guard state.vouchedView != nil else { return 0 }
+            X509_STORE_CTX_set_error(ctx, X509_V_OK)
+            return 1
         case let e where unavailableCRLErrors.contains(e):
             guard state.mode == .weak else { return 0 }
             if inapplicableCRLErrors.contains(e) { state.inapplicable.insert(CallbackState.key(crl, depth: depth)) }
