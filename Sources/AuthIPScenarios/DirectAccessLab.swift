@@ -114,7 +114,9 @@ public struct DirectAccessLab {
                                                  password: fault == .wrongPassword ? "stale-secret" : Self.machinePassword(name),
                                                  workstation: name),
                 user: user, infrastructureServers: [Self.dns, Self.domainController], intranetPrefixes: [Self.intranet],
-                managementPrefixes: [Self.management])
+                managementPrefixes: [Self.management],
+                serverIdentity: ResponderIdentity(servicePrincipalName: KerberosRealm.service,
+                                                  certificateHostNames: [pki.server.certificate.computerDNSName ?? ""]))
             var rules = setup.rules
             if fault == .noProposal {
                 for i in rules.indices {

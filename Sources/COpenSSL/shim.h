@@ -44,6 +44,18 @@ static inline void authip_cdp_uris(X509 *cert, void (*each)(const char *, int, v
     CRL_DIST_POINTS_free(points);
 }
 
+/* Calls `each` with every DNS name of the certificate's subject alternative names. */
+static inline void authip_san_dns_names(X509 *cert, void (*each)(const char *, int, void *), void *context) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) return;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+        GENERAL_NAME *name = sk_GENERAL_NAME_value(names, j);
+        if (name->type != GEN_DNS) continue;
+        each((const char *)ASN1_STRING_get0_data(name->d.dNSName), ASN1_STRING_length(name->d.dNSName), context);
+    }
+    GENERAL_NAMES_free(names);
+}
+
 /* Calls `each` with the dotted OID of every extended key usage of the certificate; returns
    0 when the certificate has no EKU extension. */
 static inline int authip_eku_oids(X509 *cert, void (*each)(const char *, void *), void *context) {

@@ -63,17 +63,17 @@ def main():
     other, other_key = ca("Untrusted Root")
     client, server = ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH
     identities = {
-        "client-rsa": computer("CLIENT1.corp.test", root, root_key, 0x100, client),
-        "client-ecdsa": computer("CLIENT2.corp.test", root, root_key, 0x101, client, ecdsa=True),
-        "server-rsa": computer("DASERVER.corp.test", root, root_key, 0x102, server),
-        "server-ecdsa": computer("DASERVER-EC.corp.test", root, root_key, 0x103, server, ecdsa=True),
-        "client-revoked": computer("STOLEN.corp.test", root, root_key, 0x104, client),
-        "client-expired": computer("OLD.corp.test", root, root_key, 0x105, client, not_after=T(2026, 1, 1)),
-        "client-untrusted": computer("ROGUE.corp.test", other, other_key, 0x106, client),
-        "client-health": computer("CLIENT1.corp.test", root, root_key, 0x108,
+        "client-rsa": computer("CLIENT1.corp.contoso.com", root, root_key, 0x100, client),
+        "client-ecdsa": computer("CLIENT2.corp.contoso.com", root, root_key, 0x101, client, ecdsa=True),
+        "server-rsa": computer("DASERVER.corp.contoso.com", root, root_key, 0x102, server),
+        "server-ecdsa": computer("DASERVER-EC.corp.contoso.com", root, root_key, 0x103, server, ecdsa=True),
+        "client-revoked": computer("STOLEN.corp.contoso.com", root, root_key, 0x104, client),
+        "client-expired": computer("OLD.corp.contoso.com", root, root_key, 0x105, client, not_after=T(2026, 1, 1)),
+        "client-untrusted": computer("ROGUE.corp.contoso.com", other, other_key, 0x106, client),
+        "client-health": computer("CLIENT1.corp.contoso.com", root, root_key, 0x108,
                                   [client, x509.ObjectIdentifier("1.3.6.1.4.1.311.47.1.1")]),
         # Its CDP is served by the distribution-point fixtures' HTTP server (port 18931).
-        "client-cdp": computer("CLIENT3.corp.test", root, root_key, 0x107, client,
+        "client-cdp": computer("CLIENT3.corp.contoso.com", root, root_key, 0x107, client,
                                cdp="http://127.0.0.1:18931/tls-root.crl"),
     }
     pem = serialization.Encoding.PEM

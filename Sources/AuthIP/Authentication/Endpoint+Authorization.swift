@@ -5,12 +5,26 @@ import AuthIPTrust
 import AuthIPWire
 import Foundation
 
+/// The yes to the peer a completed authentication proved: every check said so. Only
+/// `Endpoint.authorize` (the responder's checks of the initiator) and
+/// `Endpoint.checkResponder` (the initiator's of the responder) make one; deriving Main Mode
+/// keys and accepting the Extended Mode proof take one, so no SA is keyed or confirmed while
+/// a check is pending, or after one said no.
+struct Authorization {
+    /// The peer's names the block list matches; checked again when the SA is confirmed.
+    let names: [String]
+
+    fileprivate init(names: [String]) { self.names = names }
+}
+
 /// The responder's authorization, once an authentication completes: the block list, the
-/// account directory (enabled, group), NAP health and smart-card strength.
+/// account directory (enabled, group), NAP health, smart-card strength and, in Extended Mode,
+/// that a computer is the one Main Mode authenticated. The initiator's check of the responder:
+/// the block list and the rule's `ResponderIdentity`.
 extension Endpoint {
-    /// The reason to refuse the peer that `context` authenticated, or nil to accept it.
-    func authorizationFailure(_ session: MainModeSession, _ stage: AuthenticationStage, context: any GSSContext,
-                              peerFlags: GSSFlags) -> WindowsError? {
+    /// The responder's verdict on the peer that `context` authenticated.
+    func authorize(_ session: MainModeSession, _ stage: AuthenticationStage, context: any GSSContext,
+                   peerFlags: GSSFlags) -> Result<Authorization, WindowsError> {
         let rule = rules[stage == .extendedMode ? (session.established?.extended?.ruleIndex ?? session.ruleIndex) : session.ruleIndex]
         let peerChain = (context as? TLSContext)?.peerChain ?? []
         let lookup = directoryLookup(for: context, chain: peerChain)
@@ -22,16 +36,16 @@ extension Endpoint {
         }
         var names = [context.peerName].compactMap { $0 }
         if let account { names += [account.qualifiedName, account.samAccountName] }
-        if blockList.blocks(names, at: now) { return .errorIpsecIkeAuthorizationFailure }
+        if blockList.blocks(names, at: now) { return .failure(.errorIpsecIkeAuthorizationFailure) }
         // A computer proved in Extended Mode must be the one Main Mode authenticated.
-        if stage == .extendedMode, account?.kind == .computer, let mm = session.established,
-           let mainModeComputer = Self.computerName(of: mm), mainModeComputer != account?.samAccountName.uppercased() {
-            return .errorIpsecIkeAuthorizationFailure
+        if stage == .extendedMode, let mm = session.established, let proved = ComputerIdentity(context: context, account: account),
+           let mainMode = Self.computer(of: mm), !domains.isSameComputer(mainMode, proved) {
+            return .failure(.errorIpsecIkeAuthorizationFailure)
         }
         if let lookup, context.method != .anonymous {
-            if case .unavailable = lookup { return .secENoAuthenticatingAuthority }
-            guard let account else { return .errorIpsecIkeAuthorizationFailure }
-            if !account.isEnabled { return stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied }
+            if case .unavailable = lookup { return .failure(.secENoAuthenticatingAuthority) }
+            guard let account else { return .failure(.errorIpsecIkeAuthorizationFailure) }
+            if !account.isEnabled { return .failure(stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied) }
         }
         // Groups: the SIDs of the Kerberos ticket's PAC where there is one, else the directory's.
         // A required group that nothing can vouch for refuses the peer.
@@ -39,19 +53,67 @@ extension Endpoint {
         if context.method != .anonymous {
             let isComputer = account.map { $0.kind == .computer } ?? (accountQuery(for: context, chain: peerChain)?.name.hasSuffix("$") == true)
             let group = isComputer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
-            if let group, !pacSIDs.contains(group), account?.isMember(of: group) != true { return .errorIpsecIkeAuthorizationFailure }
+            if let group, !pacSIDs.contains(group), account?.isMember(of: group) != true {
+                return .failure(.errorIpsecIkeAuthorizationFailure)
+            }
         }
         if stage == .mainMode, rule.authorization.requiresHealthCertificate, context.method == .tls,
            peerChain.first?.isHealthCertificate != true {
-            return .errorIpsecIkeAuthorizationFailure
+            return .failure(.errorIpsecIkeAuthorizationFailure)
         }
         // A smart card shows as the pkinit indicator of a Kerberos credential; another method
         // (an NTLM fallback) cannot prove one.
         if stage == .extendedMode, rule.authorization.requiresSmartCard || account?.policy.smartCardRequired == true,
            (context as? KerberosContext)?.authenticationIndicators.contains("pkinit") != true {
-            return .errorIpsecIkeStrongCredAuthorizationFailure
+            return .failure(.errorIpsecIkeStrongCredAuthorizationFailure)
         }
-        return nil
+        return .success(Authorization(names: names))
+    }
+
+    /// The initiator's verdict on the responder `context` authenticated: not blocked, and the
+    /// rule's expected identity when it has one (SEC_E_WRONG_PRINCIPAL otherwise). Methods that
+    /// do not authenticate the responder (NTLM, Anonymous) name nobody and are not refused here.
+    func checkResponder(_ session: MainModeSession, _ stage: AuthenticationStage, context: any GSSContext) -> Result<Authorization, WindowsError> {
+        let names = [context.peerName].compactMap { $0 }
+        if blockList.blocks(names, at: now) { return .failure(.errorIpsecIkeAuthorizationFailure) }
+        guard let expected = responderIdentity(session, stage) else { return .success(Authorization(names: names)) }
+        switch context.method {
+        case .tls:
+            let hosts = expected.certificateHostNames
+            guard hosts.isEmpty || (context as? TLSContext)?.peerChain.first.map({ leaf in hosts.contains(where: leaf.isFor(host:)) }) == true else {
+                return .failure(.secEWrongPrincipal)
+            }
+        case .kerberos:
+            guard let spn = expected.servicePrincipalName, let peer = context.peerName else { break }
+            guard Self.samePrincipal(peer, spn) else { return .failure(.secEWrongPrincipal) }
+        default:
+            break
+        }
+        return .success(Authorization(names: names))
+    }
+
+    /// The responder identity the rule of a stage requires.
+    func responderIdentity(_ session: MainModeSession, _ stage: AuthenticationStage) -> ResponderIdentity? {
+        rules[stage == .extendedMode ? (session.established?.extended?.ruleIndex ?? session.ruleIndex) : session.ruleIndex].responderIdentity
+    }
+
+    /// The Kerberos target of an initiator: the rule's expected SPN, else the one GSS_ID named.
+    func kerberosTarget(_ session: MainModeSession, _ stage: AuthenticationStage, announced: String?) -> String? {
+        responderIdentity(session, stage)?.servicePrincipalName ?? announced
+    }
+
+    /// Two principal names for one principal: equal without regard to case, a missing realm
+    /// matching any.
+    static func samePrincipal(_ a: String, _ b: String) -> Bool {
+        let left = a.split(separator: "@", maxSplits: 1), right = b.split(separator: "@", maxSplits: 1)
+        guard left.first?.lowercased() == right.first?.lowercased() else { return false }
+        return left.count < 2 || right.count < 2 || left[1].lowercased() == right[1].lowercased()
+    }
+
+    /// Whether the identities of an SA are still allowed at `now`: blocks that came after its
+    /// authorization count as well.
+    func isBlocked(_ authorizations: [Authorization?]) -> Bool {
+        blockList.blocks(authorizations.compactMap { $0 }.flatMap(\.names), at: now)
     }
 
     /// What the directory says of the authenticated peer's account; nil when no directory is
@@ -70,7 +132,7 @@ extension Endpoint {
     /// The directory account of an authenticated peer, with the domain its credential named:
     /// the NTLM account itself; for Kerberos the principal's name and realm (a
     /// `host/NAME.domain` service principal is the computer `NAME$`); for a certificate the
-    /// first label of its common name as a computer account.
+    /// first label of its DNS name (or common name) as a computer account.
     func accountQuery(for context: any GSSContext, chain: [Certificate]) -> AccountQuery? {
         if let ntlm = context as? NTLMAcceptorContext {
             return ntlm.account.map { AccountQuery(name: $0.samAccountName, domain: $0.domain) }
@@ -85,21 +147,20 @@ extension Endpoint {
         return nil
     }
 
-    /// The computer account (`NAME$`, upper case) Main Mode authenticated, when it was one.
-    static func computerName(of mm: EstablishedMainMode) -> String? {
+    /// The computer Main Mode authenticated, when it was one: by its certificate, its Kerberos
+    /// principal or its NTLM account.
+    static func computer(of mm: EstablishedMainMode) -> ComputerIdentity? {
         switch mm.method {
-        case .tls:
-            return mm.peerChain.first.flatMap(computerAccount(of:))
-        case .ntlm:
-            return mm.remoteIdentity?.split(separator: "\\").last.map { $0.uppercased() }
-        default:
-            return nil
+        case .tls: return mm.peerChain.first.flatMap(ComputerIdentity.init(certificate:))
+        case .kerberos, .ntlm: return mm.remoteIdentity.flatMap { ComputerIdentity(name: $0, method: mm.method) }
+        default: return nil
         }
     }
 
-    /// The computer account a computer certificate names: the first label of its CN, `NAME$`.
+    /// The computer account a computer certificate names: the first label of its DNS name,
+    /// `NAME$`.
     static func computerAccount(of certificate: Certificate) -> String? {
-        certificate.commonName?.split(separator: ".").first.map { $0.uppercased() + "$" }
+        ComputerIdentity(certificate: certificate)?.account
     }
 
     /// Blocks an identity: its SAs go at once (the peers told), negotiations of it fail, and
@@ -109,9 +170,121 @@ extension Endpoint {
         accountCache.removeAll()
         removeMainModeSAs(matching: MainModeSAFilter(remoteIdentity: pattern, identityScope: .either))
         for id in sessions.keys.sorted() {
-            guard var session = sessions[id], let mm = session.established, !mm.confirmed,
-                  let identity = mm.remoteIdentity, pattern.matches(identity) else { continue }
+            guard var session = sessions[id], session.isNegotiating,
+                  session.knownPeerNames.contains(where: pattern.matches) else { continue }
             failNegotiation(&session, .mainMode, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true)
         }
+    }
+}
+
+extension MainModeSession {
+    /// Every name of the peer a check of this negotiation has seen so far.
+    var knownPeerNames: [String] {
+        var names: [String] = []
+        switch phase {
+        case .authenticating(let auth):
+            names += auth.gss.authorization?.names ?? []
+            names += [auth.gss.context?.peerName, auth.gss.lastPeerName].compactMap { $0 }
+        case .established(let mm):
+            names += mm.authorization.names + [mm.remoteIdentity].compactMap { $0 }
+            if let gss = mm.extended?.gss {
+                names += gss.authorization?.names ?? []
+                names += [gss.context?.peerName].compactMap { $0 }
+            }
+        default:
+            break
+        }
+        return names
+    }
+}
+
+/// A computer an authentication named: its account `NAME$` and, when the credential says, its
+/// domain (a DNS domain or Kerberos realm, or a NetBIOS domain name).
+struct ComputerIdentity: Hashable {
+    var account: String
+    var domain: String?
+
+    init(account: String, domain: String?) {
+        self.account = account
+        self.domain = domain
+    }
+
+    /// From a computer certificate: `client1.corp.contoso.com` is `CLIENT1$` of `corp.contoso.com`.
+    init?(certificate: Certificate) {
+        guard let name = certificate.computerDNSName, let label = name.split(separator: ".").first, !label.isEmpty else { return nil }
+        account = label.uppercased() + "$"
+        let rest = name.split(separator: ".").dropFirst()
+        domain = rest.isEmpty ? nil : rest.joined(separator: ".")
+    }
+
+    /// From a Kerberos principal (`host/client1.corp.contoso.com@REALM`, `CLIENT1$@REALM`) or an
+    /// NTLM account (`CORP\CLIENT1$`); nil when it names a user.
+    init?(name: String, method: AuthMethod) {
+        if method == .ntlm {
+            let parts = name.split(separator: "\\", maxSplits: 1).map(String.init)
+            guard let account = parts.last, account.hasSuffix("$") else { return nil }
+            self.account = account.uppercased()
+            domain = parts.count == 2 ? parts[0] : nil
+            return
+        }
+        let parts = name.split(separator: "@", maxSplits: 1).map(String.init)
+        let realm = parts.count == 2 ? parts[1] : nil
+        if parts[0].lowercased().hasPrefix("host/") {
+            guard let label = parts[0].dropFirst(5).split(separator: ".").first else { return nil }
+            account = label.uppercased() + "$"
+        } else {
+            guard parts[0].hasSuffix("$") else { return nil }
+            account = parts[0].uppercased()
+        }
+        domain = realm
+    }
+
+    /// The computer an Extended Mode context proved, with its directory account when known;
+    /// nil for a user.
+    init?(context: any GSSContext, account: Account?) {
+        if let account, account.kind == .computer {
+            self.init(account: account.samAccountName.uppercased(), domain: account.domain)
+            return
+        }
+        guard context.method == .kerberos || context.method == .ntlm, let name = context.peerName else { return nil }
+        self.init(name: name, method: context.method)
+    }
+}
+
+/// The domains the endpoint knows by both names (NetBIOS and DNS), from its NTLM acceptors and
+/// its directory: what decides whether two credentials name the same domain.
+struct DomainNames {
+    /// NetBIOS name (upper case) → DNS name (lower case).
+    private var dnsByNetBIOS: [String: String] = [:]
+
+    init(_ configuration: EndpointConfiguration) {
+        for rule in configuration.rules {
+            for set in [rule.mainModeAuthentication, rule.extendedMode?.authentication].compactMap({ $0 }) {
+                for case .ntlm(_, let acceptor?) in set.methods {
+                    let names = acceptor.configuration
+                    dnsByNetBIOS[names.netbiosDomainName.uppercased()] = names.dnsDomainName.lowercased()
+                }
+            }
+        }
+        if let own = configuration.directory?.ownDomain, let dns = own.dns {
+            dnsByNetBIOS[own.netBIOS.uppercased()] = dns.lowercased()
+        }
+    }
+
+    /// A domain in one form: a DNS name or realm in lower case, or the DNS name of a known
+    /// NetBIOS name; an unknown NetBIOS name stays itself (upper case).
+    private func canonical(_ domain: String) -> (name: String, isDNS: Bool) {
+        if domain.contains(".") { return (domain.lowercased(), true) }
+        if let dns = dnsByNetBIOS[domain.uppercased()] { return (dns, true) }
+        return (domain.uppercased(), false)
+    }
+
+    /// Whether two identities are one computer: the same account and, when both name a domain,
+    /// the same domain. A NetBIOS name the endpoint cannot map is the same only as itself.
+    func isSameComputer(_ a: ComputerIdentity, _ b: ComputerIdentity) -> Bool {
+        guard a.account == b.account else { return false }
+        guard let left = a.domain, let right = b.domain else { return true }
+        let l = canonical(left), r = canonical(right)
+        return l == r
     }
 }

@@ -24,15 +24,27 @@ extension Endpoint {
             store(session)
             return
         }
+        let key = inbound.key
+        let nextMethodIndex = gss.started && !payload.flags.contains(.retryCurrentAuthentication) ? gss.methodIndex + 1 : gss.methodIndex
+        if payload.flags.contains(.newExchange), !payload.token.isEmpty, gss.methods.indices.contains(nextMethodIndex),
+           gss.methods[nextMethodIndex] == .tls,
+           !tlsStarts.take(settings.peerGroup(of: session.remote.ip), rate: settings.tlsStartsPerSecond, burst: settings.tlsStartBurst, now: now) {
+            // Past the peer's TLS rate: dropped unanswered, as if never received.
+            rateLimitedTLSStarts += 1
+            session.channel.forget(key)
+            store(session)
+            return
+        }
         gss.transcript.append(inbound.chain)
         gss.peerFlags.formUnion(payload.flags.intersection([.impersonationActive, .explicitCredentials]))
-        let key = inbound.key
         if payload.flags.contains(.newExchange) {
-            if gss.started && !payload.flags.contains(.retryCurrentAuthentication) { gss.methodIndex += 1 }
+            gss.methodIndex = nextMethodIndex
             gss.started = true
             gss.attempts += 1
+            gss.starts[gss.methodIndex, default: 0] += 1
             gss.context = nil
             guard let method = gss.method, gss.attempts <= settings.maximumAuthenticationAttempts,
+                  gss.starts[gss.methodIndex, default: 0] <= settings.maximumStartsPerMethod,
                   let entry = authenticationSet(session, stage).entries(for: method).first(where: { $0.canRun(as: .acceptor) }) else {
                 answerAuthentication(&session, &gss, stage, key: key, token: [], status: .errorIpsecIkeAuthFail, flags: [])
                 return
@@ -89,11 +101,13 @@ extension Endpoint {
             waitForAccount(&session, &gss, stage, account: account, requestKey: key, token: token)
             return
         }
-        if let refusal = authorizationFailure(session, stage, context: context, peerFlags: gss.peerFlags) {
+        switch authorize(session, stage, context: context, peerFlags: gss.peerFlags) {
+        case .failure(let refusal):
             answerAuthentication(&session, &gss, stage, key: key, token: [], status: refusal, flags: [])
-            return
+        case .success(let authorization):
+            gss.authorization = authorization
+            answerAuthentication(&session, &gss, stage, key: key, token: token, status: nil, flags: .responderAuthComplete)
         }
-        answerAuthentication(&session, &gss, stage, key: key, token: token, status: nil, flags: .responderAuthComplete)
     }
 
     /// Whether another certificate could succeed where this one failed.

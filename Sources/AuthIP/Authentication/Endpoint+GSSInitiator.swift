@@ -38,7 +38,8 @@ extension Endpoint {
             gss.attempts += 1
             gss.peerComplete = false
             do throws(GSSFailure) {
-                var context = try entries[gss.credentialIndex].initiatorContext(target: gss.peerPrincipalName)
+                var context = try entries[gss.credentialIndex].initiatorContext(
+                    target: kerberosTarget(session, stage, announced: gss.peerPrincipalName))
                 let token = try context.step([], now: now, random: &random)
                 gss.context = context
                 gss.started = true
@@ -135,11 +136,22 @@ extension Endpoint {
         guard var gss = session.negotiation(stage), let context = gss.context else { return }
         if context.isComplete && gss.peerComplete {
             if let tls = context as? TLSContext { gss.peerChain = tls.peerChain }
+            let authorization: Authorization
+            switch checkResponder(session, stage, context: context) {
+            case .failure(let refusal):
+                gss.lastFailure = .local(refusal)
+                session.setNegotiation(gss, stage)
+                failNegotiation(&session, stage, .local(refusal), notifyPeer: true)
+                return
+            case .success(let granted):
+                authorization = granted
+            }
+            gss.authorization = authorization
             session.setNegotiation(gss, stage)
             switch stage {
             case .mainMode:
                 guard case .authenticating(let auth) = session.phase else { return }
-                establishKeys(&session, auth)
+                establishKeys(&session, auth, authorization)
                 startFirstQuickMode(&session)
             case .extendedMode:
                 finishExtendedModeAuthentication(&session)

@@ -33,6 +33,8 @@ struct GSSNegotiation {
     /// Initiator: the responder said GSS_RESPONDER_AUTH_COMPLETE.
     var peerComplete = false
     var attempts = 0
+    /// Responder: how often each method (by its position in `methods`) was started.
+    var starts: [Int: Int] = [:]
     /// The last failure, reported if the negotiation ends without success.
     var lastFailure: NegotiationError?
     /// A token exchange waiting on CRL downloads (strong revocation checking).
@@ -47,6 +49,8 @@ struct GSSNegotiation {
     var peerFlags: GSSFlags = []
     /// The peer's name as the last context knew it, kept when a failure drops the context.
     var lastPeerName: String?
+    /// Once the context is complete and every check said yes: what keys may be derived with.
+    var authorization: Authorization?
 
     init(methods: [AuthMethod], transcript: AuthenticationTranscript, peerPrincipalName: String?) {
         self.methods = methods

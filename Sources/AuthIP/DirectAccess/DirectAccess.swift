@@ -111,10 +111,14 @@ public enum DirectAccess {
         /// Where this client accepts manage-out connections from, over its infrastructure
         /// tunnel; nil: from nowhere (its other rules accept none either).
         public var managementPrefixes: [AddressRange]?
+        /// Who the DirectAccess server must prove to be (its certificate's host name, its
+        /// Kerberos SPN) on every tunnel; nil: any server the roots and the realm vouch for.
+        public var serverIdentity: ResponderIdentity?
 
         public init(address: IPAddress, serverFirstPublicIPv4: IPv4Address, serverSecondPublicIPv4: IPv4Address,
                     certificate: TLSConfiguration, computerAccount: NTLMCredentials, user: KerberosCredentials,
-                    infrastructureServers: [AddressRange], intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil) {
+                    infrastructureServers: [AddressRange], intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil,
+                    serverIdentity: ResponderIdentity? = nil) {
             self.address = address
             self.serverFirstPublicIPv4 = serverFirstPublicIPv4
             self.serverSecondPublicIPv4 = serverSecondPublicIPv4
@@ -124,6 +128,7 @@ public enum DirectAccess {
             self.infrastructureServers = infrastructureServers
             self.intranetPrefixes = intranetPrefixes
             self.managementPrefixes = managementPrefixes
+            self.serverIdentity = serverIdentity
         }
 
         public var rules: [ConnectionSecurityRule] {
@@ -159,7 +164,11 @@ public enum DirectAccess {
                     extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])),
                     managementPrefixes: [range])
             }
-            return infrastructure + management + intranet
+            return (infrastructure + management + intranet).map { rule in
+                var rule = rule
+                rule.responderIdentity = serverIdentity
+                return rule
+            }
         }
     }
 }

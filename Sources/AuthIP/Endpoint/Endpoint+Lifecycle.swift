@@ -10,9 +10,10 @@ import Foundation
 extension Endpoint {
     /// The peer's proof checked: the MM SA goes in the database, with 4650 or 4651.
     /// With Extended Mode, its identities go in too and the event is 4979–4982.
-    mutating func confirmMainMode(_ session: inout MainModeSession, _ mm: inout EstablishedMainMode,
+    mutating func confirmMainMode(_ session: inout MainModeSession, _ mm: inout EstablishedMainMode, authorizedRule: Int,
                                   extendedMode: (exchange: ExtendedModeExchange, method: AuthMethod)? = nil) {
         mm.confirmed = true
+        mm.authorizedRule = authorizedRule
         session.negotiationDeadline = nil
         session.phase = .established(mm)
         let rule = rules[session.ruleIndex]

@@ -27,14 +27,7 @@ extension Endpoint {
         for session in candidates {
             if coversTraffic(session, traffic) { return }
         }
-        if let session = candidates.first, session.role == .responder, let prefixes = rule.managementPrefixes,
-           !prefixes.contains(where: { $0.contains(traffic.source) }) {
-            // Over a peer's MM SA (manage out), only from the management prefixes.
-            let (localSelector, remoteSelector) = selectors(for: traffic, rule: rule)
-            emitQuickModeFailure(session, local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0,
-                                 role: .initiator, state: .noState, error: .local(.errorIpsecIkeNoPolicy))
-            return
-        }
+        if let session = candidates.first, refusesManageOut(session, traffic, ruleIndex: ruleIndex) { return }
         if var session = candidates.first(where: { $0.isEstablished }) {
             startQuickMode(&session, traffic: traffic, ruleIndex: ruleIndex)
             store(session)
@@ -44,6 +37,38 @@ extension Endpoint {
         } else if rule.startsMainMode {
             startMainMode(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic)
         }
+    }
+
+    /// A peer's NOTIFY_ACQUIRE: traffic it has toward this side, over its own MM SA. Only
+    /// traffic that is the peer's own, under a rule the SA's authorization covers, starts a
+    /// Quick Mode, and only on that MM SA: never a Main Mode, never toward another peer.
+    mutating func acquire(peerTraffic traffic: TrafficRequest, session: MainModeSession) {
+        var session = session
+        guard !isShuttingDown, let mm = session.established, mm.confirmed, !mm.peerDeleted else { return }
+        let authorized = mm.authorizedRule.map { rules[$0] }
+        guard let ruleIndex = rules.indices.first(where: { index in
+            let rule = rules[index]
+            let peersOwn = rule.mode == .transport ? traffic.destination == session.remote.ip
+                : rule.allowsPeerSelector(AddressRange(traffic.destination), peer: session.remote.ip)
+            return rule.matchesMainMode(local: session.local.ip, remote: session.remote.ip) && peersOwn
+                && rule.local.matches(traffic.source) && rule.remote.matches(traffic.destination)
+                && authorized.map(rule.sharesAuthorization(with:)) != false
+        }) else { return }
+        guard !coversTraffic(session, traffic), !refusesManageOut(session, traffic, ruleIndex: ruleIndex) else { return }
+        startQuickMode(&session, traffic: traffic, ruleIndex: ruleIndex)
+        store(session)
+    }
+
+    /// Over a peer's MM SA (manage out) Quick Modes start only from the management prefixes:
+    /// another source is refused with 4654 (13825).
+    mutating func refusesManageOut(_ session: MainModeSession, _ traffic: TrafficRequest, ruleIndex: Int) -> Bool {
+        let rule = rules[ruleIndex]
+        guard session.role == .responder, let prefixes = rule.managementPrefixes,
+              !prefixes.contains(where: { $0.contains(traffic.source) }) else { return false }
+        let (localSelector, remoteSelector) = selectors(for: traffic, rule: rule)
+        emitQuickModeFailure(session, local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0,
+                             role: .initiator, state: .noState, error: .local(.errorIpsecIkeNoPolicy))
+        return true
     }
 
     /// Whether an SA or a Quick Mode in progress of the session already carries the traffic.
@@ -181,8 +206,8 @@ extension Endpoint {
         return hashes[0] != natHash(cookies: cookies, inbound.to) || hashes[1] != natHash(cookies: cookies, inbound.from)
     }
 
-    /// Derives the MM keys once both GSS contexts are complete.
-    mutating func establishKeys(_ session: inout MainModeSession, _ auth: MainModeAuthentication) {
+    /// Derives the MM keys once both GSS contexts are complete and the peer is authorized.
+    mutating func establishKeys(_ session: inout MainModeSession, _ auth: MainModeAuthentication, _ authorization: Authorization) {
         let agreement = auth.agreement
         let gss = auth.gss
         let derivation = KeyDerivation(algorithms: agreement.algorithms, initiatorCookie: session.cookies.initiator,
@@ -197,14 +222,14 @@ extension Endpoint {
         if let tls = context as? TLSContext { peerChain = tls.peerChain }
         var localCertificate: Certificate?
         if case .certificate(let configuration)? = entry { localCertificate = configuration.identities.first?.certificate }
-        var remoteIdentity = context?.peerName
-        if remoteIdentity == nil && session.role == .initiator && method != .anonymous { remoteIdentity = agreement.peerPrincipalName }
+        // Only a name the method authenticated: never the SPN GSS_ID announced.
+        let remoteIdentity = context?.peerName
         let mm = EstablishedMainMode(EstablishedMainModeState(
             agreement: agreement, derivation: derivation, keys: keys,
             protection: CryptoPayloadProtection(algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
             auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid), auth2: gss.transcript.responderProof(skeyid: keys.skeyid),
             method: method, localIdentity: entry?.localIdentity(role: role, principalName: configuration.principalName),
-            remoteIdentity: remoteIdentity, localCertificate: localCertificate, peerChain: peerChain,
+            remoteIdentity: remoteIdentity, localCertificate: localCertificate, peerChain: peerChain, authorization: authorization,
             expires: now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds))))
         session.phase = .established(mm)
     }

@@ -21,7 +21,7 @@ extension Endpoint {
             return
         }
         guard !isShuttingDown, header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0 else { return }
-        let peerSessions = (sessionsByPeer[from.ip] ?? []).compactMap { sessions[$0] }
+        let peerSessions = (sessionsByPeerGroup[settings.peerGroup(of: from.ip)] ?? []).compactMap { sessions[$0] }
         if peerSessions.filter(\.isEstablished).count > settings.maximumMainModeSAsPerPeer
             || peerSessions.filter(\.isNegotiating).count > settings.maximumNegotiationsPerPeer {
             return

@@ -61,7 +61,7 @@ extension Endpoint {
             case .acquire:
                 let ids = inbound.identifications.compactMap(TrafficSelector.init)
                 if ids.count == 2 {
-                    acquire(TrafficRequest(source: ids[1].addresses.first, destination: ids[0].addresses.first))
+                    acquire(peerTraffic: TrafficRequest(source: ids[1].addresses.first, destination: ids[0].addresses.first), session: current)
                 }
             default:
                 break

@@ -110,9 +110,13 @@ extension Endpoint {
         }
         mm.proofChecked = true
         session.phase = .established(mm)
+        if isBlocked([mm.authorization]) {
+            failMainMode(&session, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: inbound.key)
+            return
+        }
         let ruleIndex = quickModeRule(session, mm: mm, identifications: inbound.identifications)
         if ruleIndex.map({ needsExtendedMode(session, ruleIndex: $0) }) != true {
-            confirmMainMode(&session, &mm)
+            confirmMainMode(&session, &mm, authorizedRule: ruleIndex ?? session.ruleIndex)
         }
         answerQuickMode(&session, &mm, inbound: inbound, exchangeType: .mainMode)
         session.phase = .established(mm)
@@ -191,6 +195,10 @@ extension Endpoint {
             refuse(.errorIpsecIkeNoPolicy, local: localSelector, remote: peerSelector)
             return
         }
+        if !first, let limit = quickModeLimit(session, mm) {
+            refuse(limit, local: localSelector, remote: peerSelector)
+            return
+        }
         let rule = rules[ruleIndex]
         let mode = encapsulationMode(rule, session: session)
         guard let chosen = QuickModeProposals.choose(from: QuickModeProposals.offers(in: sa), set: rule.quickModeCrypto, encapsulationMode: mode) else {
@@ -227,9 +235,12 @@ extension Endpoint {
     }
 
     /// The responder's rule for a Quick Mode's IDi/IDr: one between the MM SA's addresses,
-    /// with its method, whose selectors contain the proposed ones.
+    /// with its method, whose selectors contain the proposed ones, with the peer's side its own
+    /// (`allowsPeerSelector`); once the MM SA is confirmed, only rules that share the
+    /// authorization it passed.
     func quickModeRule(_ session: MainModeSession, mm: EstablishedMainMode, identifications ids: [IdentificationPayload]) -> Int? {
         guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1]) else { return nil }
+        let authorized = mm.authorizedRule.map { rules[$0] }
         return rules.indices.first { index in
             let rule = rules[index]
             // A Quick Mode the MM responder starts (manage out) must come from a management prefix.
@@ -238,8 +249,23 @@ extension Endpoint {
             } ?? true
             return rule.matchesMainMode(local: session.local.ip, remote: session.remote.ip)
                 && rule.local.contains(localSelector) && rule.remote.contains(peerSelector)
+                && rule.allowsPeerSelector(peerSelector.addresses, peer: session.remote.ip)
                 && rule.mainModeAuthentication.offered.contains(mm.method) && fromManagement
+                && authorized.map(rule.sharesAuthorization(with:)) != false
         }
+    }
+
+    /// Why another Quick Mode of the peer would pass a limit, or nil: the MM SA's QM limit,
+    /// the Quick Modes in progress and the QM SAs per MM SA and on the endpoint.
+    func quickModeLimit(_ session: MainModeSession, _ mm: EstablishedMainMode) -> WindowsError? {
+        let limit = Int(mm.agreement.quickModeLimit)
+        if limit > 0 && mm.quickModeCount >= limit { return .errorIpsecIkeQmLimit }
+        if session.quickModes.count >= settings.maximumQuickModeNegotiationsPerMainMode
+            || database.quickModes(mainModeID: session.id).count >= settings.maximumQuickModeSAsPerMainMode
+            || reservedSPIs.count >= settings.maximumQuickModeNegotiations || database.quickModeCount >= settings.maximumQuickModeSAs {
+            return .errorIpsecIkeQmLimit
+        }
+        return nil
     }
 
     // MARK: - Initiator
@@ -257,10 +283,15 @@ extension Endpoint {
             return
         }
         mm.proofChecked = true
+        if isBlocked([mm.authorization]) {
+            session.phase = .established(mm)
+            failMainMode(&session, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true)
+            return
+        }
         if needsExtendedMode(session, ruleIndex: session.ruleIndex) {
             session.negotiationDeadline = now.addingTimeInterval(settings.responderTimeout.seconds)
         } else {
-            confirmMainMode(&session, &mm)
+            confirmMainMode(&session, &mm, authorizedRule: session.ruleIndex)
         }
         session.phase = .established(mm)
         acceptQuickModeAnswer(&session, inbound: inbound, messageID: InteropProfile.firstQuickModeMessageID)

@@ -48,19 +48,7 @@ extension Endpoint {
         }
         let header = message.header
         if case .fragment(let fragment)? = message.payloads.first, message.payloads.count == 1 {
-            let key = Reassembly.Key(peer: from, initiatorCookie: header.initiatorCookie, fragmentID: fragment.fragmentID)
-            // Fragments are only taken for negotiations that exist, or for a first message.
-            guard sessionID(for: header, from: from) != nil || header.responderCookie == 0 else { return }
-            if header.responderCookie == 0, isInDenialOfServiceMode {
-                // Under a flood no fragments are held for strangers: the first one gets the
-                // cookie, and the initiator re-sends its #1 with it.
-                sendDoSCookie(initiatorCookie: header.initiatorCookie, from: to, to: from)
-                return
-            }
-            if let whole = reassembly.add(fragment, key: key, now: now, timeout: settings.reassemblyTimeout) {
-                if (try? Message(parsing: whole))?.payloads.first.map({ $0.type == .fragment }) == true { return }
-                receive(whole, from: from, to: to)
-            }
+            receiveFragment(fragment, header: header, from: from, to: to)
             return
         }
         if message.crypto == nil {
@@ -83,6 +71,38 @@ extension Endpoint {
         dispatch(inbound, session: session)
     }
 
+    /// A Fragment payload: held on its negotiation's budget, or, for a first message, on the
+    /// strangers' pool; the whole message once its fragments are in.
+    mutating func receiveFragment(_ fragment: FragmentPayload, header: ISAKMPHeader, from: EndpointAddress, to: EndpointAddress) {
+        let pool: Reassembly.Pool
+        if let id = sessionID(for: header, from: from) {
+            pool = .session(id)
+        } else {
+            // Fragments of strangers are taken only for a first message: without a cookie, or
+            // with a DoS cookie that proves the address.
+            let proven = header.responderCookie != 0
+                && isValidDoSCookie(header.responderCookie, initiatorCookie: header.initiatorCookie, peer: from)
+            guard header.responderCookie == 0 || proven else { return }
+            if !proven, isInDenialOfServiceMode {
+                // Under pressure no fragments are held for unproven strangers: the first one
+                // gets the cookie, and the initiator re-sends its #1 with it.
+                sendDoSCookie(initiatorCookie: header.initiatorCookie, from: to, to: from)
+                return
+            }
+            pool = .stranger(settings.peerGroup(of: from.ip))
+        }
+        let key = Reassembly.Key(peer: from, initiatorCookie: header.initiatorCookie, fragmentID: fragment.fragmentID)
+        let outcome = reassembly.add(fragment, key: key, pool: pool, now: now, timeout: settings.reassemblyTimeout)
+        if outcome.evicted > 0 {
+            // The strangers' pool is full: first fragments get DoS cookies for a while.
+            reassemblyPressureUntil = now.addingTimeInterval(settings.denialOfServiceCookieSlice.seconds)
+            updateDenialOfServiceMode()
+        }
+        guard let whole = outcome.message else { return }
+        if (try? Message(parsing: whole))?.payloads.first.map({ $0.type == .fragment }) == true { return }
+        receive(whole, from: from, to: to)
+    }
+
     /// The session a message belongs to, by its cookies.
     func sessionID(for header: ISAKMPHeader, from: EndpointAddress) -> UInt64? {
         let pair = CookiePair(initiator: header.initiatorCookie, responder: header.responderCookie)
@@ -98,9 +118,11 @@ extension Endpoint {
     mutating func open(_ message: Message, raw: [UInt8], session: inout MainModeSession, from: EndpointAddress, to: EndpointAddress) -> Inbound? {
         let header = message.header
         if header.flags.contains(.encrypted) {
+            // The responder derives its keys when the first encrypted message comes, and only
+            // for a peer every check has authorized: before that, nothing decrypts.
             if session.protection == nil, case .authenticating(let auth) = session.phase, session.role == .responder,
-               auth.gss.context?.isComplete == true {
-                establishKeys(&session, auth)
+               auth.gss.context?.isComplete == true, let authorization = auth.gss.authorization {
+                establishKeys(&session, auth, authorization)
             }
             guard let protection = session.protection else {
                 emitInvalidPacket(header.exchangeType, session: session)

@@ -29,6 +29,7 @@ extension Endpoint {
             }
         }
         reassembly.expire(at: now)
+        updateDenialOfServiceMode()
         let expired = database.expired(at: now)
         for id in expired.mainModes { removeMainModeSA(id: id, notifyPeer: false) }
         for id in expired.quickModes { removeQuickModeSA(id: id, notifyPeer: false, reason: .errorIpsecIkeQmExpired) }

@@ -21,8 +21,13 @@ public struct Endpoint {
     public internal(set) var database = SADatabase()
     /// The identities refused now.
     public internal(set) var blockList = BlockList()
-    /// Whether the responder is answering new Main Modes with DoS cookies (event 4646).
+    /// Whether the responder is answering new Main Modes with DoS cookies (event 4646): too
+    /// many half-open negotiations, or the strangers' fragment pool under pressure.
     public internal(set) var isInDenialOfServiceMode = false
+    /// Whether the half-open count has crossed the threshold (and not yet fallen below 3/4 of it).
+    var isHalfOpenPressure = false
+    /// Until when the strangers' fragment pool counts as under pressure (it evicted a message).
+    var reassemblyPressureUntil: Date?
 
     var sessions: [UInt64: MainModeSession] = [:]
     /// Sessions this side initiated, by initiator cookie.
@@ -31,6 +36,12 @@ public struct Endpoint {
     var answeredByCookies: [CookiePair: UInt64] = [:]
     var answeredByFirstContact: [FirstContact: UInt64] = [:]
     var sessionsByPeer: [IPAddress: Set<UInt64>] = [:]
+    /// Sessions by peer group (`EndpointSettings.peerGroup`), for the per-peer limits.
+    var sessionsByPeerGroup: [AddressRange: Set<UInt64>] = [:]
+    /// TLS acceptor starts per peer group.
+    var tlsStarts = RateLimiter()
+    /// TLS starts dropped for their peer's rate so far.
+    public internal(set) var rateLimitedTLSStarts = 0
     var halfOpenCount = 0
     /// Where each established QM SA's negotiation lives, for deletes and rekeys.
     var quickModeLinks: [UInt64: QuickModeLink] = [:]
@@ -44,6 +55,8 @@ public struct Endpoint {
     var crlDownloads = RequestLedger()
     var random: EngineRandom
     let denialOfServiceSecret: SecretBytes
+    /// The domains known by both names, for comparing the domains of two credentials.
+    let domains: DomainNames
     var nextSAID: UInt64 = 1
     var now: Date
     var outputs: [EndpointOutput] = []
@@ -55,6 +68,7 @@ public struct Endpoint {
     /// source to replay a run.
     public init(configuration: EndpointConfiguration, random: some RandomSource, now: Date = Date(timeIntervalSince1970: 0)) {
         self.configuration = configuration
+        domains = DomainNames(configuration)
         var random = random
         denialOfServiceSecret = random.secret(32)
         self.random = EngineRandom(base: random)
@@ -125,6 +139,9 @@ public struct Endpoint {
         }
         sessionsByPeer[session.remote.ip]?.remove(id)
         if sessionsByPeer[session.remote.ip]?.isEmpty == true { sessionsByPeer[session.remote.ip] = nil }
+        let group = settings.peerGroup(of: session.remote.ip)
+        sessionsByPeerGroup[group]?.remove(id)
+        if sessionsByPeerGroup[group]?.isEmpty == true { sessionsByPeerGroup[group] = nil }
         timers.schedule(.session(id), at: nil)
     }
 
@@ -138,19 +155,28 @@ public struct Endpoint {
             answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: session.remote)] = session.id
         }
         sessionsByPeer[session.remote.ip, default: []].insert(session.id)
+        sessionsByPeerGroup[settings.peerGroup(of: session.remote.ip), default: []].insert(session.id)
         store(session)
     }
 
     private mutating func adjustHalfOpen(by delta: Int) {
         halfOpenCount += delta
         let threshold = configuration.settings.denialOfServiceThreshold
-        if !isInDenialOfServiceMode && halfOpenCount >= threshold {
-            isInDenialOfServiceMode = true
-            emit(.dosPreventionModeChanged(.started))
-        } else if isInDenialOfServiceMode && halfOpenCount < threshold * 3 / 4 {
-            isInDenialOfServiceMode = false
-            emit(.dosPreventionModeChanged(.stopped))
+        if halfOpenCount >= threshold {
+            isHalfOpenPressure = true
+        } else if halfOpenCount < threshold * 3 / 4 {
+            isHalfOpenPressure = false
         }
+        updateDenialOfServiceMode()
+    }
+
+    /// Enters or leaves DoS-cookie mode (4646) as the half-open count and the fragment pool say.
+    mutating func updateDenialOfServiceMode() {
+        if let until = reassemblyPressureUntil, until <= now { reassemblyPressureUntil = nil }
+        let pressed = isHalfOpenPressure || reassemblyPressureUntil != nil
+        guard pressed != isInDenialOfServiceMode else { return }
+        isInDenialOfServiceMode = pressed
+        emit(.dosPreventionModeChanged(pressed ? .started : .stopped))
     }
 
     mutating func takeSAID() -> UInt64 {
@@ -167,6 +193,7 @@ public struct Endpoint {
         var candidates: [Date] = []
         if let next = timers.earliest() { candidates.append(next) }
         if let next = reassembly.earliestDeadline { candidates.append(next) }
+        if let next = reassemblyPressureUntil { candidates.append(next) }
         if let next = database.nextExpiry { candidates.append(next) }
         return candidates.min()
     }

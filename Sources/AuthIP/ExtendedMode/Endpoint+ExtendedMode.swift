@@ -151,7 +151,8 @@ extension Endpoint {
         extended.localIdentity = gss.method.flatMap { method in
             authenticationSet(session, .extendedMode).entries(for: method).first?.localIdentity(role: .initiator, principalName: configuration.principalName)
         }
-        extended.remoteIdentity = gss.context?.peerName ?? gss.peerPrincipalName
+        // Only a name the method authenticated: never the SPN of EM #8.
+        extended.remoteIdentity = gss.context?.peerName
         mm.extendedModeBinding = QuickModeKeys.ExtendedModeBinding(initiatorNonce: mm.agreement.initiatorNonce,
                                                                    responderNonce: mm.agreement.responderNonce, skeyidEM: skeyidEM)
         mm.extended = extended
@@ -166,8 +167,10 @@ extension Endpoint {
 
     /// Responder, #11: Auth3 checked, explicit credentials allowed, then both SAs and #12.
     private mutating func receiveFinalExtendedModeRequest(_ inbound: Inbound, session: inout MainModeSession) {
+        // Auth3 counts only once the GSS exchange is complete and its peer authorized: a
+        // proof sent while a check is pending (or after one said no) ends the Extended Mode.
         guard var mm = session.established, var extended = mm.extended, let gss = extended.gss, let context = gss.context,
-              context.isComplete, let hash = inbound.hash else {
+              context.isComplete, gss.authorization != nil, let hash = inbound.hash else {
             failExtendedMode(&session, .local(.errorIpsecIkeInvalidPayload), notifyPeer: true, respondingTo: inbound.key)
             return
         }
@@ -197,8 +200,12 @@ extension Endpoint {
     /// database, 4979–4982 and 5451; the responder's final response in between.
     mutating func completeExtendedMode(_ session: inout MainModeSession, answering key: ExchangeKey? = nil, auth4: [UInt8] = []) {
         guard var mm = session.established, let extended = mm.extended, let gss = extended.gss else { return }
+        if isBlocked([mm.authorization, gss.authorization]) {
+            failExtendedMode(&session, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: key)
+            return
+        }
         session.negotiationDeadline = nil
-        confirmMainMode(&session, &mm, extendedMode: (extended, gss.reportedMethod ?? .ntlm))
+        confirmMainMode(&session, &mm, authorizedRule: extended.ruleIndex, extendedMode: (extended, gss.reportedMethod ?? .ntlm))
         mm.extended = nil
         session.phase = .established(mm)
         completeQuickMode(&session, mm: mm, exchange: extended.quickMode, agreement: extended.agreement)

@@ -141,6 +141,11 @@ struct EstablishedMainModeState {
     var remoteIdentity: String?
     var localCertificate: Certificate?
     var peerChain: [Certificate]
+    /// The checks of the peer Main Mode authenticated, passed.
+    var authorization: Authorization
+    /// Once confirmed: the rule whose checks the SA passed (its Extended Mode's, if one ran).
+    /// Later Quick Modes may only be for rules that share its authorization.
+    var authorizedRule: Int?
     /// Whether the peer's Auth1/Auth2 has been checked.
     var proofChecked = false
     /// Whether the SA is established and in the database (after Extended Mode, if one runs).

@@ -23,6 +23,23 @@ public struct ConnectionSecurityRule: Sendable {
     /// that side, the local sources it may start them from; on the other, the peer sources it
     /// accepts them from. nil: any source the rule covers; empty: none.
     public var managementPrefixes: [AddressRange]?
+    /// Initiator: who the responder must prove to be; nil: whoever the trust policy and
+    /// the Kerberos realm accept.
+    public var responderIdentity: ResponderIdentity?
+    /// Responder, on a tunnel rule toward a range of peers: what a peer may claim as its own
+    /// side of a Quick Mode.
+    public var peerSelectors: PeerSelectors = .peerAddress
+
+    /// What a peer of a tunnel rule toward a range of peers may propose as its own traffic.
+    /// Another peer's address, or `::/0`, would get it SAs for traffic that is not its own.
+    public enum PeerSelectors: Sendable, Hashable {
+        /// Only its own tunnel endpoint address (a DirectAccess client sends from it).
+        case peerAddress
+        /// The prefix of this length around its tunnel endpoint (a peer routing a subnet).
+        case peerPrefix(length: Int)
+        /// Anything within these ranges, whichever peer proposes it.
+        case ranges([AddressRange])
+    }
 
     /// How the rule's Quick Mode SAs carry traffic, and so where Main Mode runs.
     public enum Mode: Sendable, Hashable {
@@ -36,7 +53,8 @@ public struct ConnectionSecurityRule: Sendable {
     public init(name: String, filterID: UInt64 = 0, local: TrafficSelector, remote: TrafficSelector, mode: Mode = .transport,
                 mainModeAuthentication: AuthenticationSet, mainModeCrypto: MainModeCryptoSet = .windowsDefault,
                 quickModeCrypto: QuickModeCryptoSet = .windowsDefault, extendedMode: ExtendedModePolicy? = nil,
-                authorization: AuthorizationPolicy = .none, managementPrefixes: [AddressRange]? = nil) {
+                authorization: AuthorizationPolicy = .none, managementPrefixes: [AddressRange]? = nil,
+                responderIdentity: ResponderIdentity? = nil) {
         self.name = name
         self.filterID = filterID
         self.local = local
@@ -48,6 +66,7 @@ public struct ConnectionSecurityRule: Sendable {
         self.extendedMode = extendedMode
         self.authorization = authorization
         self.managementPrefixes = managementPrefixes
+        self.responderIdentity = responderIdentity
     }
 
     /// Whether Main Mode between these two addresses can serve this rule.
@@ -76,6 +95,26 @@ public struct ConnectionSecurityRule: Sendable {
             // A peer whose inner address is its tunnel endpoint (a DirectAccess client).
             return endpoints.contains(destination) ? destination : nil
         }
+    }
+
+    /// Whether a peer at `peer` may propose `selector` as its side of a Quick Mode of this rule.
+    func allowsPeerSelector(_ selector: AddressRange, peer: IPAddress) -> Bool {
+        guard case .tunnel(_, let endpoints) = mode, endpoints.first != endpoints.last else { return true }
+        switch peerSelectors {
+        case .peerAddress: return selector == AddressRange(peer)
+        case .peerPrefix(let length): return AddressRange(peer, prefixLength: length).contains(selector)
+        case .ranges(let ranges): return ranges.contains { $0.contains(selector) }
+        }
+    }
+
+    /// Whether an SA that passed this rule's checks may carry Quick Modes of `other`: the same
+    /// authentications, the same authorization, the same demands on the responder.
+    func sharesAuthorization(with other: ConnectionSecurityRule) -> Bool {
+        mainModeAuthentication.offered == other.mainModeAuthentication.offered
+            && extendedMode?.authentication.offered == other.extendedMode?.authentication.offered
+            && extendedMode?.allowsExplicitCredentials == other.extendedMode?.allowsExplicitCredentials
+            && authorization == other.authorization && responderIdentity == other.responderIdentity
+            && peerSelectors == other.peerSelectors
     }
 
     /// Whether an MM SA made for `other` can carry this rule's Quick Modes: the same tunnel

@@ -100,6 +100,14 @@ struct Channel {
         windows[key.exchange] = window
     }
 
+    /// Forgets that a request was seen, so that its retransmission counts as new: for a
+    /// request dropped unanswered.
+    mutating func forget(_ key: ExchangeKey) {
+        guard var window = windows[key.exchange], key.sequence <= window.highest, window.highest - key.sequence < 64 else { return }
+        window.seen &= ~(1 << UInt64(window.highest - key.sequence))
+        windows[key.exchange] = window
+    }
+
     /// Remembers the response to a request, to re-send on a duplicate of that request.
     mutating func remember(response datagrams: [[UInt8]], for key: ExchangeKey, now: Date) {
         responses = responses.filter { $0.value.expires > now }

@@ -32,7 +32,12 @@ enum Fragmentation {
 }
 
 /// Fragments of incomplete messages, per peer and Fragment ID, until all arrive or the
-/// reassembly timer drops them.
+/// reassembly timer drops them. Two pools with budgets of their own: messages of known
+/// negotiations (each session a few messages, all of them a bounded total), and first messages
+/// of strangers (a small pool, a couple per peer group, the oldest evicted to make room). A
+/// flood of spoofed first fragments can only churn the strangers' pool, and every eviction is
+/// pressure the endpoint answers with DoS cookies; it never touches a live negotiation's
+/// TLS or Kerberos flights.
 struct Reassembly {
     struct Key: Hashable {
         var peer: EndpointAddress
@@ -40,72 +45,158 @@ struct Reassembly {
         var fragmentID: UInt16
     }
 
+    /// Whose budget a message is held on.
+    enum Pool: Hashable {
+        /// A negotiation that exists.
+        case session(UInt64)
+        /// A first message from this peer group.
+        case stranger(AddressRange)
+    }
+
     struct Pending {
+        var pool: Pool
         var fragments: [UInt8: [UInt8]] = [:]
         var last: UInt8?
         var bytes = 0
         var deadline: Date
     }
 
-    /// At most this many bytes per message, incomplete messages in all and per peer address,
-    /// and bytes held in all: a flood of first fragments cannot take the memory or crowd out
-    /// other peers.
+    /// What a fragment did.
+    struct Outcome {
+        /// The whole datagram, once its last missing fragment came.
+        var message: [UInt8]?
+        /// Strangers' messages dropped to make room: the pool is under pressure.
+        var evicted = 0
+    }
+
+    /// The most bytes of one message.
     static let maximumMessageBytes = 65_535
-    static let maximumPending = 1_024
-    static let maximumPendingPerPeer = 8
-    static let maximumTotalBytes = 4 << 20
+    /// Known negotiations: per session, and all together.
+    static let maximumPendingPerSession = 4
+    static let maximumBytesPerSession = 2 * maximumMessageBytes
+    static let maximumSessionMessages = 1_024
+    static let maximumSessionBytes = 16 << 20
+    /// Strangers: per peer group, and all together.
+    static let maximumPendingPerStranger = 2
+    static let maximumStrangerMessages = 64
+    static let maximumStrangerBytes = 512 << 10
 
     private(set) var pending: [Key: Pending] = [:]
-    private var pendingPerPeer: [IPAddress: Int] = [:]
+    private var messagesByPool: [Pool: Int] = [:]
+    private var bytesByPool: [Pool: Int] = [:]
     private(set) var totalBytes = 0
+    private var sessionMessages = 0, sessionBytes = 0
+    private var strangerMessages = 0, strangerBytes = 0
+    /// Strangers' messages in arrival order, for eviction (keys already gone are skipped).
+    private var strangerArrivals: [Key] = []
 
-    /// Adds a fragment; returns the whole datagram once every fragment is in. Inconsistent
-    /// fragments (two last ones, a number past the last) drop the message, as MS-IKEE says.
-    mutating func add(_ fragment: FragmentPayload, key: Key, now: Date, timeout: Duration) -> [UInt8]? {
-        guard fragment.number >= 1 else { return nil }
+    /// Adds a fragment held on `pool`; the outcome has the whole datagram once every fragment
+    /// is in. Inconsistent fragments (two last ones, a number past the last) drop the message,
+    /// as MS-IKEE says.
+    mutating func add(_ fragment: FragmentPayload, key: Key, pool: Pool, now: Date, timeout: Duration) -> Outcome {
+        var outcome = Outcome()
+        guard fragment.number >= 1 else { return outcome }
+        if let existing = pending[key], existing.pool != pool { return outcome }
         if pending[key] == nil {
-            guard pending.count < Self.maximumPending, pendingPerPeer[key.peer.ip, default: 0] < Self.maximumPendingPerPeer else {
-                return nil
-            }
-            pendingPerPeer[key.peer.ip, default: 0] += 1
-            pending[key] = Pending(deadline: now.addingTimeInterval(timeout.seconds))
+            guard admitMessage(pool, &outcome) else { return outcome }
+            pending[key] = Pending(pool: pool, deadline: now.addingTimeInterval(timeout.seconds))
+            count(pool, messages: 1, bytes: 0)
+            if case .stranger = pool { strangerArrivals.append(key) }
         }
         var entry = pending[key]!
         if fragment.isLast {
-            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else { return drop(key) }
+            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else { return drop(key, outcome) }
             entry.last = fragment.number
         } else if let last = entry.last, fragment.number >= last {
-            return drop(key)
+            return drop(key, outcome)
         }
         guard entry.fragments[fragment.number] == nil else {
             pending[key] = entry
-            return nil
+            return outcome
         }
-        guard entry.bytes + fragment.data.count <= Self.maximumMessageBytes,
-              totalBytes + fragment.data.count <= Self.maximumTotalBytes else { return drop(key) }
-        entry.bytes += fragment.data.count
-        totalBytes += fragment.data.count
+        let size = fragment.data.count
+        guard entry.bytes + size <= Self.maximumMessageBytes, admitBytes(size, pool, keeping: key, &outcome) else { return drop(key, outcome) }
+        entry.bytes += size
+        count(pool, messages: 0, bytes: size)
         entry.fragments[fragment.number] = fragment.data
         guard let last = entry.last, entry.fragments.count == Int(last) else {
             pending[key] = entry
-            return nil
+            return outcome
         }
-        _ = drop(key)
-        return (1...last).flatMap { entry.fragments[$0]! }
+        outcome = drop(key, outcome)
+        outcome.message = (1...last).flatMap { entry.fragments[$0]! }
+        return outcome
     }
 
-    /// Forgets a message's fragments; returns nil for the caller's convenience.
-    private mutating func drop(_ key: Key) -> [UInt8]? {
-        guard let entry = pending.removeValue(forKey: key) else { return nil }
-        totalBytes -= entry.bytes
-        let remaining = pendingPerPeer[key.peer.ip, default: 1] - 1
-        pendingPerPeer[key.peer.ip] = remaining > 0 ? remaining : nil
-        return nil
+    /// Room for one more message of `pool`: a session's within its budgets; a stranger's by
+    /// evicting the oldest strangers when the pool is full.
+    private mutating func admitMessage(_ pool: Pool, _ outcome: inout Outcome) -> Bool {
+        switch pool {
+        case .session:
+            return messagesByPool[pool, default: 0] < Self.maximumPendingPerSession && sessionMessages < Self.maximumSessionMessages
+        case .stranger:
+            guard messagesByPool[pool, default: 0] < Self.maximumPendingPerStranger else { return false }
+            while strangerMessages >= Self.maximumStrangerMessages, evictOldestStranger(keeping: nil) { outcome.evicted += 1 }
+            return strangerMessages < Self.maximumStrangerMessages
+        }
+    }
+
+    /// Room for `size` more bytes of `pool`, evicting other strangers when a stranger needs it.
+    private mutating func admitBytes(_ size: Int, _ pool: Pool, keeping key: Key, _ outcome: inout Outcome) -> Bool {
+        switch pool {
+        case .session:
+            return bytesByPool[pool, default: 0] + size <= Self.maximumBytesPerSession && sessionBytes + size <= Self.maximumSessionBytes
+        case .stranger:
+            while strangerBytes + size > Self.maximumStrangerBytes, evictOldestStranger(keeping: key) { outcome.evicted += 1 }
+            return strangerBytes + size <= Self.maximumStrangerBytes
+        }
+    }
+
+    private mutating func evictOldestStranger(keeping kept: Key?) -> Bool {
+        var index = 0
+        while index < strangerArrivals.count {
+            let key = strangerArrivals[index]
+            if key != kept, pending[key] != nil {
+                strangerArrivals.remove(at: index)
+                _ = drop(key, Outcome())
+                return true
+            }
+            if pending[key] == nil { strangerArrivals.remove(at: index) } else { index += 1 }
+        }
+        return false
+    }
+
+    private mutating func count(_ pool: Pool, messages: Int, bytes: Int) {
+        messagesByPool[pool, default: 0] += messages
+        bytesByPool[pool, default: 0] += bytes
+        if messagesByPool[pool] == 0 { messagesByPool[pool] = nil }
+        if bytesByPool[pool] == 0 { bytesByPool[pool] = nil }
+        totalBytes += bytes
+        switch pool {
+        case .session:
+            sessionMessages += messages
+            sessionBytes += bytes
+        case .stranger:
+            strangerMessages += messages
+            strangerBytes += bytes
+        }
+    }
+
+    /// Forgets a message's fragments.
+    private mutating func drop(_ key: Key, _ outcome: Outcome) -> Outcome {
+        guard let entry = pending.removeValue(forKey: key) else { return outcome }
+        count(entry.pool, messages: -1, bytes: -entry.bytes)
+        if strangerMessages == 0 {
+            strangerArrivals.removeAll()
+        } else if strangerArrivals.count > 4 * Self.maximumStrangerMessages {
+            strangerArrivals.removeAll { pending[$0] == nil }
+        }
+        return outcome
     }
 
     /// Drops messages whose reassembly timer ran out.
     mutating func expire(at now: Date) {
-        for (key, entry) in pending where entry.deadline <= now { _ = drop(key) }
+        for (key, entry) in pending where entry.deadline <= now { _ = drop(key, Outcome()) }
     }
 
     var earliestDeadline: Date? { pending.values.map(\.deadline).min() }

@@ -8,4 +8,11 @@ public protocol AccountDirectory: Sendable {
     /// The account `name` (a sAMAccountName such as `CLIENT1$` or `alice`) of `domain` (its
     /// NetBIOS or DNS name; empty for the directory's own domain), or nil when there is none.
     func account(named name: String, inDomain domain: String) -> Account?
+
+    /// The directory's own domain by its NetBIOS and DNS names, when it knows them.
+    var ownDomain: (netBIOS: String, dns: String?)? { get }
+}
+
+extension AccountDirectory {
+    public var ownDomain: (netBIOS: String, dns: String?)? { nil }
 }

@@ -69,6 +69,8 @@ public struct JSONAccountDirectory: AccountDirectory {
         self.index = index
     }
 
+    public var ownDomain: (netBIOS: String, dns: String?)? { (domain, dnsDomain) }
+
     public func account(named name: String, inDomain domain: String) -> Account? {
         let wanted = NTLMText.uppercased(domain)
         guard wanted.isEmpty || wanted == NTLMText.uppercased(self.domain)

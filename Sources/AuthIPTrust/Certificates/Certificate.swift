@@ -102,6 +102,29 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         return box.uris
     }
 
+    /// The DNS names of the subject alternative names, in certificate order.
+    public var dnsNames: [String] {
+        final class Box { var names: [String] = [] }
+        let box = Box()
+        authip_san_dns_names(x509, { bytes, length, context in
+            guard let bytes, let context else { return }
+            let name = String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
+            Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().names.append(name)
+        }, Unmanaged.passUnretained(box).toOpaque())
+        return box.names
+    }
+
+    /// Whether the certificate is for the host `name`, as a TLS client checks a server
+    /// (OpenSSL's `X509_check_host`: the DNS names of the subject alternative names, wildcards
+    /// allowed; the subject's common name when there is no DNS name).
+    public func isFor(host name: String) -> Bool {
+        X509_check_host(x509, name, name.utf8.count, 0, nil) == 1
+    }
+
+    /// The computer's DNS name the certificate carries: its first DNS subject alternative
+    /// name, else its common name.
+    public var computerDNSName: String? { dnsNames.first ?? commonName }
+
     /// The dotted OIDs of the extended key usages, or nil when the certificate has none
     /// (which Windows reads as "any purpose").
     public var extendedKeyUsages: [String]? {
