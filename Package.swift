@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
         .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
         .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIPScenarios", "AuthIP", "AuthIPDirectory", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPNIO", "AuthIP", "AuthIPAudit", "AuthIPWire", "AuthIPTestSupport", "authip"]),
+        .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit", "AuthIPWire", "AuthIPTestSupport", "authip"]),
         .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

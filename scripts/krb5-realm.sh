@@ -73,6 +73,11 @@ ka addprinc -randkey host/other.da.test
 ka addprinc -randkey host/client1.da.test
 ka ktadd -k "$dir/daserver.keytab" host/daserver.da.test
 ka ktadd -k "$dir/client1.keytab" host/client1.da.test
+# A second service with keys of its own (a rogue server's), and computer accounts that log on
+# with a password (Main Mode Kerberos as the computer).
+ka ktadd -k "$dir/other.keytab" host/other.da.test
+ka addprinc -pw Client1-Kerberos-Pw-1 'CLIENT1$'
+ka addprinc -pw Client2-Kerberos-Pw-1 'CLIENT2$'
 # The KDC keeps no descriptor of whoever started this script (a caller waiting for the
 # script's end would otherwise wait for the KDC's).
 (

@@ -18,13 +18,13 @@ public struct LDAPDirectoryConfiguration: Hashable, Sendable {
     public var caFile: String
     /// The service account: a UPN (`svc-authip@corp.contoso.com`) or a DN.
     public var bindDN: String
-    public var password: String
+    public var password: SecretBytes
     /// Where accounts and groups are searched (`DC=corp,DC=contoso,DC=com`).
     public var baseDN: String
     /// The domain's NetBIOS name, which the accounts carry (`CORP`).
     public var domain: String
 
-    public init(uri: String, security: Security, caFile: String, bindDN: String, password: String, baseDN: String, domain: String) {
+    public init(uri: String, security: Security, caFile: String, bindDN: String, password: SecretBytes, baseDN: String, domain: String) {
         self.uri = uri
         self.security = security
         self.caFile = caFile

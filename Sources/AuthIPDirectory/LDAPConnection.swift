@@ -39,13 +39,10 @@ final class LDAPConnection {
             guard ldap_tls_inplace(ld) != 0 else { throw LDAPError(operation: "StartTLS left the connection unencrypted", code: LDAP_CONNECT_ERROR) }
             try limitToRemainingTime()
         }
-        var password = Array(configuration.password.utf8)
-        defer { for index in password.indices { password[index] = 0 } }
-        let bound = password.withUnsafeMutableBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                var credential = berval(bv_len: ber_len_t(chars.count), bv_val: chars.baseAddress)
-                return ldap_sasl_bind_s(ld, configuration.bindDN, nil, &credential, nil, nil, nil)
-            }
+        let bound = configuration.password.withUnsafeBytes { bytes in
+            var credential = berval(bv_len: ber_len_t(bytes.count),
+                                    bv_val: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)))
+            return ldap_sasl_bind_s(ld, configuration.bindDN, nil, &credential, nil, nil, nil)
         }
         try check("bind as \(configuration.bindDN)", bound)
     }

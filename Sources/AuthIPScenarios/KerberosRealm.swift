@@ -25,6 +25,8 @@ public struct KerberosRealm: Sendable {
     /// A credentials cache of the realm (`cc_alice`, `cc_alice_fast`, `cc_bob`).
     public func cache(_ name: String) -> String { "FILE:\(directory)/\(name)" }
     public var serverKeytab: String { "\(directory)/daserver.keytab" }
+    /// The keys of `host/other.da.test`: a second service of the realm (a rogue server's own).
+    public var otherKeytab: String { "\(directory)/other.keytab" }
 
     /// The repository's scripts/krb5-realm.sh.
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -13,9 +13,11 @@ enum AuthenticationBenchmark {
     static func run() throws {
         let tls = vectors.appendingPathComponent("pki/tls")
         let root = try Certificate.load(path: tls.appendingPathComponent("root.pem").path)[0]
+        // The repository's fixture keys are no secret (a clone gives them mode 0644), so they
+        // are read as plain files rather than through `SecretFile`.
         func identity(_ name: String) throws -> TLSIdentity {
-            try TLSIdentity(certificatePath: tls.appendingPathComponent("\(name).pem").path,
-                            keyPath: tls.appendingPathComponent("\(name).key").path)
+            try TLSIdentity(certificate: try Certificate.load(path: tls.appendingPathComponent("\(name).pem").path)[0],
+                            privateKey: SecretBytes(try Data(contentsOf: tls.appendingPathComponent("\(name).key"))))
         }
         let cache = CRLCache()
         try cache.insert(Array(try Data(contentsOf: tls.appendingPathComponent("root.crl"))), source: "root.crl")

@@ -29,7 +29,7 @@ enum SambaDC {
         let scheme = security == .ldaps ? "ldaps" : "ldap"
         return LDAPDirectoryConfiguration(
             uri: "\(scheme)://\(address)" + (port.map { ":\($0)" } ?? ""), security: security,
-            caFile: caFile ?? "\(directory ?? "")/private/tls/ca.pem", bindDN: "svc-authip@da.test", password: password,
+            caFile: caFile ?? "\(directory ?? "")/private/tls/ca.pem", bindDN: "svc-authip@da.test", password: SecretBytes(Array(password.utf8)),
             baseDN: "DC=da,DC=test", domain: "DA")
     }
 
@@ -129,7 +129,7 @@ struct ActiveDirectoryTests {
             (SambaDC.configuration(caFile: "/etc/ssl/certs/ca-certificates.crt"), "Can't contact LDAP server"),
             (SambaDC.configuration(port: 1), "Can't contact LDAP server"),
             (LDAPDirectoryConfiguration(uri: "ldap://\(SambaDC.address)", security: .ldaps, caFile: SambaDC.configuration().caFile,
-                                        bindDN: "svc-authip@da.test", password: "Svc-Authip-Pw-12345!", baseDN: "DC=da,DC=test", domain: "DA"),
+                                        bindDN: "svc-authip@da.test", password: SecretBytes(Array("Svc-Authip-Pw-12345!".utf8)), baseDN: "DC=da,DC=test", domain: "DA"),
              "does not start with ldaps://"),
         ]
         for (configuration, expected) in cases {

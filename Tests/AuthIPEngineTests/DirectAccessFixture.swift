@@ -88,15 +88,16 @@ struct DirectAccessFixture {
 
     init(server serverSetup: DirectAccess.Server, client clientSetup: DirectAccess.Client, directory: JSONAccountDirectory,
          clientRules: [ConnectionSecurityRule]? = nil, serverRules: [ConnectionSecurityRule]? = nil, seed: UInt64 = 1,
-         conditions: NetworkConditions = .ideal) {
+         conditions: NetworkConditions = .ideal, serverSettings: EndpointSettings = EndpointSettings(),
+         serverPrincipal: String = KerberosRealm.service, serverHasDirectory: Bool = true) {
         self.serverSetup = serverSetup
         simulation = Simulation(seed: seed, conditions: conditions, start: EngineFixture.start)
         client = simulation.add("CLIENT1", Endpoint(
             configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: clientRules ?? clientSetup.rules),
             random: SeededRandomSource(seed: seed &+ 100), now: EngineFixture.start), addresses: [clientSetup.address])
         server = simulation.add("DASERVER", Endpoint(
-            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverRules ?? serverSetup.rules,
-                                                 directory: directory),
+            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: serverPrincipal, rules: serverRules ?? serverSetup.rules,
+                                                 settings: serverSettings, directory: serverHasDirectory ? directory : nil),
             random: SeededRandomSource(seed: seed &+ 200), now: EngineFixture.start),
             addresses: [serverSetup.infrastructureTunnelEndpoint, serverSetup.intranetTunnelEndpoint])
     }

@@ -34,8 +34,10 @@ struct HostileInitiator {
     static let algorithms = MainModeAlgorithms(cipher: .aes256, hash: .sha256)
 
     /// A hostile initiator at `local` with these NTLM credentials, against `responder` at `remote`.
-    init(responder: Endpoint, local: EndpointAddress, remote: EndpointAddress, credentials: NTLMCredentials, now: Date) throws {
+    init(responder: Endpoint, local: EndpointAddress, remote: EndpointAddress, credentials: NTLMCredentials, now: Date,
+         initiatorCookie: UInt64 = 0x0BAD_C0DE_0BAD_C0DE) throws {
         self.responder = responder
+        self.initiatorCookie = initiatorCookie
         self.local = local
         self.remote = remote
         self.now = now
@@ -76,8 +78,9 @@ struct HostileInitiator {
         let second = try Message(parsing: answer)
         responderCookie = second.header.responderCookie
         responderNonce = try #require(second.clearPayloads.compactMap { if case .nonce(let n) = $0 { return n.data } else { return nil } }.first)
-        let ke = try #require(second.clearPayloads.compactMap { if case .keyExchange(let k) = $0 { return k.data } else { return nil } }.first)
-        sharedSecret = try keyPair.sharedSecret(peerPublicValue: ke)
+        if let ke = second.clearPayloads.compactMap({ if case .keyExchange(let k) = $0 { return k.data } else { return nil } }).first {
+            sharedSecret = try keyPair.sharedSecret(peerPublicValue: ke)
+        }
         transcript.append(try Self.chain(answer))
     }
 
@@ -92,6 +95,18 @@ struct HostileInitiator {
         }.first)
         let authenticate = try ntlm.step(challenge, now: now, random: &random)
         return deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: authenticate))]))
+    }
+
+    /// One GSS request of this side; returns the responder's answers.
+    mutating func gss(_ payload: GSSPayload) throws -> [[UInt8]] {
+        let answers = deliver(try request(exchange: .mainMode, payloads: [.gss(payload)]))
+        for answer in answers { transcript.append(try Self.chain(answer)) }
+        return answers
+    }
+
+    /// The GSS payload of a responder's answer.
+    static func gssPayload(_ datagram: [UInt8]) -> GSSPayload? {
+        (try? Message(parsing: datagram))?.clearPayloads.compactMap { if case .gss(let g) = $0 { return g } else { return nil } }.first
     }
 
     /// #5 with Auth1 computed now, over the transcript as it stands (the responder's answer to

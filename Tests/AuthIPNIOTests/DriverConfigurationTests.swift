@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPCrypto
 import AuthIPNIO
 import AuthIPTestSupport
 import AuthIPWire
@@ -83,6 +84,7 @@ struct DriverConfigurationTests {
     static func activeDirectoryResponder(_ extra: String = "", acceptor: String = "\"domainController\": \"winbind\"") throws -> String {
         let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("authip-svc-password").path
         try "Svc-Pw\nignored\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile, 0o600)
         return """
             {"computerName": "DASERVER", "principalName": "host/daserver.da.test@DA.TEST", "localAddresses": ["127.0.0.1"],
              "rules": [{"name": "Clients", "local": "127.0.0.1", "remote": "127.0.0.0/8",
@@ -98,7 +100,7 @@ struct DriverConfigurationTests {
     func activeDirectory() throws {
         let configuration = try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": 30, \"timeout\": 4"))
         let (directory, policy) = try #require(try configuration.remoteDirectory())
-        #expect(directory.configuration.password == "Svc-Pw" && directory.configuration.security == .ldaps)
+        #expect(directory.configuration.password == SecretBytes(Array("Svc-Pw".utf8)) && directory.configuration.security == .ldaps)
         #expect(directory.configuration.baseDN == "DC=da,DC=test" && directory.configuration.domain == "DA")
         #expect(policy == RemoteDirectoryPolicy(cacheLifetime: .seconds(30), timeout: .seconds(4)))
         let endpoint = try configuration.endpointConfiguration()

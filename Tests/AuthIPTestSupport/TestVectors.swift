@@ -4,10 +4,21 @@ import Foundation
 
 /// Reads the JSON files under `TestVectors/` of this repository.
 public enum TestVectors {
-    /// The repository's `TestVectors` folder, found from this file's path.
-    public static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("TestVectors")
+    /// The repository's `TestVectors` folder, found from this file's path. Its secret files
+    /// (the fixtures' private keys, the account directory with its passwords) are made the
+    /// owner's alone first, as the loaders require of secrets: a clone gives them mode 0644.
+    public static let directory: URL = {
+        let directory = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TestVectors")
+        let enumerator = FileManager.default.enumerator(atPath: directory.path)
+        while let path = enumerator?.nextObject() as? String {
+            if path.hasSuffix(".key") || path == "directory/accounts.json" {
+                chmod(directory.appendingPathComponent(path).path, 0o600)
+            }
+        }
+        return directory
+    }()
 
     /// The parsed file `TestVectors/<path>`.
     public static func load(_ path: String) throws -> JSONValue {

@@ -5,7 +5,8 @@ A root CA (RSA-2048) issues computer certificates with their keys (test keys, no
 client-rsa / server-rsa (RSA-2048), client-ecdsa / server-ecdsa (ECDSA P-256), client-revoked
 (listed in root.crl), client-expired (expired before the validation time), and
 client-untrusted, issued by another root that nobody trusts; client-health is CLIENT1's NAP
-health certificate (client authentication and System Health Authentication); client-cdp names a CRL
+health certificate (client authentication and System Health Authentication); client-san-only is
+CLIENT1 named by a DNS subject alternative name and no common name; client-cdp names a CRL
 distribution point that the HTTP server of the CDP fixtures serves (served/tls-root.crl there).
 Validation time: 2026-11-01.
 Run from the repository root: python3 Tools/pki/make_tls_fixtures.py
@@ -23,8 +24,10 @@ T = datetime.datetime
 
 
 def name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "swift-authip TLS fixtures"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "swift-authip TLS fixtures")]
+    if cn is not None:
+        attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attributes)
 
 
 def ca(cn):
@@ -38,7 +41,7 @@ def ca(cn):
     return cert, k
 
 
-def computer(cn, issuer, issuer_key, serial, usage, ecdsa=False, not_after=T(2034, 1, 1), cdp=None):
+def computer(cn, issuer, issuer_key, serial, usage, ecdsa=False, not_after=T(2034, 1, 1), cdp=None, san=None):
     k = ec.generate_private_key(ec.SECP256R1()) if ecdsa else rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(issuer.subject).public_key(k.public_key())
             .serial_number(serial).not_valid_before(T(2025, 1, 1)).not_valid_after(not_after)
@@ -46,6 +49,8 @@ def computer(cn, issuer, issuer_key, serial, usage, ecdsa=False, not_after=T(203
             .add_extension(x509.KeyUsage(True, False, not ecdsa, False, ecdsa, False, False, False, False), critical=True)
             .add_extension(x509.ExtendedKeyUsage(usage if isinstance(usage, list) else [usage]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False))
+    if san:
+        cert = cert.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]), critical=False)
     if cdp:
         cert = cert.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
             [x509.UniformResourceIdentifier(cdp)], None, None, None)]), critical=False)
@@ -73,6 +78,8 @@ def main():
         "client-health": computer("CLIENT1.corp.contoso.com", root, root_key, 0x108,
                                   [client, x509.ObjectIdentifier("1.3.6.1.4.1.311.47.1.1")]),
         # Its CDP is served by the distribution-point fixtures' HTTP server (port 18931).
+        # CLIENT1 named by its subject alternative name only: no common name.
+        "client-san-only": computer(None, root, root_key, 0x109, client, san=["CLIENT1.corp.contoso.com"]),
         "client-cdp": computer("CLIENT3.corp.contoso.com", root, root_key, 0x107, client,
                                cdp="http://127.0.0.1:18931/tls-root.crl"),
     }

@@ -32,15 +32,16 @@ public struct JSONAccountDirectory: AccountDirectory {
     public let accounts: [Account]
     private let index: [String: Int]
 
-    /// Reads the directory file at `url`.
+    /// Reads the directory file at `url`, which holds passwords and so must be its owner's
+    /// alone.
     public init(contentsOf url: URL) throws(AccountDirectoryError) {
-        let text: String
+        let bytes: SecretBytes
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            bytes = try SecretFile.read(url.path)
         } catch {
-            throw .unreadable(path: url.path, reason: error.localizedDescription)
+            throw .unreadable(path: url.path, reason: error.description)
         }
-        try self.init(json: text)
+        try self.init(json: bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
     }
 
     /// Reads a directory from JSON text.

@@ -25,6 +25,8 @@ public final class KerberosContext: GSSContext {
     public private(set) var sids: [String] = []
 
     private var credential: gss_cred_id_t?
+    /// The MEMORY cache of a password logon, destroyed with the context.
+    private var logonCache: String?
     private var context: gss_ctx_id_t?
     private var target: gss_name_t?
     private var failed = false
@@ -33,14 +35,14 @@ public final class KerberosContext: GSSContext {
     public init(initiator credentials: KerberosCredentials, target: String) throws(GSSFailure) {
         role = .initiator
         self.target = try Self.importName(target)
-        credential = try Self.acquire(credentials, usage: gss_cred_usage_t(GSS_C_INITIATE))
+        (credential, logonCache) = try Self.acquire(credentials, usage: gss_cred_usage_t(GSS_C_INITIATE))
         peerName = target
     }
 
     /// An acceptor with the keys of `credentials` (a keytab).
     public init(acceptor credentials: KerberosCredentials) throws(GSSFailure) {
         role = .acceptor
-        credential = try Self.acquire(credentials, usage: gss_cred_usage_t(GSS_C_ACCEPT))
+        (credential, logonCache) = try Self.acquire(credentials, usage: gss_cred_usage_t(GSS_C_ACCEPT))
     }
 
     deinit {
@@ -48,6 +50,7 @@ public final class KerberosContext: GSSContext {
         if context != nil { gss_delete_sec_context(&minor, &context, nil) }
         if credential != nil { gss_release_cred(&minor, &credential) }
         if target != nil { gss_release_name(&minor, &target) }
+        if let logonCache { PasswordLogon.destroy(logonCache) }
     }
 
     public func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> [UInt8] {
@@ -104,14 +107,18 @@ public final class KerberosContext: GSSContext {
         return SecretBytes(UnsafeRawBufferPointer(start: key.value, count: key.length))
     }
 
-    private static func acquire(_ credentials: KerberosCredentials, usage: gss_cred_usage_t) throws(GSSFailure) -> gss_cred_id_t? {
+    /// The credential, and the logon cache it lives in when a password logon made one.
+    private static func acquire(_ credentials: KerberosCredentials, usage: gss_cred_usage_t) throws(GSSFailure)
+        -> (gss_cred_id_t?, String?) {
         var minor: OM_uint32 = 0
         var credential: gss_cred_id_t?
         var mechanisms = gss_OID_set_desc(count: 1, elements: authip_gss_mech_krb5())
         let major: OM_uint32
+        var logonCache: String?
         switch credentials {
         case .password(let principal, let password):
             let cache = try PasswordLogon.memoryCache(principal: principal, password: password)
+            logonCache = cache
             major = withStore(("ccache", cache)) { store in
                 gss_acquire_cred_from(&minor, nil, 0, &mechanisms, usage, store, &credential, nil, nil)
             }
@@ -125,9 +132,10 @@ public final class KerberosContext: GSSContext {
             }
         }
         guard authip_gss_error(major) == 0 else {
+            if let logonCache { PasswordLogon.destroy(logonCache) }
             throw GSSFailure(status(major: major, minor: minor), describe(major: major, minor: minor))
         }
-        return credential
+        return (credential, logonCache)
     }
 
     private static func withStore(_ entry: (String, String)?, _ body: (gss_const_key_value_set_t?) -> OM_uint32) -> OM_uint32 {

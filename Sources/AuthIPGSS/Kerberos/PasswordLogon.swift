@@ -5,19 +5,47 @@ import Foundation
 /// A password logon (AS exchange) into a MEMORY credentials cache. MIT's
 /// `gss_acquire_cred_with_password` loses the KDC's error (a disabled account and a wrong
 /// password both come back as "no credentials"), so the logon is done with the krb5 API,
-/// whose error says what the KDC said.
+/// whose error says what the KDC said. The cache is destroyed (`destroy`) when the context
+/// that logged on is released: a MEMORY cache otherwise lives, with its TGT, as long as the
+/// process.
 enum PasswordLogon {
     private static let counter = Counter()
 
     private final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
+        private var live = 0
         func next() -> Int {
             lock.lock()
             defer { lock.unlock() }
             value += 1
+            live += 1
             return value
         }
+        func destroyed() {
+            lock.lock()
+            live -= 1
+            lock.unlock()
+        }
+        var liveCount: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return live
+        }
+    }
+
+    /// For the tests of this package: the logon caches not destroyed yet.
+    package static var liveCaches: Int { counter.liveCount }
+
+    /// Destroys a cache `memoryCache` made, with the tickets in it.
+    static func destroy(_ name: String) {
+        var context: krb5_context?
+        guard krb5_init_context(&context) == 0, let context else { return }
+        defer { krb5_free_context(context) }
+        var cache: krb5_ccache?
+        guard krb5_cc_resolve(context, name, &cache) == 0, let cache else { return }
+        krb5_cc_destroy(context, cache)
+        counter.destroyed()
     }
 
     /// The name of a MEMORY cache holding `principal`'s TGT.
@@ -31,7 +59,10 @@ enum PasswordLogon {
         }
         defer { krb5_free_principal(context, client) }
         var credentials = krb5_creds()
-        let code = krb5_get_init_creds_password(context, &credentials, client, password, nil, nil, 0, nil, nil)
+        // The password goes to krb5 from a buffer of ours, wiped afterwards.
+        var secret = Array(password.utf8CString)
+        defer { secret.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        let code = secret.withUnsafeBufferPointer { krb5_get_init_creds_password(context, &credentials, client, $0.baseAddress, nil, nil, 0, nil, nil) }
         guard code == 0 else {
             let message = krb5_get_error_message(context, code)
             defer { krb5_free_error_message(context, message) }

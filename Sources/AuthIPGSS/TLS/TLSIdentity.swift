@@ -1,3 +1,4 @@
+import AuthIPCrypto
 import AuthIPTrust
 import COpenSSL
 import Foundation
@@ -16,8 +17,16 @@ public final class TLSIdentity: @unchecked Sendable {
     ///   - certificate: the computer certificate.
     ///   - privateKeyPEM: its key (PKCS#8 or traditional PEM, unencrypted).
     ///   - chain: intermediates to send after it.
-    public init(certificate: Certificate, privateKeyPEM: [UInt8], chain: [Certificate] = []) throws(GSSFailure) {
-        let key: OpaquePointer? = privateKeyPEM.withUnsafeBytes { raw in
+    public convenience init(certificate: Certificate, privateKeyPEM: [UInt8], chain: [Certificate] = []) throws(GSSFailure) {
+        try self.init(certificate: certificate, privateKey: SecretBytes(privateKeyPEM), chain: chain)
+    }
+
+    /// - Parameters:
+    ///   - certificate: the computer certificate.
+    ///   - privateKey: its key's PEM (PKCS#8 or traditional, unencrypted), wiped when released.
+    ///   - chain: intermediates to send after it.
+    public init(certificate: Certificate, privateKey: SecretBytes, chain: [Certificate] = []) throws(GSSFailure) {
+        let key: OpaquePointer? = privateKey.withUnsafeBytes { raw in
             let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count))
             defer { BIO_free(bio) }
             return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
@@ -48,13 +57,12 @@ public final class TLSIdentity: @unchecked Sendable {
     }
 
     /// Loads a certificate file (the first certificate is the identity's, the rest its
-    /// intermediates) and its key file.
+    /// intermediates) and its key file, which must be its owner's alone (`SecretFileError`
+    /// otherwise).
     public convenience init(certificatePath: String, keyPath: String) throws {
         let certificates = try Certificate.load(path: certificatePath)
-        guard let first = certificates.first, let key = FileManager.default.contents(atPath: keyPath) else {
-            throw GSSFailure(.secENoCredentials, "cannot read \(certificatePath) or \(keyPath)")
-        }
-        try self.init(certificate: first, privateKeyPEM: Array(key), chain: Array(certificates.dropFirst()))
+        guard let first = certificates.first else { throw GSSFailure(.secENoCredentials, "no certificate in \(certificatePath)") }
+        try self.init(certificate: first, privateKey: try SecretFile.read(keyPath), chain: Array(certificates.dropFirst()))
     }
 
     deinit {

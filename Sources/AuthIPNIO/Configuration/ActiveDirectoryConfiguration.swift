@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPCrypto
 import AuthIPDirectory
 import Foundation
 
@@ -55,12 +56,17 @@ struct ActiveDirectoryConfiguration: Decodable, Sendable {
     /// The directory, its password read, and how the engine uses it.
     func directory(file: (String) -> String) throws(DriverConfigurationError) -> (LDAPAccountDirectory, RemoteDirectoryPolicy) {
         let path = file(passwordFile)
-        guard let data = FileManager.default.contents(atPath: path),
-              let password = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first, !password.isEmpty else {
-            throw .unloadable(field: "activeDirectory.passwordFile", path: path, reason: "no password on its first line")
+        let contents: SecretBytes
+        do {
+            contents = try SecretFile.read(path)
+        } catch {
+            throw .unloadable(field: "activeDirectory.passwordFile", path: path, reason: error.description)
         }
+        // The first line, without its end: counted in place, copied into a secret of its own.
+        let length = contents.withUnsafeBytes { bytes in bytes.firstIndex { $0 == 0x0A || $0 == 0x0D } ?? bytes.count }
+        guard length > 0 else { throw .unloadable(field: "activeDirectory.passwordFile", path: path, reason: "no password on its first line") }
         let configuration = LDAPDirectoryConfiguration(uri: uri, security: security, caFile: file(caFile), bindDN: bindDN,
-                                                       password: String(password), baseDN: baseDN, domain: domain)
+                                                       password: contents.prefix(length), baseDN: baseDN, domain: domain)
         return (LDAPAccountDirectory(configuration: configuration),
                 RemoteDirectoryPolicy(cacheLifetime: .seconds(cacheLifetime), timeout: .seconds(timeout)))
     }

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPCrypto
 import AuthIPGSS
 import AuthIPTrust
 import Foundation
@@ -61,6 +62,12 @@ enum AuthenticationConfiguration: Decodable {
         return (initiator, acceptor)
     }
 
+    /// Whether the entry holds a password inline (its configuration file is then a secret).
+    var holdsPassword: Bool {
+        if case .ntlm(.some, _) = self { return true }
+        return false
+    }
+
     /// The proposal, with its files loaded; `field` names this entry in errors, `file` resolves
     /// a configured path.
     func proposal(field: String, workstation: String, file: (String) -> String) throws(DriverConfigurationError) -> AuthenticationProposal {
@@ -69,8 +76,19 @@ enum AuthenticationConfiguration: Decodable {
             return .certificate(try setup.tlsConfiguration(field: field, file: file))
         case let .kerberos(initiator, acceptor):
             // A keytab may be named with its type (`FILE:/etc/krb5.keytab`); only a bare path is resolved.
-            return .kerberos(initiator: initiator.map { .cache($0.cache) },
-                             acceptor: acceptor.map { .keytab($0.keytab.contains(":") ? $0.keytab : file($0.keytab)) })
+            // A keytab holds keys: the file must be its owner's alone.
+            let keytab = acceptor.map { $0.keytab.contains(":") ? $0.keytab : file($0.keytab) }
+            if let keytab {
+                let path = keytab.hasPrefix("FILE:") ? String(keytab.dropFirst(5)) : keytab
+                if !keytab.contains(":") || keytab.hasPrefix("FILE:") {
+                    do {
+                        try SecretFile.checkPermissions(path)
+                    } catch {
+                        throw .unloadable(field: field + ".acceptor.keytab", path: path, reason: error.description)
+                    }
+                }
+            }
+            return .kerberos(initiator: initiator.map { .cache($0.cache) }, acceptor: keytab.map { .keytab($0) })
         case let .ntlm(initiator, acceptor):
             var setup: NTLMAcceptorSetup?
             if let acceptor { setup = try acceptor.setup(field: field + ".acceptor", file: file) }

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPCrypto
 import AuthIPDirectory
 import AuthIPWire
 import Foundation
@@ -51,13 +52,30 @@ public struct DriverConfiguration: Decodable, Sendable {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire, activeDirectory
     }
 
-    /// Reads and checks the configuration file at `path`.
+    /// Reads and checks the configuration file at `path`. A file that holds passwords must be
+    /// its owner's alone.
     public static func load(path: String) throws(DriverConfigurationError) -> DriverConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not a readable file" : "no such file")
+        let contents: SecretBytes
+        do {
+            contents = try SecretFile.readUnchecked(path)
+        } catch {
+            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\(error)" : "no such file")
         }
-        return try DriverConfiguration(json: data, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        var json = contents.withUnsafeBytes { Data($0) }
+        defer { json.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        let configuration = try DriverConfiguration(json: json, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        if configuration.holdsPasswords {
+            do {
+                try SecretFile.checkPermissions(path)
+            } catch {
+                throw .unreadable(path: path, reason: "it holds passwords: \(error)")
+            }
+        }
+        return configuration
     }
+
+    /// Whether some rule carries a password inline.
+    var holdsPasswords: Bool { rules.contains { $0.authentication.contains(where: \.holdsPassword) } }
 
     /// Parses and checks JSON text; relative paths will be resolved against `baseDirectory`.
     public init(json: Data, baseDirectory: URL) throws(DriverConfigurationError) {

@@ -1,13 +1,14 @@
 import AuthIP
+import AuthIPCrypto
 import AuthIPGSS
 import Foundation
 
 /// An `ntlm` entry's `initiator`: the account it authenticates as, and the workstation name
-/// it reports (the computer name when absent).
+/// it reports (the computer name when absent). The password is kept only as its NT hash.
 struct NTLMInitiator: Decodable {
     var user: String
     var domain: String
-    var password: String
+    var ntHash: SecretBytes
     var workstation: String?
 
     private enum CodingKeys: String, CodingKey { case user, domain, password, workstation }
@@ -17,12 +18,13 @@ struct NTLMInitiator: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         user = try container.decode(String.self, forKey: .user)
         domain = try container.decode(String.self, forKey: .domain)
-        password = try container.decode(String.self, forKey: .password)
+        ntHash = NTLMCredentials(user: user, domain: domain, password: try container.decode(String.self, forKey: .password),
+                                 workstation: "").ntHash
         workstation = try container.decodeIfPresent(String.self, forKey: .workstation)
     }
 
     func credentials(defaultWorkstation: String) -> NTLMCredentials {
-        NTLMCredentials(user: user, domain: domain, password: password, workstation: workstation ?? defaultWorkstation)
+        NTLMCredentials(user: user, domain: domain, ntHash: ntHash, workstation: workstation ?? defaultWorkstation)!
     }
 }
 
