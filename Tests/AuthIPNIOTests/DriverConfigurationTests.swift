@@ -81,10 +81,9 @@ struct DriverConfigurationTests {
     }
 
     /// The NTLM responder's configuration with Active Directory: accounts over LDAP, NTLM through winbind.
-    static func activeDirectoryResponder(_ extra: String = "", acceptor: String = "\"domainController\": \"winbind\"") throws -> String {
-        let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("authip-svc-password").path
-        try "Svc-Pw\nignored\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
-        chmod(passwordFile, 0o600)
+    static func activeDirectoryResponder(_ extra: String = "", acceptor: String = "\"domainController\": \"winbind\"",
+                                         passwordMode: mode_t = 0o600) throws -> String {
+        let passwordFile = try Self.file("Svc-Pw\nignored\n", mode: passwordMode)
         return """
             {"computerName": "DASERVER", "principalName": "host/daserver.da.test@DA.TEST", "localAddresses": ["127.0.0.1"],
              "rules": [{"name": "Clients", "local": "127.0.0.1", "remote": "127.0.0.0/8",
@@ -141,6 +140,49 @@ struct DriverConfigurationTests {
         #expect { try configuration.endpointConfiguration() } throws: { error in
             guard case let .unloadable(field, path, _) = error as? DriverConfigurationError else { return false }
             return field == "rules[0].authentication[0].trustedRoots[0]" && path.hasSuffix("pki/tls/no-such-root.pem")
+        }
+    }
+
+    /// `text` in a temporary file with `mode`.
+    static func file(_ text: String, mode: mode_t) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("authip-config-\(getpid())-\(UUID().uuidString)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, mode)
+        return path
+    }
+
+    @Test("A configuration with a password inline must be its owner's alone; one without may be read by others")
+    func passwordsInConfiguration() throws {
+        let withPassword = try Self.file(LoopbackConfiguration.initiator(.ntlm, ports: Self.ports), mode: 0o644)
+        defer { unlink(withPassword) }
+        #expect { try DriverConfiguration.load(path: withPassword) } throws: { error in
+            guard case .unreadable(let path, let reason) = error as? DriverConfigurationError else { return false }
+            return path == withPassword && reason.contains("holds passwords") && reason.contains("mode 0644")
+        }
+        chmod(withPassword, 0o600)
+        #expect(try DriverConfiguration.load(path: withPassword).endpointConfiguration().rules.count == 1)
+        let without = try Self.file(LoopbackConfiguration.initiator(.certificate(), ports: Self.ports), mode: 0o644)
+        defer { unlink(without) }
+        #expect(try DriverConfiguration.load(path: without).endpointConfiguration().rules.count == 1)
+    }
+
+    @Test("A keytab and the LDAP password file that others may read are refused, naming the member, the file and its mode")
+    func secretFilesOfTheConfiguration() throws {
+        let keytab = try Self.file("not really a keytab", mode: 0o644)
+        defer { unlink(keytab) }
+        let kerberos = """
+            {"computerName": "DASERVER", "principalName": "host/daserver.da.test@DA.TEST", "localAddresses": ["127.0.0.1"],
+             "rules": [{"name": "Clients", "local": "127.0.0.1", "remote": "127.0.0.0/8",
+                        "authentication": [{"method": "kerberos", "acceptor": {"keytab": "\(keytab)"}}]}]}
+            """
+        #expect { try Self.parse(kerberos).endpointConfiguration() } throws: { error in
+            guard case let .unloadable(field, path, reason) = error as? DriverConfigurationError else { return false }
+            return field == "rules[0].authentication[0].acceptor.keytab" && path == keytab && reason.contains("mode 0644")
+        }
+        let configuration = try Self.parse(try Self.activeDirectoryResponder(passwordMode: 0o640))
+        #expect { try configuration.remoteDirectory() } throws: { error in
+            guard case let .unloadable(field, path, reason) = error as? DriverConfigurationError else { return false }
+            return field == "activeDirectory.passwordFile" && path.contains("authip-config-") && reason.contains("mode 0640")
         }
     }
 

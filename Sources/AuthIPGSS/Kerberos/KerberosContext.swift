@@ -27,6 +27,8 @@ public final class KerberosContext: GSSContext {
     private var credential: gss_cred_id_t?
     /// The MEMORY cache of a password logon, destroyed with the context.
     private var logonCache: String?
+    /// For the tests of this package: the name of that cache.
+    package var logonCacheName: String? { logonCache }
     private var context: gss_ctx_id_t?
     private var target: gss_name_t?
     private var failed = false

@@ -8,34 +8,33 @@ import Foundation
 /// whose error says what the KDC said. The cache is destroyed (`destroy`) when the context
 /// that logged on is released: a MEMORY cache otherwise lives, with its TGT, as long as the
 /// process.
-enum PasswordLogon {
+package enum PasswordLogon {
     private static let counter = Counter()
 
     private final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
-        private var live = 0
         func next() -> Int {
             lock.lock()
             defer { lock.unlock() }
             value += 1
-            live += 1
             return value
-        }
-        func destroyed() {
-            lock.lock()
-            live -= 1
-            lock.unlock()
-        }
-        var liveCount: Int {
-            lock.lock()
-            defer { lock.unlock() }
-            return live
         }
     }
 
-    /// For the tests of this package: the logon caches not destroyed yet.
-    package static var liveCaches: Int { counter.liveCount }
+    /// For the tests of this package: whether the cache `name` still holds a principal's tickets.
+    package static func holdsTickets(_ name: String) -> Bool {
+        var context: krb5_context?
+        guard krb5_init_context(&context) == 0, let context else { return false }
+        defer { krb5_free_context(context) }
+        var cache: krb5_ccache?
+        guard krb5_cc_resolve(context, name, &cache) == 0, let cache else { return false }
+        defer { krb5_cc_close(context, cache) }
+        var principal: krb5_principal?
+        guard krb5_cc_get_principal(context, cache, &principal) == 0 else { return false }
+        krb5_free_principal(context, principal)
+        return true
+    }
 
     /// Destroys a cache `memoryCache` made, with the tickets in it.
     static func destroy(_ name: String) {
@@ -45,7 +44,6 @@ enum PasswordLogon {
         var cache: krb5_ccache?
         guard krb5_cc_resolve(context, name, &cache) == 0, let cache else { return }
         krb5_cc_destroy(context, cache)
-        counter.destroyed()
     }
 
     /// The name of a MEMORY cache holding `principal`'s TGT.

@@ -150,16 +150,23 @@ public final class EndpointDriver: Sendable {
             return eventLoop.makeFailedFuture(EndpointDriverError.bindFailed(local, reason: "\(error)"))
         }
         let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
+        // NIO leaves a channel whose bind failed registered and open, its handler (and so this
+        // driver) with it: the channel is kept here to be closed then.
+        let created = NIOLoopBoundBox<(any Channel)?>.makeEmptyBox(valueType: (any Channel).self, eventLoop: eventLoop)
         return DatagramBootstrap(group: eventLoop)
             // IKE messages with certificate chains exceed NIO's default of 2048 bytes.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                created.value = channel
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DatagramHandler(local: local, framing: framing, driver: self))
                 }
             }
             .bind(to: address)
-            .flatMapErrorThrowing { error in throw EndpointDriverError.bindFailed(local, reason: "\(error)") }
+            .flatMapErrorThrowing { error in
+                created.value?.close(promise: nil)
+                throw EndpointDriverError.bindFailed(local, reason: "\(error)")
+            }
     }
 
     private func stop() -> EventLoopFuture<Void> {
