@@ -165,55 +165,60 @@ struct RandomizedConsistencyTests {
         }
     }
 
+    /// Every index against the model; the disagreements (by source line) are reported at once,
+    /// so that the thousands of comparisons cost a comparison each.
     private func check(_ db: SADatabase, against model: Model, now: Date) throws {
+        var disagreements: Set<Int> = []
+        func agree(_ agrees: Bool, line: Int = #line) { if !agrees { disagreements.insert(line) } }
+        defer { #expect(disagreements.isEmpty, "the indexes disagree with the model at lines \(disagreements.sorted())") }
         let mainModes = model.mainModes.values.sorted { $0.id < $1.id }
         let quickModes = model.quickModes.values.sorted { $0.id < $1.id }
-        #expect(db.mainModeCount == mainModes.count)
-        #expect(db.quickModeCount == quickModes.count)
-        #expect(db.mainModes(matching: MainModeSAFilter()) == mainModes)
-        #expect(db.quickModes(matching: QuickModeSAFilter()) == quickModes)
+        agree(db.mainModeCount == mainModes.count)
+        agree(db.quickModeCount == quickModes.count)
+        agree(db.mainModes(matching: MainModeSAFilter()) == mainModes)
+        agree(db.quickModes(matching: QuickModeSAFilter()) == quickModes)
 
         for id: UInt64 in 1...200 {
-            #expect(db.mainMode(id: id) == model.mainModes[id])
-            #expect(db.quickModes(mainModeID: id) == model.children(of: id))
+            agree(db.mainMode(id: id) == model.mainModes[id])
+            agree(db.quickModes(mainModeID: id) == model.children(of: id))
         }
-        for record in mainModes { #expect(db.mainMode(cookies: record.cookies) == record) }
+        for record in mainModes { agree(db.mainMode(cookies: record.cookies) == record) }
         for initiator: UInt64 in 0..<400 where !mainModes.contains(where: { $0.cookies.initiator == initiator }) {
-            #expect(db.mainMode(cookies: CookiePair(initiator: initiator, responder: 1)) == nil)
+            agree(db.mainMode(cookies: CookiePair(initiator: initiator, responder: 1)) == nil)
         }
         for address in Self.addresses {
             let expected = mainModes.filter { $0.remote.ip == address }
-            #expect(db.mainModes(remoteAddress: address) == expected)
-            #expect(db.mainModes(matching: MainModeSAFilter(remoteAddress: AddressRange(address))) == expected)
+            agree(db.mainModes(remoteAddress: address) == expected)
+            agree(db.mainModes(matching: MainModeSAFilter(remoteAddress: AddressRange(address))) == expected)
         }
         for case let identity? in Self.identities {
             func same(_ other: String?) -> Bool { other?.lowercased() == identity.lowercased() }
-            #expect(db.mainModes(remoteIdentity: identity) == mainModes.filter { same($0.remoteIdentity) || same($0.remoteSecondIdentity) })
+            agree(db.mainModes(remoteIdentity: identity) == mainModes.filter { same($0.remoteIdentity) || same($0.remoteSecondIdentity) })
             let literal = Fixture.pattern(identity)
             for scope in [IdentityScope.first, .second, .either] {
                 let filter = MainModeSAFilter(remoteIdentity: literal, identityScope: scope)
-                #expect(db.mainModes(matching: filter) == mainModes.filter(filter.matches))
+                agree(db.mainModes(matching: filter) == mainModes.filter(filter.matches))
             }
         }
 
-        for id: UInt64 in 1...600 { #expect(db.quickMode(id: id) == model.quickModes[id]) }
+        for id: UInt64 in 1...600 { agree(db.quickMode(id: id) == model.quickModes[id]) }
         for spi: UInt32 in 0..<500 {
-            #expect(db.quickMode(inboundSPI: spi) == quickModes.first { $0.inboundSPI == spi })
+            agree(db.quickMode(inboundSPI: spi) == quickModes.first { $0.inboundSPI == spi })
         }
         for spi: UInt32 in 0..<40 {
-            #expect(db.quickModes(outboundSPI: spi) == quickModes.filter { $0.outboundSPI == spi })
-            #expect(db.quickModes(matching: QuickModeSAFilter(spi: spi)) == quickModes.filter { $0.inboundSPI == spi || $0.outboundSPI == spi })
+            agree(db.quickModes(outboundSPI: spi) == quickModes.filter { $0.outboundSPI == spi })
+            agree(db.quickModes(matching: QuickModeSAFilter(spi: spi)) == quickModes.filter { $0.inboundSPI == spi || $0.outboundSPI == spi })
         }
         let parentFilter = MainModeSAFilter(remoteIdentity: Fixture.pattern("*client1*"))
-        #expect(db.quickModes(matching: QuickModeSAFilter(mainMode: parentFilter))
+        agree(db.quickModes(matching: QuickModeSAFilter(mainMode: parentFilter))
                 == quickModes.filter { parentFilter.matches(model.mainModes[$0.mainModeID]!) })
 
         let deadlines = mainModes.map(\.expires) + quickModes.map(\.expires)
-        #expect(db.nextExpiry == deadlines.min())
+        agree(db.nextExpiry == deadlines.min())
         for horizon in [now, now + 1000, now + 10_000] {
             let expired = db.expired(at: horizon)
-            #expect(expired.mainModes == mainModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }.map(\.id))
-            #expect(expired.quickModes == quickModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }.map(\.id))
+            agree(expired.mainModes == mainModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }.map(\.id))
+            agree(expired.quickModes == quickModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }.map(\.id))
         }
     }
 }
