@@ -40,13 +40,19 @@ struct AuthorizationRaceTests {
         Account(samAccountName: "CLIENT1$", domain: "CORP", kind: .computer, isEnabled: false, ntHash: .empty)
     }
 
-    @Test("MM #5 sent before the directory answers: nothing decrypts, no MM SA; the answer (disabled) is refused with 13905")
-    func rushedMainModeProof() throws {
+    /// The rushing initiator, as CLIENT1$ (whose password it has), past MM #1/#2.
+    static func rushingInitiator() throws -> HostileInitiator {
         var peer = try HostileInitiator(responder: try Self.responder(), local: Self.attacker, remote: Self.server,
                                         credentials: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret",
                                                                      workstation: "CLIENT1"),
                                         now: EngineFixture.start)
         try peer.offer(template: Self.template())
+        return peer
+    }
+
+    @Test("MM #5 sent before the directory answers: nothing decrypts, no MM SA; the answer (disabled) is refused with 13905")
+    func rushedMainModeProof() throws {
+        var peer = try Self.rushingInitiator()
         let heldAnswers = try peer.authenticate()
         #expect(heldAnswers.isEmpty, "the responder holds its answer until the directory has answered")
         let query = try #require(peer.lookUps.first, "the responder asks the directory for the account")
@@ -77,11 +83,7 @@ struct AuthorizationRaceTests {
 
     @Test("The same rush toward an enabled account: the early proof is still dropped; the MM SA comes only after the answer")
     func rushedProofOfAnEnabledAccount() throws {
-        var peer = try HostileInitiator(responder: try Self.responder(), local: Self.attacker, remote: Self.server,
-                                        credentials: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret",
-                                                                     workstation: "CLIENT1"),
-                                        now: EngineFixture.start)
-        try peer.offer(template: Self.template())
+        var peer = try Self.rushingInitiator()
         _ = try peer.authenticate()
         let query = try #require(peer.lookUps.first)
         #expect(peer.deliver(try peer.rushedProof()).isEmpty)

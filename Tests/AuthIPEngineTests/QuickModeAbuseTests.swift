@@ -105,18 +105,28 @@ struct QuickModeAbuseTests {
         }
     }
 
-    @Test("QM SAs per MM SA are capped: past the limit, 4654 ERROR_IPSEC_IKE_QM_LIMIT")
-    func quickModeSAsPerMainMode() throws {
+    /// Client and server with a Quick Mode per intranet destination, and the server's limits changed.
+    static func perDestination(_ limit: (inout EndpointSettings) -> Void) throws -> DirectAccessFixture {
         var settings = EndpointSettings()
-        settings.maximumQuickModeSAsPerMainMode = 4
+        limit(&settings)
         let directory = try DirectAccessFixture.directory()
         let clientSetup = try DirectAccessFixture.clientSetup()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: clientSetup,
-                                          directory: directory, clientRules: Self.perDestinationRules(clientSetup), serverSettings: settings)
-        for host in 1...10 {
+        return DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: clientSetup,
+                                   directory: directory, clientRules: Self.perDestinationRules(clientSetup), serverSettings: settings)
+    }
+
+    /// The client reaches intranet hosts ::1 through ::`count` one after the other.
+    static func reachOneByOne(_ fixture: inout DirectAccessFixture, _ count: Int) {
+        for host in 1...count {
             fixture.reach(IPAddress("2001:db8:1::\(host)")!)
             fixture.run(seconds: 5)
         }
+    }
+
+    @Test("QM SAs per MM SA are capped: past the limit, 4654 ERROR_IPSEC_IKE_QM_LIMIT")
+    func quickModeSAsPerMainMode() throws {
+        var fixture = try Self.perDestination { $0.maximumQuickModeSAsPerMainMode = 4 }
+        Self.reachOneByOne(&fixture, 10)
         let intranet = fixture.serverNode.endpoint.database.mainModes().first { $0.local.ip == fixture.serverSetup.intranetTunnelEndpoint }
         let id = try #require(intranet?.id, "events \(fixture.serverNode.eventIDs)")
         #expect(fixture.serverNode.endpoint.database.quickModes(mainModeID: id).count == 4)
@@ -125,12 +135,7 @@ struct QuickModeAbuseTests {
 
     @Test("Quick Modes in progress per MM SA are capped: a burst past it is refused with QM_LIMIT")
     func quickModesInProgress() throws {
-        var settings = EndpointSettings()
-        settings.maximumQuickModeNegotiationsPerMainMode = 3
-        let directory = try DirectAccessFixture.directory()
-        let clientSetup = try DirectAccessFixture.clientSetup()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: clientSetup,
-                                          directory: directory, clientRules: Self.perDestinationRules(clientSetup), serverSettings: settings)
+        var fixture = try Self.perDestination { $0.maximumQuickModeNegotiationsPerMainMode = 3 }
         fixture.reach(IPAddress("2001:db8:1::1")!)
         fixture.run(seconds: 10)
         for host in 2...21 { fixture.reach(IPAddress("2001:db8:1::\(host)")!) }
@@ -144,16 +149,8 @@ struct QuickModeAbuseTests {
 
     @Test("QM SAs on the whole endpoint are capped")
     func quickModeSAsOnTheEndpoint() throws {
-        var settings = EndpointSettings()
-        settings.maximumQuickModeSAs = 3
-        let directory = try DirectAccessFixture.directory()
-        let clientSetup = try DirectAccessFixture.clientSetup()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: clientSetup,
-                                          directory: directory, clientRules: Self.perDestinationRules(clientSetup), serverSettings: settings)
-        for host in 1...6 {
-            fixture.reach(IPAddress("2001:db8:1::\(host)")!)
-            fixture.run(seconds: 5)
-        }
+        var fixture = try Self.perDestination { $0.maximumQuickModeSAs = 3 }
+        Self.reachOneByOne(&fixture, 6)
         #expect(fixture.serverNode.endpoint.database.quickModeCount == 3)
         #expect(fixture.serverNode.failureReason(4654) == WindowsError.errorIpsecIkeQmLimit.text)
     }

@@ -5,7 +5,9 @@ import AuthIPTrust
 import Foundation
 import Testing
 
-/// The CRL distribution point fixtures of TestVectors/pki/cdp, served over real HTTP.
+/// A revocation fixture: a certificate, the CRLs cached before it is judged, and the verdict
+/// expected in each mode. Those of TestVectors/pki/cdp have distribution points served over
+/// real HTTP; those of TestVectors/pki/attacks are base and delta CRLs, genuine and forged.
 struct CDPFixture: CustomTestStringConvertible, Sendable {
     let name: String
     let certificate: String
@@ -17,8 +19,9 @@ struct CDPFixture: CustomTestStringConvertible, Sendable {
 
     static let directory = TestVectors.directory.appendingPathComponent("pki/cdp")
 
-    static func all() -> [CDPFixture] {
-        guard let json = try? TestVectors.load("pki/cdp/fixtures.json") else { return [] }
+    /// The fixtures of `folder`'s fixtures.json.
+    static func all(in folder: String = "pki/cdp") -> [CDPFixture] {
+        guard let json = try? TestVectors.load("\(folder)/fixtures.json") else { return [] }
         return (json["fixtures"]?.arrayValue ?? []).map { f in
             CDPFixture(name: f["name"]?.stringValue ?? "", certificate: f["certificate"]?.stringValue ?? "",
                        cached: (f["cached"]?.arrayValue ?? []).compactMap(\.stringValue),

@@ -4,28 +4,10 @@ import AuthIPTrust
 import Foundation
 import Testing
 
-/// A case of TestVectors/pki/attacks: a certificate judged against a base CRL and a delta,
-/// genuine or forged under the root's name.
-struct DeltaCase: CustomTestStringConvertible, Sendable {
-    let name: String
-    let certificate: String
-    let cached: [String]
-    let expectedWeak: String
-    let expectedStrong: String
-
-    var testDescription: String { name }
-
+/// The PKI of TestVectors/pki/attacks.
+enum AttackPKI {
     static let directory = TestVectors.directory.appendingPathComponent("pki/attacks")
     static let validationTime = ISO8601DateFormatter().date(from: "2026-11-01T00:00:00Z")!
-
-    static func all() -> [DeltaCase] {
-        guard let json = try? TestVectors.load("pki/attacks/fixtures.json") else { return [] }
-        return (json["cases"]?.arrayValue ?? []).map { c in
-            DeltaCase(name: c["name"]?.stringValue ?? "", certificate: c["certificate"]?.stringValue ?? "",
-                      cached: (c["cached"]?.arrayValue ?? []).compactMap(\.stringValue),
-                      expectedWeak: c["expectedWeak"]?.stringValue ?? "", expectedStrong: c["expectedStrong"]?.stringValue ?? "")
-        }
-    }
 
     static func certificate(_ file: String) throws -> Certificate {
         try #require(try Certificate.load(path: directory.appendingPathComponent(file).path).first)
@@ -36,6 +18,12 @@ struct DeltaCase: CustomTestStringConvertible, Sendable {
     }
 
     static var root: Certificate { get throws { try certificate("root.pem") } }
+
+    /// A strong validation of `file`'s certificate against the root, with `cache`.
+    static func strongValidation(of file: String, cache: CRLCache = CRLCache()) throws -> CertificateValidation {
+        CertificateValidation(leaf: try certificate(file), policy: .directAccessServer(roots: [try root], revocation: .strong),
+                              cache: cache, at: validationTime)
+    }
 }
 
 /// Runs a validation to its end, answering downloads from the loopback server; returns the
@@ -59,22 +47,22 @@ func validate(_ leaf: Certificate, mode: RevocationMode, cache: CRLCache, root: 
 @Suite("Delta CRLs, genuine and forged")
 struct DeltaCRLTests {
     @Test("The fixtures are all there")
-    func loaded() { #expect(DeltaCase.all().count == 6) }
+    func loaded() { #expect(CDPFixture.all(in: "pki/attacks").count == 6) }
 
-    static func run(_ c: DeltaCase, _ mode: RevocationMode) throws -> String {
+    static func run(_ c: CDPFixture, _ mode: RevocationMode) throws -> String {
         let cache = CRLCache()
-        for file in c.cached { try cache.insert(try DeltaCase.crl(file), source: "file:\(file)") }
-        return try validate(try DeltaCase.certificate(c.certificate), mode: mode, cache: cache, root: try DeltaCase.root,
-                            at: DeltaCase.validationTime).result
+        for file in c.cached { try cache.insert(try AttackPKI.crl(file), source: "file:\(file)") }
+        return try validate(try AttackPKI.certificate(c.certificate), mode: mode, cache: cache, root: try AttackPKI.root,
+                            at: AttackPKI.validationTime).result
     }
 
-    @Test("Weak mode: genuine deltas revoke and un-revoke; a forged delta never decides", arguments: DeltaCase.all())
-    func weak(_ c: DeltaCase) throws {
+    @Test("Weak mode: genuine deltas revoke and un-revoke; a forged delta never decides", arguments: CDPFixture.all(in: "pki/attacks"))
+    func weak(_ c: CDPFixture) throws {
         #expect(try Self.run(c, .weak) == c.expectedWeak)
     }
 
-    @Test("Strong mode: the same", arguments: DeltaCase.all())
-    func strong(_ c: DeltaCase) throws {
+    @Test("Strong mode: the same", arguments: CDPFixture.all(in: "pki/attacks"))
+    func strong(_ c: CDPFixture) throws {
         #expect(try Self.run(c, .strong) == c.expectedStrong)
     }
 }
@@ -90,9 +78,7 @@ struct DistributionPointAttackTests {
     @Test("A certificate the root never signed makes no download: its signature failure is the verdict")
     func unverifiedCertificate() throws {
         let before = Self.server.requestedPaths.count
-        var validation = CertificateValidation(leaf: try DeltaCase.certificate("self-made.pem"),
-                                               policy: .directAccessServer(roots: [try DeltaCase.root], revocation: .strong),
-                                               cache: CRLCache(), at: DeltaCase.validationTime)
+        var validation = try AttackPKI.strongValidation(of: "self-made.pem")
         guard case .finished(.invalid(let failure)) = validation.start() else {
             Issue.record("a download was asked for a certificate whose signature does not verify")
             return
@@ -103,8 +89,8 @@ struct DistributionPointAttackTests {
 
     @Test("file:// and ldap:// distribution points are never handed to the driver")
     func onlyHTTP() throws {
-        let (result, requested) = try validate(try DeltaCase.certificate("file-cdp.pem"), mode: .strong, cache: CRLCache(),
-                                               root: try DeltaCase.root, at: DeltaCase.validationTime)
+        let (result, requested) = try validate(try AttackPKI.certificate("file-cdp.pem"), mode: .strong, cache: CRLCache(),
+                                               root: try AttackPKI.root, at: AttackPKI.validationTime)
         #expect(requested.isEmpty)
         #expect(result == "CRYPT_E_NO_REVOCATION_CHECK")
     }
@@ -112,8 +98,8 @@ struct DistributionPointAttackTests {
     @Test("At most four distribution points of one certificate are downloaded")
     func perCertificateCap() throws {
         let before = Self.server.requestedPaths.count
-        let (result, requested) = try validate(try DeltaCase.certificate("many-cdps.pem"), mode: .strong, cache: CRLCache(),
-                                               root: try DeltaCase.root, at: DeltaCase.validationTime)
+        let (result, requested) = try validate(try AttackPKI.certificate("many-cdps.pem"), mode: .strong, cache: CRLCache(),
+                                               root: try AttackPKI.root, at: AttackPKI.validationTime)
         #expect(requested.count == CertificateValidation.maximumDistributionPointsPerCertificate)
         #expect(Self.server.requestedPaths.count - before == CertificateValidation.maximumDistributionPointsPerCertificate)
         #expect(result == "CRYPT_E_REVOCATION_OFFLINE")
@@ -122,9 +108,7 @@ struct DistributionPointAttackTests {
     @Test("A download not signed by the certificate's issuer is refused and never cached; the cache stays usable")
     func forgedDownload() throws {
         let cache = CRLCache()
-        var validation = CertificateValidation(leaf: try DeltaCase.certificate("forged-at-cdp.pem"),
-                                               policy: .directAccessServer(roots: [try DeltaCase.root], revocation: .strong),
-                                               cache: cache, at: DeltaCase.validationTime)
+        var validation = try AttackPKI.strongValidation(of: "forged-at-cdp.pem", cache: cache)
         guard case .needCRLs(let urls) = validation.start(),
               case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls)) else {
             Issue.record("expected one download, then a failure")
@@ -134,8 +118,8 @@ struct DistributionPointAttackTests {
         #expect(failure.detail.contains("not signed by"))
         #expect(cache.all.isEmpty)
         // The genuine base still decides for the next certificate.
-        let next = try validate(try DeltaCase.certificate("revoked.pem"), mode: .strong, cache: cache, root: try DeltaCase.root,
-                                at: DeltaCase.validationTime)
+        let next = try validate(try AttackPKI.certificate("revoked.pem"), mode: .strong, cache: cache, root: try AttackPKI.root,
+                                at: AttackPKI.validationTime)
         #expect(next.result == "CERT_E_REVOKED")
         #expect(cache.all.map(\.source) == ["http://127.0.0.1:18933/base.crl"])
     }
@@ -143,15 +127,13 @@ struct DistributionPointAttackTests {
     @Test("Answers for URLs that were not asked for are ignored")
     func unaskedAnswers() throws {
         let cache = CRLCache()
-        var validation = CertificateValidation(leaf: try DeltaCase.certificate("good.pem"),
-                                               policy: .directAccessServer(roots: [try DeltaCase.root], revocation: .strong),
-                                               cache: cache, at: DeltaCase.validationTime)
+        var validation = try AttackPKI.strongValidation(of: "good.pem", cache: cache)
         guard case .needCRLs(let urls) = validation.start() else {
             Issue.record("expected a download")
             return
         }
         var results = CRLFetcher().fetch(urls)
-        results["http://elsewhere.example/forged.crl"] = .downloaded(try DeltaCase.crl("delta-forged-revoke.crl"))
+        results["http://elsewhere.example/forged.crl"] = .downloaded(try AttackPKI.crl("delta-forged-revoke.crl"))
         guard case .finished(.valid) = validation.resume(with: results) else {
             Issue.record("the genuine base should decide")
             return
@@ -165,21 +147,21 @@ struct CRLCacheBoundTests {
     @Test("An older issue of a cached list is refused; the same or a newer one replaces it")
     func monotonic() throws {
         let cache = CRLCache()
-        try cache.insert(try DeltaCase.crl("base.crl"), source: "http://a/base.crl", persistent: false)
+        try cache.insert(try AttackPKI.crl("base.crl"), source: "http://a/base.crl", persistent: false)
         #expect(throws: TrustInputError.self) {
-            try cache.insert(try DeltaCase.crl("base-older.crl"), source: "http://b/base.crl", persistent: false)
+            try cache.insert(try AttackPKI.crl("base-older.crl"), source: "http://b/base.crl", persistent: false)
         }
         #expect(throws: TrustInputError.self) {
-            try cache.insert(try DeltaCase.crl("base-older.crl"), source: "http://a/base.crl", persistent: false)
+            try cache.insert(try AttackPKI.crl("base-older.crl"), source: "http://a/base.crl", persistent: false)
         }
-        try cache.insert(try DeltaCase.crl("base.crl"), source: "http://a/base.crl", persistent: false)
+        try cache.insert(try AttackPKI.crl("base.crl"), source: "http://a/base.crl", persistent: false)
         #expect(cache.all.count == 1)
         let fresh = CRLCache()
-        try fresh.insert(try DeltaCase.crl("base-older.crl"), source: "http://b/base.crl", persistent: false)
-        try fresh.insert(try DeltaCase.crl("base.crl"), source: "http://a/base.crl", persistent: false)
+        try fresh.insert(try AttackPKI.crl("base-older.crl"), source: "http://b/base.crl", persistent: false)
+        try fresh.insert(try AttackPKI.crl("base.crl"), source: "http://a/base.crl", persistent: false)
         #expect(fresh.all.map(\.list.number) == [[10]], "the newer issue replaces the older from another source")
         // A delta is another list than its base.
-        try fresh.insert(try DeltaCase.crl("delta-genuine.crl"), source: "http://a/delta.crl", persistent: false)
+        try fresh.insert(try AttackPKI.crl("delta-genuine.crl"), source: "http://a/delta.crl", persistent: false)
         #expect(fresh.all.count == 2)
     }
 
@@ -194,8 +176,8 @@ struct CRLCacheBoundTests {
         }
         #expect(cache.all.map(\.source) == ["TrustAnchorRootCRL", "BadSignedCACRL"])
         let small = CRLCache(maximumBytes: 1)
-        try small.insert(try DeltaCase.crl("base.crl"), source: "a", persistent: false)
-        try small.insert(try DeltaCase.crl("delta-genuine.crl"), source: "b", persistent: false)
+        try small.insert(try AttackPKI.crl("base.crl"), source: "a", persistent: false)
+        try small.insert(try AttackPKI.crl("delta-genuine.crl"), source: "b", persistent: false)
         #expect(small.all.map(\.source) == ["b"])
     }
 }

@@ -153,8 +153,8 @@ def main():
                        "on 127.0.0.1:%d from served/. A forged list never decides: it is an unusable CRL." % PORT,
         "source": "Tools/pki/make_revocation_attack_fixtures.py",
         "validationTime": "2026-11-01T00:00:00Z", "port": PORT, "root": "root.pem",
-        "cases": [{"name": n, "certificate": f"{c}.pem", "cached": cached, "expectedWeak": weak, "expectedStrong": strong}
-                  for n, c, cached, weak, strong in cases],
+        "fixtures": [{"name": n, "certificate": f"{c}.pem", "cached": cached, "expectedWeak": weak, "expectedStrong": strong}
+                     for n, c, cached, weak, strong in cases],
     }
     with open(f"{OUT}/fixtures.json", "w") as f:
         json.dump(doc, f, indent=2)

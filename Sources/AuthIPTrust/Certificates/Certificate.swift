@@ -91,27 +91,23 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     public var notAfter: Date { ASN1Time.date(X509_get0_notAfter(x509)) }
 
     /// The URIs of the CRL distribution points, in certificate order.
-    public var crlDistributionPoints: [String] {
-        final class Box { var uris: [String] = [] }
-        let box = Box()
-        authip_cdp_uris(x509, { bytes, length, context in
-            guard let bytes, let context else { return }
-            let uri = String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
-            Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().uris.append(uri)
-        }, Unmanaged.passUnretained(box).toOpaque())
-        return box.uris
-    }
+    public var crlDistributionPoints: [String] { Self.strings { each, context in authip_cdp_uris(x509, each, context) } }
 
     /// The DNS names of the subject alternative names, in certificate order.
-    public var dnsNames: [String] {
-        final class Box { var names: [String] = [] }
+    public var dnsNames: [String] { Self.strings { each, context in authip_san_dns_names(x509, each, context) } }
+
+    /// The strings a shim hands its callback one by one (bytes and length).
+    private static func strings(
+        _ visit: (@convention(c) (UnsafePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer) -> Void
+    ) -> [String] {
+        final class Box { var strings: [String] = [] }
         let box = Box()
-        authip_san_dns_names(x509, { bytes, length, context in
+        visit({ bytes, length, context in
             guard let bytes, let context else { return }
-            let name = String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
-            Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().names.append(name)
+            let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
+            Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().strings.append(text)
         }, Unmanaged.passUnretained(box).toOpaque())
-        return box.names
+        return box.strings
     }
 
     /// Whether the certificate is for the host `name`, as a TLS client checks a server
