@@ -280,7 +280,8 @@ struct SambaTunnelTests {
         let client = DirectAccess.Client(
             address: DirectAccessFixture.clientAddress, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!,
             serverSecondPublicIPv4: IPv4Address("131.107.0.3")!,
-            certificate: TLSConfiguration(identities: [try EngineFixture.identity("client-rsa")], trust: .directAccessClient(roots: [try EngineFixture.root()])),
+            // The computer of the DC's domain: its certificate names CLIENT1.da.test.
+            certificate: TLSConfiguration(identities: [try EngineFixture.identity("client-datest")], trust: .directAccessClient(roots: [try EngineFixture.root()])),
             computerAccount: NTLMCredentials(user: "CLIENT1$", domain: "DA", password: "Client1-Pw-12345!", workstation: "CLIENT1"),
             user: .cache(try aliceCache()), infrastructureServers: [DirectAccessFixture.dns, DirectAccessFixture.domainController],
             intranetPrefixes: [DirectAccessFixture.intranet])

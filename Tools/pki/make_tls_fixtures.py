@@ -6,7 +6,8 @@ client-rsa / server-rsa (RSA-2048), client-ecdsa / server-ecdsa (ECDSA P-256), c
 (listed in root.crl), client-expired (expired before the validation time), and
 client-untrusted, issued by another root that nobody trusts; client-health is CLIENT1's NAP
 health certificate (client authentication and System Health Authentication); client-san-only is
-CLIENT1 named by a DNS subject alternative name and no common name; client-cdp names a CRL
+CLIENT1 named by a DNS subject alternative name and no common name; client-datest is CLIENT1 of
+the Samba test domain (da.test); client-cdp names a CRL
 distribution point that the HTTP server of the CDP fixtures serves (served/tls-root.crl there).
 Validation time: 2026-11-01.
 Run from the repository root: python3 Tools/pki/make_tls_fixtures.py
@@ -78,6 +79,8 @@ def main():
         "client-health": computer("CLIENT1.corp.contoso.com", root, root_key, 0x108,
                                   [client, x509.ObjectIdentifier("1.3.6.1.4.1.311.47.1.1")]),
         # Its CDP is served by the distribution-point fixtures' HTTP server (port 18931).
+        # CLIENT1 of the Samba test domain DA (da.test).
+        "client-datest": computer("CLIENT1.da.test", root, root_key, 0x10A, client),
         # CLIENT1 named by its subject alternative name only: no common name.
         "client-san-only": computer(None, root, root_key, 0x109, client, san=["CLIENT1.corp.contoso.com"]),
         "client-cdp": computer("CLIENT3.corp.contoso.com", root, root_key, 0x107, client,
