@@ -60,8 +60,8 @@ extension Endpoint {
             authenticationSet(session, .extendedMode).entries(for: method).first?
                 .localIdentity(role: session.role == .initiator ? .initiator : .acceptor, principalName: configuration.principalName)
         }
+        // A name a context learned, never the SPN EM #8 announced (nothing authenticated it).
         let remoteName = extended.remoteIdentity ?? gss?.context?.peerName ?? gss?.lastPeerName
-            ?? (session.role == .initiator ? gss?.peerPrincipalName : nil)
         let (local, remote) = peers(session, local: localName, remote: remoteName)
         let state: ExtendedModeState
         if extended.finalRequestSent {
