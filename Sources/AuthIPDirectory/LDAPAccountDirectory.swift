@@ -1,5 +1,5 @@
+import AuthIPAccounts
 import AuthIPCrypto
-import AuthIPGSS
 import Foundation
 
 /// Where Active Directory is and how to bind to it.

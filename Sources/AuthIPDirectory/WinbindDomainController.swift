@@ -1,6 +1,6 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPErrors
-import AuthIPGSS
 import CWBClient
 import Foundation
 

@@ -19,6 +19,19 @@ public struct WindowsError: Error, Hashable, Sendable, CustomStringConvertible {
         self = known
     }
 
+    /// The error a received code stands for: the table's entry for it, or for the Win32 code an
+    /// HRESULT_FROM_WIN32 (`0x8007xxxx`) wraps. The one decoder of codes from the wire and the
+    /// reference alike.
+    public init?(decoding code: UInt32) {
+        if let known = WindowsError(code: code) {
+            self = known
+        } else if code & 0xFFFF_0000 == 0x8007_0000, let wrapped = WindowsError(code: code & 0xFFFF) {
+            self = wrapped
+        } else {
+            return nil
+        }
+    }
+
     /// `0x800B010C` for HRESULTs, the decimal number for Win32 codes (as Windows prints each).
     public var formattedCode: String {
         if code > 0xFFFF {

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPAudit
 import AuthIPCrypto
 import AuthIPGSS

@@ -39,7 +39,7 @@ func sampleEvent(_ id: UInt64) -> AuditEvent {
         return .mainModeFailed(MainModeFailed(
             local: NegotiationPeer(principalName: nil, address: server, keyingModulePort: 500),
             remote: NegotiationPeer(principalName: nil, address: client, keyingModulePort: 500),
-            keyingModule: .authIP, failure: NegotiationFailure(point: .localComputer, reason: .ikeTimedOut),
+            keyingModule: .authIP, failure: NegotiationFailure(point: .localComputer, reason: FailureReason(.errorIpsecIkeTimedOut)),
             authenticationMethod: .unknown, state: .sentFirstPayload, role: .responder, impersonation: .notEnabled,
             filterID: 70_000 + id, initiatorCookie: 0x5eed_0000_0000_0000 | id, responderCookie: id))
     case 1:
@@ -53,7 +53,7 @@ func sampleEvent(_ id: UInt64) -> AuditEvent {
         return .extendedModeFailed(ExtendedModeFailed(
             local: NegotiationPeer(principalName: "CORP\\DA1$", address: server, keyingModulePort: 4500),
             remote: NegotiationPeer(principalName: "CORP\\user\(id)", address: client, keyingModulePort: 4500),
-            failure: NegotiationFailure(point: .localComputer, reason: .ikeAuthorizationFailure),
+            failure: NegotiationFailure(point: .localComputer, reason: FailureReason(.errorIpsecIkeAuthorizationFailure)),
             authenticationMethod: .kerberos, state: .sentSecondPayload, role: .responder, impersonation: .notEnabled,
             quickModeFilterID: 90_000))
     }

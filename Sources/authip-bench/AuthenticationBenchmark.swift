@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
 import AuthIPTrust
@@ -29,11 +30,11 @@ enum AuthenticationBenchmark {
         let tlsRate = AuthIPBenchmark.rate {
             guard let initiator = try? TLSContext(role: .initiator, configuration: client),
                   let acceptor = try? TLSContext(role: .acceptor, configuration: server),
-                  let hello = try? initiator.step([], now: now, random: &random),
-                  let flight1 = try? acceptor.step(hello, now: now, random: &random),
-                  let flight2 = try? initiator.step(flight1, now: now, random: &random),
-                  let finished = try? acceptor.step(flight2, now: now, random: &random),
-                  (try? initiator.step(finished, now: now, random: &random)) != nil,
+                  let hello = try? initiator.step([], now: now, random: &random).token,
+                  let flight1 = try? acceptor.step(hello, now: now, random: &random).token,
+                  let flight2 = try? initiator.step(flight1, now: now, random: &random).token,
+                  let finished = try? acceptor.step(flight2, now: now, random: &random).token,
+                  (try? initiator.step(finished, now: now, random: &random).token) != nil,
                   initiator.isComplete, acceptor.isComplete else { fatalError("the TLS benchmark exchange failed") }
         }
         AuthIPBenchmark.report("gss.tls_rsa2048_mutual.exchanges_per_s", tlsRate, "exchanges/s")
@@ -46,10 +47,10 @@ enum AuthenticationBenchmark {
         let ntlmRate = AuthIPBenchmark.rate {
             var initiator = NTLMInitiatorContext(credentials: credentials)
             var acceptor = NTLMAcceptorContext(configuration: configuration, directory: directory)
-            guard let negotiate = try? initiator.step([], now: now, random: &ntlmRandom),
-                  let challenge = try? acceptor.step(negotiate, now: now, random: &ntlmRandom),
-                  let authenticate = try? initiator.step(challenge, now: now, random: &ntlmRandom),
-                  (try? acceptor.step(authenticate, now: now, random: &ntlmRandom)) != nil,
+            guard let negotiate = try? initiator.step([], now: now, random: &ntlmRandom).token,
+                  let challenge = try? acceptor.step(negotiate, now: now, random: &ntlmRandom).token,
+                  let authenticate = try? initiator.step(challenge, now: now, random: &ntlmRandom).token,
+                  (try? acceptor.step(authenticate, now: now, random: &ntlmRandom).token) != nil,
                   acceptor.isComplete else { fatalError("the NTLM benchmark exchange failed") }
         }
         AuthIPBenchmark.report("gss.ntlmv2.exchanges_per_s", ntlmRate, "exchanges/s")

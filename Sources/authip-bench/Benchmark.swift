@@ -1,5 +1,6 @@
 import AuthIPCrypto
 import AuthIPJSON
+import AuthIPKeySchedule
 import AuthIPWire
 
 /// Release-build benchmarks of the wire codec and the key schedule. Each figure is one JSON

@@ -1,6 +1,8 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
+import AuthIPKeySchedule
 import AuthIPScenarios
 import AuthIPTrust
 import AuthIPWire
@@ -113,19 +115,19 @@ enum DirectAccessBenchmark {
         }
         guard let initiator = try? TLSContext(role: .initiator, configuration: world.clientTLS),
               let acceptor = try? timed({ try TLSContext(role: .acceptor, configuration: world.server.certificate) }),
-              let hello = try? initiator.step([], now: start, random: &random),
-              let flight1 = try? timed({ try acceptor.step(hello, now: start, random: &random) }),
-              let flight2 = try? initiator.step(flight1, now: start, random: &random),
-              let finished = try? timed({ try acceptor.step(flight2, now: start, random: &random) }),
-              (try? initiator.step(finished, now: start, random: &random)) != nil, initiator.isComplete, acceptor.isComplete else {
+              let hello = try? initiator.step([], now: start, random: &random).token,
+              let flight1 = try? timed({ try acceptor.step(hello, now: start, random: &random).token }),
+              let flight2 = try? initiator.step(flight1, now: start, random: &random).token,
+              let finished = try? timed({ try acceptor.step(flight2, now: start, random: &random).token }),
+              (try? initiator.step(finished, now: start, random: &random).token) != nil, initiator.isComplete, acceptor.isComplete else {
             fatalError("the floor's TLS exchange failed")
         }
         var ntlmInitiator = NTLMInitiatorContext(credentials: world.client.computerAccount)
         var ntlmAcceptor = NTLMAcceptorContext(configuration: world.server.ntlm.configuration, directory: world.directory)
-        guard let negotiate = try? ntlmInitiator.step([], now: start, random: &random),
-              let challenge = try? timed({ try ntlmAcceptor.step(negotiate, now: start, random: &random) }),
-              let authenticate = try? ntlmInitiator.step(challenge, now: start, random: &random),
-              (try? timed({ try ntlmAcceptor.step(authenticate, now: start, random: &random) })) != nil,
+        guard let negotiate = try? ntlmInitiator.step([], now: start, random: &random).token,
+              let challenge = try? timed({ try ntlmAcceptor.step(negotiate, now: start, random: &random).token }),
+              let authenticate = try? ntlmInitiator.step(challenge, now: start, random: &random).token,
+              (try? timed({ try ntlmAcceptor.step(authenticate, now: start, random: &random).token })) != nil,
               let tlsKey = acceptor.sessionKey, let ntlmKey = ntlmAcceptor.sessionKey else { fatalError("the floor's NTLM exchange failed") }
         keySchedule(tlsKey: tlsKey, ntlmKey: ntlmKey, random: &random)
         let before = threadCPUTime()

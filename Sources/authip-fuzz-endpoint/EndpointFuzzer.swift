@@ -1,6 +1,8 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
+import AuthIPKeySchedule
 import AuthIPSADatabase
 import AuthIPWire
 import Foundation

@@ -23,15 +23,15 @@ struct FailureReasonTests {
 
     @Test("Named constants are the table's entries")
     func namedConstants() throws {
-        #expect(try FailureReason(code: 13905) == .ikeAuthorizationFailure)
-        #expect(try FailureReason(code: 13906) == .ikeStrongCredAuthorizationFailure)
-        #expect(try FailureReason(code: 13801) == .ikeAuthFail)
-        #expect(try FailureReason(code: 0x8009_2013) == .cryptRevocationOffline)
+        #expect(try FailureReason(code: 13905) == FailureReason(.errorIpsecIkeAuthorizationFailure))
+        #expect(try FailureReason(code: 13906) == FailureReason(.errorIpsecIkeStrongCredAuthorizationFailure))
+        #expect(try FailureReason(code: 13801) == FailureReason(.errorIpsecIkeAuthFail))
+        #expect(try FailureReason(code: 0x8009_2013) == FailureReason(.cryptERevocationOffline))
     }
 
     @Test("A Win32 code in its HRESULT_FROM_WIN32 form finds the same reason")
     func hresultFromWin32() throws {
-        #expect(try FailureReason(code: 0x8007_3651) == .ikeAuthorizationFailure)
+        #expect(try FailureReason(code: 0x8007_3651) == FailureReason(.errorIpsecIkeAuthorizationFailure))
         #expect(try FailureReason(code: 0x8007_35E9).code == 13801)
     }
 
@@ -50,7 +50,7 @@ struct FailureReasonTests {
 
     @Test("FailureReason is the literal text in XML, message, JSON and syslog, never %%NNNN")
     func literalInEveryForm() throws {
-        let record = try Fixtures.record(Fixtures.extendedModeFailed(reason: .ikeAuthorizationFailure))
+        let record = try Fixtures.record(Fixtures.extendedModeFailed(reason: FailureReason(.errorIpsecIkeAuthorizationFailure)))
         #expect(record.windowsXML.contains("<Data Name='FailureReason'>SA establishment is not authorized.</Data>"))
         #expect(record.event.message.contains("\tFailure Reason:\t\tSA establishment is not authorized.\r\n"))
         #expect(record.json["EventData"]?["FailureReason"] == "SA establishment is not authorized.")

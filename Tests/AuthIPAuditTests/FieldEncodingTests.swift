@@ -53,7 +53,7 @@ struct FieldEncodingTests {
         #expect(allowed["4650.MMIntegrityAlg"] == ids(IntegrityAlgorithm.self))
         #expect(allowed["5451.AhAuthType"] == ids(IntegrityAlgorithm.self))
         #expect(allowed["5451.EspAuthType"] == ids(IntegrityAlgorithm.self))
-        #expect(allowed["4650.DHGroup"] == ids(DiffieHellmanGroup.self))
+        #expect(allowed["4650.DHGroup"] == ids(DiffieHellmanGroupParameter.self))
         #expect(allowed["4654.Mode"] == ids(IPsecMode.self))
         #expect(allowed["5451.Mode"] == ids(IPsecMode.self))
     }
@@ -64,7 +64,7 @@ struct FieldEncodingTests {
         let all = texts(KeyingModule.self) + texts(FailurePoint.self) + texts(AuthenticationMethod.self)
             + texts(MainModeState.self) + texts(QuickModeState.self) + texts(ExtendedModeState.self)
             + texts(NegotiationRole.self) + texts(ImpersonationState.self) + texts(CipherAlgorithm.self)
-            + texts(IntegrityAlgorithm.self) + texts(DiffieHellmanGroup.self) + texts(IPsecMode.self)
+            + texts(IntegrityAlgorithm.self) + texts(DiffieHellmanGroupParameter.self) + texts(IPsecMode.self)
             + texts(DoSPreventionNotification.self)
         #expect(all.allSatisfy { !$0.hasPrefix("%%") })
         #expect(KeyingModule.authIP.displayText == "AuthIP")

@@ -12,7 +12,7 @@ enum Fixtures {
 
     /// 4984 with the given principal names and failure.
     static func extendedModeFailed(
-        local: String? = "CORP\\DA1$", remote: String? = "CORP\\alice", reason: FailureReason = .ikeStrongCredAuthorizationFailure
+        local: String? = "CORP\\DA1$", remote: String? = "CORP\\alice", reason: FailureReason = FailureReason(.errorIpsecIkeStrongCredAuthorizationFailure)
     ) -> AuditEvent {
         .extendedModeFailed(ExtendedModeFailed(
             local: NegotiationPeer(principalName: local, address: server, keyingModulePort: 500),
@@ -30,7 +30,7 @@ enum Fixtures {
         .mainModeFailed(MainModeFailed(
             local: NegotiationPeer(principalName: local, address: server, keyingModulePort: 500),
             remote: NegotiationPeer(principalName: remote, address: client, keyingModulePort: 500),
-            keyingModule: .authIP, failure: NegotiationFailure(point: .localComputer, reason: .ikeTimedOut),
+            keyingModule: .authIP, failure: NegotiationFailure(point: .localComputer, reason: FailureReason(.errorIpsecIkeTimedOut)),
             authenticationMethod: .unknown, state: .sentFirstPayload, role: .initiator, impersonation: .notEnabled,
             filterID: 70470, initiatorCookie: initiatorCookie, responderCookie: responderCookie))
     }

@@ -20,7 +20,7 @@ struct ValueEncodingTests {
             local: NegotiationPeer(principalName: nil, address: Fixtures.server, keyingModulePort: 500), localCertificate: nil,
             remote: NegotiationPeer(principalName: nil, address: Fixtures.client, keyingModulePort: 500),
             remoteCertificate: try CertificateSummary(thumbprint: Array(repeating: 0x0A, count: 20), issuingCA: "", rootCA: "R"),
-            failure: NegotiationFailure(point: .remoteComputer, reason: .ikeTimedOut), state: .noState,
+            failure: NegotiationFailure(point: .remoteComputer, reason: FailureReason(.errorIpsecIkeTimedOut)), state: .noState,
             role: .initiator, impersonation: .notEnabled, quickModeFilterID: 1))
         for field in ["LocalEMPrincipalName", "LocalEMCertHash", "LocalEMIssuingCA", "LocalEMRootCA", "RemoteEMIssuingCA"] {
             #expect(Fixtures.value(field, of: certificateless) == "-", "\(field)")

@@ -1,5 +1,6 @@
 import AuthIPCrypto
 import AuthIPJSON
+import AuthIPKeySchedule
 import AuthIPWire
 import Foundation
 

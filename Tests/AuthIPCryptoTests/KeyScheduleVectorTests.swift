@@ -1,5 +1,6 @@
 import AuthIPCrypto
 import AuthIPJSON
+import AuthIPKeySchedule
 import AuthIPTestSupport
 import AuthIPWire
 import Testing

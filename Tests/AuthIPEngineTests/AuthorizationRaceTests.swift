@@ -1,8 +1,10 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPAudit
 import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
+import AuthIPKeySchedule
 import AuthIPSADatabase
 import AuthIPSimulation
 import AuthIPTestSupport
@@ -141,10 +143,10 @@ struct ExtendedModeRaceTests {
             switch (fromClient, opened.sequenceNumber) {
             case (true, 1):
                 // NEGOTIATE: the attacker's own context says the same.
-                _ = try? attackerNTLM.step([], now: Date(), random: &random)
+                _ = try? attackerNTLM.step([], now: Date(), random: &random).token
             case (false, 1):
                 // CHALLENGE: the attacker answers it with its own context, whose key it knows.
-                ownAuthenticate = token.flatMap { try? attackerNTLM.step($0, now: Date(), random: &random) }
+                ownAuthenticate = token.flatMap { try? attackerNTLM.step($0, now: Date(), random: &random).token }
             case (true, 2):
                 guard let own = ownAuthenticate,
                       let sealed = try? keys.seal(header: header, sequenceNumber: 2, payloads: [.gss(GSSPayload(token: own))], random: &random),

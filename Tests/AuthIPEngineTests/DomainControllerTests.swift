@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPDirectory
 import AuthIPErrors
@@ -25,7 +26,7 @@ struct DomainControllerTests {
     /// A domain controller that knows one password: it checks NTProofStr as netlogon does.
     static func domainController(password: String) -> (NTLMValidationRequest) -> NTLMValidation {
         { request in
-            let responseKey = NTLMv2.responseKey(ntHash: NTLMv2.ntHash(password: password), user: request.userName, domain: request.domainName)
+            let responseKey = NTLMv2.responseKey(ntHash: Account.ntHash(password: password), user: request.userName, domain: request.domainName)
             let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: request.serverChallenge,
                                              clientChallenge: Array(request.ntResponse[16...]))
             guard proof == Array(request.ntResponse[0..<16]) else { return .refused(.secELogonDenied, "STATUS_WRONG_PASSWORD") }

@@ -1,7 +1,9 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPAudit
 import AuthIPCrypto
 import AuthIPGSS
+import AuthIPKeySchedule
 import AuthIPSADatabase
 import AuthIPTestSupport
 import AuthIPWire
@@ -87,13 +89,13 @@ struct HostileInitiator {
     /// The NTLM rounds, up to sending AUTHENTICATE; returns the responder's answers to it
     /// (none while it holds the step).
     mutating func authenticate() throws -> [[UInt8]] {
-        let negotiate = try ntlm.step([], now: now, random: &random)
+        let negotiate = try ntlm.step([], now: now, random: &random).token
         let challengeReply = try #require(deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: negotiate, flags: .newExchange))])).first)
         transcript.append(try Self.chain(challengeReply))
         let challenge = try #require(try Message(parsing: challengeReply).clearPayloads.compactMap {
             if case .gss(let g) = $0 { return g.token } else { return nil }
         }.first)
-        let authenticate = try ntlm.step(challenge, now: now, random: &random)
+        let authenticate = try ntlm.step(challenge, now: now, random: &random).token
         return deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: authenticate))]))
     }
 

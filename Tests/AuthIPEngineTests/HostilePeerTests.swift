@@ -3,6 +3,7 @@ import AuthIPAudit
 import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
+import AuthIPKeySchedule
 import AuthIPSADatabase
 import AuthIPScenarios
 import AuthIPSimulation

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS

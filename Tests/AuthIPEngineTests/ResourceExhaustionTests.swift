@@ -103,7 +103,7 @@ struct ResourceExhaustionTests {
         guard case .certificate(let configuration) = try EngineFixture.clientCertificate() else { throw CancellationError() }
         var context = try TLSContext(role: .initiator, configuration: configuration)
         var random = SeededRandomSource(seed: 1)
-        return try context.step([], now: EngineFixture.start, random: &random)
+        return try context.step([], now: EngineFixture.start, random: &random).token
     }
 
     /// Whether the responder answered with a TLS flight (a GSS token, or the fragments of one).

@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
 import Foundation
@@ -15,7 +16,7 @@ struct NTLMExchangeTests {
         #expect(exchange.initiator.sessionKey == key)
         #expect(exchange.acceptor.peerName == "CORP\\CLIENT1$")
         #expect(exchange.acceptor.isComputerAccount)
-        #expect(exchange.acceptor.account?.isMember(of: "directaccess clients") == true)
+        #expect(exchange.acceptor.authenticatedAccount?.isMember(of: "directaccess clients") == true)
         #expect(exchange.initiator.peerName == nil, "NTLM does not authenticate the acceptor")
     }
 
@@ -26,7 +27,7 @@ struct NTLMExchangeTests {
         #expect(exchange.failure == nil)
         #expect(exchange.acceptor.peerName == "CORP\\alice")
         #expect(!exchange.acceptor.isComputerAccount)
-        #expect(exchange.acceptor.account?.policy.smartCardRequired == true, "smart-card policy does not stop NTLM")
+        #expect(exchange.acceptor.authenticatedAccount?.policy.smartCardRequired == true, "smart-card policy does not stop NTLM")
     }
 
     @Test func ntHashCredentialsMustBe16Bytes() {
@@ -44,7 +45,7 @@ struct NTLMExchangeTests {
         let exchange = try NTLMExchange(initiator: NTLMFixture.initiator(password: "guess"), acceptor: NTLMFixture.acceptor())
         #expect(exchange.failure?.status == .secELogonDenied)
         #expect(exchange.failure?.detail.contains("STATUS_LOGON_FAILURE") == true)
-        #expect(!exchange.acceptor.isComplete && exchange.acceptor.sessionKey == nil && exchange.acceptor.account == nil)
+        #expect(!exchange.acceptor.isComplete && exchange.acceptor.sessionKey == nil && exchange.acceptor.authenticatedAccount == nil)
     }
 
     @Test(arguments: [("NOBODY$", "CORP"), ("CLIENT1$", "OTHERDOMAIN")])
@@ -137,11 +138,11 @@ struct NTLMExchangeTests {
         var initiator = NTLMFixture.initiator()
         var acceptor = try NTLMFixture.acceptor()
         var random = SeededRandomSource(seed: 5)
-        var negotiate = try initiator.step([], now: NTLMFixture.now, random: &random)
+        var negotiate = try initiator.step([], now: NTLMFixture.now, random: &random).token
         negotiate[12] &= ~0x20  // drop NTLMSSP_NEGOTIATE_SEAL on the way
-        let challenge = try acceptor.step(negotiate, now: NTLMFixture.now, random: &random)
-        let authenticate = try initiator.step(challenge, now: NTLMFixture.now, random: &random)
-        let error = #expect(throws: GSSFailure.self) { try acceptor.step(authenticate, now: NTLMFixture.now, random: &random) }
+        let challenge = try acceptor.step(negotiate, now: NTLMFixture.now, random: &random).token
+        let authenticate = try initiator.step(challenge, now: NTLMFixture.now, random: &random).token
+        let error = #expect(throws: GSSFailure.self) { try acceptor.step(authenticate, now: NTLMFixture.now, random: &random).token }
         #expect(error?.status == .secEInvalidToken)
         #expect(error?.detail.contains("MIC") == true)
     }
@@ -150,14 +151,14 @@ struct NTLMExchangeTests {
         var initiator = NTLMFixture.initiator()
         var acceptor = try NTLMFixture.acceptor()
         var random = SeededRandomSource(seed: 6)
-        let challenge = try acceptor.step(try initiator.step([], now: NTLMFixture.now, random: &random), now: NTLMFixture.now, random: &random)
-        var message = try NTLMAuthenticateMessage(parsing: try initiator.step(challenge, now: NTLMFixture.now, random: &random))
+        let challenge = try acceptor.step(try initiator.step([], now: NTLMFixture.now, random: &random).token, now: NTLMFixture.now, random: &random).token
+        var message = try NTLMAuthenticateMessage(parsing: try initiator.step(challenge, now: NTLMFixture.now, random: &random).token)
         let proof = Array(message.ntChallengeResponse[0..<16])
         var client = try NTLMv2ClientChallenge(parsing: Array(message.ntChallengeResponse[16...]))
         client.avPairs.flags = 0
         message.ntChallengeResponse = proof + client.serialized
         message.mic = nil
-        let error = #expect(throws: GSSFailure.self) { try acceptor.step(message.serialized(), now: NTLMFixture.now, random: &random) }
+        let error = #expect(throws: GSSFailure.self) { try acceptor.step(message.serialized(), now: NTLMFixture.now, random: &random).token }
         #expect(error?.status == .secELogonDenied)
     }
 
@@ -166,11 +167,11 @@ struct NTLMExchangeTests {
             var acceptor = try NTLMFixture.acceptor()
             var random = SeededRandomSource(seed: 9)
             var initiator = NTLMFixture.initiator()
-            _ = try acceptor.step(try initiator.step([], now: NTLMFixture.now, random: &random), now: NTLMFixture.now, random: &random)
+            _ = try acceptor.step(try initiator.step([], now: NTLMFixture.now, random: &random).token, now: NTLMFixture.now, random: &random).token
             let message = NTLMAuthenticateMessage(
                 flags: [.unicode, .ntlm], lmChallengeResponse: response, ntChallengeResponse: response, domainName: "CORP",
                 userName: user, workstation: "CLIENT1", encryptedRandomSessionKey: [], version: nil, mic: nil)
-            let error = #expect(throws: GSSFailure.self) { try acceptor.step(message.serialized(), now: NTLMFixture.now, random: &random) }
+            let error = #expect(throws: GSSFailure.self) { try acceptor.step(message.serialized(), now: NTLMFixture.now, random: &random).token }
             #expect(error?.status == .secELogonDenied)
         }
     }
@@ -178,18 +179,18 @@ struct NTLMExchangeTests {
     @Test func contextsRefuseTokensOutOfTurn() throws {
         var random = SeededRandomSource(seed: 10)
         var initiator = NTLMFixture.initiator()
-        let first = #expect(throws: GSSFailure.self) { try initiator.step([1], now: NTLMFixture.now, random: &random) }
+        let first = #expect(throws: GSSFailure.self) { try initiator.step([1], now: NTLMFixture.now, random: &random).token }
         #expect(first?.status == .secEInvalidToken)
-        #expect(throws: GSSFailure.self) { try initiator.step([], now: NTLMFixture.now, random: &random) }
+        #expect(throws: GSSFailure.self) { try initiator.step([], now: NTLMFixture.now, random: &random).token }
 
         var exchange = try NTLMExchange(initiator: NTLMFixture.initiator(), acceptor: NTLMFixture.acceptor())
-        let late = #expect(throws: GSSFailure.self) { try exchange.acceptor.step(exchange.authenticate, now: NTLMFixture.now, random: &random) }
+        let late = #expect(throws: GSSFailure.self) { try exchange.acceptor.step(exchange.authenticate, now: NTLMFixture.now, random: &random).token }
         #expect(late?.status == .secEInvalidToken)
-        #expect(throws: GSSFailure.self) { try exchange.initiator.step(exchange.challenge, now: NTLMFixture.now, random: &random) }
+        #expect(throws: GSSFailure.self) { try exchange.initiator.step(exchange.challenge, now: NTLMFixture.now, random: &random).token }
 
         var acceptor = try NTLMFixture.acceptor()
-        let notNegotiate = #expect(throws: GSSFailure.self) { try acceptor.step(exchange.authenticate, now: NTLMFixture.now, random: &random) }
+        let notNegotiate = #expect(throws: GSSFailure.self) { try acceptor.step(exchange.authenticate, now: NTLMFixture.now, random: &random).token }
         #expect(notNegotiate?.status == .secEInvalidToken)
-        #expect(throws: GSSFailure.self) { try acceptor.step(exchange.negotiate, now: NTLMFixture.now, random: &random) }
+        #expect(throws: GSSFailure.self) { try acceptor.step(exchange.negotiate, now: NTLMFixture.now, random: &random).token }
     }
 }

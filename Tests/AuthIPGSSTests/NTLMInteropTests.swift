@@ -22,12 +22,12 @@ struct NTLMInteropTests {
         defer { try? FileManager.default.removeItem(at: users) }
         let peer = try NTLMPeerProcess(script: "pyspnego_server.py", environment: ["NTLM_USER_FILE": users.path])
         var random = SystemRandomSource()
-        peer.send(try initiator.step([], now: Date(), random: &random))
+        peer.send(try initiator.step([], now: Date(), random: &random).token)
         guard case .token(let challenge) = peer.next() else {
             Issue.record("pyspnego sent no CHALLENGE_MESSAGE")
             return nil
         }
-        peer.send(try initiator.step(challenge, now: Date(), random: &random))
+        peer.send(try initiator.step(challenge, now: Date(), random: &random).token)
         return peer.next()
     }
 
@@ -64,7 +64,7 @@ struct NTLMInteropTests {
             Issue.record("pyspnego sent no NEGOTIATE_MESSAGE")
             return (acceptor, nil, nil)
         }
-        peer.send(try acceptor.step(negotiate, now: Date(), random: &random))
+        peer.send(try acceptor.step(negotiate, now: Date(), random: &random).token)
         guard case .token(let authenticate) = peer.next() else {
             Issue.record("pyspnego sent no AUTHENTICATE_MESSAGE")
             return (acceptor, nil, nil)
@@ -72,7 +72,7 @@ struct NTLMInteropTests {
         var peerKey: [UInt8]?
         if case .complete(let key, _) = peer.next() { peerKey = key }
         do {
-            #expect(try acceptor.step(authenticate, now: Date(), random: &random).isEmpty)
+            #expect(try acceptor.step(authenticate, now: Date(), random: &random).token.isEmpty)
             return (acceptor, nil, peerKey)
         } catch {
             return (acceptor, error, peerKey)

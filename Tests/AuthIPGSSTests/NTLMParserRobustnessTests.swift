@@ -47,7 +47,7 @@ struct NTLMParserRobustnessTests {
             var acceptor = exchange.acceptorAwaitingAuthenticate
             var random = SeededRandomSource(seed: 0)
             do {
-                _ = try acceptor.step(variant, now: NTLMFixture.now, random: &random)
+                _ = try acceptor.step(variant, now: NTLMFixture.now, random: &random).token
                 Issue.record("a changed AUTHENTICATE_MESSAGE was accepted: \(variant)")
             } catch {
                 refusals[error.status, default: 0] += 1
@@ -63,12 +63,12 @@ struct NTLMParserRobustnessTests {
         for variant in negotiates {
             var acceptor = try NTLMFixture.acceptor()
             var random = SeededRandomSource(seed: 0)
-            _ = try? acceptor.step(variant, now: NTLMFixture.now, random: &random)
+            _ = try? acceptor.step(variant, now: NTLMFixture.now, random: &random).token
         }
         for length in 0..<exchange.challenge.count {
             var initiator = NTLMFixture.initiator()
             var random = SeededRandomSource(seed: 0)
-            _ = try initiator.step([], now: NTLMFixture.now, random: &random)
+            _ = try initiator.step([], now: NTLMFixture.now, random: &random).token
             let error = #expect(throws: GSSFailure.self) {
                 try initiator.step(Array(exchange.challenge.prefix(length)), now: NTLMFixture.now, random: &random)
             }
@@ -77,8 +77,8 @@ struct NTLMParserRobustnessTests {
         for variant in Self.mutations(of: exchange.challenge) {
             var initiator = NTLMFixture.initiator()
             var random = SeededRandomSource(seed: 0)
-            _ = try initiator.step([], now: NTLMFixture.now, random: &random)
-            _ = try? initiator.step(variant, now: NTLMFixture.now, random: &random)
+            _ = try initiator.step([], now: NTLMFixture.now, random: &random).token
+            _ = try? initiator.step(variant, now: NTLMFixture.now, random: &random).token
         }
     }
 

@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
 import AuthIPTestSupport
@@ -63,12 +64,12 @@ struct NTLMExchange {
         acceptorAwaitingAuthenticate = acceptor
         var clientRandom = SeededRandomSource(seed: seed)
         var serverRandom = SeededRandomSource(seed: seed &+ 1)
-        negotiate = try self.initiator.step([], now: now, random: &clientRandom)
-        challenge = try self.acceptor.step(negotiate, now: now, random: &serverRandom)
+        negotiate = try self.initiator.step([], now: now, random: &clientRandom).token
+        challenge = try self.acceptor.step(negotiate, now: now, random: &serverRandom).token
         acceptorAwaitingAuthenticate = self.acceptor
-        authenticate = try self.initiator.step(challenge, now: now, random: &clientRandom)
+        authenticate = try self.initiator.step(challenge, now: now, random: &clientRandom).token
         do {
-            result = .success(try self.acceptor.step(authenticate, now: verifiedAt ?? now, random: &serverRandom))
+            result = .success(try self.acceptor.step(authenticate, now: verifiedAt ?? now, random: &serverRandom).token)
         } catch {
             result = .failure(error)
         }

@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
 import AuthIPJSON
@@ -21,7 +22,7 @@ struct NTLMVectorTests {
     }
 
     static func ntHash(_ common: JSONValue) throws -> SecretBytes {
-        NTLMv2.ntHash(password: try common.string("password"))
+        Account.ntHash(password: try common.string("password"))
     }
 
     var responseKey: SecretBytes {
@@ -90,8 +91,8 @@ struct NTLMVectorTests {
         var initiator = NTLMInitiatorContext(credentials: credentials)
         var random = NTLMScriptedRandom(script: try common.hex("clientChallenge") + common.hex("randomSessionKey"))
         let timeZero = Date(timeIntervalSince1970: -11_644_473_600)
-        _ = try initiator.step([], now: timeZero, random: &random)
-        let token = try initiator.step(try v2.hex("challengeMessage"), now: timeZero, random: &random)
+        _ = try initiator.step([], now: timeZero, random: &random).token
+        let token = try initiator.step(try v2.hex("challengeMessage"), now: timeZero, random: &random).token
         let authenticate = try NTLMAuthenticateMessage(parsing: token)
         #expect(try authenticate.ntChallengeResponse == v2.hex("ntProofStr") + v2.hex("clientChallengeStructure"))
         #expect(try authenticate.lmChallengeResponse == v2.hex("lmv2Response"))
@@ -118,9 +119,9 @@ struct NTLMVectorTests {
         var acceptor = NTLMAcceptorContext(configuration: configuration, directory: directory)
         var random = NTLMScriptedRandom(script: try common.hex("serverChallenge"))
         let negotiate = NTLMNegotiateMessage(flags: NTLMInitiatorContext.requestedFlags, version: nil).serialized()
-        let challenge = try NTLMChallengeMessage(parsing: try acceptor.step(negotiate, now: NTLMFixture.now, random: &random))
+        let challenge = try NTLMChallengeMessage(parsing: try acceptor.step(negotiate, now: NTLMFixture.now, random: &random).token)
         #expect(try challenge.serverChallenge == common.hex("serverChallenge"))
-        let answer = try acceptor.step(try v2.hex("authenticateMessage"), now: NTLMFixture.now, random: &random)
+        let answer = try acceptor.step(try v2.hex("authenticateMessage"), now: NTLMFixture.now, random: &random).token
         #expect(answer.isEmpty)
         #expect(acceptor.isComplete)
         #expect(try acceptor.sessionKey?.bytes == common.hex("randomSessionKey"))
@@ -137,9 +138,9 @@ struct NTLMVectorTests {
         var acceptor = NTLMAcceptorContext(configuration: configuration, directory: directory)
         var random = NTLMScriptedRandom(script: try common.hex("serverChallenge"))
         let negotiate = NTLMNegotiateMessage(flags: NTLMInitiatorContext.requestedFlags, version: nil).serialized()
-        _ = try acceptor.step(negotiate, now: NTLMFixture.now, random: &random)
+        _ = try acceptor.step(negotiate, now: NTLMFixture.now, random: &random).token
         let error = #expect(throws: GSSFailure.self) {
-            try acceptor.step(try v2.hex("authenticateMessage"), now: NTLMFixture.now, random: &random)
+            try acceptor.step(try v2.hex("authenticateMessage"), now: NTLMFixture.now, random: &random).token
         }
         #expect(error?.status == .secELogonDenied)
         #expect(!acceptor.isComplete)

@@ -227,14 +227,10 @@ def failure_reasons_source(win32, hresults):
             fail("duplicate name or code: %s %d" % (swift, code))
         seen.add(swift)
         codes.add(code)
-        kind = "Win32 error" if code < 0x10000 else "HRESULT"
-        lines.append("    /// %s %s (%s)." % (kind, symbol, code if code < 0x10000 else "0x%08X" % code))
-        lines.append("    public static let %s = FailureReason(.%s)" % (swift, windows_error_identifier(symbol)))
-    lines.append("")
     lines.append("    /// Every failure reason of the reference, Win32 codes first, in code order.")
     lines.append("    public static let all: [FailureReason] = [")
-    for swift, _, _, _ in names:
-        lines.append("        .%s," % swift)
+    for _, _, symbol, _ in names:
+        lines.append("        FailureReason(.%s)," % windows_error_identifier(symbol))
     lines.append("    ]")
     lines.append("}")
     return "\n".join(lines) + "\n"

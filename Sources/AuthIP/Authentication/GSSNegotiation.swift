@@ -1,5 +1,7 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
+import AuthIPKeySchedule
 import AuthIPTrust
 import AuthIPWire
 import Foundation
@@ -16,13 +18,15 @@ enum AuthenticationStage: Hashable {
 }
 
 /// The GSS rounds of one authentication (MS-AIPS 3.8/3.9) with method and credential retry:
-/// the methods the responder accepted, which one runs with which credentials, its context,
-/// and the transcript the proofs are computed over.
+/// the sub-machine Main Mode and Extended Mode share. It holds the methods the responder
+/// accepted, which one runs with which credentials, its context, what the exchange waits for
+/// from outside (one thing at most), the transcript the proofs are computed over, and, once
+/// every check said yes, the `Authorization` that keying requires.
 struct GSSNegotiation {
     /// The methods the responder accepted, in the initiator's order.
     var methods: [AuthMethod]
     var transcript: AuthenticationTranscript
-    /// The responder's SPN from GSS_ID (the Kerberos target).
+    /// The responder's SPN from GSS_ID (the Kerberos target unless the rule pins one).
     var peerPrincipalName: String?
     /// The position in `methods` of the method being run.
     var methodIndex = 0
@@ -37,12 +41,8 @@ struct GSSNegotiation {
     var starts: [Int: Int] = [:]
     /// The last failure, reported if the negotiation ends without success.
     var lastFailure: NegotiationError?
-    /// A token exchange waiting on CRL downloads (strong revocation checking).
-    var crlWait: CRLWait?
-    /// Responder: a completed context waiting for its account from the remote directory.
-    var accountWait: AccountWait?
-    /// Responder: an NTLM response waiting for the domain controller's check.
-    var domainControllerWait: DomainControllerWait?
+    /// What a step waits for from the driver; it takes no new token meanwhile.
+    var wait: ExternalWait?
     /// The certificates the peer presented, for the certificate variants of the events.
     var peerChain: [Certificate] = []
     /// Responder: the GSS flags of the peer's requests (impersonation, explicit credentials).
@@ -58,12 +58,6 @@ struct GSSNegotiation {
         self.peerPrincipalName = peerPrincipalName
     }
 
-    /// When the CRL or account waits give up.
-    var waitDeadlines: [Date] { [crlWait?.deadline, accountWait?.deadline, domainControllerWait?.deadline].compactMap { $0 } }
-
-    /// Whether the exchange waits for a driver's answer (and takes no new token meanwhile).
-    var isWaiting: Bool { crlWait != nil || accountWait != nil || domainControllerWait != nil }
-
     /// The method being run; past the end of the list, nil.
     var method: AuthMethod? { methods.indices.contains(methodIndex) ? methods[methodIndex] : nil }
 
@@ -73,26 +67,45 @@ struct GSSNegotiation {
     /// The peer's chain as far as it is known.
     var knownPeerChain: [Certificate] {
         if !peerChain.isEmpty { return peerChain }
-        return (context as? TLSContext)?.presentedChain ?? []
+        return context?.presentedCertificates ?? []
     }
 }
 
-/// A GSS step suspended until these CRLs are downloaded.
-/// An NTLM AUTHENTICATE step held until the domain controller has checked it.
-struct DomainControllerWait {
-    /// The exchange's server challenge, which the answer names.
-    var serverChallenge: [UInt8]
-    var deadline: Date
-    var requestKey: ExchangeKey
+/// What a GSS step waits for: CRL downloads, the remote directory's answer on the peer's
+/// account, or the domain controller's check of an NTLM response.
+enum ExternalWait {
+    /// A token exchange suspended until these CRLs are downloaded (strong revocation checking).
+    case crls(CRLWait)
+    /// A completed step held until the remote directory answers for the peer's account.
+    case account(AccountWait)
+    /// An NTLM AUTHENTICATE step held until the domain controller has checked it.
+    case domainController(DomainControllerWait)
+
+    var deadline: Date {
+        switch self {
+        case .crls(let wait): return wait.deadline
+        case .account(let wait): return wait.deadline
+        case .domainController(let wait): return wait.deadline
+        }
+    }
+
+    /// Under which keys the answers come (`Endpoint` routes them by these).
+    var keys: [WaitKey] {
+        switch self {
+        case .crls(let wait): return wait.urls.sorted().map { .crl($0) }
+        case .account(let wait): return [.account(wait.key)]
+        case .domainController(let wait): return [.domainController(wait.serverChallenge)]
+        }
+    }
 }
 
-/// A completed GSS step held until the remote directory answers for the peer's account.
-struct AccountWait {
-    /// `AccountQuery.key` of the account.
-    var key: String
-    var deadline: Date
-    var requestKey: ExchangeKey
-    var token: [UInt8]
+/// The key an answer of the driver comes back under.
+enum WaitKey: Hashable {
+    case crl(String)
+    /// `AccountQuery.key`.
+    case account(String)
+    /// The server challenge of the NTLM exchange.
+    case domainController([UInt8])
 }
 
 struct CRLWait {
@@ -101,4 +114,19 @@ struct CRLWait {
     var deadline: Date
     /// Responder: the GSS request's key, to answer once resumed.
     var requestKey: ExchangeKey?
+}
+
+struct AccountWait {
+    /// `AccountQuery.key` of the account.
+    var key: String
+    var deadline: Date
+    var requestKey: ExchangeKey
+    var token: [UInt8]
+}
+
+struct DomainControllerWait {
+    /// The exchange's server challenge, which the answer names.
+    var serverChallenge: [UInt8]
+    var deadline: Date
+    var requestKey: ExchangeKey
 }

@@ -1,8 +1,9 @@
+import AuthIPAccounts
 import AuthIPAudit
 import AuthIPCrypto
-import AuthIPTrust
 import AuthIPGSS
 import AuthIPSADatabase
+import AuthIPTrust
 import AuthIPWire
 import Foundation
 

@@ -6,27 +6,29 @@ import AuthIPTrust
 import AuthIPWire
 import Foundation
 
-/// The audit events of negotiations, filled in from the engine's state.
-extension Endpoint {
-    func peers(_ session: MainModeSession, local localName: String?, remote remoteName: String?) -> (NegotiationPeer, NegotiationPeer) {
-        (NegotiationPeer(principalName: localName, address: AuditAddress(session.local.ip), keyingModulePort: session.local.port),
-         NegotiationPeer(principalName: remoteName, address: AuditAddress(session.remote.ip), keyingModulePort: session.remote.port))
+/// The audit events of negotiations, filled in from the machines' state.
+enum NegotiationEvents {
+    static func peers(local: EndpointAddress, localName: String?, remote: EndpointAddress,
+                      remoteName: String?) -> (NegotiationPeer, NegotiationPeer) {
+        (NegotiationPeer(principalName: localName, address: AuditAddress(local.ip), keyingModulePort: local.port),
+         NegotiationPeer(principalName: remoteName, address: AuditAddress(remote.ip), keyingModulePort: remote.port))
     }
 
     /// The MM SA as the established events describe it.
-    func mainModeSA(_ session: MainModeSession, _ mm: EstablishedMainMode) -> MainModeSA {
-        let (local, remote) = peers(session, local: mm.localIdentity, remote: mm.remoteIdentity)
+    static func mainModeSA(_ session: MainModeMachine, _ mm: KeyedMainMode, _ shared: EndpointContext) -> MainModeSA {
+        let (local, remote) = peers(local: session.local, localName: mm.localIdentity, remote: session.remote, remoteName: mm.remoteIdentity)
         let suite = MainModeSuite(cipher: CipherAlgorithm(mm.agreement.algorithms.cipher), integrity: IntegrityAlgorithm(mm.agreement.algorithms.hash),
-                                  diffieHellmanGroup: AuthIPAudit.DiffieHellmanGroup(mm.agreement.group),
+                                  diffieHellmanGroup: DiffieHellmanGroupParameter(mm.agreement.group),
                                   lifetimeMinutes: mm.agreement.lifetimeSeconds / 60, quickModeLimit: mm.agreement.quickModeLimit)
         return MainModeSA(local: local, remote: remote, suite: suite, role: NegotiationRole(session.role), impersonation: .notEnabled,
-                          filterID: rules[session.ruleIndex].filterID, saID: session.id)
+                          filterID: shared.rules[session.ruleIndex].filterID, saID: session.id)
     }
 
     /// 4650, or 4651 when certificates authenticated Main Mode.
-    func mainModeEstablishedEvent(_ session: MainModeSession, _ mm: EstablishedMainMode) -> AuditEvent {
-        let sa = mainModeSA(session, mm)
-        let event = MainModeEstablished(sa: sa, keyingModule: .authIP, authenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: mm.localCertificate))
+    static func mainModeEstablished(_ session: MainModeMachine, _ mm: KeyedMainMode, _ shared: EndpointContext) -> AuditEvent {
+        let sa = mainModeSA(session, mm, shared)
+        let event = MainModeEstablished(sa: sa, keyingModule: .authIP,
+                                        authenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: mm.localCertificate))
         guard mm.method == .tls else { return .mainModeEstablished(event) }
         return .mainModeEstablishedWithCertificates(MainModeEstablishedWithCertificates(
             negotiation: event, localCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
@@ -35,13 +37,13 @@ extension Endpoint {
 
     /// 4979, or 4981 when certificates authenticated Main Mode (the DirectAccess tunnels). This
     /// library runs no certificate method in Extended Mode, so 4980/4982 do not occur.
-    func extendedModeEstablishedEvent(_ session: MainModeSession, _ mm: EstablishedMainMode, extended: ExtendedModeExchange,
-                                      method: AuthMethod) -> AuditEvent {
-        let sa = mainModeSA(session, mm)
-        let extendedSA = ExtendedModeSA(localPrincipalName: extended.localIdentity, remotePrincipalName: extended.remoteIdentity,
-                                        impersonation: extended.impersonation ? .enabled : .notEnabled,
-                                        quickModeFilterID: rules[extended.ruleIndex].filterID)
-        let emMethod = AuthIPAudit.AuthenticationMethod(method, certificate: nil)
+    static func extendedModeEstablished(_ session: MainModeMachine, _ mm: KeyedMainMode, _ outcome: ExtendedModeOutcome,
+                                        _ shared: EndpointContext) -> AuditEvent {
+        let sa = mainModeSA(session, mm, shared)
+        let extendedSA = ExtendedModeSA(localPrincipalName: outcome.proof.localIdentity, remotePrincipalName: outcome.proof.remoteIdentity,
+                                        impersonation: outcome.proof.impersonation ? .enabled : .notEnabled,
+                                        quickModeFilterID: shared.rules[outcome.ruleIndex].filterID)
+        let emMethod = AuthIPAudit.AuthenticationMethod(outcome.method, certificate: nil)
         guard mm.method == .tls else {
             return .extendedModeEstablished(ExtendedModeEstablished(
                 mainMode: sa, mainModeAuthenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: nil),
@@ -52,61 +54,13 @@ extension Endpoint {
             remoteMainModeCertificate: CertificateSummary(mm.peerChain), extendedMode: extendedSA, extendedModeAuthenticationMethod: emMethod))
     }
 
-    /// 4984 (4983 when the Extended Mode method was certificate-based, which this library never
-    /// runs): the EM identities, failure point and reason, how far it got.
-    mutating func emitExtendedModeFailure(_ session: MainModeSession, mm: EstablishedMainMode, extended: ExtendedModeExchange, error: NegotiationError) {
-        let gss = extended.gss
-        let localName = extended.localIdentity ?? gss?.reportedMethod.flatMap { method in
-            authenticationSet(session, .extendedMode).entries(for: method).first?
-                .localIdentity(role: session.role == .initiator ? .initiator : .acceptor, principalName: configuration.principalName)
-        }
-        // A name a context learned, never the SPN EM #8 announced (nothing authenticated it).
-        let remoteName = extended.remoteIdentity ?? gss?.context?.peerName ?? gss?.lastPeerName
-        let (local, remote) = peers(session, local: localName, remote: remoteName)
-        let state: ExtendedModeState
-        if extended.finalRequestSent {
-            state = .sentThirdPayload
-        } else if gss?.started == true {
-            state = .sentSecondPayload
-        } else {
-            state = gss == nil ? .noState : .sentFirstPayload
-        }
-        emit(.extendedModeFailed(ExtendedModeFailed(
-            local: local, remote: remote, failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
-            authenticationMethod: gss?.reportedMethod.map { AuthIPAudit.AuthenticationMethod($0, certificate: nil) } ?? .unknown,
-            state: state, role: NegotiationRole(session.role),
-            impersonation: (extended.impersonation || gss?.peerFlags.contains(.impersonationActive) == true) ? .enabled : .notEnabled,
-            quickModeFilterID: rules[extended.ruleIndex].filterID)))
+    /// 4655.
+    static func mainModeEnded(_ record: MainModeSARecord) -> AuditEvent {
+        .mainModeEnded(MainModeEnded(localAddress: AuditAddress(record.local.ip), remoteAddress: AuditAddress(record.remote.ip),
+                                     keyingModule: .authIP, saID: record.id))
     }
 
-    /// 4653, or 4652 when certificates were being used.
-    mutating func emitMainModeFailure(_ session: MainModeSession, _ error: NegotiationError, method: AuthMethod?,
-                                      certificates: (local: Certificate?, peer: [Certificate])?) {
-        let established = session.established
-        let (local, remote) = peers(session, local: established?.localIdentity, remote: established?.remoteIdentity)
-        let state: MainModeState
-        switch (session.phase, session.role) {
-        case (.offered, _): state = session.role == .initiator ? .sentFirstPayload : .noState
-        case (.authenticating, .initiator), (.established, .initiator): state = .sentThirdPayload
-        case (.authenticating, .responder), (.established, .responder): state = .sentSecondPayload
-        case (.closing, _): state = .noState
-        }
-        let failed = MainModeFailed(
-            local: local, remote: remote, keyingModule: .authIP,
-            failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
-            authenticationMethod: method.map { AuthIPAudit.AuthenticationMethod($0, certificate: certificates?.local) } ?? .unknown,
-            state: state, role: NegotiationRole(session.role), impersonation: .notEnabled,
-            filterID: rules[session.ruleIndex].filterID, initiatorCookie: session.cookies.initiator, responderCookie: session.cookies.responder)
-        if let certificates {
-            emit(.mainModeFailedWithCertificates(MainModeFailedWithCertificates(
-                negotiation: failed, localCertificate: CertificateSummary(certificates.local.map { [$0] } ?? []),
-                remoteCertificate: CertificateSummary(certificates.peer))))
-        } else {
-            emit(.mainModeFailed(failed))
-        }
-    }
-
-    func trafficEndpoint(_ selector: TrafficSelector?, tunnelEndpoint: IPAddress?) -> TrafficEndpoint {
+    static func trafficEndpoint(_ selector: TrafficSelector?, tunnelEndpoint: IPAddress?) -> TrafficEndpoint {
         guard let selector else { return TrafficEndpoint(address: nil) }
         let range = selector.addresses
         var mask: AuditAddress?
@@ -118,13 +72,13 @@ extension Endpoint {
                                tunnelEndpoint: tunnelEndpoint.map(AuditAddress.init))
     }
 
-    func tunnelEndpoints(_ encapsulation: IPsecEncapsulation) -> (IPAddress?, IPAddress?) {
+    static func tunnelEndpoints(_ encapsulation: IPsecEncapsulation) -> (IPAddress?, IPAddress?) {
         if case .tunnel(let local, let remote) = encapsulation { return (local, remote) }
         return (nil, nil)
     }
 
     /// 5451.
-    func quickModeEstablishedEvent(_ record: QuickModeSARecord, rule: ConnectionSecurityRule, session: MainModeSession) -> AuditEvent {
+    static func quickModeEstablished(_ record: QuickModeSARecord, rule: ConnectionSecurityRule) -> AuditEvent {
         let (localTunnel, remoteTunnel) = tunnelEndpoints(record.encapsulation)
         return .quickModeEstablished(QuickModeEstablished(
             local: trafficEndpoint(record.localSelector, tunnelEndpoint: localTunnel),
@@ -138,24 +92,99 @@ extension Endpoint {
     }
 
     /// 5452.
-    func quickModeEndedEvent(_ record: QuickModeSARecord) -> AuditEvent {
+    static func quickModeEnded(_ record: QuickModeSARecord) -> AuditEvent {
         let (localTunnel, remoteTunnel) = tunnelEndpoints(record.encapsulation)
         return .quickModeEnded(QuickModeEnded(local: trafficEndpoint(record.localSelector, tunnelEndpoint: localTunnel),
                                               remote: trafficEndpoint(record.remoteSelector, tunnelEndpoint: remoteTunnel),
                                               ipProtocol: record.localSelector.ipProtocol, quickModeSAID: record.id))
     }
 
-    /// 4654.
-    mutating func emitQuickModeFailure(_ session: MainModeSession, local: TrafficSelector?, remote: TrafficSelector?, ruleIndex: Int,
-                                       messageID: UInt32, role: SARole, state: QuickModeState, error: NegotiationError) {
-        let rule = rules[ruleIndex]
-        let (localTunnel, remoteTunnel) = tunnelEndpoints(rule.encapsulation(local: session.local.ip, remote: session.remote.ip))
-        emit(.quickModeFailed(QuickModeFailed(
-            local: trafficEndpoint(local, tunnelEndpoint: localTunnel), remote: trafficEndpoint(remote, tunnelEndpoint: remoteTunnel),
-            ipProtocol: local?.ipProtocol ?? 0, remotePrivateAddress: nil, keyingModule: .authIP,
+    /// 5453-style invalid packet events (4977 and its QM/EM forms) between two addresses.
+    static func invalidPacket(_ exchange: ExchangeType, local: EndpointAddress, remote: EndpointAddress) -> AuditEvent {
+        let packet = InvalidNegotiationPacket(localAddress: AuditAddress(local.ip), remoteAddress: AuditAddress(remote.ip), keyingModule: .authIP)
+        switch exchange {
+        case .quickMode: return .invalidQuickModePacket(packet)
+        case .extendedMode: return .invalidExtendedModePacket(packet)
+        default: return .invalidMainModePacket(packet)
+        }
+    }
+}
+
+/// The failure events a session reports.
+extension MainModeMachine {
+    /// A packet of this negotiation that did not verify or did not belong.
+    func emitInvalidPacket(_ exchange: ExchangeType, _ shared: inout EndpointContext) {
+        shared.emit(NegotiationEvents.invalidPacket(exchange, local: local, remote: remote))
+    }
+
+    /// 4653, or 4652 when certificates were being used.
+    func emitMainModeFailure(_ error: NegotiationError, method: AuthMethod?, certificates: (local: Certificate?, peer: [Certificate])?,
+                             _ shared: inout EndpointContext) {
+        let (localPeer, remotePeer) = NegotiationEvents.peers(local: local, localName: keyed?.localIdentity, remote: remote,
+                                                              remoteName: keyed?.remoteIdentity)
+        let state: MainModeState
+        switch phase {
+        case .offered: state = role == .initiator ? .sentFirstPayload : .noState
+        case .authenticating, .keyed, .extendedMode, .established: state = role == .initiator ? .sentThirdPayload : .sentSecondPayload
+        case .closing: state = .noState
+        }
+        let failed = MainModeFailed(
+            local: localPeer, remote: remotePeer, keyingModule: .authIP,
             failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
-            mode: rule.encapsulation(local: session.local.ip, remote: session.remote.ip).isTunnel ? .tunnel : .transport,
-            state: state, role: NegotiationRole(role), messageID: messageID, filterID: rule.filterID, mainModeSAID: session.id)))
+            authenticationMethod: method.map { AuthIPAudit.AuthenticationMethod($0, certificate: certificates?.local) } ?? .unknown,
+            state: state, role: NegotiationRole(role), impersonation: .notEnabled,
+            filterID: shared.rules[ruleIndex].filterID, initiatorCookie: cookies.initiator, responderCookie: cookies.responder)
+        if let certificates {
+            shared.emit(.mainModeFailedWithCertificates(MainModeFailedWithCertificates(
+                negotiation: failed, localCertificate: CertificateSummary(certificates.local.map { [$0] } ?? []),
+                remoteCertificate: CertificateSummary(certificates.peer))))
+        } else {
+            shared.emit(.mainModeFailed(failed))
+        }
+    }
+
+    /// 4984 (4983 when the Extended Mode method was certificate-based, which this library never
+    /// runs): the EM identities, failure point and reason, how far it got.
+    func emitExtendedModeFailure(_ em: ExtendedModeMachine, _ error: NegotiationError, proof: ExtendedModeProof?,
+                                 _ shared: inout EndpointContext) {
+        let gss = em.negotiation
+        var proof = proof
+        if case .finalSent(_, _, let sent) = em.state { proof = proof ?? sent }
+        let localName = proof?.localIdentity ?? gss?.reportedMethod.flatMap { method in
+            authenticationSet(.extendedMode, shared).entries(for: method).first?
+                .localIdentity(role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName)
+        }
+        // A name a context learned, never the SPN EM #8 announced (nothing authenticated it).
+        let remoteName = proof?.remoteIdentity ?? gss?.context?.peerName ?? gss?.lastPeerName
+        let (localPeer, remotePeer) = NegotiationEvents.peers(local: local, localName: localName, remote: remote, remoteName: remoteName)
+        let state: ExtendedModeState
+        switch em.state {
+        case .finalSent: state = .sentThirdPayload
+        case .authenticating(_, let gss): state = gss.started ? .sentSecondPayload : .sentFirstPayload
+        case .awaitingQuickMode, .awaitingMethods: state = .noState
+        }
+        let policyImpersonates = role == .initiator && shared.rules[em.ruleIndex].extendedMode?.impersonate == true
+        let impersonation = (proof?.impersonation ?? policyImpersonates) || gss?.peerFlags.contains(.impersonationActive) == true
+        shared.emit(.extendedModeFailed(ExtendedModeFailed(
+            local: localPeer, remote: remotePeer, failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
+            authenticationMethod: gss?.reportedMethod.map { AuthIPAudit.AuthenticationMethod($0, certificate: nil) } ?? .unknown,
+            state: state, role: NegotiationRole(role), impersonation: impersonation ? .enabled : .notEnabled,
+            quickModeFilterID: shared.rules[em.ruleIndex].filterID)))
+    }
+
+    /// 4654.
+    func emitQuickModeFailure(local localSelector: TrafficSelector?, remote remoteSelector: TrafficSelector?, ruleIndex: Int,
+                              messageID: UInt32, role: SARole, state: QuickModeState, error: NegotiationError, _ shared: inout EndpointContext) {
+        let rule = shared.rules[ruleIndex]
+        let encapsulation = rule.encapsulation(local: local.ip, remote: remote.ip)
+        let (localTunnel, remoteTunnel) = NegotiationEvents.tunnelEndpoints(encapsulation)
+        shared.emit(.quickModeFailed(QuickModeFailed(
+            local: NegotiationEvents.trafficEndpoint(localSelector, tunnelEndpoint: localTunnel),
+            remote: NegotiationEvents.trafficEndpoint(remoteSelector, tunnelEndpoint: remoteTunnel),
+            ipProtocol: localSelector?.ipProtocol ?? 0, remotePrivateAddress: nil, keyingModule: .authIP,
+            failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
+            mode: encapsulation.isTunnel ? .tunnel : .transport,
+            state: state, role: NegotiationRole(role), messageID: messageID, filterID: rule.filterID, mainModeSAID: id)))
     }
 }
 
@@ -203,7 +232,7 @@ extension IntegrityAlgorithm {
     }
 }
 
-extension AuthIPAudit.DiffieHellmanGroup {
+extension DiffieHellmanGroupParameter {
     init(_ group: AuthIPCrypto.DiffieHellmanGroup?) {
         switch group {
         case nil: self = .none

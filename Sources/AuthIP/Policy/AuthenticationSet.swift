@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPGSS
 import AuthIPTrust
 import AuthIPWire

@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
 

@@ -4,581 +4,198 @@
 import AuthIPErrors
 
 extension FailureReason {
-    /// Win32 error ERROR_IPSEC_IKE_NEG_STATUS_BEGIN (13800).
-    public static let ikeNegStatusBegin = FailureReason(.errorIpsecIkeNegStatusBegin)
-    /// Win32 error ERROR_IPSEC_IKE_AUTH_FAIL (13801).
-    public static let ikeAuthFail = FailureReason(.errorIpsecIkeAuthFail)
-    /// Win32 error ERROR_IPSEC_IKE_ATTRIB_FAIL (13802).
-    public static let ikeAttribFail = FailureReason(.errorIpsecIkeAttribFail)
-    /// Win32 error ERROR_IPSEC_IKE_NEGOTIATION_PENDING (13803).
-    public static let ikeNegotiationPending = FailureReason(.errorIpsecIkeNegotiationPending)
-    /// Win32 error ERROR_IPSEC_IKE_GENERAL_PROCESSING_ERROR (13804).
-    public static let ikeGeneralProcessingError = FailureReason(.errorIpsecIkeGeneralProcessingError)
-    /// Win32 error ERROR_IPSEC_IKE_TIMED_OUT (13805).
-    public static let ikeTimedOut = FailureReason(.errorIpsecIkeTimedOut)
-    /// Win32 error ERROR_IPSEC_IKE_NO_CERT (13806).
-    public static let ikeNoCert = FailureReason(.errorIpsecIkeNoCert)
-    /// Win32 error ERROR_IPSEC_IKE_SA_DELETED (13807).
-    public static let ikeSADeleted = FailureReason(.errorIpsecIkeSaDeleted)
-    /// Win32 error ERROR_IPSEC_IKE_SA_REAPED (13808).
-    public static let ikeSAReaped = FailureReason(.errorIpsecIkeSaReaped)
-    /// Win32 error ERROR_IPSEC_IKE_MM_ACQUIRE_DROP (13809).
-    public static let ikeMMAcquireDrop = FailureReason(.errorIpsecIkeMmAcquireDrop)
-    /// Win32 error ERROR_IPSEC_IKE_QM_ACQUIRE_DROP (13810).
-    public static let ikeQMAcquireDrop = FailureReason(.errorIpsecIkeQmAcquireDrop)
-    /// Win32 error ERROR_IPSEC_IKE_QUEUE_DROP_MM (13811).
-    public static let ikeQueueDropMM = FailureReason(.errorIpsecIkeQueueDropMm)
-    /// Win32 error ERROR_IPSEC_IKE_QUEUE_DROP_NO_MM (13812).
-    public static let ikeQueueDropNoMM = FailureReason(.errorIpsecIkeQueueDropNoMm)
-    /// Win32 error ERROR_IPSEC_IKE_DROP_NO_RESPONSE (13813).
-    public static let ikeDropNoResponse = FailureReason(.errorIpsecIkeDropNoResponse)
-    /// Win32 error ERROR_IPSEC_IKE_MM_DELAY_DROP (13814).
-    public static let ikeMMDelayDrop = FailureReason(.errorIpsecIkeMmDelayDrop)
-    /// Win32 error ERROR_IPSEC_IKE_QM_DELAY_DROP (13815).
-    public static let ikeQMDelayDrop = FailureReason(.errorIpsecIkeQmDelayDrop)
-    /// Win32 error ERROR_IPSEC_IKE_ERROR (13816).
-    public static let ikeError = FailureReason(.errorIpsecIkeError)
-    /// Win32 error ERROR_IPSEC_IKE_CRL_FAILED (13817).
-    public static let ikeCRLFailed = FailureReason(.errorIpsecIkeCrlFailed)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_KEY_USAGE (13818).
-    public static let ikeInvalidKeyUsage = FailureReason(.errorIpsecIkeInvalidKeyUsage)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_CERT_TYPE (13819).
-    public static let ikeInvalidCertType = FailureReason(.errorIpsecIkeInvalidCertType)
-    /// Win32 error ERROR_IPSEC_IKE_NO_PRIVATE_KEY (13820).
-    public static let ikeNoPrivateKey = FailureReason(.errorIpsecIkeNoPrivateKey)
-    /// Win32 error ERROR_IPSEC_IKE_SIMULTANEOUS_REKEY (13821).
-    public static let ikeSimultaneousRekey = FailureReason(.errorIpsecIkeSimultaneousRekey)
-    /// Win32 error ERROR_IPSEC_IKE_DH_FAIL (13822).
-    public static let ikeDHFail = FailureReason(.errorIpsecIkeDhFail)
-    /// Win32 error ERROR_IPSEC_IKE_CRITICAL_PAYLOAD_NOT_RECOGNIZED (13823).
-    public static let ikeCriticalPayloadNotRecognized = FailureReason(.errorIpsecIkeCriticalPayloadNotRecognized)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_HEADER (13824).
-    public static let ikeInvalidHeader = FailureReason(.errorIpsecIkeInvalidHeader)
-    /// Win32 error ERROR_IPSEC_IKE_NO_POLICY (13825).
-    public static let ikeNoPolicy = FailureReason(.errorIpsecIkeNoPolicy)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_SIGNATURE (13826).
-    public static let ikeInvalidSignature = FailureReason(.errorIpsecIkeInvalidSignature)
-    /// Win32 error ERROR_IPSEC_IKE_KERBEROS_ERROR (13827).
-    public static let ikeKerberosError = FailureReason(.errorIpsecIkeKerberosError)
-    /// Win32 error ERROR_IPSEC_IKE_NO_PUBLIC_KEY (13828).
-    public static let ikeNoPublicKey = FailureReason(.errorIpsecIkeNoPublicKey)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR (13829).
-    public static let ikeProcessErr = FailureReason(.errorIpsecIkeProcessErr)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_SA (13830).
-    public static let ikeProcessErrSA = FailureReason(.errorIpsecIkeProcessErrSa)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_PROP (13831).
-    public static let ikeProcessErrProp = FailureReason(.errorIpsecIkeProcessErrProp)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_TRANS (13832).
-    public static let ikeProcessErrTrans = FailureReason(.errorIpsecIkeProcessErrTrans)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_KE (13833).
-    public static let ikeProcessErrKE = FailureReason(.errorIpsecIkeProcessErrKe)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_ID (13834).
-    public static let ikeProcessErrID = FailureReason(.errorIpsecIkeProcessErrId)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_CERT (13835).
-    public static let ikeProcessErrCert = FailureReason(.errorIpsecIkeProcessErrCert)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_CERT_REQ (13836).
-    public static let ikeProcessErrCertReq = FailureReason(.errorIpsecIkeProcessErrCertReq)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_HASH (13837).
-    public static let ikeProcessErrHash = FailureReason(.errorIpsecIkeProcessErrHash)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_SIG (13838).
-    public static let ikeProcessErrSig = FailureReason(.errorIpsecIkeProcessErrSig)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_NONCE (13839).
-    public static let ikeProcessErrNonce = FailureReason(.errorIpsecIkeProcessErrNonce)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_NOTIFY (13840).
-    public static let ikeProcessErrNotify = FailureReason(.errorIpsecIkeProcessErrNotify)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_DELETE (13841).
-    public static let ikeProcessErrDelete = FailureReason(.errorIpsecIkeProcessErrDelete)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_VENDOR (13842).
-    public static let ikeProcessErrVendor = FailureReason(.errorIpsecIkeProcessErrVendor)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_PAYLOAD (13843).
-    public static let ikeInvalidPayload = FailureReason(.errorIpsecIkeInvalidPayload)
-    /// Win32 error ERROR_IPSEC_IKE_LOAD_SOFT_SA (13844).
-    public static let ikeLoadSoftSA = FailureReason(.errorIpsecIkeLoadSoftSa)
-    /// Win32 error ERROR_IPSEC_IKE_SOFT_SA_TORN_DOWN (13845).
-    public static let ikeSoftSATornDown = FailureReason(.errorIpsecIkeSoftSaTornDown)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_COOKIE (13846).
-    public static let ikeInvalidCookie = FailureReason(.errorIpsecIkeInvalidCookie)
-    /// Win32 error ERROR_IPSEC_IKE_NO_PEER_CERT (13847).
-    public static let ikeNoPeerCert = FailureReason(.errorIpsecIkeNoPeerCert)
-    /// Win32 error ERROR_IPSEC_IKE_PEER_CRL_FAILED (13848).
-    public static let ikePeerCRLFailed = FailureReason(.errorIpsecIkePeerCrlFailed)
-    /// Win32 error ERROR_IPSEC_IKE_POLICY_CHANGE (13849).
-    public static let ikePolicyChange = FailureReason(.errorIpsecIkePolicyChange)
-    /// Win32 error ERROR_IPSEC_IKE_NO_MM_POLICY (13850).
-    public static let ikeNoMMPolicy = FailureReason(.errorIpsecIkeNoMmPolicy)
-    /// Win32 error ERROR_IPSEC_IKE_NOTCBPRIV (13851).
-    public static let ikeNotcbpriv = FailureReason(.errorIpsecIkeNotcbpriv)
-    /// Win32 error ERROR_IPSEC_IKE_SECLOADFAIL (13852).
-    public static let ikeSecloadfail = FailureReason(.errorIpsecIkeSecloadfail)
-    /// Win32 error ERROR_IPSEC_IKE_FAILSSPINIT (13853).
-    public static let ikeFailsspinit = FailureReason(.errorIpsecIkeFailsspinit)
-    /// Win32 error ERROR_IPSEC_IKE_FAILQUERYSSP (13854).
-    public static let ikeFailqueryssp = FailureReason(.errorIpsecIkeFailqueryssp)
-    /// Win32 error ERROR_IPSEC_IKE_SRVACQFAIL (13855).
-    public static let ikeSrvacqfail = FailureReason(.errorIpsecIkeSrvacqfail)
-    /// Win32 error ERROR_IPSEC_IKE_SRVQUERYCRED (13856).
-    public static let ikeSrvquerycred = FailureReason(.errorIpsecIkeSrvquerycred)
-    /// Win32 error ERROR_IPSEC_IKE_GETSPIFAIL (13857).
-    public static let ikeGetspifail = FailureReason(.errorIpsecIkeGetspifail)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_FILTER (13858).
-    public static let ikeInvalidFilter = FailureReason(.errorIpsecIkeInvalidFilter)
-    /// Win32 error ERROR_IPSEC_IKE_OUT_OF_MEMORY (13859).
-    public static let ikeOutOfMemory = FailureReason(.errorIpsecIkeOutOfMemory)
-    /// Win32 error ERROR_IPSEC_IKE_ADD_UPDATE_KEY_FAILED (13860).
-    public static let ikeAddUpdateKeyFailed = FailureReason(.errorIpsecIkeAddUpdateKeyFailed)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_POLICY (13861).
-    public static let ikeInvalidPolicy = FailureReason(.errorIpsecIkeInvalidPolicy)
-    /// Win32 error ERROR_IPSEC_IKE_UNKNOWN_DOI (13862).
-    public static let ikeUnknownDOI = FailureReason(.errorIpsecIkeUnknownDoi)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_SITUATION (13863).
-    public static let ikeInvalidSituation = FailureReason(.errorIpsecIkeInvalidSituation)
-    /// Win32 error ERROR_IPSEC_IKE_DH_FAILURE (13864).
-    public static let ikeDHFailure = FailureReason(.errorIpsecIkeDhFailure)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_GROUP (13865).
-    public static let ikeInvalidGroup = FailureReason(.errorIpsecIkeInvalidGroup)
-    /// Win32 error ERROR_IPSEC_IKE_ENCRYPT (13866).
-    public static let ikeEncrypt = FailureReason(.errorIpsecIkeEncrypt)
-    /// Win32 error ERROR_IPSEC_IKE_DECRYPT (13867).
-    public static let ikeDecrypt = FailureReason(.errorIpsecIkeDecrypt)
-    /// Win32 error ERROR_IPSEC_IKE_POLICY_MATCH (13868).
-    public static let ikePolicyMatch = FailureReason(.errorIpsecIkePolicyMatch)
-    /// Win32 error ERROR_IPSEC_IKE_UNSUPPORTED_ID (13869).
-    public static let ikeUnsupportedID = FailureReason(.errorIpsecIkeUnsupportedId)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_HASH (13870).
-    public static let ikeInvalidHash = FailureReason(.errorIpsecIkeInvalidHash)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_HASH_ALG (13871).
-    public static let ikeInvalidHashAlg = FailureReason(.errorIpsecIkeInvalidHashAlg)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_HASH_SIZE (13872).
-    public static let ikeInvalidHashSize = FailureReason(.errorIpsecIkeInvalidHashSize)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_ENCRYPT_ALG (13873).
-    public static let ikeInvalidEncryptAlg = FailureReason(.errorIpsecIkeInvalidEncryptAlg)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_AUTH_ALG (13874).
-    public static let ikeInvalidAuthAlg = FailureReason(.errorIpsecIkeInvalidAuthAlg)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_SIG (13875).
-    public static let ikeInvalidSig = FailureReason(.errorIpsecIkeInvalidSig)
-    /// Win32 error ERROR_IPSEC_IKE_LOAD_FAILED (13876).
-    public static let ikeLoadFailed = FailureReason(.errorIpsecIkeLoadFailed)
-    /// Win32 error ERROR_IPSEC_IKE_RPC_DELETE (13877).
-    public static let ikeRPCDelete = FailureReason(.errorIpsecIkeRpcDelete)
-    /// Win32 error ERROR_IPSEC_IKE_BENIGN_REINIT (13878).
-    public static let ikeBenignReinit = FailureReason(.errorIpsecIkeBenignReinit)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_RESPONDER_LIFETIME_NOTIFY (13879).
-    public static let ikeInvalidResponderLifetimeNotify = FailureReason(.errorIpsecIkeInvalidResponderLifetimeNotify)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_MAJOR_VERSION (13880).
-    public static let ikeInvalidMajorVersion = FailureReason(.errorIpsecIkeInvalidMajorVersion)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_CERT_KEYLEN (13881).
-    public static let ikeInvalidCertKeylen = FailureReason(.errorIpsecIkeInvalidCertKeylen)
-    /// Win32 error ERROR_IPSEC_IKE_MM_LIMIT (13882).
-    public static let ikeMMLimit = FailureReason(.errorIpsecIkeMmLimit)
-    /// Win32 error ERROR_IPSEC_IKE_NEGOTIATION_DISABLED (13883).
-    public static let ikeNegotiationDisabled = FailureReason(.errorIpsecIkeNegotiationDisabled)
-    /// Win32 error ERROR_IPSEC_IKE_QM_LIMIT (13884).
-    public static let ikeQMLimit = FailureReason(.errorIpsecIkeQmLimit)
-    /// Win32 error ERROR_IPSEC_IKE_MM_EXPIRED (13885).
-    public static let ikeMMExpired = FailureReason(.errorIpsecIkeMmExpired)
-    /// Win32 error ERROR_IPSEC_IKE_PEER_MM_ASSUMED_INVALID (13886).
-    public static let ikePeerMMAssumedInvalid = FailureReason(.errorIpsecIkePeerMmAssumedInvalid)
-    /// Win32 error ERROR_IPSEC_IKE_CERT_CHAIN_POLICY_MISMATCH (13887).
-    public static let ikeCertChainPolicyMismatch = FailureReason(.errorIpsecIkeCertChainPolicyMismatch)
-    /// Win32 error ERROR_IPSEC_IKE_UNEXPECTED_MESSAGE_ID (13888).
-    public static let ikeUnexpectedMessageID = FailureReason(.errorIpsecIkeUnexpectedMessageId)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_AUTH_PAYLOAD (13889).
-    public static let ikeInvalidAuthPayload = FailureReason(.errorIpsecIkeInvalidAuthPayload)
-    /// Win32 error ERROR_IPSEC_IKE_DOS_COOKIE_SENT (13890).
-    public static let ikeDosCookieSent = FailureReason(.errorIpsecIkeDosCookieSent)
-    /// Win32 error ERROR_IPSEC_IKE_SHUTTING_DOWN (13891).
-    public static let ikeShuttingDown = FailureReason(.errorIpsecIkeShuttingDown)
-    /// Win32 error ERROR_IPSEC_IKE_CGA_AUTH_FAILED (13892).
-    public static let ikeCGAAuthFailed = FailureReason(.errorIpsecIkeCgaAuthFailed)
-    /// Win32 error ERROR_IPSEC_IKE_PROCESS_ERR_NATOA (13893).
-    public static let ikeProcessErrNATOA = FailureReason(.errorIpsecIkeProcessErrNatoa)
-    /// Win32 error ERROR_IPSEC_IKE_INVALID_MM_FOR_QM (13894).
-    public static let ikeInvalidMMForQM = FailureReason(.errorIpsecIkeInvalidMmForQm)
-    /// Win32 error ERROR_IPSEC_IKE_QM_EXPIRED (13895).
-    public static let ikeQMExpired = FailureReason(.errorIpsecIkeQmExpired)
-    /// Win32 error ERROR_IPSEC_IKE_TOO_MANY_FILTERS (13896).
-    public static let ikeTooManyFilters = FailureReason(.errorIpsecIkeTooManyFilters)
-    /// Win32 error ERROR_IPSEC_IKE_NEG_STATUS_END (13897).
-    public static let ikeNegStatusEnd = FailureReason(.errorIpsecIkeNegStatusEnd)
-    /// Win32 error ERROR_IPSEC_IKE_KILL_DUMMY_NAP_TUNNEL (13898).
-    public static let ikeKillDummyNAPTunnel = FailureReason(.errorIpsecIkeKillDummyNapTunnel)
-    /// Win32 error ERROR_IPSEC_IKE_INNER_IP_ASSIGNMENT_FAILURE (13899).
-    public static let ikeInnerIPAssignmentFailure = FailureReason(.errorIpsecIkeInnerIpAssignmentFailure)
-    /// Win32 error ERROR_IPSEC_IKE_REQUIRE_CP_PAYLOAD_MISSING (13900).
-    public static let ikeRequireCPPayloadMissing = FailureReason(.errorIpsecIkeRequireCpPayloadMissing)
-    /// Win32 error ERROR_IPSEC_KEY_MODULE_IMPERSONATION_NEGOTIATION_PENDING (13901).
-    public static let ipsecKeyModuleImpersonationNegotiationPending = FailureReason(.errorIpsecKeyModuleImpersonationNegotiationPending)
-    /// Win32 error ERROR_IPSEC_IKE_COEXISTENCE_SUPPRESS (13902).
-    public static let ikeCoexistenceSuppress = FailureReason(.errorIpsecIkeCoexistenceSuppress)
-    /// Win32 error ERROR_IPSEC_IKE_RATELIMIT_DROP (13903).
-    public static let ikeRatelimitDrop = FailureReason(.errorIpsecIkeRatelimitDrop)
-    /// Win32 error ERROR_IPSEC_IKE_PEER_DOESNT_SUPPORT_MOBIKE (13904).
-    public static let ikePeerDoesntSupportMOBIKE = FailureReason(.errorIpsecIkePeerDoesntSupportMobike)
-    /// Win32 error ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE (13905).
-    public static let ikeAuthorizationFailure = FailureReason(.errorIpsecIkeAuthorizationFailure)
-    /// Win32 error ERROR_IPSEC_IKE_STRONG_CRED_AUTHORIZATION_FAILURE (13906).
-    public static let ikeStrongCredAuthorizationFailure = FailureReason(.errorIpsecIkeStrongCredAuthorizationFailure)
-    /// Win32 error ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE_WITH_OPTIONAL_RETRY (13907).
-    public static let ikeAuthorizationFailureWithOptionalRetry = FailureReason(.errorIpsecIkeAuthorizationFailureWithOptionalRetry)
-    /// Win32 error ERROR_IPSEC_IKE_STRONG_CRED_AUTHORIZATION_AND_CERTMAP_FAILURE (13908).
-    public static let ikeStrongCredAuthorizationAndCertmapFailure = FailureReason(.errorIpsecIkeStrongCredAuthorizationAndCertmapFailure)
-    /// Win32 error ERROR_IPSEC_IKE_NEG_STATUS_EXTENDED_END (13909).
-    public static let ikeNegStatusExtendedEnd = FailureReason(.errorIpsecIkeNegStatusExtendedEnd)
-    /// Win32 error ERROR_IPSEC_BAD_SPI (13910).
-    public static let ipsecBadSPI = FailureReason(.errorIpsecBadSpi)
-    /// Win32 error ERROR_IPSEC_SA_LIFETIME_EXPIRED (13911).
-    public static let ipsecSALifetimeExpired = FailureReason(.errorIpsecSaLifetimeExpired)
-    /// Win32 error ERROR_IPSEC_WRONG_SA (13912).
-    public static let ipsecWrongSA = FailureReason(.errorIpsecWrongSa)
-    /// Win32 error ERROR_IPSEC_REPLAY_CHECK_FAILED (13913).
-    public static let ipsecReplayCheckFailed = FailureReason(.errorIpsecReplayCheckFailed)
-    /// Win32 error ERROR_IPSEC_INVALID_PACKET (13914).
-    public static let ipsecInvalidPacket = FailureReason(.errorIpsecInvalidPacket)
-    /// Win32 error ERROR_IPSEC_INTEGRITY_CHECK_FAILED (13915).
-    public static let ipsecIntegrityCheckFailed = FailureReason(.errorIpsecIntegrityCheckFailed)
-    /// Win32 error ERROR_IPSEC_CLEAR_TEXT_DROP (13916).
-    public static let ipsecClearTextDrop = FailureReason(.errorIpsecClearTextDrop)
-    /// Win32 error ERROR_IPSEC_AUTH_FIREWALL_DROP (13917).
-    public static let ipsecAuthFirewallDrop = FailureReason(.errorIpsecAuthFirewallDrop)
-    /// Win32 error ERROR_IPSEC_THROTTLE_DROP (13918).
-    public static let ipsecThrottleDrop = FailureReason(.errorIpsecThrottleDrop)
-    /// Win32 error ERROR_IPSEC_DOSP_BLOCK (13925).
-    public static let ipsecDOSPBlock = FailureReason(.errorIpsecDospBlock)
-    /// Win32 error ERROR_IPSEC_DOSP_RECEIVED_MULTICAST (13926).
-    public static let ipsecDOSPReceivedMulticast = FailureReason(.errorIpsecDospReceivedMulticast)
-    /// Win32 error ERROR_IPSEC_DOSP_INVALID_PACKET (13927).
-    public static let ipsecDOSPInvalidPacket = FailureReason(.errorIpsecDospInvalidPacket)
-    /// Win32 error ERROR_IPSEC_DOSP_STATE_LOOKUP_FAILED (13928).
-    public static let ipsecDOSPStateLookupFailed = FailureReason(.errorIpsecDospStateLookupFailed)
-    /// Win32 error ERROR_IPSEC_DOSP_MAX_ENTRIES (13929).
-    public static let ipsecDOSPMaxEntries = FailureReason(.errorIpsecDospMaxEntries)
-    /// Win32 error ERROR_IPSEC_DOSP_KEYMOD_NOT_ALLOWED (13930).
-    public static let ipsecDOSPKeymodNotAllowed = FailureReason(.errorIpsecDospKeymodNotAllowed)
-    /// Win32 error ERROR_IPSEC_DOSP_NOT_INSTALLED (13931).
-    public static let ipsecDOSPNotInstalled = FailureReason(.errorIpsecDospNotInstalled)
-    /// Win32 error ERROR_IPSEC_DOSP_MAX_PER_IP_RATELIMIT_QUEUES (13932).
-    public static let ipsecDOSPMaxPerIPRatelimitQueues = FailureReason(.errorIpsecDospMaxPerIpRatelimitQueues)
-    /// HRESULT CERT_E_EXPIRED (0x800B0101).
-    public static let certExpired = FailureReason(.certEExpired)
-    /// HRESULT CERT_E_VALIDITYPERIODNESTING (0x800B0102).
-    public static let certValidityperiodnesting = FailureReason(.certEValidityperiodnesting)
-    /// HRESULT CERT_E_ROLE (0x800B0103).
-    public static let certRole = FailureReason(.certERole)
-    /// HRESULT CERT_E_PATHLENCONST (0x800B0104).
-    public static let certPathlenconst = FailureReason(.certEPathlenconst)
-    /// HRESULT CERT_E_CRITICAL (0x800B0105).
-    public static let certCritical = FailureReason(.certECritical)
-    /// HRESULT CERT_E_PURPOSE (0x800B0106).
-    public static let certPurpose = FailureReason(.certEPurpose)
-    /// HRESULT CERT_E_ISSUERCHAINING (0x800B0107).
-    public static let certIssuerchaining = FailureReason(.certEIssuerchaining)
-    /// HRESULT CERT_E_MALFORMED (0x800B0108).
-    public static let certMalformed = FailureReason(.certEMalformed)
-    /// HRESULT CERT_E_UNTRUSTEDROOT (0x800B0109).
-    public static let certUntrustedroot = FailureReason(.certEUntrustedroot)
-    /// HRESULT CERT_E_CHAINING (0x800B010A).
-    public static let certChaining = FailureReason(.certEChaining)
-    /// HRESULT TRUST_E_FAIL (0x800B010B).
-    public static let trustFail = FailureReason(.trustEFail)
-    /// HRESULT CERT_E_REVOKED (0x800B010C).
-    public static let certRevoked = FailureReason(.certERevoked)
-    /// HRESULT CERT_E_UNTRUSTEDTESTROOT (0x800B010D).
-    public static let certUntrustedtestroot = FailureReason(.certEUntrustedtestroot)
-    /// HRESULT CERT_E_REVOCATION_FAILURE (0x800B010E).
-    public static let certRevocationFailure = FailureReason(.certERevocationFailure)
-    /// HRESULT CERT_E_CN_NO_MATCH (0x800B010F).
-    public static let certCNNoMatch = FailureReason(.certECnNoMatch)
-    /// HRESULT CERT_E_WRONG_USAGE (0x800B0110).
-    public static let certWrongUsage = FailureReason(.certEWrongUsage)
-    /// HRESULT TRUST_E_EXPLICIT_DISTRUST (0x800B0111).
-    public static let trustExplicitDistrust = FailureReason(.trustEExplicitDistrust)
-    /// HRESULT CERT_E_UNTRUSTEDCA (0x800B0112).
-    public static let certUntrustedca = FailureReason(.certEUntrustedca)
-    /// HRESULT CERT_E_INVALID_POLICY (0x800B0113).
-    public static let certInvalidPolicy = FailureReason(.certEInvalidPolicy)
-    /// HRESULT CERT_E_INVALID_NAME (0x800B0114).
-    public static let certInvalidName = FailureReason(.certEInvalidName)
-    /// HRESULT TRUST_E_NOSIGNATURE (0x800B0100).
-    public static let trustNosignature = FailureReason(.trustENosignature)
-    /// HRESULT TRUST_E_CERT_SIGNATURE (0x80096004).
-    public static let trustCertSignature = FailureReason(.trustECertSignature)
-    /// HRESULT TRUST_E_BASIC_CONSTRAINTS (0x80096019).
-    public static let trustBasicConstraints = FailureReason(.trustEBasicConstraints)
-    /// HRESULT CRYPT_E_NOT_FOUND (0x80092004).
-    public static let cryptNotFound = FailureReason(.cryptENotFound)
-    /// HRESULT CRYPT_E_SELF_SIGNED (0x80092007).
-    public static let cryptSelfSigned = FailureReason(.cryptESelfSigned)
-    /// HRESULT CRYPT_E_NO_MATCH (0x80092009).
-    public static let cryptNoMatch = FailureReason(.cryptENoMatch)
-    /// HRESULT CRYPT_E_NO_KEY_PROPERTY (0x8009200B).
-    public static let cryptNoKeyProperty = FailureReason(.cryptENoKeyProperty)
-    /// HRESULT CRYPT_E_REVOKED (0x80092010).
-    public static let cryptRevoked = FailureReason(.cryptERevoked)
-    /// HRESULT CRYPT_E_NO_REVOCATION_DLL (0x80092011).
-    public static let cryptNoRevocationDLL = FailureReason(.cryptENoRevocationDll)
-    /// HRESULT CRYPT_E_NO_REVOCATION_CHECK (0x80092012).
-    public static let cryptNoRevocationCheck = FailureReason(.cryptENoRevocationCheck)
-    /// HRESULT CRYPT_E_REVOCATION_OFFLINE (0x80092013).
-    public static let cryptRevocationOffline = FailureReason(.cryptERevocationOffline)
-    /// HRESULT CRYPT_E_NOT_IN_REVOCATION_DATABASE (0x80092014).
-    public static let cryptNotInRevocationDatabase = FailureReason(.cryptENotInRevocationDatabase)
-    /// HRESULT CRYPT_E_SECURITY_SETTINGS (0x80092026).
-    public static let cryptSecuritySettings = FailureReason(.cryptESecuritySettings)
-    /// HRESULT CRYPT_E_NO_TRUSTED_SIGNER (0x8009202B).
-    public static let cryptNoTrustedSigner = FailureReason(.cryptENoTrustedSigner)
-    /// HRESULT CRYPT_E_MISSING_PUBKEY_PARA (0x8009202C).
-    public static let cryptMissingPubkeyPara = FailureReason(.cryptEMissingPubkeyPara)
-    /// HRESULT NTE_BAD_KEY (0x80090003).
-    public static let nteBadKey = FailureReason(.nteBadKey)
-    /// HRESULT NTE_BAD_SIGNATURE (0x80090006).
-    public static let nteBadSignature = FailureReason(.nteBadSignature)
-    /// HRESULT NTE_NO_KEY (0x8009000D).
-    public static let nteNoKey = FailureReason(.nteNoKey)
-    /// HRESULT NTE_BAD_KEYSET (0x80090016).
-    public static let nteBadKeyset = FailureReason(.nteBadKeyset)
-    /// HRESULT SEC_E_TARGET_UNKNOWN (0x80090303).
-    public static let secTargetUnknown = FailureReason(.secETargetUnknown)
-    /// HRESULT SEC_E_INTERNAL_ERROR (0x80090304).
-    public static let secInternalError = FailureReason(.secEInternalError)
-    /// HRESULT SEC_E_INVALID_TOKEN (0x80090308).
-    public static let secInvalidToken = FailureReason(.secEInvalidToken)
-    /// HRESULT SEC_E_LOGON_DENIED (0x8009030C).
-    public static let secLogonDenied = FailureReason(.secELogonDenied)
-    /// HRESULT SEC_E_UNKNOWN_CREDENTIALS (0x8009030D).
-    public static let secUnknownCredentials = FailureReason(.secEUnknownCredentials)
-    /// HRESULT SEC_E_NO_CREDENTIALS (0x8009030E).
-    public static let secNoCredentials = FailureReason(.secENoCredentials)
-    /// HRESULT SEC_E_NO_AUTHENTICATING_AUTHORITY (0x80090311).
-    public static let secNoAuthenticatingAuthority = FailureReason(.secENoAuthenticatingAuthority)
-    /// HRESULT SEC_E_CONTEXT_EXPIRED (0x80090317).
-    public static let secContextExpired = FailureReason(.secEContextExpired)
-    /// HRESULT SEC_E_WRONG_PRINCIPAL (0x80090322).
-    public static let secWrongPrincipal = FailureReason(.secEWrongPrincipal)
-    /// HRESULT SEC_E_TIME_SKEW (0x80090324).
-    public static let secTimeSkew = FailureReason(.secETimeSkew)
-    /// HRESULT SEC_E_UNTRUSTED_ROOT (0x80090325).
-    public static let secUntrustedRoot = FailureReason(.secEUntrustedRoot)
-    /// HRESULT SEC_E_CERT_UNKNOWN (0x80090327).
-    public static let secCertUnknown = FailureReason(.secECertUnknown)
-    /// HRESULT SEC_E_CERT_EXPIRED (0x80090328).
-    public static let secCertExpired = FailureReason(.secECertExpired)
-    /// HRESULT SEC_E_PKINIT_NAME_MISMATCH (0x8009033D).
-    public static let secPKINITNameMismatch = FailureReason(.secEPkinitNameMismatch)
-    /// HRESULT SEC_E_CERT_WRONG_USAGE (0x80090349).
-    public static let secCertWrongUsage = FailureReason(.secECertWrongUsage)
-    /// HRESULT SEC_E_SMARTCARD_CERT_REVOKED (0x80090351).
-    public static let secSmartcardCertRevoked = FailureReason(.secESmartcardCertRevoked)
-    /// HRESULT SEC_E_ISSUING_CA_UNTRUSTED (0x80090352).
-    public static let secIssuingCAUntrusted = FailureReason(.secEIssuingCaUntrusted)
-    /// HRESULT SEC_E_REVOCATION_OFFLINE_C (0x80090353).
-    public static let secRevocationOfflineC = FailureReason(.secERevocationOfflineC)
-    /// HRESULT SEC_E_PKINIT_CLIENT_FAILURE (0x80090354).
-    public static let secPKINITClientFailure = FailureReason(.secEPkinitClientFailure)
-    /// HRESULT SEC_E_SMARTCARD_CERT_EXPIRED (0x80090355).
-    public static let secSmartcardCertExpired = FailureReason(.secESmartcardCertExpired)
-    /// HRESULT SEC_E_REVOCATION_OFFLINE_KDC (0x80090358).
-    public static let secRevocationOfflineKDC = FailureReason(.secERevocationOfflineKdc)
-    /// HRESULT SEC_E_ISSUING_CA_UNTRUSTED_KDC (0x80090359).
-    public static let secIssuingCAUntrustedKDC = FailureReason(.secEIssuingCaUntrustedKdc)
-    /// HRESULT SEC_E_KDC_CERT_EXPIRED (0x8009035A).
-    public static let secKDCCertExpired = FailureReason(.secEKdcCertExpired)
-    /// HRESULT SEC_E_KDC_CERT_REVOKED (0x8009035B).
-    public static let secKDCCertRevoked = FailureReason(.secEKdcCertRevoked)
-    /// HRESULT SEC_E_MUTUAL_AUTH_FAILED (0x80090363).
-    public static let secMutualAuthFailed = FailureReason(.secEMutualAuthFailed)
-
     /// Every failure reason of the reference, Win32 codes first, in code order.
     public static let all: [FailureReason] = [
-        .ikeNegStatusBegin,
-        .ikeAuthFail,
-        .ikeAttribFail,
-        .ikeNegotiationPending,
-        .ikeGeneralProcessingError,
-        .ikeTimedOut,
-        .ikeNoCert,
-        .ikeSADeleted,
-        .ikeSAReaped,
-        .ikeMMAcquireDrop,
-        .ikeQMAcquireDrop,
-        .ikeQueueDropMM,
-        .ikeQueueDropNoMM,
-        .ikeDropNoResponse,
-        .ikeMMDelayDrop,
-        .ikeQMDelayDrop,
-        .ikeError,
-        .ikeCRLFailed,
-        .ikeInvalidKeyUsage,
-        .ikeInvalidCertType,
-        .ikeNoPrivateKey,
-        .ikeSimultaneousRekey,
-        .ikeDHFail,
-        .ikeCriticalPayloadNotRecognized,
-        .ikeInvalidHeader,
-        .ikeNoPolicy,
-        .ikeInvalidSignature,
-        .ikeKerberosError,
-        .ikeNoPublicKey,
-        .ikeProcessErr,
-        .ikeProcessErrSA,
-        .ikeProcessErrProp,
-        .ikeProcessErrTrans,
-        .ikeProcessErrKE,
-        .ikeProcessErrID,
-        .ikeProcessErrCert,
-        .ikeProcessErrCertReq,
-        .ikeProcessErrHash,
-        .ikeProcessErrSig,
-        .ikeProcessErrNonce,
-        .ikeProcessErrNotify,
-        .ikeProcessErrDelete,
-        .ikeProcessErrVendor,
-        .ikeInvalidPayload,
-        .ikeLoadSoftSA,
-        .ikeSoftSATornDown,
-        .ikeInvalidCookie,
-        .ikeNoPeerCert,
-        .ikePeerCRLFailed,
-        .ikePolicyChange,
-        .ikeNoMMPolicy,
-        .ikeNotcbpriv,
-        .ikeSecloadfail,
-        .ikeFailsspinit,
-        .ikeFailqueryssp,
-        .ikeSrvacqfail,
-        .ikeSrvquerycred,
-        .ikeGetspifail,
-        .ikeInvalidFilter,
-        .ikeOutOfMemory,
-        .ikeAddUpdateKeyFailed,
-        .ikeInvalidPolicy,
-        .ikeUnknownDOI,
-        .ikeInvalidSituation,
-        .ikeDHFailure,
-        .ikeInvalidGroup,
-        .ikeEncrypt,
-        .ikeDecrypt,
-        .ikePolicyMatch,
-        .ikeUnsupportedID,
-        .ikeInvalidHash,
-        .ikeInvalidHashAlg,
-        .ikeInvalidHashSize,
-        .ikeInvalidEncryptAlg,
-        .ikeInvalidAuthAlg,
-        .ikeInvalidSig,
-        .ikeLoadFailed,
-        .ikeRPCDelete,
-        .ikeBenignReinit,
-        .ikeInvalidResponderLifetimeNotify,
-        .ikeInvalidMajorVersion,
-        .ikeInvalidCertKeylen,
-        .ikeMMLimit,
-        .ikeNegotiationDisabled,
-        .ikeQMLimit,
-        .ikeMMExpired,
-        .ikePeerMMAssumedInvalid,
-        .ikeCertChainPolicyMismatch,
-        .ikeUnexpectedMessageID,
-        .ikeInvalidAuthPayload,
-        .ikeDosCookieSent,
-        .ikeShuttingDown,
-        .ikeCGAAuthFailed,
-        .ikeProcessErrNATOA,
-        .ikeInvalidMMForQM,
-        .ikeQMExpired,
-        .ikeTooManyFilters,
-        .ikeNegStatusEnd,
-        .ikeKillDummyNAPTunnel,
-        .ikeInnerIPAssignmentFailure,
-        .ikeRequireCPPayloadMissing,
-        .ipsecKeyModuleImpersonationNegotiationPending,
-        .ikeCoexistenceSuppress,
-        .ikeRatelimitDrop,
-        .ikePeerDoesntSupportMOBIKE,
-        .ikeAuthorizationFailure,
-        .ikeStrongCredAuthorizationFailure,
-        .ikeAuthorizationFailureWithOptionalRetry,
-        .ikeStrongCredAuthorizationAndCertmapFailure,
-        .ikeNegStatusExtendedEnd,
-        .ipsecBadSPI,
-        .ipsecSALifetimeExpired,
-        .ipsecWrongSA,
-        .ipsecReplayCheckFailed,
-        .ipsecInvalidPacket,
-        .ipsecIntegrityCheckFailed,
-        .ipsecClearTextDrop,
-        .ipsecAuthFirewallDrop,
-        .ipsecThrottleDrop,
-        .ipsecDOSPBlock,
-        .ipsecDOSPReceivedMulticast,
-        .ipsecDOSPInvalidPacket,
-        .ipsecDOSPStateLookupFailed,
-        .ipsecDOSPMaxEntries,
-        .ipsecDOSPKeymodNotAllowed,
-        .ipsecDOSPNotInstalled,
-        .ipsecDOSPMaxPerIPRatelimitQueues,
-        .certExpired,
-        .certValidityperiodnesting,
-        .certRole,
-        .certPathlenconst,
-        .certCritical,
-        .certPurpose,
-        .certIssuerchaining,
-        .certMalformed,
-        .certUntrustedroot,
-        .certChaining,
-        .trustFail,
-        .certRevoked,
-        .certUntrustedtestroot,
-        .certRevocationFailure,
-        .certCNNoMatch,
-        .certWrongUsage,
-        .trustExplicitDistrust,
-        .certUntrustedca,
-        .certInvalidPolicy,
-        .certInvalidName,
-        .trustNosignature,
-        .trustCertSignature,
-        .trustBasicConstraints,
-        .cryptNotFound,
-        .cryptSelfSigned,
-        .cryptNoMatch,
-        .cryptNoKeyProperty,
-        .cryptRevoked,
-        .cryptNoRevocationDLL,
-        .cryptNoRevocationCheck,
-        .cryptRevocationOffline,
-        .cryptNotInRevocationDatabase,
-        .cryptSecuritySettings,
-        .cryptNoTrustedSigner,
-        .cryptMissingPubkeyPara,
-        .nteBadKey,
-        .nteBadSignature,
-        .nteNoKey,
-        .nteBadKeyset,
-        .secTargetUnknown,
-        .secInternalError,
-        .secInvalidToken,
-        .secLogonDenied,
-        .secUnknownCredentials,
-        .secNoCredentials,
-        .secNoAuthenticatingAuthority,
-        .secContextExpired,
-        .secWrongPrincipal,
-        .secTimeSkew,
-        .secUntrustedRoot,
-        .secCertUnknown,
-        .secCertExpired,
-        .secPKINITNameMismatch,
-        .secCertWrongUsage,
-        .secSmartcardCertRevoked,
-        .secIssuingCAUntrusted,
-        .secRevocationOfflineC,
-        .secPKINITClientFailure,
-        .secSmartcardCertExpired,
-        .secRevocationOfflineKDC,
-        .secIssuingCAUntrustedKDC,
-        .secKDCCertExpired,
-        .secKDCCertRevoked,
-        .secMutualAuthFailed,
+        FailureReason(.errorIpsecIkeNegStatusBegin),
+        FailureReason(.errorIpsecIkeAuthFail),
+        FailureReason(.errorIpsecIkeAttribFail),
+        FailureReason(.errorIpsecIkeNegotiationPending),
+        FailureReason(.errorIpsecIkeGeneralProcessingError),
+        FailureReason(.errorIpsecIkeTimedOut),
+        FailureReason(.errorIpsecIkeNoCert),
+        FailureReason(.errorIpsecIkeSaDeleted),
+        FailureReason(.errorIpsecIkeSaReaped),
+        FailureReason(.errorIpsecIkeMmAcquireDrop),
+        FailureReason(.errorIpsecIkeQmAcquireDrop),
+        FailureReason(.errorIpsecIkeQueueDropMm),
+        FailureReason(.errorIpsecIkeQueueDropNoMm),
+        FailureReason(.errorIpsecIkeDropNoResponse),
+        FailureReason(.errorIpsecIkeMmDelayDrop),
+        FailureReason(.errorIpsecIkeQmDelayDrop),
+        FailureReason(.errorIpsecIkeError),
+        FailureReason(.errorIpsecIkeCrlFailed),
+        FailureReason(.errorIpsecIkeInvalidKeyUsage),
+        FailureReason(.errorIpsecIkeInvalidCertType),
+        FailureReason(.errorIpsecIkeNoPrivateKey),
+        FailureReason(.errorIpsecIkeSimultaneousRekey),
+        FailureReason(.errorIpsecIkeDhFail),
+        FailureReason(.errorIpsecIkeCriticalPayloadNotRecognized),
+        FailureReason(.errorIpsecIkeInvalidHeader),
+        FailureReason(.errorIpsecIkeNoPolicy),
+        FailureReason(.errorIpsecIkeInvalidSignature),
+        FailureReason(.errorIpsecIkeKerberosError),
+        FailureReason(.errorIpsecIkeNoPublicKey),
+        FailureReason(.errorIpsecIkeProcessErr),
+        FailureReason(.errorIpsecIkeProcessErrSa),
+        FailureReason(.errorIpsecIkeProcessErrProp),
+        FailureReason(.errorIpsecIkeProcessErrTrans),
+        FailureReason(.errorIpsecIkeProcessErrKe),
+        FailureReason(.errorIpsecIkeProcessErrId),
+        FailureReason(.errorIpsecIkeProcessErrCert),
+        FailureReason(.errorIpsecIkeProcessErrCertReq),
+        FailureReason(.errorIpsecIkeProcessErrHash),
+        FailureReason(.errorIpsecIkeProcessErrSig),
+        FailureReason(.errorIpsecIkeProcessErrNonce),
+        FailureReason(.errorIpsecIkeProcessErrNotify),
+        FailureReason(.errorIpsecIkeProcessErrDelete),
+        FailureReason(.errorIpsecIkeProcessErrVendor),
+        FailureReason(.errorIpsecIkeInvalidPayload),
+        FailureReason(.errorIpsecIkeLoadSoftSa),
+        FailureReason(.errorIpsecIkeSoftSaTornDown),
+        FailureReason(.errorIpsecIkeInvalidCookie),
+        FailureReason(.errorIpsecIkeNoPeerCert),
+        FailureReason(.errorIpsecIkePeerCrlFailed),
+        FailureReason(.errorIpsecIkePolicyChange),
+        FailureReason(.errorIpsecIkeNoMmPolicy),
+        FailureReason(.errorIpsecIkeNotcbpriv),
+        FailureReason(.errorIpsecIkeSecloadfail),
+        FailureReason(.errorIpsecIkeFailsspinit),
+        FailureReason(.errorIpsecIkeFailqueryssp),
+        FailureReason(.errorIpsecIkeSrvacqfail),
+        FailureReason(.errorIpsecIkeSrvquerycred),
+        FailureReason(.errorIpsecIkeGetspifail),
+        FailureReason(.errorIpsecIkeInvalidFilter),
+        FailureReason(.errorIpsecIkeOutOfMemory),
+        FailureReason(.errorIpsecIkeAddUpdateKeyFailed),
+        FailureReason(.errorIpsecIkeInvalidPolicy),
+        FailureReason(.errorIpsecIkeUnknownDoi),
+        FailureReason(.errorIpsecIkeInvalidSituation),
+        FailureReason(.errorIpsecIkeDhFailure),
+        FailureReason(.errorIpsecIkeInvalidGroup),
+        FailureReason(.errorIpsecIkeEncrypt),
+        FailureReason(.errorIpsecIkeDecrypt),
+        FailureReason(.errorIpsecIkePolicyMatch),
+        FailureReason(.errorIpsecIkeUnsupportedId),
+        FailureReason(.errorIpsecIkeInvalidHash),
+        FailureReason(.errorIpsecIkeInvalidHashAlg),
+        FailureReason(.errorIpsecIkeInvalidHashSize),
+        FailureReason(.errorIpsecIkeInvalidEncryptAlg),
+        FailureReason(.errorIpsecIkeInvalidAuthAlg),
+        FailureReason(.errorIpsecIkeInvalidSig),
+        FailureReason(.errorIpsecIkeLoadFailed),
+        FailureReason(.errorIpsecIkeRpcDelete),
+        FailureReason(.errorIpsecIkeBenignReinit),
+        FailureReason(.errorIpsecIkeInvalidResponderLifetimeNotify),
+        FailureReason(.errorIpsecIkeInvalidMajorVersion),
+        FailureReason(.errorIpsecIkeInvalidCertKeylen),
+        FailureReason(.errorIpsecIkeMmLimit),
+        FailureReason(.errorIpsecIkeNegotiationDisabled),
+        FailureReason(.errorIpsecIkeQmLimit),
+        FailureReason(.errorIpsecIkeMmExpired),
+        FailureReason(.errorIpsecIkePeerMmAssumedInvalid),
+        FailureReason(.errorIpsecIkeCertChainPolicyMismatch),
+        FailureReason(.errorIpsecIkeUnexpectedMessageId),
+        FailureReason(.errorIpsecIkeInvalidAuthPayload),
+        FailureReason(.errorIpsecIkeDosCookieSent),
+        FailureReason(.errorIpsecIkeShuttingDown),
+        FailureReason(.errorIpsecIkeCgaAuthFailed),
+        FailureReason(.errorIpsecIkeProcessErrNatoa),
+        FailureReason(.errorIpsecIkeInvalidMmForQm),
+        FailureReason(.errorIpsecIkeQmExpired),
+        FailureReason(.errorIpsecIkeTooManyFilters),
+        FailureReason(.errorIpsecIkeNegStatusEnd),
+        FailureReason(.errorIpsecIkeKillDummyNapTunnel),
+        FailureReason(.errorIpsecIkeInnerIpAssignmentFailure),
+        FailureReason(.errorIpsecIkeRequireCpPayloadMissing),
+        FailureReason(.errorIpsecKeyModuleImpersonationNegotiationPending),
+        FailureReason(.errorIpsecIkeCoexistenceSuppress),
+        FailureReason(.errorIpsecIkeRatelimitDrop),
+        FailureReason(.errorIpsecIkePeerDoesntSupportMobike),
+        FailureReason(.errorIpsecIkeAuthorizationFailure),
+        FailureReason(.errorIpsecIkeStrongCredAuthorizationFailure),
+        FailureReason(.errorIpsecIkeAuthorizationFailureWithOptionalRetry),
+        FailureReason(.errorIpsecIkeStrongCredAuthorizationAndCertmapFailure),
+        FailureReason(.errorIpsecIkeNegStatusExtendedEnd),
+        FailureReason(.errorIpsecBadSpi),
+        FailureReason(.errorIpsecSaLifetimeExpired),
+        FailureReason(.errorIpsecWrongSa),
+        FailureReason(.errorIpsecReplayCheckFailed),
+        FailureReason(.errorIpsecInvalidPacket),
+        FailureReason(.errorIpsecIntegrityCheckFailed),
+        FailureReason(.errorIpsecClearTextDrop),
+        FailureReason(.errorIpsecAuthFirewallDrop),
+        FailureReason(.errorIpsecThrottleDrop),
+        FailureReason(.errorIpsecDospBlock),
+        FailureReason(.errorIpsecDospReceivedMulticast),
+        FailureReason(.errorIpsecDospInvalidPacket),
+        FailureReason(.errorIpsecDospStateLookupFailed),
+        FailureReason(.errorIpsecDospMaxEntries),
+        FailureReason(.errorIpsecDospKeymodNotAllowed),
+        FailureReason(.errorIpsecDospNotInstalled),
+        FailureReason(.errorIpsecDospMaxPerIpRatelimitQueues),
+        FailureReason(.certEExpired),
+        FailureReason(.certEValidityperiodnesting),
+        FailureReason(.certERole),
+        FailureReason(.certEPathlenconst),
+        FailureReason(.certECritical),
+        FailureReason(.certEPurpose),
+        FailureReason(.certEIssuerchaining),
+        FailureReason(.certEMalformed),
+        FailureReason(.certEUntrustedroot),
+        FailureReason(.certEChaining),
+        FailureReason(.trustEFail),
+        FailureReason(.certERevoked),
+        FailureReason(.certEUntrustedtestroot),
+        FailureReason(.certERevocationFailure),
+        FailureReason(.certECnNoMatch),
+        FailureReason(.certEWrongUsage),
+        FailureReason(.trustEExplicitDistrust),
+        FailureReason(.certEUntrustedca),
+        FailureReason(.certEInvalidPolicy),
+        FailureReason(.certEInvalidName),
+        FailureReason(.trustENosignature),
+        FailureReason(.trustECertSignature),
+        FailureReason(.trustEBasicConstraints),
+        FailureReason(.cryptENotFound),
+        FailureReason(.cryptESelfSigned),
+        FailureReason(.cryptENoMatch),
+        FailureReason(.cryptENoKeyProperty),
+        FailureReason(.cryptERevoked),
+        FailureReason(.cryptENoRevocationDll),
+        FailureReason(.cryptENoRevocationCheck),
+        FailureReason(.cryptERevocationOffline),
+        FailureReason(.cryptENotInRevocationDatabase),
+        FailureReason(.cryptESecuritySettings),
+        FailureReason(.cryptENoTrustedSigner),
+        FailureReason(.cryptEMissingPubkeyPara),
+        FailureReason(.nteBadKey),
+        FailureReason(.nteBadSignature),
+        FailureReason(.nteNoKey),
+        FailureReason(.nteBadKeyset),
+        FailureReason(.secETargetUnknown),
+        FailureReason(.secEInternalError),
+        FailureReason(.secEInvalidToken),
+        FailureReason(.secELogonDenied),
+        FailureReason(.secEUnknownCredentials),
+        FailureReason(.secENoCredentials),
+        FailureReason(.secENoAuthenticatingAuthority),
+        FailureReason(.secEContextExpired),
+        FailureReason(.secEWrongPrincipal),
+        FailureReason(.secETimeSkew),
+        FailureReason(.secEUntrustedRoot),
+        FailureReason(.secECertUnknown),
+        FailureReason(.secECertExpired),
+        FailureReason(.secEPkinitNameMismatch),
+        FailureReason(.secECertWrongUsage),
+        FailureReason(.secESmartcardCertRevoked),
+        FailureReason(.secEIssuingCaUntrusted),
+        FailureReason(.secERevocationOfflineC),
+        FailureReason(.secEPkinitClientFailure),
+        FailureReason(.secESmartcardCertExpired),
+        FailureReason(.secERevocationOfflineKdc),
+        FailureReason(.secEIssuingCaUntrustedKdc),
+        FailureReason(.secEKdcCertExpired),
+        FailureReason(.secEKdcCertRevoked),
+        FailureReason(.secEMutualAuthFailed),
     ]
 }

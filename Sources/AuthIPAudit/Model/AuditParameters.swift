@@ -95,8 +95,8 @@ public enum IntegrityAlgorithm: UInt32, AuditParameter {
     case sha384 = 8243
 }
 
-/// The Diffie-Hellman group of a main mode.
-public enum DiffieHellmanGroup: UInt32, AuditParameter {
+/// The Diffie-Hellman group of a main mode, as the events encode it.
+public enum DiffieHellmanGroupParameter: UInt32, AuditParameter {
     case none = 8229
     case group1 = 8230
     case group2 = 8231

@@ -3,9 +3,8 @@ import AuthIPErrors
 /// Why a negotiation failed: a Win32 `ERROR_IPSEC_*` code or a certificate / SSPI HRESULT,
 /// with its Windows symbol and the message text Windows writes into `FailureReason`.
 ///
-/// Every value is an `AuthIPErrors.WindowsError` (generated from the reference tables); the
-/// named constants (`.ikeTimedOut`, `.ikeAuthorizationFailure`, `.cryptRevocationOffline`) are
-/// generated aliases of them, and `init(code:)` looks a code up.
+/// Every value is an `AuthIPErrors.WindowsError` (generated from the reference tables):
+/// `FailureReason(.errorIpsecIkeTimedOut)`; `init(code:)` looks a code up, `all` lists them.
 public struct FailureReason: Hashable, Sendable, CustomStringConvertible {
     public let error: WindowsError
 
@@ -21,13 +20,8 @@ public struct FailureReason: Hashable, Sendable, CustomStringConvertible {
     /// The reason for a Win32 code, an HRESULT, or a Win32 code in its HRESULT_FROM_WIN32
     /// form (0x8007xxxx).
     public init(code: UInt32) throws(AuditModelError) {
-        if let error = WindowsError(code: code) {
-            self.init(error)
-        } else if code & 0xFFFF_0000 == 0x8007_0000, let error = WindowsError(code: code & 0xFFFF) {
-            self.init(error)
-        } else {
-            throw .unknownFailureCode(code)
-        }
+        guard let error = WindowsError(decoding: code) else { throw .unknownFailureCode(code) }
+        self.init(error)
     }
 
     public var description: String { "\(name) (\(code)): \(text)" }

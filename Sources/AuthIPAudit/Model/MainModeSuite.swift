@@ -2,14 +2,14 @@
 public struct MainModeSuite: Hashable, Sendable {
     public var cipher: CipherAlgorithm
     public var integrity: IntegrityAlgorithm
-    public var diffieHellmanGroup: DiffieHellmanGroup
+    public var diffieHellmanGroup: DiffieHellmanGroupParameter
     /// The main mode SA lifetime in minutes.
     public var lifetimeMinutes: UInt32
     /// How many quick modes the main mode SA may key.
     public var quickModeLimit: UInt32
 
     public init(
-        cipher: CipherAlgorithm, integrity: IntegrityAlgorithm, diffieHellmanGroup: DiffieHellmanGroup,
+        cipher: CipherAlgorithm, integrity: IntegrityAlgorithm, diffieHellmanGroup: DiffieHellmanGroupParameter,
         lifetimeMinutes: UInt32, quickModeLimit: UInt32
     ) {
         self.cipher = cipher

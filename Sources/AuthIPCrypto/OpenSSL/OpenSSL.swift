@@ -43,7 +43,7 @@ public enum CryptoError: Error, Hashable, Sendable {
 }
 
 /// Overwrites `bytes` with zeros in a way the compiler cannot drop.
-func wipe(_ bytes: inout [UInt8]) {
+package func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
 }
 

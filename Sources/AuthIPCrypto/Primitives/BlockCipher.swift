@@ -33,7 +33,7 @@ public enum BlockCipher: String, Hashable, Sendable, CaseIterable {
     }
 
     /// DES keys carry odd parity in every byte (RFC 2409 Appendix B / MS-AIPS 3.1.7.4).
-    var usesDESParity: Bool { self == .des || self == .tripleDES }
+    package var usesDESParity: Bool { self == .des || self == .tripleDES }
 
     /// The MM cipher from the transform's Encryption Algorithm and Key Length attributes.
     public init?(cryptoID: UInt16, keyLengthBits: UInt16?) {

@@ -72,9 +72,8 @@ public struct SecretBytes: Sendable, Hashable, CustomStringConvertible {
 
 /// Builds a byte string from parts into one buffer sized up front, so no reallocation leaves
 /// an unwiped copy of secret parts behind; the result is a `SecretBytes`.
-enum SecretConcatenation {
-
-    static func build(_ fill: (inout ByteSink) -> Void) -> SecretBytes {
+package enum SecretConcatenation {
+    package static func build(_ fill: (inout ByteSink) -> Void) -> SecretBytes {
         var sizer = ByteSink(target: nil)
         fill(&sizer)
         return SecretBytes(count: sizer.count) { buffer in
@@ -85,25 +84,25 @@ enum SecretConcatenation {
 }
 
 /// Either counts bytes (no target) or writes them into a preallocated buffer.
-struct ByteSink {
+package struct ByteSink {
     let target: UnsafeMutableRawBufferPointer?
-    private(set) var count = 0
+    package private(set) var count = 0
 
     init(target: UnsafeMutableRawBufferPointer?) { self.target = target }
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if let target, bytes.count > 0 {
             UnsafeMutableRawBufferPointer(rebasing: target[count..<count + bytes.count]).copyMemory(from: bytes)
         }
         count += bytes.count
     }
 
-    mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
-    mutating func append(_ secret: SecretBytes) { secret.withUnsafeBytes { append($0) } }
-    mutating func append(_ byte: UInt8) { append([byte]) }
+    package mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
+    package mutating func append(_ secret: SecretBytes) { secret.withUnsafeBytes { append($0) } }
+    package mutating func append(_ byte: UInt8) { append([byte]) }
 
     /// Appends a big-endian unsigned integer of `T`'s width.
-    mutating func append<T: FixedWidthInteger & UnsignedInteger>(bigEndian value: T) {
+    package mutating func append<T: FixedWidthInteger & UnsignedInteger>(bigEndian value: T) {
         append(stride(from: T.bitWidth - 8, through: 0, by: -8).map { UInt8(truncatingIfNeeded: value >> $0) })
     }
 }

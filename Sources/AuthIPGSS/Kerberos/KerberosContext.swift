@@ -22,7 +22,7 @@ public final class KerberosContext: GSSContext {
     public private(set) var authenticationIndicators: [String] = []
     /// The SIDs of the client and its groups from the ticket's PAC, nested groups resolved by
     /// the KDC (acceptor only; empty when the ticket has no PAC, as MIT's own KDC issues them).
-    public private(set) var sids: [String] = []
+    public private(set) var groupSIDs: [String] = []
 
     private var credential: gss_cred_id_t?
     /// The MEMORY cache of a password logon, destroyed with the context.
@@ -55,7 +55,7 @@ public final class KerberosContext: GSSContext {
         if let logonCache { PasswordLogon.destroy(logonCache) }
     }
 
-    public func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> [UInt8] {
+    public func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
         guard !failed, !isComplete else { throw GSSFailure(.secEInvalidToken, "the Kerberos exchange is not expecting a token") }
         if role == .acceptor, token.isEmpty { throw fail(.secEInvalidToken, "the acceptor needs the initiator's token") }
         var minor: OM_uint32 = 0
@@ -84,12 +84,12 @@ public final class KerberosContext: GSSContext {
             if let source {
                 peerName = Self.display(source)
                 authenticationIndicators = Self.attribute("auth-indicators", of: source).map { String(decoding: $0, as: UTF8.self) }
-                sids = Self.attribute("urn:mspac:logon-info", of: source).first.flatMap { try? KerberosLogonInfo(ndr: $0) }?.sids ?? []
+                groupSIDs = Self.attribute("urn:mspac:logon-info", of: source).first.flatMap { try? KerberosLogonInfo(ndr: $0) }?.sids ?? []
             }
             sessionKey = try sessionKeyOfContext()
             isComplete = true
         }
-        return reply
+        return .token(reply)
     }
 
     private func fail(_ status: WindowsError, _ detail: String) -> GSSFailure {

@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPWire
 import Foundation
@@ -7,7 +8,7 @@ import Foundation
 /// against an `AccountDirectory`, or by the domain controller (`NTLMVerifier`): NTProofStr,
 /// then the MIC over the three messages with the exported session key, then the account's
 /// state and policy, then the timestamp. With the domain controller, the AUTHENTICATE step
-/// returns with `pendingValidation` set; `resume(with:now:)` finishes it with the DC's answer.
+/// `.needs` the DC's check, and `resume` finishes it with the DC's answer.
 ///
 /// Failures carry the status Windows reports through SSPI: SEC_E_INVALID_TOKEN for a message
 /// that does not parse or whose MIC does not match (as Samba and pyspnego also treat a bad
@@ -68,17 +69,16 @@ public struct NTLMAcceptorContext: GSSContext {
         self.init(configuration: configuration, verifier: .directory(directory))
     }
 
-    /// The check the domain controller must make before the exchange can complete.
-    public var pendingValidation: NTLMValidationRequest? {
-        guard case .awaitingValidation(let received) = state else { return nil }
-        return NTLMValidationRequest(userName: received.message.userName, domainName: received.message.domainName,
-                                     workstation: received.message.workstation, serverChallenge: received.sent.serverChallenge,
-                                     ntResponse: received.message.ntChallengeResponse, lmResponse: received.message.lmChallengeResponse)
+    /// The check the domain controller makes of an AUTHENTICATE_MESSAGE.
+    private static func validation(of received: Received) -> NTLMValidationRequest {
+        NTLMValidationRequest(userName: received.message.userName, domainName: received.message.domainName,
+                              workstation: received.message.workstation, serverChallenge: received.sent.serverChallenge,
+                              ntResponse: received.message.ntChallengeResponse, lmResponse: received.message.lmChallengeResponse)
     }
 
     /// Finishes the exchange with the domain controller's answer.
-    public mutating func resume(with validation: NTLMValidation, now: Date) throws(GSSFailure) {
-        guard case .awaitingValidation(let received) = state else {
+    public mutating func resume(_ answer: GSSAnswer, now: Date) throws(GSSFailure) -> GSSStep {
+        guard case .awaitingValidation(let received) = state, case .domainController(let validation) = answer else {
             throw GSSFailure(.secEInvalidToken, "the NTLM acceptor is not waiting for a domain controller")
         }
         do throws(GSSFailure) {
@@ -94,12 +94,13 @@ public struct NTLMAcceptorContext: GSSContext {
             state = .failed
             throw error
         }
+        return .token([])
     }
 
     public var isComplete: Bool { logon != nil }
 
-    /// The authenticated account as the directory holds it.
-    public var account: Account? { logon?.account }
+    /// The authenticated account as the directory (or the domain controller) holds it.
+    public var authenticatedAccount: Account? { logon?.account }
 
     /// Whether the authenticated account is a computer account (`NAME$`).
     public var isComputerAccount: Bool { logon?.account.kind == .computer }
@@ -116,20 +117,23 @@ public struct NTLMAcceptorContext: GSSContext {
         return nil
     }
 
-    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> [UInt8] {
+    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
         do throws(GSSFailure) {
             switch state {
             case .awaitingNegotiate:
                 let sent = try challenge(for: token, now: now, random: &random)
                 state = .challengeSent(sent)
-                return sent.challenge
+                return .token(sent.challenge)
             case .challengeSent(let sent):
                 let received = try receive(token, after: sent)
                 switch verifier {
-                case .directory(let directory): state = .complete(try verify(received, directory: directory, now: now))
-                case .domainController: state = .awaitingValidation(received)
+                case .directory(let directory):
+                    state = .complete(try verify(received, directory: directory, now: now))
+                    return .token([])
+                case .domainController:
+                    state = .awaitingValidation(received)
+                    return .needs(.domainController(Self.validation(of: received)))
                 }
-                return []
             case .awaitingValidation, .complete, .failed:
                 break
             }

@@ -1,3 +1,4 @@
+import AuthIPAccounts
 /// AUTHENTICATE_MESSAGE (MS-NLMP §2.2.1.3), the initiator's last token: who it is, its
 /// responses to the server challenge, the encrypted exported session key and the MIC.
 public struct NTLMAuthenticateMessage: Hashable, Sendable {
@@ -55,7 +56,7 @@ public struct NTLMAuthenticateMessage: Hashable, Sendable {
     /// out); a nil MIC is written as zeros, the form the MIC is computed over.
     public func serialized() -> [UInt8] {
         let unicode = flags.contains(.unicode)
-        let text: (String) -> [UInt8] = { unicode ? NTLMText.utf16LittleEndian($0) : NTLMText.oem($0) }
+        let text: (String) -> [UInt8] = { unicode ? WindowsText.utf16LittleEndian($0) : NTLMText.oem($0) }
         var writer = NTLMMessageWriter(type: 3, fixedLength: Self.micRange.upperBound)
         // Windows' payload order: the names, then the responses, then the key.
         writer.appendFields([lmChallengeResponse, ntChallengeResponse, text(domainName), text(userName),

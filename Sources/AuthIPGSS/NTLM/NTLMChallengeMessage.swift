@@ -1,3 +1,4 @@
+import AuthIPAccounts
 /// CHALLENGE_MESSAGE (MS-NLMP §2.2.1.2), the acceptor's answer to NEGOTIATE: the negotiated
 /// flags, the 8-byte server challenge and the target information.
 public struct NTLMChallengeMessage: Hashable, Sendable {
@@ -32,7 +33,7 @@ public struct NTLMChallengeMessage: Hashable, Sendable {
 
     public func serialized() -> [UInt8] {
         var writer = NTLMMessageWriter(type: 2, fixedLength: 56)
-        writer.appendField(flags.contains(.unicode) ? NTLMText.utf16LittleEndian(targetName) : NTLMText.oem(targetName))
+        writer.appendField(flags.contains(.unicode) ? WindowsText.utf16LittleEndian(targetName) : NTLMText.oem(targetName))
         writer.append(flags.rawValue)
         writer.append(serverChallenge)
         writer.append([UInt8](repeating: 0, count: 8))

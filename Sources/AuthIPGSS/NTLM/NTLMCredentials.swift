@@ -1,3 +1,4 @@
+import AuthIPAccounts
 import AuthIPCrypto
 
 /// What an NTLM initiator authenticates with: an account (a computer `NAME$` or a user) of a
@@ -11,7 +12,7 @@ public struct NTLMCredentials: Sendable {
 
     /// Credentials from a password; its NT hash is computed at once.
     public init(user: String, domain: String, password: String, workstation: String) {
-        self.init(user: user, domain: domain, workstation: workstation, checkedHash: NTLMv2.ntHash(password: password))
+        self.init(user: user, domain: domain, workstation: workstation, checkedHash: Account.ntHash(password: password))
     }
 
     /// Credentials from an NT hash; nil unless it is 16 bytes.

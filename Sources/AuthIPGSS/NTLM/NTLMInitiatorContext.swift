@@ -45,7 +45,7 @@ public struct NTLMInitiatorContext: GSSContext {
         return nil
     }
 
-    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> [UInt8] {
+    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
         switch state {
         case .initial:
             guard token.isEmpty else {
@@ -54,12 +54,12 @@ public struct NTLMInitiatorContext: GSSContext {
             }
             let negotiate = NTLMNegotiateMessage(flags: Self.requestedFlags, version: .announced).serialized()
             state = .negotiateSent(negotiate: negotiate)
-            return negotiate
+            return .token(negotiate)
         case .negotiateSent(let negotiate):
             do throws(GSSFailure) {
                 let (authenticate, sessionKey) = try answer(challenge: token, negotiate: negotiate, now: now, random: &random)
                 state = .complete(sessionKey: sessionKey)
-                return authenticate
+                return .token(authenticate)
             } catch {
                 state = .failed
                 throw error

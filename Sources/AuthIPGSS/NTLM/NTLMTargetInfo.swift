@@ -1,3 +1,4 @@
+import AuthIPAccounts
 /// A list of AV_PAIRs (MS-NLMP §2.2.2.1): the TargetInfo of a CHALLENGE_MESSAGE and the
 /// AvPairs of an NTLMv2 client challenge. Pairs keep their order; MsvAvEOL is implied.
 public struct NTLMTargetInfo: Hashable, Sendable {
@@ -95,7 +96,7 @@ public struct NTLMTargetInfo: Hashable, Sendable {
     }
 
     public mutating func setName(_ id: ID, _ name: String) {
-        set(id, NTLMText.utf16LittleEndian(name))
+        set(id, WindowsText.utf16LittleEndian(name))
     }
 
     /// MsvAvTimestamp.

@@ -1,17 +1,7 @@
-/// The string encodings NTLM uses: UTF-16LE for Unicode fields and the key derivation
-/// (MS-NLMP §2.2 and §3.3: "strings are encoded as RPC_UNICODE_STRING"), Latin-1 for the
-/// OEM fields of peers that do not negotiate Unicode.
+/// The string encodings NTLM uses besides `WindowsText`'s UTF-16LE (MS-NLMP §2.2 and §3.3:
+/// "strings are encoded as RPC_UNICODE_STRING"): its decoding, and Latin-1 for the OEM fields
+/// of peers that do not negotiate Unicode.
 enum NTLMText {
-    static func utf16LittleEndian(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf16.count * 2)
-        for unit in text.utf16 {
-            bytes.append(UInt8(truncatingIfNeeded: unit))
-            bytes.append(UInt8(truncatingIfNeeded: unit >> 8))
-        }
-        return bytes
-    }
-
     /// Decodes UTF-16LE, repairing unpaired surrogates; nil for an odd number of bytes.
     static func fromUTF16LittleEndian(_ bytes: [UInt8]) -> String? {
         guard bytes.count % 2 == 0 else { return nil }
@@ -26,17 +16,5 @@ enum NTLMText {
     /// Characters outside Latin-1 become '?', as an OEM code page would render them.
     static func oem(_ text: String) -> [UInt8] {
         text.unicodeScalars.map { $0.value < 0x100 ? UInt8($0.value) : UInt8(ascii: "?") }
-    }
-
-    /// Upper case as Windows computes it (RtlUpcaseUnicodeString): character by character,
-    /// keeping characters whose upper case is more than one character (ß stays ß), so that
-    /// NTOWFv2's Uppercase(User) and directory look-ups agree with Windows.
-    static func uppercased(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            let upper = scalar.properties.uppercaseMapping.unicodeScalars
-            scalars.append(upper.count == 1 ? upper.first! : scalar)
-        }
-        return String(scalars)
     }
 }

@@ -1,17 +1,13 @@
+import AuthIPAccounts
 import AuthIPCrypto
 
 /// The NTLMv2 computations of MS-NLMP §3.3.2 and §3.4.5, shared by both contexts (and run by
 /// the §4.2 vector tests exactly as the contexts run them).
 public enum NTLMv2 {
-    /// NTOWFv1 = MD4(UNICODE(Passwd)) (§3.3.1): the NT hash a directory keeps.
-    public static func ntHash(password: String) -> SecretBytes {
-        SecretBytes(LegacyDigest.md4(NTLMText.utf16LittleEndian(password)))
-    }
-
     /// NTOWFv2 = HMAC_MD5(NTOWFv1, UNICODE(ConcatenationOf(Uppercase(User), UserDom))), which
     /// is both ResponseKeyNT and ResponseKeyLM.
     public static func responseKey(ntHash: SecretBytes, user: String, domain: String) -> SecretBytes {
-        SecretBytes(HashAlgorithm.md5.hmac(key: ntHash, NTLMText.utf16LittleEndian(NTLMText.uppercased(user) + domain)))
+        SecretBytes(HashAlgorithm.md5.hmac(key: ntHash, WindowsText.utf16LittleEndian(WindowsText.uppercased(user) + domain)))
     }
 
     /// NTProofStr = HMAC_MD5(ResponseKeyNT, ConcatenationOf(ServerChallenge, temp)), with

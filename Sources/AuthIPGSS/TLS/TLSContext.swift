@@ -8,8 +8,8 @@ import Foundation
 /// Certificate authentication (method 4): a TLS 1.2 handshake over memory BIOs, the AuthIP
 /// initiator as the TLS client, both sides presenting computer certificates. Tokens are whole
 /// TLS records. The peer's chain is judged by AuthIPTrust with the configured policy before
-/// this side's last flight leaves; in strong mode that may need CRL downloads, which the
-/// context asks for through `pendingCRLDownloads` and takes through `resume(withCRLs:)`.
+/// this side's last flight leaves; in strong mode that may need CRL downloads, which a step
+/// asks for (`.needs(.crls)`) and `resume` takes.
 /// The session key is the RFC 5705 exporter output (`InteropProfile.tlsExporterLabel`).
 ///
 /// TLS draws its randoms and ephemeral keys from OpenSSL's generator, not from `step`'s
@@ -21,10 +21,10 @@ public final class TLSContext: GSSContext {
     public private(set) var peerName: String?
     public private(set) var sessionKey: SecretBytes?
     /// The peer's validated chain, leaf first.
-    public private(set) var peerChain: [Certificate] = []
+    public private(set) var peerCertificates: [Certificate] = []
     /// The certificates the peer presented (leaf first), validated or not: what a failure
     /// event names.
-    public private(set) var presentedChain: [Certificate] = []
+    public private(set) var presentedCertificates: [Certificate] = []
 
     private let configuration: TLSConfiguration
     private let ssl: OpaquePointer
@@ -35,8 +35,8 @@ public final class TLSContext: GSSContext {
     private var heldOutput: [UInt8] = []
     private var failed = false
 
-    /// CRL distribution points to download before the exchange can go on (strong mode).
-    public private(set) var pendingCRLDownloads: [String] = []
+    /// CRL distribution points asked for and not answered yet (strong mode).
+    private var pendingCRLDownloads: [String] = []
 
     public init(role: GSSRole, configuration: TLSConfiguration) throws(GSSFailure) {
         guard !configuration.identities.isEmpty else { throw GSSFailure(.secENoCredentials, "no computer certificate") }
@@ -69,7 +69,7 @@ public final class TLSContext: GSSContext {
 
     deinit { SSL_free(ssl) }
 
-    public func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> [UInt8] {
+    public func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
         guard !failed, !isComplete, pendingCRLDownloads.isEmpty else {
             throw GSSFailure(.secEInvalidToken, "the TLS exchange is not expecting a token")
         }
@@ -92,19 +92,19 @@ public final class TLSContext: GSSContext {
         let output = drain()
         if validation == nil, let leaf = SSL_get0_peer_certificate(ssl) {
             let presented = Certificate(retaining: leaf), intermediates = peerIntermediates()
-            presentedChain = [presented] + intermediates
+            presentedCertificates = [presented] + intermediates
             validation = CertificateValidation(leaf: presented, intermediates: intermediates,
                                                policy: configuration.trust, cache: configuration.crlCache, at: now)
             heldOutput = output
             return try judge(validation!.start(), handshakeDone: result == 1)
         }
         if result == 1 { try finish() }
-        return output
+        return .token(output)
     }
 
-    /// Continues after the downloads `pendingCRLDownloads` asked for.
-    public func resume(withCRLs results: [String: CRLDownload]) throws(GSSFailure) -> [UInt8] {
-        guard var validation, !pendingCRLDownloads.isEmpty else {
+    /// Continues after the CRL downloads the last step asked for.
+    public func resume(_ answer: GSSAnswer, now: Date) throws(GSSFailure) -> GSSStep {
+        guard var validation, !pendingCRLDownloads.isEmpty, case .crls(let results) = answer else {
             throw GSSFailure(.secEInvalidToken, "no CRL download was asked for")
         }
         pendingCRLDownloads = []
@@ -113,19 +113,19 @@ public final class TLSContext: GSSContext {
         return try judge(next, handshakeDone: SSL_is_init_finished(ssl) == 1)
     }
 
-    private func judge(_ step: CertificateValidation.Step, handshakeDone: Bool) throws(GSSFailure) -> [UInt8] {
+    private func judge(_ step: CertificateValidation.Step, handshakeDone: Bool) throws(GSSFailure) -> GSSStep {
         switch step {
         case .needCRLs(let urls):
             pendingCRLDownloads = urls
-            return []
+            return .needs(.crls(urls))
         case .finished(.invalid(let failure)):
             throw fail(Self.status(for: failure.error), failure.detail)
         case .finished(.valid(let chain)):
-            peerChain = chain
+            peerCertificates = chain
             peerName = chain.first?.subject
             if handshakeDone { try finish() }
             defer { heldOutput = [] }
-            return heldOutput
+            return .token(heldOutput)
         }
     }
 

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPAccounts
 import AuthIPGSS
 import AuthIPTrust
 import AuthIPWire

@@ -1,6 +1,7 @@
 import AuthIP
-import AuthIPGSS
+import AuthIPAccounts
 import AuthIPCrypto
+import AuthIPGSS
 import AuthIPTrust
 import AuthIPWire
 import Foundation

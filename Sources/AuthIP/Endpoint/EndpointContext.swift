@@ -1,0 +1,101 @@
+import AuthIPAudit
+import AuthIPCrypto
+import AuthIPSADatabase
+import AuthIPWire
+import Foundation
+
+/// What every exchange machine reads and changes besides its own state: the policy, the
+/// clock and randomness of this input, the SA database, the block list and the caches shared
+/// by all negotiations, the SPIs and SA IDs handed out, and the outputs for the driver. The
+/// machines take it `inout`; `Endpoint` owns it next to its session table.
+struct EndpointContext {
+    let configuration: EndpointConfiguration
+    /// The domains known by both names, for comparing the domains of two credentials.
+    let domains: DomainNames
+    var now: Date
+    var random: EngineRandom
+    /// The established SAs.
+    var database = SADatabase()
+    /// The identities refused now.
+    var blockList = BlockList()
+    /// Answers of the remote directory, and the look-ups asked for.
+    var accountCache = AccountCache()
+    /// CRL downloads asked for and not answered yet.
+    var crlDownloads = RequestLedger()
+    /// TLS acceptor starts per peer group, and how many were dropped for their peer's rate.
+    var tlsStarts = RateLimiter()
+    var rateLimitedTLSStarts = 0
+    /// SPIs chosen for Quick Modes still being negotiated.
+    var reservedSPIs: Set<UInt32> = []
+    private var nextSAID: UInt64 = 1
+    /// Set by `shutdown`: notifies are retransmitted at most once (MS-AIPS note <12>).
+    var isShuttingDown = false
+    /// What the driver is to do, in order, for the input being handled.
+    var outputs: [EndpointOutput] = []
+    /// Sessions waiting for an answer of the driver, by the key it comes back under.
+    var waiters: [WaitKey: Set<UInt64>] = [:]
+
+    init(configuration: EndpointConfiguration, random: EngineRandom, now: Date) {
+        self.configuration = configuration
+        domains = DomainNames(configuration)
+        self.random = random
+        self.now = now
+    }
+
+    var rules: [ConnectionSecurityRule] { configuration.rules }
+    var settings: EndpointSettings { configuration.settings }
+
+    mutating func emit(_ event: AuditEvent) { outputs.append(.audit(event)) }
+
+    /// Notes that session `id` waits for the answers of `wait`.
+    mutating func awaitAnswers(_ wait: ExternalWait, session id: UInt64) {
+        for key in wait.keys { waiters[key, default: []].insert(id) }
+    }
+
+    /// Notes that session `id` no longer waits for the answers of `wait`.
+    mutating func stopAwaiting(_ wait: ExternalWait, session id: UInt64) {
+        for key in wait.keys {
+            waiters[key]?.remove(id)
+            if waiters[key]?.isEmpty == true { waiters[key] = nil }
+        }
+    }
+
+    /// An MMSAID or QMSAID.
+    mutating func takeSAID() -> UInt64 {
+        defer { nextSAID += 1 }
+        return nextSAID
+    }
+
+    /// An inbound SPI no SA and no Quick Mode in progress has, reserved until released.
+    mutating func allocateSPI() -> UInt32 {
+        while true {
+            let spi = UInt32(truncatingIfNeeded: random.next())
+            if spi >= 0x100, !reservedSPIs.contains(spi), database.quickMode(inboundSPI: spi) == nil {
+                reservedSPIs.insert(spi)
+                return spi
+            }
+        }
+    }
+
+    /// A nonzero random 32-bit value (message IDs).
+    mutating func randomMessageID() -> UInt32 {
+        while true {
+            let value = UInt32(truncatingIfNeeded: random.next())
+            if value != 0 { return value }
+        }
+    }
+
+    /// A nonzero random cookie.
+    mutating func randomCookie() -> UInt64 {
+        while true {
+            let value = random.next()
+            if value != 0 { return value }
+        }
+    }
+}
+
+/// The driver's random source behind a concrete type, so it can be passed `inout`.
+struct EngineRandom: RandomSource {
+    var base: any RandomSource
+    mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) { base.fill(buffer) }
+}

@@ -1,0 +1,97 @@
+import AuthIPCrypto
+import AuthIPGSS
+import AuthIPKeySchedule
+import AuthIPSADatabase
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+
+/// Where a Main Mode is. Each phase carries what it needs and nothing it does not: keys exist
+/// only from `keyed` on, and only with the `Authorization` of the peer; an SA is in the database
+/// only in `established`.
+enum MainModePhase {
+    /// Initiator: #1 sent, waiting for #2.
+    case offered(MainModeOffer)
+    /// Both roles: #1/#2 done; the GSS rounds until both contexts are complete and authorized.
+    case authenticating(MainModeAuthentication)
+    /// Keys derived; the peer's proof (Auth1 in #5, Auth2 in #6) not checked yet.
+    case keyed(KeyedMainMode)
+    /// The peer's proof checked; the first Quick Mode and then Extended Mode run before the MM
+    /// SA counts (MS-AIPS 3.6/3.7).
+    case extendedMode(KeyedMainMode, ExtendedModeMachine)
+    /// In the database, carrying Quick Modes.
+    case established(KeyedMainMode, Establishment)
+    /// Removed: only waiting for the acknowledgements of the notifies sent.
+    case closing(CryptoPayloadProtection?)
+}
+
+/// The initiator's #1, kept until #2 answers it.
+struct MainModeOffer {
+    /// A DoS cookie was taken already; later ones are ignored.
+    var cookieTaken = false
+    var nonce: [UInt8]
+    var keyPair: DiffieHellmanKeyPair?
+    var payloads: [Payload]
+    var methods: [AuthMethod]
+}
+
+/// What #1/#2 settled.
+struct MainModeAgreement {
+    var algorithms: MainModeAlgorithms
+    var group: DiffieHellmanGroup?
+    var lifetimeSeconds: UInt32
+    var quickModeLimit: UInt32
+    var initiatorNonce: [UInt8]
+    var responderNonce: [UInt8]
+    /// Nr(qm) of #2, the responder's nonce for the first Quick Mode.
+    var responderQuickModeNonce: [UInt8]
+    /// g^xy, empty without DH.
+    var sharedSecret: SecretBytes
+    /// The methods the responder accepted, in the initiator's order.
+    var methods: [AuthMethod]
+    /// The responder's SPN from GSS_ID.
+    var peerPrincipalName: String?
+    var legacyICV: Bool
+}
+
+/// The GSS rounds of Main Mode, with what #1/#2 settled.
+struct MainModeAuthentication {
+    var agreement: MainModeAgreement
+    var gss: GSSNegotiation
+}
+
+/// A Main Mode with keys: what they were derived from, the proofs of both sides, who was
+/// authenticated, and the authorization that let the keys be made.
+struct KeyedMainMode {
+    var agreement: MainModeAgreement
+    var derivation: KeyDerivation
+    var keys: MainModeKeys
+    var protection: CryptoPayloadProtection
+    var auth1: [UInt8]
+    var auth2: [UInt8]
+    var method: AuthMethod
+    var localIdentity: String?
+    var remoteIdentity: String?
+    var localCertificate: Certificate?
+    var peerChain: [Certificate]
+    /// The checks of the peer Main Mode authenticated, passed.
+    let authorization: Authorization
+    /// Quick Modes of this MM SA after the first, for its QM limit.
+    var quickModeCount = 0
+    var expires: Date
+
+    /// The Main Mode proof of one side: Auth1 for the initiator, Auth2 for the responder. A
+    /// Quick Mode's messages carry their sender's.
+    func proof(of role: SARole) -> [UInt8] { role == .initiator ? auth1 : auth2 }
+}
+
+/// What an MM SA in the database carries besides its keys.
+struct Establishment {
+    /// The rule whose checks the SA passed (its Extended Mode's, if one ran): later Quick
+    /// Modes may only be for rules that share its authorization.
+    let authorizedRule: Int
+    /// Once Extended Mode has run: what binds every Quick Mode key to it (MS-AIPS 3.1.7.4).
+    let extendedModeBinding: QuickModeKeys.ExtendedModeBinding?
+    /// The peer sent a delete notify: no new Quick Modes; the SA goes when its QMs do.
+    var peerDeleted = false
+}
