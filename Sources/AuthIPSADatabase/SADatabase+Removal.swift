@@ -48,6 +48,7 @@ extension SADatabase {
         if let identity = record.remoteSecondIdentity { mainModeRemoteSecondIdentities.remove(slot, value: identity) }
         mainModeExpiry.remove(slot)
         mainModes.remove(slot)
+        mainModeIdentityTrigrams.remove(slot, record, in: mainModes)
         return RemovedMainMode(mainMode: record, quickModes: children)
     }
 

@@ -31,6 +31,10 @@ extension SADatabase {
         if secondIdentityChanged, let identity = new.remoteSecondIdentity {
             mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes)
         }
+        if identityChanged || secondIdentityChanged {
+            mainModeIdentityTrigrams.remove(slot, old, in: mainModes)
+            mainModeIdentityTrigrams.insert(slot, new)
+        }
         if new.expires != old.expires { mainModeExpiry.update(slot, deadline: new.expires) }
         return new
     }

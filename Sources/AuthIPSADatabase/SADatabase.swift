@@ -2,7 +2,8 @@ import AuthIPWire
 import Foundation
 
 /// The established Main Mode and Quick Mode SAs of one host, indexed for the engine's
-/// lookups: Main Mode SAs by id, cookie pair, remote address and remote identity; Quick Mode
+/// lookups: Main Mode SAs by id, cookie pair, remote address and remote identity (exact, and
+/// by trigrams for wildcard patterns); Quick Mode
 /// SAs by id, inbound SPI, outbound SPI and Main Mode SA. Every Quick Mode SA belongs to a
 /// Main Mode SA in the database, and leaves with it. A value type that does no I/O and reads
 /// no clock: expiry is asked about at a `Date` the caller passes in.
@@ -17,6 +18,8 @@ public struct SADatabase: Sendable {
     var mainModeRemoteAddresses = SlotChains<RemoteAddressKey>()
     var mainModeRemoteIdentities = SlotChains<RemoteIdentityKey>()
     var mainModeRemoteSecondIdentities = SlotChains<RemoteSecondIdentityKey>()
+    /// For wildcard queries on remote identities.
+    var mainModeIdentityTrigrams = IdentityTrigrams()
     var mainModeExpiry = ExpiryQueue()
 
     var quickModes = SlotStore<QuickModeSARecord>()
@@ -61,6 +64,7 @@ public struct SADatabase: Sendable {
         mainModeRemoteAddresses.insert(slot, value: record.remote.ip, in: mainModes)
         if let identity = record.remoteIdentity { mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes) }
         if let identity = record.remoteSecondIdentity { mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes) }
+        mainModeIdentityTrigrams.insert(slot, record)
         mainModeExpiry.insert(slot, deadline: record.expires)
     }
 

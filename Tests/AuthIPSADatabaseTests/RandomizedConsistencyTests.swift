@@ -223,6 +223,13 @@ struct RandomizedConsistencyTests {
             agree(db.quickModes(outboundSPI: spi) == (byOutboundSPI[spi] ?? []))
             agree(db.quickModes(matching: QuickModeSAFilter(spi: spi)) == quickModes.filter { $0.inboundSPI == spi || $0.outboundSPI == spi })
         }
+        // Patterns the trigram index answers (a literal run of three), and ones it leaves to a scan.
+        for pattern in ["*client1*", "CORP\\CLIENT?$", "*[öo]laf", "cn=*", "*RGER*", "*lie*", "*zzz*", "*t1$", "*?l*"] {
+            for scope in [IdentityScope.first, .second, .either] {
+                let filter = MainModeSAFilter(remoteIdentity: Fixture.pattern(pattern), identityScope: scope)
+                agree(db.mainModes(matching: filter) == mainModes.filter(filter.matches))
+            }
+        }
         let parentFilter = MainModeSAFilter(remoteIdentity: Fixture.pattern("*client1*"))
         agree(db.quickModes(matching: QuickModeSAFilter(mainMode: parentFilter))
                 == quickModes.filter { parentFilter.matches(model.mainModes[$0.mainModeID]!) })

@@ -105,6 +105,24 @@ struct DistributionPointTests {
         #expect(second.result == "VALID" && second.requested.isEmpty)
     }
 
+    @Test("A download enters a directory cache in memory only; saveIfChanged writes it, once")
+    func downloadsAreSavedByTheDriver() throws {
+        let fixture = try #require(CDPFixture.all().first { $0.name == "clean-cdp" })
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("authip-crl-save-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = try CRLCache(directory: directory)
+        let files = { try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() }
+        let first = try fixture.run(.strong, cache: cache)
+        #expect(first.result == "VALID" && first.requested.count == 1)
+        #expect(try files().isEmpty)
+        #expect(cache.hasUnsavedChanges)
+        #expect(try cache.saveIfChanged())
+        #expect(!cache.hasUnsavedChanges)
+        #expect(try !cache.saveIfChanged())
+        #expect(try files().filter { $0.hasSuffix(".crl") }.count == 1)
+        #expect(try CRLCache(directory: directory).all.map(\.source) == ["http://127.0.0.1:18931/clean.crl"])
+    }
+
     @Test("A failure carries the HRESULT and the Windows text")
     func failureText() throws {
         let fixture = try #require(CDPFixture.all().first { $0.name == "revoked-at-cdp" })

@@ -104,7 +104,30 @@ extension EndpointDriver {
                 self.state.value.crlDownloadsInFlight -= 1
                 guard self.state.value.sockets != nil else { return }
                 self.handle(.crlFetched(url: url, result: result))
+                self.saveCRLCaches()
             }
+    }
+
+    /// Writes the CRL caches that took downloads in memory, on the CRL pool: the endpoint
+    /// itself never touches a disk.
+    private func saveCRLCaches() {
+        let caches = persistentCRLCaches.filter(\.hasUnsavedChanges)
+        guard !caches.isEmpty else { return }
+        crlThreadPool.runIfActive(eventLoop: eventLoop) {
+            for cache in caches { _ = try? cache.saveIfChanged() }
+        }.whenComplete { _ in }
+    }
+
+    /// The distinct caches with a directory among the certificate methods of every rule.
+    static func persistentCRLCaches(of configuration: EndpointConfiguration) -> [CRLCache] {
+        var caches: [ObjectIdentifier: CRLCache] = [:]
+        for rule in configuration.rules {
+            let sets = [rule.mainModeAuthentication] + (rule.extendedMode.map { [$0.authentication] } ?? [])
+            for case .certificate(let tls) in sets.flatMap(\.methods) where tls.crlCache.directory != nil {
+                caches[ObjectIdentifier(tls.crlCache)] = tls.crlCache
+            }
+        }
+        return Array(caches.values)
     }
 
     /// At most this many directory look-ups and domain-controller checks wait or run on the

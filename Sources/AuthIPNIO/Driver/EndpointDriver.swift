@@ -38,6 +38,9 @@ public final class EndpointDriver: Sendable {
     let domainController: (any NTLMDomainController)?
     let threadPool: NIOThreadPool
     let crlThreadPool: NIOThreadPool
+    /// The CRL caches of the rules that keep theirs in a directory: the downloads the endpoint
+    /// adds in memory are written out on the CRL pool.
+    let persistentCRLCaches: [CRLCache]
     let clock: @Sendable () -> Date
     let state: NIOLoopBoundBox<DriverState>
 
@@ -75,6 +78,7 @@ public final class EndpointDriver: Sendable {
         self.domainController = domainController
         self.threadPool = threadPool
         self.crlThreadPool = crlThreadPool
+        persistentCRLCaches = Self.persistentCRLCaches(of: configuration)
         self.clock = clock
         let endpoint = Endpoint(configuration: configuration, random: random, now: clock())
         state = .makeBoxSendingValue(DriverState(endpoint: endpoint), eventLoop: eventLoop)

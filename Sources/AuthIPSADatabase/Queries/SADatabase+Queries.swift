@@ -1,6 +1,7 @@
 extension SADatabase {
-    /// The Main Mode SAs a filter selects, by id. A filter naming one remote address or a
-    /// remote identity without wildcards is answered from an index; others scan.
+    /// The Main Mode SAs a filter selects, by id. A filter naming one remote address, a remote
+    /// identity without wildcards, or a remote identity pattern with three literal characters
+    /// in a row is answered from an index; others scan.
     public func mainModes(matching filter: MainModeSAFilter = MainModeSAFilter()) -> [MainModeSARecord] {
         mainModeSlots(matching: filter).map { mainModes[$0] }.sorted { $0.id < $1.id }
     }
@@ -17,6 +18,8 @@ extension SADatabase {
             candidates = mainModeRemoteAddresses.slots(for: range.first, in: mainModes)
         } else if let literal = filter.remoteIdentity?.literal {
             candidates = mainModeSlots(remoteIdentity: literal, scope: filter.identityScope)
+        } else if let pattern = filter.remoteIdentity, let slots = mainModeIdentityTrigrams.candidates(for: pattern, in: mainModes) {
+            candidates = slots
         } else {
             return mainModes.slots(where: filter.matches)
         }

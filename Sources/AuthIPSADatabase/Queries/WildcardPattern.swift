@@ -31,6 +31,9 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
     /// For `*text*` with ASCII text (the usual query), that text folded: matching is then a
     /// substring search.
     private let asciiInfix: [UInt8]?
+    /// The runs of literal ASCII characters between wildcards, folded: text the pattern
+    /// matches holds each of them (the identity index looks them up).
+    let asciiRuns: [[UInt8]]
 
     /// Parses a pattern; nil when a `[` set is unterminated, empty or holds a reversed range
     /// (PowerShell rejects these as invalid wildcard patterns).
@@ -76,6 +79,15 @@ public struct WildcardPattern: Hashable, Sendable, CustomStringConvertible {
             }
         }
         asciiInfix = infix
+        var runs: [[UInt8]] = [[]]
+        for element in elements {
+            if case .scalar(let scalar) = element, scalar.isASCII {
+                runs[runs.count - 1].append(UInt8(scalar.value))
+            } else if !runs[runs.count - 1].isEmpty {
+                runs.append([])
+            }
+        }
+        asciiRuns = runs.filter { !$0.isEmpty }
     }
 
     /// Parses the members of a set that opened just before `start`; returns its ranges and

@@ -38,6 +38,9 @@ struct SlotStore<Element: SlotStorable>: Sendable {
         freeSlots.append(slot)
     }
 
+    /// Whether `slot` holds a record.
+    func isOccupied(_ slot: UInt32) -> Bool { Int(slot) < isOccupied.count && isOccupied[Int(slot)] }
+
     /// The record at an occupied slot.
     subscript(slot: UInt32) -> Element {
         _read {

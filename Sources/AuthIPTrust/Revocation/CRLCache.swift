@@ -13,6 +13,10 @@ import Foundation
 /// past either bound the oldest insertions go. What enters it is the caller's to vouch for:
 /// `CertificateValidation` inserts only downloads whose signature verified with the issuer of
 /// the certificate that named them; imports are the administrator's.
+///
+/// Downloads that a validation inserts stay in memory (`insert(_:source:persistent:)` with
+/// `persistent: false`): the engine does no I/O inside `handle`. The driver writes them out
+/// with `saveIfChanged()` on a thread of its own.
 public final class CRLCache: @unchecked Sendable {
     /// One cached CRL and where it came from.
     public struct Entry: Sendable {
@@ -27,6 +31,8 @@ public final class CRLCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Entry] = []
     private var bytes = 0
+    /// Lists inserted in memory only since the directory was last written.
+    private var unsaved = false
 
     /// An empty cache in memory only.
     public init(maximumEntries: Int = 1_024, maximumBytes: Int = 512 << 20) {
@@ -53,7 +59,7 @@ public final class CRLCache: @unchecked Sendable {
 
     /// Adds a CRL from `source`, replacing the one the cache held for the same issuer and
     /// source and the earlier issues of the same list, and stores it in the cache's directory
-    /// unless `persistent` is false. Returns the parsed list. Throws `olderThanCached` when the
+    /// unless `persistent` is false (then `saveIfChanged` writes it later). Returns the parsed list. Throws `olderThanCached` when the
     /// cache holds a later issue.
     @discardableResult
     public func insert(_ data: [UInt8], source: String, persistent: Bool = true) throws -> RevocationList {
@@ -70,8 +76,36 @@ public final class CRLCache: @unchecked Sendable {
             throw TrustInputError.olderThanCached("\(list.issuer): \(Self.describe(list)) after \(Self.describe(later.list))")
         }
         store(Entry(list: list, source: source))
+        if !persistent, directory != nil { unsaved = true }
         lock.unlock()
         if persistent { try persist() }
+    }
+
+    /// Whether lists inserted in memory only wait to be written to the directory.
+    public var hasUnsavedChanges: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return unsaved
+    }
+
+    /// Writes the directory when lists were inserted in memory only since it was last written.
+    /// Returns whether it wrote.
+    @discardableResult
+    public func saveIfChanged() throws -> Bool {
+        lock.lock()
+        let changed = unsaved
+        unsaved = false
+        lock.unlock()
+        guard changed else { return false }
+        do {
+            try persist()
+        } catch {
+            lock.lock()
+            unsaved = true
+            lock.unlock()
+            throw error
+        }
+        return true
     }
 
     /// Adds an entry (the lock held): drops what it replaces, then the oldest past the bounds.

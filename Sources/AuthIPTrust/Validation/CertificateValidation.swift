@@ -67,7 +67,7 @@ public struct CertificateValidation {
                     continue
                 }
                 do {
-                    try cache.insert(list, source: url)
+                    try cache.insert(list, source: url, persistent: false)
                 } catch {
                     failures[url] = "\(error)"
                 }
