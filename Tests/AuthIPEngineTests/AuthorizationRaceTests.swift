@@ -100,6 +100,40 @@ struct AuthorizationRaceTests {
     }
 }
 
+@Suite("An authorization belongs to the context it was granted for")
+struct AuthorizationRestartTests {
+    /// CLIENT1$ completes and is authorized; the peer then starts NTLM over as DASERVER$ (whose
+    /// password it also has) and sends #5 with DASERVER$'s keys before the directory has
+    /// answered for DASERVER$. CLIENT1$'s authorization must not key DASERVER$'s context.
+    @Test("A restart after an authorized context, then #5 before the new account's answer: nothing decrypts, no MM SA")
+    func restartDoesNotInheritAuthorization() throws {
+        var peer = try AuthorizationRaceTests.rushingInitiator()
+        _ = try peer.authenticate()
+        let first = try #require(peer.lookUps.first)
+        var enabled = AuthorizationRaceTests.disabled()
+        enabled.isEnabled = true
+        let complete = try #require(peer.handle(.accountLookedUp(first, .found(enabled))).first)
+        #expect(HostileInitiator.gssPayload(complete)?.flags.contains(.responderAuthComplete) == true)
+        try peer.received(complete)
+
+        let held = try peer.restart(as: NTLMCredentials(user: "DASERVER$", domain: "CORP", password: "DAServer-Machine-Secret",
+                                                        workstation: "DASERVER"))
+        #expect(held.isEmpty, "DASERVER$'s AUTHENTICATE waits for the directory")
+        let second = try #require(peer.lookUps.last)
+        #expect(second.name == "DASERVER$")
+        #expect(peer.deliver(try peer.rushedProof()).isEmpty, "no #6 under CLIENT1$'s authorization")
+        #expect(peer.responder.database.mainModeCount == 0)
+        #expect(peer.events(4650).isEmpty && peer.events(4651).isEmpty)
+
+        // The directory says DASERVER$ is disabled: refused, and still no SA.
+        let refusal = try #require(peer.handle(.accountLookedUp(second, .found(Account(samAccountName: "DASERVER$", domain: "CORP", kind: .computer,
+                                                                                          isEnabled: false, ntHash: .empty)))).first)
+        #expect(HostileInitiator.gssPayload(refusal)?.status == WindowsError.errorIpsecIkeAuthorizationFailure.code)
+        #expect(peer.deliver(try peer.rushedProof()).isEmpty)
+        #expect(peer.responder.database.mainModeCount == 0)
+    }
+}
+
 /// The same race in Extended Mode: a client that swaps in its own NTLM AUTHENTICATE and sends
 /// #11 (Auth3) right after it, before the remote directory has answered for its account.
 @Suite("Extended Mode's proof is not taken while a directory answer is pending", .serialized)

@@ -99,6 +99,23 @@ struct HostileInitiator {
         return deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: authenticate))]))
     }
 
+    /// Starts NTLM over (NEW_GSS_EXCHANGE with RETRY_CURRENT_AUTHENTICATION) as another
+    /// account, up to sending its AUTHENTICATE; returns the responder's answers to it.
+    mutating func restart(as credentials: NTLMCredentials) throws -> [[UInt8]] {
+        ntlm = NTLMInitiatorContext(credentials: credentials)
+        let negotiate = try ntlm.step([], now: now, random: &random).token
+        let flags: GSSFlags = [.newExchange, .retryCurrentAuthentication]
+        let challengeReply = try #require(deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: negotiate, flags: flags))])).first)
+        transcript.append(try Self.chain(challengeReply))
+        let challenge = try #require(Self.gssPayload(challengeReply)?.token)
+        let authenticate = try ntlm.step(challenge, now: now, random: &random).token
+        return deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: authenticate))]))
+    }
+
+    /// Adds an answer of the responder that came later (after a directory answer) to the
+    /// transcript.
+    mutating func received(_ answer: [UInt8]) throws { transcript.append(try Self.chain(answer)) }
+
     /// One GSS request of this side; returns the responder's answers.
     mutating func gss(_ payload: GSSPayload) throws -> [[UInt8]] {
         let answers = deliver(try request(exchange: .mainMode, payloads: [.gss(payload)]))

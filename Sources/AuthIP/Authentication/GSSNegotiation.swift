@@ -33,7 +33,11 @@ struct GSSNegotiation {
     /// Initiator: which of its credentials for that method is being tried.
     var credentialIndex = 0
     var started = false
-    var context: (any GSSContext)?
+    var context: (any GSSContext)? {
+        // An authorization belongs to the context it was granted for: a context started
+        // anew, stepped or dropped has none until its own checks say yes.
+        didSet { authorization = nil }
+    }
     /// Initiator: the responder said GSS_RESPONDER_AUTH_COMPLETE.
     var peerComplete = false
     var attempts = 0
@@ -50,6 +54,7 @@ struct GSSNegotiation {
     /// The peer's name as the last context knew it, kept when a failure drops the context.
     var lastPeerName: String?
     /// Once the context is complete and every check said yes: what keys may be derived with.
+    /// Set after the context's last change; any change of the context clears it.
     var authorization: Authorization?
 
     init(methods: [AuthMethod], transcript: AuthenticationTranscript, peerPrincipalName: String?) {

@@ -9,7 +9,7 @@
 /// removed records until they are half of it, then it is compacted, so a removal costs no
 /// search through long lists. A slot in a list is only ever a candidate.
 struct IdentityTrigrams: Sendable {
-    private var lists: [UInt32: [UInt32]] = [:]
+    private var lists: [UInt32: PostingList] = [:]
     /// Entries of each list whose record left or no longer holds the trigram.
     private var stale: [UInt32: Int] = [:]
     /// The slots with a non-ASCII identity.
@@ -21,7 +21,7 @@ struct IdentityTrigrams: Sendable {
             unindexed.insert(slot)
             return
         }
-        for code in codes { lists[code, default: []].append(slot) }
+        for code in codes { lists[code, default: PostingList()].append(slot) }
     }
 
     /// Unfiles the identities `record` had at `slot`, after the store changed or emptied the
@@ -41,16 +41,16 @@ struct IdentityTrigrams: Sendable {
     /// The occupied slots that may hold an identity `pattern` matches, each once; nil when the
     /// pattern has no literal run of three ASCII characters to look up.
     func candidates(for pattern: WildcardPattern, in store: SlotStore<MainModeSARecord>) -> [UInt32]? {
-        var shortest: [UInt32]?
+        var shortest: PostingList?
         for run in pattern.asciiRuns where run.count >= 3 {
             for start in 0...(run.count - 3) {
-                let list = lists[Self.code(run[start], run[start + 1], run[start + 2])] ?? []
+                let list = lists[Self.code(run[start], run[start + 1], run[start + 2])] ?? PostingList()
                 if list.count < shortest?.count ?? .max { shortest = list }
             }
         }
         guard let shortest else { return nil }
-        var slots = Set(shortest.lazy.filter(store.isOccupied))
-        slots.formUnion(unindexed)
+        var slots = unindexed
+        shortest.forEach { slot in if store.isOccupied(slot) { slots.insert(slot) } }
         return Array(slots)
     }
 
@@ -58,10 +58,13 @@ struct IdentityTrigrams: Sendable {
     private mutating func compact(_ code: UInt32, in store: SlotStore<MainModeSARecord>) {
         stale[code] = nil
         var seen = Set<UInt32>()
-        let kept = (lists[code] ?? []).filter { slot in
-            store.isOccupied(slot) && Self.trigrams(of: store[slot])?.contains(code) == true && seen.insert(slot).inserted
+        var kept = PostingList()
+        lists[code]?.forEach { slot in
+            if store.isOccupied(slot), Self.trigrams(of: store[slot])?.contains(code) == true, seen.insert(slot).inserted {
+                kept.append(slot)
+            }
         }
-        lists[code] = kept.isEmpty ? nil : kept
+        lists[code] = kept.count == 0 ? nil : kept
     }
 
     /// The distinct trigrams of a record's remote identities, sorted; nil when one is not ASCII.
@@ -95,5 +98,28 @@ struct IdentityTrigrams: Sendable {
 
     private static func code(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt32 {
         UInt32(a) << 16 | UInt32(b) << 8 | UInt32(c)
+    }
+}
+
+/// The slots under one trigram, in chunks that are allocated at their final size and never
+/// copied: a list of a million slots costs four bytes a slot, without the doubling array's
+/// spare capacity and the freed buffers it leaves behind on the way.
+struct PostingList: Sendable {
+    private static let largestChunk = 4_096
+    private var chunks: [[UInt32]] = []
+    private(set) var count = 0
+
+    mutating func append(_ slot: UInt32) {
+        if chunks.isEmpty || chunks[chunks.count - 1].count == chunks[chunks.count - 1].capacity {
+            var chunk: [UInt32] = []
+            chunk.reserveCapacity(min(Self.largestChunk, max(4, count)))
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(slot)
+        count += 1
+    }
+
+    func forEach(_ body: (UInt32) -> Void) {
+        for chunk in chunks { for slot in chunk { body(slot) } }
     }
 }
