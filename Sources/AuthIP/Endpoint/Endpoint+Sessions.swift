@@ -10,10 +10,19 @@ extension Endpoint {
     /// Runs `body` on session `id` and the shared context; nil when there is no such session.
     @discardableResult
     mutating func withSession<Result>(_ id: UInt64, _ body: (inout MainModeMachine, inout EndpointContext) -> Result) -> Result? {
-        guard let before = sessions[id].map(SessionFacts.init) else { return nil }
-        let result = body(&sessions[id]!, &context)
-        settle(id, before)
+        guard let index = sessions.index(forKey: id) else { return nil }
+        let (result, before, after) = Self.change(&sessions.values[index], &context, body)
+        settle(id, before, after)
         return result
+    }
+
+    /// Runs `body` on a session in place, with what `settle` compares read before and after
+    /// (a copy of a machine would cost a retain per field).
+    private static func change<Result>(_ session: inout MainModeMachine, _ context: inout EndpointContext,
+                                       _ body: (inout MainModeMachine, inout EndpointContext) -> Result) -> (Result, SessionFacts, SessionFacts) {
+        let before = SessionFacts(isNegotiating: session.isNegotiating, remote: session.remote)
+        let result = body(&session, &context)
+        return (result, before, SessionFacts(session))
     }
 
     /// Adds a new session to the table and its indexes.
@@ -29,25 +38,24 @@ extension Endpoint {
         }
         sessionsByPeer[session.remote.ip, default: []].insert(id)
         sessionsByPeerGroup[settings.peerGroup(of: session.remote.ip), default: []].insert(id)
-        let before = SessionFacts(isNegotiating: false, remote: session.remote)
+        let after = SessionFacts(session)
         sessions[id] = session
-        settle(id, before)
+        settle(id, SessionFacts(isNegotiating: false, remote: session.remote), after)
     }
 
     /// After a change of session `id`: its half-open count, its first-contact index (a peer
     /// behind a NAT moved), its timer; or, when it is finished, its removal.
-    private mutating func settle(_ id: UInt64, _ before: SessionFacts) {
-        guard let session = sessions[id] else { return }
-        if session.isFinished {
+    private mutating func settle(_ id: UInt64, _ before: SessionFacts, _ after: SessionFacts) {
+        if after.isFinished {
             discard(id, wasNegotiating: before.isNegotiating)
             return
         }
-        if before.isNegotiating != session.isNegotiating { adjustHalfOpen(by: session.isNegotiating ? 1 : -1) }
-        if session.role == .responder, before.remote != session.remote {
-            answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: before.remote)] = nil
-            answeredByFirstContact[FirstContact(initiatorCookie: session.cookies.initiator, peer: session.remote)] = id
+        if before.isNegotiating != after.isNegotiating { adjustHalfOpen(by: after.isNegotiating ? 1 : -1) }
+        if after.role == .responder, before.remote != after.remote {
+            answeredByFirstContact[FirstContact(initiatorCookie: after.initiatorCookie, peer: before.remote)] = nil
+            answeredByFirstContact[FirstContact(initiatorCookie: after.initiatorCookie, peer: after.remote)] = id
         }
-        timers.schedule(id, at: session.deadline)
+        timers.schedule(id, at: after.deadline)
     }
 
     /// Forgets a session entirely.
@@ -105,13 +113,23 @@ extension Endpoint {
 private struct SessionFacts {
     var isNegotiating: Bool
     var remote: EndpointAddress
+    var isFinished = false
+    var role = SARole.initiator
+    var initiatorCookie: UInt64 = 0
+    var deadline: Date?
 
     init(isNegotiating: Bool, remote: EndpointAddress) {
         self.isNegotiating = isNegotiating
         self.remote = remote
     }
 
-    init(_ session: MainModeMachine) { self.init(isNegotiating: session.isNegotiating, remote: session.remote) }
+    init(_ session: MainModeMachine) {
+        self.init(isNegotiating: session.isNegotiating, remote: session.remote)
+        isFinished = session.isFinished
+        role = session.role
+        initiatorCookie = session.cookies.initiator
+        deadline = isFinished ? nil : session.deadline
+    }
 }
 
 /// A retransmitted MM #1 is recognised by its initiator cookie and source.

@@ -104,13 +104,22 @@ struct MainModeMachine {
         }
     }
 
+    /// What the running GSS negotiation waits for, read in place.
+    var externalWait: ExternalWait? {
+        switch phase {
+        case .authenticating(let auth): return auth.gss.wait
+        case .extendedMode(_, let em): return em.negotiation?.wait
+        default: return nil
+        }
+    }
+
     /// The session's next deadline: a retransmission, the responder's wait, a negotiation's
     /// external wait, a Quick Mode's wait for synchronize, a rekey.
     var deadline: Date? {
         var next = channel.earliestRetransmission ?? .distantFuture
         if let deadline = negotiationDeadline { next = min(next, deadline) }
         if isNegotiating { next = min(next, negotiationLimit) }
-        for (_, gss) in negotiations { if let wait = gss.wait { next = min(next, wait.deadline) } }
+        if let wait = externalWait { next = min(next, wait.deadline) }
         for exchange in quickModes.values { if let deadline = exchange.deadline { next = min(next, deadline) } }
         for link in quickModeSAs.values { if let rekey = link.rekeyAt { next = min(next, rekey) } }
         return next == .distantFuture ? nil : next
