@@ -74,8 +74,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "authip-bench", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPScenarios", "AuthIPSADatabase", "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL"]),
-        .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPWire", "AuthIPJSON"]),
-        .executableTarget(name: "authip-fuzz-endpoint", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
+        .target(name: "AuthIPFuzzSupport"),
+        .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPFuzzSupport", "AuthIPWire", "AuthIPJSON"]),
+        .executableTarget(name: "authip-fuzz-endpoint", dependencies: ["AuthIPFuzzSupport", "AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
         .executableTarget(name: "authip-audit-writer", dependencies: ["AuthIPAudit"]),
         .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
         .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),

@@ -1,3 +1,4 @@
+import AuthIPFuzzSupport
 import AuthIPJSON
 import AuthIPWire
 
@@ -22,44 +23,17 @@ func checkWireInput(_ bytes: [UInt8]) {
 }
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-/// SwiftPM links an executable's entry point under this name; it hands control to libFuzzer.
 @_cdecl("authip_fuzz_wire_main")
 func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return runFuzzerDriver(&argc, &argv) { data, size in
-        checkWireInput(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-        return 0
-    }
+    runLibFuzzer(argc, argv, checkWireInput)
 }
 #else
-import Foundation
-
 /// Without libFuzzer: runs the files given (a corpus, crash reproducers) through the same
 /// checks, so that regressions replay in an ordinary build.
 @main
 struct WireFuzzReplay {
     static func main() throws {
-        var count = 0
-        for path in CommandLine.arguments.dropFirst() {
-            let url = URL(fileURLWithPath: path)
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let files = isDirectory.boolValue
-                ? try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil) : [url]
-            for file in files {
-                checkWireInput(Array(try Data(contentsOf: file)))
-                count += 1
-            }
-        }
-        print("replayed \(count) inputs")
+        print("replayed \(try replayFuzzInputs(Array(CommandLine.arguments.dropFirst()), checkWireInput)) inputs")
     }
 }
 #endif

@@ -57,37 +57,19 @@ public enum DirectAccess {
         /// client.
         public var rules: [ConnectionSecurityRule] {
             let clients = TrafficSelector(.allIPv6)
-            let mainMode = AuthenticationSet([.certificate(certificate)])
-            let infrastructure = infrastructureServers.enumerated().map { index, range in
-                ConnectionSecurityRule(
-                    name: "DirectAccess Policy-DaServerToInfra \(index + 1)", filterID: 70_100 + UInt64(index),
-                    local: TrafficSelector(range), remote: clients,
-                    mode: .tunnel(localEndpoint: infrastructureTunnelEndpoint, remoteEndpoints: .allIPv6),
-                    mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)])),
-                    authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup,
-                                                       requiresHealthCertificate: false),
-                    managementPrefixes: [])
-            }
-            let intranet = intranetPrefixes.enumerated().map { index, range in
-                ConnectionSecurityRule(
-                    name: "DirectAccess Policy-DaServerToCorp \(index + 1)", filterID: 70_200 + UInt64(index),
-                    local: TrafficSelector(range), remote: clients,
-                    mode: .tunnel(localEndpoint: intranetTunnelEndpoint, remoteEndpoints: .allIPv6),
-                    mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: keytab)])),
-                    authorization: authorization, managementPrefixes: [])
-            }
-            let management = (managementPrefixes ?? []).enumerated().map { index, range in
-                ConnectionSecurityRule(
-                    name: "DirectAccess Policy-DaServerToMgmt \(index + 1)", filterID: 70_150 + UInt64(index),
-                    local: TrafficSelector(range), remote: clients,
-                    mode: .tunnel(localEndpoint: infrastructureTunnelEndpoint, remoteEndpoints: .allIPv6),
-                    mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)])),
-                    authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup),
-                    managementPrefixes: [range])
-            }
+            let rules = TunnelRules(mainMode: AuthenticationSet([.certificate(certificate)])) { (TrafficSelector($0), clients) }
+            let computer = ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)]))
+            let infrastructure = rules.make(infrastructureServers, name: "DaServerToInfra", filterID: 70_100,
+                                            endpoints: (infrastructureTunnelEndpoint, .allIPv6), extendedMode: computer,
+                                            authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup,
+                                                                               requiresHealthCertificate: false))
+            let intranet = rules.make(intranetPrefixes, name: "DaServerToCorp", filterID: 70_200, endpoints: (intranetTunnelEndpoint, .allIPv6),
+                                      extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: keytab)])),
+                                      authorization: authorization)
+            let management = rules.make(managementPrefixes ?? [], name: "DaServerToMgmt", filterID: 70_150,
+                                        endpoints: (infrastructureTunnelEndpoint, .allIPv6), extendedMode: computer,
+                                        authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup),
+                                        managementPrefixes: true)
             return infrastructure + management + intranet
         }
     }
@@ -133,41 +115,45 @@ public enum DirectAccess {
 
         public var rules: [ConnectionSecurityRule] {
             let local = TrafficSelector(AddressRange(address))
-            let mainMode = AuthenticationSet([.certificate(certificate)])
-            let infrastructure = infrastructureServers.enumerated().map { index, range in
-                ConnectionSecurityRule(
-                    name: "DirectAccess Policy-ClientToDnsDc \(index + 1)", filterID: 70_300 + UInt64(index), local: local,
-                    remote: TrafficSelector(range),
-                    mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))),
-                    mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])),
-                    managementPrefixes: [])
-            }
-            let intranet = intranetPrefixes.enumerated().map { index, range in
-                ConnectionSecurityRule(
-                    name: "DirectAccess Policy-ClientToCorp \(index + 1)", filterID: 70_400 + UInt64(index), local: local,
-                    remote: TrafficSelector(range),
-                    mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverSecondPublicIPv4)))),
-                    mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: user, acceptor: nil)]),
-                                                     impersonate: true),
-                    managementPrefixes: [])
-            }
+            let rules = TunnelRules(mainMode: AuthenticationSet([.certificate(certificate)])) { (local, TrafficSelector($0)) }
+            let computer = ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)]))
+            let infrastructureServer = AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))
+            let infrastructure = rules.make(infrastructureServers, name: "ClientToDnsDc", filterID: 70_300,
+                                            endpoints: (address, infrastructureServer), extendedMode: computer)
+            let intranet = rules.make(intranetPrefixes, name: "ClientToCorp", filterID: 70_400,
+                                      endpoints: (address, AddressRange(.v6(.sixToFour(serverSecondPublicIPv4)))),
+                                      extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: user, acceptor: nil)]),
+                                                                       impersonate: true))
             // Manage out reaches the client over the infrastructure tunnel, which runs without a
             // logged-on user.
-            let management = (managementPrefixes ?? []).enumerated().map { index, range in
-                ConnectionSecurityRule(
-                    name: "DirectAccess Policy-ClientToMgmt \(index + 1)", filterID: 70_350 + UInt64(index), local: local,
-                    remote: TrafficSelector(range),
-                    mode: .tunnel(localEndpoint: address, remoteEndpoints: AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))),
-                    mainModeAuthentication: mainMode,
-                    extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)])),
-                    managementPrefixes: [range])
-            }
+            let management = rules.make(managementPrefixes ?? [], name: "ClientToMgmt", filterID: 70_350,
+                                        endpoints: (address, infrastructureServer), extendedMode: computer, managementPrefixes: true)
             return (infrastructure + management + intranet).map { rule in
                 var rule = rule
                 rule.responderIdentity = serverIdentity
                 return rule
+            }
+        }
+    }
+}
+
+extension DirectAccess {
+    /// The tunnel-mode rules of one side, all with the computer certificate in Main Mode: one
+    /// rule per range, named "DirectAccess Policy-NAME 1", "… 2" with filter IDs counted from
+    /// `filterID`, the range on the side `selectors` puts it.
+    fileprivate struct TunnelRules {
+        var mainMode: AuthenticationSet
+        var selectors: (AddressRange) -> (local: TrafficSelector, remote: TrafficSelector)
+
+        func make(_ ranges: [AddressRange], name: String, filterID: UInt64, endpoints: (local: IPAddress, remote: AddressRange),
+                  extendedMode: ExtendedModePolicy, authorization: AuthorizationPolicy = .none,
+                  managementPrefixes: Bool = false) -> [ConnectionSecurityRule] {
+            ranges.enumerated().map { index, range in
+                let (local, remote) = selectors(range)
+                return ConnectionSecurityRule(
+                    name: "DirectAccess Policy-\(name) \(index + 1)", filterID: filterID + UInt64(index), local: local, remote: remote,
+                    mode: .tunnel(localEndpoint: endpoints.local, remoteEndpoints: endpoints.remote), mainModeAuthentication: mainMode,
+                    extendedMode: extendedMode, authorization: authorization, managementPrefixes: managementPrefixes ? [range] : [])
             }
         }
     }

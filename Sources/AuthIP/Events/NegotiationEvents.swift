@@ -99,7 +99,8 @@ enum NegotiationEvents {
                                               ipProtocol: record.localSelector.ipProtocol, quickModeSAID: record.id))
     }
 
-    /// 5453-style invalid packet events (4977 and its QM/EM forms) between two addresses.
+    /// The invalid-packet event of an exchange (4976 Main Mode, 4977 Quick Mode, 4978 Extended
+    /// Mode) between two addresses.
     static func invalidPacket(_ exchange: ExchangeType, local: EndpointAddress, remote: EndpointAddress) -> AuditEvent {
         let packet = InvalidNegotiationPacket(localAddress: AuditAddress(local.ip), remoteAddress: AuditAddress(remote.ip), keyingModule: .authIP)
         switch exchange {

@@ -138,7 +138,7 @@ extension MainModeMachine {
         guard case .established(_, let establishment) = phase, !establishment.peerDeleted else {
             return .acquire(TrafficRequest(source: record.localSelector.addresses.first, destination: record.remoteSelector.addresses.first))
         }
-        startQuickMode(local: record.localSelector, remote: record.remoteSelector, replaces: saID, &shared)
+        startQuickMode(local: record.localSelector, remote: record.remoteSelector, &shared)
         return .none
     }
 

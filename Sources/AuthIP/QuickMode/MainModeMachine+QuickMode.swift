@@ -31,7 +31,7 @@ extension MainModeMachine {
 
     /// The initiator's Quick Mode payloads and its exchange.
     mutating func offerQuickMode(local: TrafficSelector, remote: TrafficSelector, messageID: UInt32, exchangeType: ExchangeType,
-                                 replaces: UInt64?, ruleIndex: Int? = nil, _ shared: inout EndpointContext) -> (QuickModeMachine, [Payload])? {
+                                 ruleIndex: Int? = nil, _ shared: inout EndpointContext) -> (QuickModeMachine, [Payload])? {
         guard let mm = keyed else { return nil }
         let ruleIndex = ruleIndex ?? self.ruleIndex
         let rule = shared.rules[ruleIndex]
@@ -49,7 +49,7 @@ extension MainModeMachine {
         if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
         let offer = QuickModeOffer(spi: spi, nonce: nonce, keyPair: keyPair, set: set, encapsulationMode: mode)
         let exchange = QuickModeMachine(messageID: messageID, role: .initiator, exchangeType: exchangeType, ruleIndex: ruleIndex,
-                                        localSelector: local, remoteSelector: remote, state: .offered(offer), replaces: replaces)
+                                        localSelector: local, remoteSelector: remote, state: .offered(offer))
         return (exchange, payloads)
     }
 
@@ -60,7 +60,7 @@ extension MainModeMachine {
         let (local, remote) = traffic.map { Self.selectors(for: $0, rule: rule) } ?? (rule.local, rule.remote)
         let messageID = InteropProfile.firstQuickModeMessageID
         guard let (exchange, payloads) = offerQuickMode(local: local, remote: remote, messageID: messageID, exchangeType: .mainMode,
-                                                        replaces: nil, &shared) else {
+                                                        &shared) else {
             failMainMode(.local(.errorIpsecIkeDhFailure), notifyPeer: true, &shared)
             return
         }
@@ -72,17 +72,16 @@ extension MainModeMachine {
     mutating func startQuickMode(traffic: TrafficRequest, ruleIndex: Int? = nil, _ shared: inout EndpointContext) {
         let ruleIndex = ruleIndex ?? self.ruleIndex
         let (local, remote) = Self.selectors(for: traffic, rule: shared.rules[ruleIndex])
-        startQuickMode(local: local, remote: remote, replaces: nil, ruleIndex: ruleIndex, &shared)
+        startQuickMode(local: local, remote: remote, ruleIndex: ruleIndex, &shared)
     }
 
-    mutating func startQuickMode(local: TrafficSelector, remote: TrafficSelector, replaces: UInt64?, ruleIndex: Int? = nil,
-                                 _ shared: inout EndpointContext) {
+    mutating func startQuickMode(local: TrafficSelector, remote: TrafficSelector, ruleIndex: Int? = nil, _ shared: inout EndpointContext) {
         guard case .established(var mm, let establishment) = phase, !establishment.peerDeleted else { return }
         if mm.agreement.quickModeLimit > 0 && mm.quickModeCount >= Int(mm.agreement.quickModeLimit) { return }
         var messageID = shared.randomMessageID()
         while quickModes[messageID] != nil { messageID = shared.randomMessageID() }
         guard let (exchange, payloads) = offerQuickMode(local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
-                                                        replaces: replaces, ruleIndex: ruleIndex, &shared) else { return }
+                                                        ruleIndex: ruleIndex, &shared) else { return }
         mm.quickModeCount += 1
         phase = .established(mm, establishment)
         quickModes[messageID] = exchange

@@ -17,8 +17,6 @@ struct QuickModeMachine {
     var state: State
     /// Responder: when it stops waiting for QM synchronize.
     var deadline: Date?
-    /// The QM SA this exchange rekeys, if any.
-    var replaces: UInt64?
 
     enum State {
         /// Initiator: #5 (or #1 on 244) sent.
