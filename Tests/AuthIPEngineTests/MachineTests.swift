@@ -209,6 +209,59 @@ struct MachineTests {
         #expect(pair.initiator.quickModeSAs.count == 2 && pair.responder?.quickModeSAs.count == 2)
     }
 
+    /// A Quick Mode between the two established machines' parents, with no Main Mode message
+    /// in between: the offer, the answer and its acceptance handed across as payloads.
+    @Test("Quick Mode machine alone: offer, answer and accept agree on SPIs and keys; an answer outside the offer is rejected")
+    func quickModeMachineAlone() throws {
+        var pair = try Self.infrastructurePair()
+        try pair.run()
+        let clientParent = try #require(pair.initiator.quickModeParent)
+        let serverParent = try #require(pair.responder?.quickModeParent)
+        let local = TrafficSelector(AddressRange(DirectAccessFixture.clientAddress))
+        let remote = TrafficSelector(AddressRange(DirectAccessFixture.domainController.first))
+        let messageID: UInt32 = 0x5151
+        func inbound(_ payloads: [Payload], from: EndpointAddress, to: EndpointAddress) -> Inbound {
+            Inbound(header: ISAKMPHeader(initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
+                    sequence: 0, payloads: payloads, chain: [], from: from, to: to)
+        }
+        let (offered, offer) = try #require(QuickModeMachine.offer(local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
+                                                                   ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
+        let request = inbound(offer, from: clientParent.local, to: clientParent.remote)
+        let ids = request.identifications
+        let serverRule = try #require(pair.responder?.quickModeRule(identifications: ids, mm: serverParent.mainMode, authorizedRule: nil, pair.server))
+        let answered = QuickModeMachine.answering(request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
+                                                  ids: (ids[0], ids[1]), selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
+                                                  exchangeType: .quickMode, ruleIndex: serverRule, parent: serverParent, &pair.server)
+        guard case .success(let (responder, answer)) = answered, case .answered(let responderAgreement) = responder.state else {
+            Issue.record("the responder did not answer: \(answered)")
+            return
+        }
+        // An answer whose IDs leave the offered selectors.
+        var outside = offered
+        let foreign = TrafficSelector(AddressRange(IPAddress("2001:db8:99::1")!)).payload
+        let stray = answer.map { payload -> Payload in if case .identification = payload { return .identification(foreign) } else { return payload } }
+        guard case .failure(let rejection) = outside.accept(inbound(stray, from: serverParent.local, to: serverParent.remote), parent: clientParent, &pair.client) else {
+            Issue.record("an answer outside the offered selectors was accepted")
+            return
+        }
+        #expect(rejection.error == .local(.errorIpsecIkeProcessErrSa) && rejection.notifyPeer)
+
+        var initiator = offered
+        guard case .success(let agreement) = initiator.accept(inbound(answer, from: serverParent.local, to: serverParent.remote), parent: clientParent, &pair.client),
+              case .synchronizing = initiator.state else {
+            Issue.record("the initiator did not accept the answer")
+            return
+        }
+        #expect(agreement.outboundSPI == responderAgreement.inboundSPI && agreement.inboundSPI == responderAgreement.outboundSPI)
+        for direction in [IPsecSA.Direction.inbound, .outbound] {
+            let mine = initiator.ipsecSA(agreement, direction: direction, parent: clientParent, pair.client)
+            let theirs = responder.ipsecSA(responderAgreement, direction: direction == .inbound ? .outbound : .inbound, parent: serverParent, pair.server)
+            #expect(mine.spi == theirs.spi && mine.encryptionKey == theirs.encryptionKey && mine.integrityKey == theirs.integrityKey)
+        }
+        let record = initiator.record(agreement, mainModeID: pair.initiator.id, parent: clientParent, pair.client)
+        #expect(record.localSelector == local && record.remoteSelector == remote && record.inboundSPI == agreement.inboundSPI)
+    }
+
     @Test("Extended Mode machine: a wrong computer password fails NTLM; the responder reports 4984 and never establishes")
     func extendedModeFailure() throws {
         var pair = try Self.infrastructurePair(computerPassword: "Wrong-Secret")

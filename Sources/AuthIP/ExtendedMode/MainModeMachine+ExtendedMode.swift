@@ -138,7 +138,9 @@ extension MainModeMachine {
         em.state = .finalSent(first, gss, proof)
         phase = .extendedMode(mm, em)
         // The inbound SA goes in before the final request (MS-AIPS 4.2).
-        shared.outputs.append(.installSA(ipsecSA(first.exchange, first.agreement, direction: .inbound, shared)))
+        if let parent = quickModeParent {
+            shared.outputs.append(.installSA(first.exchange.ipsecSA(first.agreement, direction: .inbound, parent: parent, shared)))
+        }
         let auth3 = gss.transcript.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: mm.auth1)
         sendRequest(exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
                     payloads: [.hash(HashPayload(data: auth3))], purpose: .extendedMode, &shared)

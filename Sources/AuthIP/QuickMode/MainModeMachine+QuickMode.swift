@@ -20,37 +20,24 @@ extension MainModeMachine {
         return (TrafficSelector(AddressRange(traffic.source), ipProtocol: rule.local.ipProtocol, port: rule.local.port), remote)
     }
 
-    func encapsulationMode(_ rule: ConnectionSecurityRule) -> UInt16 {
-        switch (rule.mode, natDetected) {
-        case (.transport, false): return EncapsulationMode.transport
-        case (.transport, true): return EncapsulationMode.udpTransport
-        case (.tunnel, false): return EncapsulationMode.tunnel
-        case (.tunnel, true): return EncapsulationMode.udpTunnel
+    /// What this MM SA's Quick Modes read of it, once it has keys.
+    var quickModeParent: QuickModeParent? {
+        var binding: QuickModeKeys.ExtendedModeBinding?
+        switch phase {
+        case .established(_, let establishment): binding = establishment.extendedModeBinding
+        case .extendedMode(_, let em): binding = em.binding
+        default: break
         }
+        return keyed.map { QuickModeParent(mainMode: $0, role: role, local: local, remote: remote, natDetected: natDetected,
+                                           extendedModeBinding: binding) }
     }
 
     /// The initiator's Quick Mode payloads and its exchange.
-    mutating func offerQuickMode(local: TrafficSelector, remote: TrafficSelector, messageID: UInt32, exchangeType: ExchangeType,
-                                 ruleIndex: Int? = nil, _ shared: inout EndpointContext) -> (QuickModeMachine, [Payload])? {
-        guard let mm = keyed else { return nil }
-        let ruleIndex = ruleIndex ?? self.ruleIndex
-        let rule = shared.rules[ruleIndex]
-        let set = rule.quickModeCrypto
-        let keyPair = set.pfsGroup.flatMap { try? DiffieHellmanKeyPair(group: $0, random: &shared.random) }
-        if set.pfsGroup != nil && keyPair == nil { return nil }
-        let spi = shared.allocateSPI()
-        let nonce = shared.random.bytes(InteropProfile.nonceLength)
-        let mode = encapsulationMode(rule)
-        var payloads: [Payload] = [
-            .hash(HashPayload(data: mm.proof(of: role))), .identification(local.payload), .identification(remote.payload),
-            .securityAssociation(QuickModeProposals.payload(for: set, spi: spi, encapsulationMode: mode)),
-            .nonce(NoncePayload(data: nonce)),
-        ]
-        if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
-        let offer = QuickModeOffer(spi: spi, nonce: nonce, keyPair: keyPair, set: set, encapsulationMode: mode)
-        let exchange = QuickModeMachine(messageID: messageID, role: .initiator, exchangeType: exchangeType, ruleIndex: ruleIndex,
-                                        localSelector: local, remoteSelector: remote, state: .offered(offer))
-        return (exchange, payloads)
+    func offerQuickMode(local: TrafficSelector, remote: TrafficSelector, messageID: UInt32, exchangeType: ExchangeType,
+                        ruleIndex: Int? = nil, _ shared: inout EndpointContext) -> (QuickModeMachine, [Payload])? {
+        guard let parent = quickModeParent else { return nil }
+        return QuickModeMachine.offer(local: local, remote: remote, messageID: messageID, exchangeType: exchangeType,
+                                      ruleIndex: ruleIndex ?? self.ruleIndex, parent: parent, &shared)
     }
 
     /// #5: the first Quick Mode, inside exchange 243, carrying Auth1.
@@ -235,36 +222,15 @@ extension MainModeMachine {
             refuse(limit, local: localSelector, remote: peerSelector, &shared)
             return
         }
-        let rule = shared.rules[quickModeRuleIndex]
-        let mode = encapsulationMode(rule)
-        guard let chosen = QuickModeProposals.choose(from: QuickModeProposals.offers(in: sa), set: rule.quickModeCrypto, encapsulationMode: mode) else {
-            refuse(.errorIpsecIkeAttribFail, local: localSelector, remote: peerSelector, &shared)
-            return
+        guard let parent = quickModeParent else { return }
+        switch QuickModeMachine.answering(inbound, offer: sa, nonce: nonce.data, ids: (ids[0], ids[1]), selectors: (localSelector, peerSelector),
+                                          exchangeType: exchangeType, ruleIndex: quickModeRuleIndex, parent: parent, &shared) {
+        case .failure(let code):
+            refuse(code, local: localSelector, remote: peerSelector, &shared)
+        case .success(let (exchange, answer)):
+            quickModes[messageID] = exchange
+            sendResponse(to: inbound.key, payloads: payloads + answer, &shared)
         }
-        var pfsSecret = SecretBytes.empty
-        var keyPair: DiffieHellmanKeyPair?
-        if let group = chosen.pfsGroup {
-            guard let ke = inbound.keyExchange, let pair = try? DiffieHellmanKeyPair(group: group, random: &shared.random),
-                  let secret = try? pair.sharedSecret(peerPublicValue: ke.data) else {
-                refuse(.errorIpsecIkeProcessErrKe, local: localSelector, remote: peerSelector, &shared)
-                return
-            }
-            keyPair = pair
-            pfsSecret = secret
-        }
-        let spi = shared.allocateSPI()
-        let responderNonce = first ? mm.agreement.responderQuickModeNonce : shared.random.bytes(InteropProfile.nonceLength)
-        payloads += [.identification(ids[0]), .identification(ids[1]), .securityAssociation(QuickModeProposals.answer(chosen, spi: spi))]
-        if !first { payloads.append(.nonce(NoncePayload(data: responderNonce))) }
-        if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
-        let agreement = QuickModeAgreement(chosen, set: rule.quickModeCrypto, inboundSPI: spi, outboundSPI: chosen.spi,
-                                           initiatorNonce: nonce.data, responderNonce: responderNonce, pfsSecret: pfsSecret,
-                                           saID: shared.takeSAID())
-        quickModes[messageID] = QuickModeMachine(
-            messageID: messageID, role: .responder, exchangeType: exchangeType, ruleIndex: quickModeRuleIndex,
-            localSelector: localSelector, remoteSelector: peerSelector, state: .answered(agreement),
-            deadline: shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds))
-        sendResponse(to: inbound.key, payloads: payloads, &shared)
     }
 
     /// The responder's rule for a Quick Mode's IDi/IDr: one between the MM SA's addresses,
@@ -363,44 +329,25 @@ extension MainModeMachine {
 
     /// The responder's choice: checked against the offer; inbound SA installed; QM synchronize.
     mutating func acceptQuickModeAnswer(_ inbound: Inbound, messageID: UInt32, _ shared: inout EndpointContext) {
-        guard let mm = keyed, let exchange = quickModes[messageID], case .offered(let offer) = exchange.state else { return }
+        guard let parent = quickModeParent, var exchange = quickModes[messageID], case .offered = exchange.state else { return }
         if inbound.notifies.contains(where: { $0.messageType == .noProposalChosen }) {
             dropQuickMode(messageID, error: .remote(.errorIpsecIkeAttribFail), state: .sentFirstPayload, &shared)
             startPendingQuickModes(&shared)
             return
         }
-        let offers = QuickModeProposals.offers(in: QuickModeProposals.payload(for: offer.set, spi: offer.spi, encapsulationMode: offer.encapsulationMode))
-        let first = exchange.exchangeType == .mainMode
-        let responderNonce = first ? mm.agreement.responderQuickModeNonce : inbound.nonces.first?.data
-        let ids = inbound.identifications
-        guard let answer = inbound.securityAssociation.map(QuickModeProposals.offers(in:))?.first,
-              offers.contains(where: { $0.proposal == answer.proposal && $0.encapsulationMode == answer.encapsulationMode && $0.pfsGroup == answer.pfsGroup }),
-              ids.count == 2, TrafficSelector(ids[0]).map(exchange.localSelector.contains) == true,
-              TrafficSelector(ids[1]).map(exchange.remoteSelector.contains) == true,
-              let responderNonce, !responderNonce.isEmpty else {
-            dropQuickMode(messageID, error: .local(.errorIpsecIkeProcessErrSa), state: .sentFirstPayload, notifyPeer: true, &shared)
+        let agreement: QuickModeAgreement
+        switch exchange.accept(inbound, parent: parent, &shared) {
+        case .failure(let rejection):
+            dropQuickMode(messageID, error: rejection.error, state: .sentFirstPayload, notifyPeer: rejection.notifyPeer, &shared)
             return
+        case .success(let accepted):
+            agreement = accepted
         }
-        var pfsSecret = SecretBytes.empty
-        if let keyPair = offer.keyPair {
-            guard let ke = inbound.keyExchange, let secret = try? keyPair.sharedSecret(peerPublicValue: ke.data) else {
-                dropQuickMode(messageID, error: .local(.errorIpsecIkeProcessErrKe), state: .sentFirstPayload, notifyPeer: true, &shared)
-                return
-            }
-            pfsSecret = secret
-        }
-        let agreement = QuickModeAgreement(answer, set: shared.rules[exchange.ruleIndex].quickModeCrypto, inboundSPI: offer.spi,
-                                           outboundSPI: answer.spi, initiatorNonce: offer.nonce, responderNonce: responderNonce,
-                                           pfsSecret: pfsSecret, saID: shared.takeSAID())
-        var synchronizing = exchange
-        synchronizing.localSelector = TrafficSelector(ids[0]) ?? exchange.localSelector
-        synchronizing.remoteSelector = TrafficSelector(ids[1]) ?? exchange.remoteSelector
-        synchronizing.state = .synchronizing(agreement)
-        quickModes[messageID] = synchronizing
+        quickModes[messageID] = exchange
         // The inbound SA goes in before QM synchronize leaves, so the peer's first packets land;
         // when Extended Mode follows, its keys wait for SKEYID_em.
         if case .extendedMode = phase {} else {
-            shared.outputs.append(.installSA(ipsecSA(synchronizing, agreement, direction: .inbound, shared)))
+            shared.outputs.append(.installSA(exchange.ipsecSA(agreement, direction: .inbound, parent: parent, shared)))
         }
         sendRequest(exchange: .quickMode, messageID: messageID, payloads: [.notify(.quickModeSynchronize)], purpose: .quickMode(messageID), &shared)
     }
@@ -410,14 +357,9 @@ extension MainModeMachine {
     /// Both directions exist: the SA goes in the database and the data plane, and 5451.
     mutating func completeQuickMode(_ exchange: QuickModeMachine, _ agreement: QuickModeAgreement, _ shared: inout EndpointContext) {
         shared.reservedSPIs.remove(agreement.inboundSPI)
+        guard let parent = quickModeParent else { return }
         let rule = shared.rules[exchange.ruleIndex]
-        let record = QuickModeSARecord(
-            id: agreement.saID, mainModeID: id, role: exchange.role, inboundSPI: agreement.inboundSPI, outboundSPI: agreement.outboundSPI,
-            localSelector: exchange.localSelector, remoteSelector: exchange.remoteSelector,
-            encapsulation: rule.encapsulation(local: local.ip, remote: remote.ip), udpEncapsulated: natDetected,
-            cipher: agreement.proposal.cipher, integrity: agreement.proposal.integrity, pfsGroup: agreement.pfsGroup,
-            lifetimeSeconds: agreement.lifetimeSeconds, lifetimeKilobytes: agreement.lifetimeKilobytes,
-            created: shared.now, expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
+        let record = exchange.record(agreement, mainModeID: id, parent: parent, shared)
         do {
             try shared.database.insert(record)
         } catch {
@@ -431,9 +373,9 @@ extension MainModeMachine {
             return
         }
         if exchange.role == .responder {
-            shared.outputs.append(.installSA(ipsecSA(exchange, agreement, direction: .inbound, shared)))
+            shared.outputs.append(.installSA(exchange.ipsecSA(agreement, direction: .inbound, parent: parent, shared)))
         }
-        shared.outputs.append(.installSA(ipsecSA(exchange, agreement, direction: .outbound, shared)))
+        shared.outputs.append(.installSA(exchange.ipsecSA(agreement, direction: .outbound, parent: parent, shared)))
         var link = QuickModeSALink(messageID: exchange.messageID, ruleIndex: exchange.ruleIndex)
         if exchange.role == .initiator {
             let margin = min(shared.settings.rekeyMargin.seconds, TimeInterval(agreement.lifetimeSeconds) / 2)
@@ -441,34 +383,6 @@ extension MainModeMachine {
         }
         quickModeSAs[record.id] = link
         shared.emit(NegotiationEvents.quickModeEstablished(record, rule: rule))
-    }
-
-    /// One direction of the SA with its keys (KEYMAT per SPI of the receiving side).
-    func ipsecSA(_ exchange: QuickModeMachine, _ agreement: QuickModeAgreement, direction: IPsecSA.Direction,
-                 _ shared: EndpointContext) -> IPsecSA {
-        let mm = keyed!
-        var binding: QuickModeKeys.ExtendedModeBinding?
-        switch phase {
-        case .established(_, let establishment): binding = establishment.extendedModeBinding
-        case .extendedMode(_, let em): binding = em.binding
-        default: break
-        }
-        let spi = direction == .inbound ? agreement.inboundSPI : agreement.outboundSPI
-        let keys = QuickModeKeys(derivation: mm.derivation, skeyidD: mm.keys.skeyidD, messageID: exchange.messageID, spi: spi,
-                                 initiatorNonce: agreement.initiatorNonce, responderNonce: agreement.responderNonce,
-                                 pfsSecret: agreement.pfsSecret, extendedMode: binding,
-                                 integrityKeyLength: agreement.proposal.integrity.keyLength,
-                                 encryptionKeyLength: agreement.proposal.cipher.keyLength)
-        let rule = shared.rules[exchange.ruleIndex]
-        let inbound = direction == .inbound
-        return IPsecSA(direction: direction, spi: spi, quickModeSAID: agreement.saID,
-                       source: inbound ? exchange.remoteSelector : exchange.localSelector,
-                       destination: inbound ? exchange.localSelector : exchange.remoteSelector,
-                       encapsulation: rule.encapsulation(local: local.ip, remote: remote.ip),
-                       outerSource: inbound ? remote : local, outerDestination: inbound ? local : remote,
-                       udpEncapsulated: natDetected, cipher: agreement.proposal.cipher, integrity: agreement.proposal.integrity,
-                       encryptionKey: keys.encryptionKey, integrityKey: keys.integrityKey,
-                       lifetimeSeconds: agreement.lifetimeSeconds, lifetimeKilobytes: agreement.lifetimeKilobytes)
     }
 
     /// Ends a Quick Mode negotiation that failed: 4654, its SPI freed, an installed inbound SA
