@@ -262,6 +262,68 @@ struct MachineTests {
         #expect(record.localSelector == local && record.remoteSelector == remote && record.inboundSPI == agreement.inboundSPI)
     }
 
+    /// The responder's Extended Mode machine judges the initiator's #11, opened but not
+    /// dispatched, and the initiator's judges the Auth4 that comes of it.
+    @Test("Extended Mode machine alone: Auth3 and Auth4 check on both sides; a forged proof, explicit credentials and a missing authorization are refused")
+    func extendedModeMachineAlone() throws {
+        var pair = try Self.infrastructurePair()
+        var final: [MachinePair.Datagram] = []
+        for _ in 0..<64 {
+            let toServer = MachinePair.takeSends(&pair.client, into: &pair.clientOutputs)
+            if pair.initiatorPhase == "extendedMode.finalSent" {
+                final = toServer
+                break
+            }
+            let toClient = MachinePair.takeSends(&pair.server, into: &pair.serverOutputs)
+            for datagram in toServer { try pair.deliverToServer(datagram) }
+            for datagram in toClient { try pair.deliverToClient(datagram) }
+        }
+        let datagram = try #require(final.first, "the initiator sent #11")
+        var responder = try #require(pair.responder)
+        let inbound = try #require(responder.open(try Message(parsing: datagram.bytes), raw: datagram.bytes, from: datagram.from, to: datagram.to,
+                                                  &pair.server))
+        guard case .extendedMode(let mm, let em) = responder.phase, case .authenticating(_, let gss) = em.state,
+              case .extendedMode(let initiatorMM, let initiatorEM) = pair.initiator.phase else {
+            Issue.record("the machines are not where #11 is judged")
+            return
+        }
+        let policy = pair.server.rules[em.ruleIndex].extendedMode
+        let principal = pair.server.configuration.principalName
+        guard case .success(let (proof, auth4)) = ExtendedModeMachine.checkFinal(inbound.hash, gss: gss, mm: mm, policy: policy, principalName: principal) else {
+            Issue.record("the genuine Auth3 was refused")
+            return
+        }
+        #expect(proof.remoteIdentity == "CORP\\CLIENT1$" && proof.localIdentity == principal)
+        #expect(initiatorEM.acceptsFinal(HashPayload(data: auth4), mm: initiatorMM))
+        #expect(initiatorEM.binding?.skeyidEM == proof.binding.skeyidEM)
+        var forgedAuth4 = auth4
+        forgedAuth4[0] ^= 1
+        #expect(!initiatorEM.acceptsFinal(HashPayload(data: forgedAuth4), mm: initiatorMM))
+
+        var forgedAuth3 = try #require(inbound.hash).data
+        forgedAuth3[0] ^= 1
+        func refusal(_ hash: HashPayload?, _ gss: GSSNegotiation) -> WindowsError? {
+            if case .failure(let code) = ExtendedModeMachine.checkFinal(hash, gss: gss, mm: mm, policy: policy, principalName: principal) { return code }
+            return nil
+        }
+        #expect(refusal(HashPayload(data: forgedAuth3), gss) == .errorIpsecIkeInvalidHash)
+        #expect(refusal(nil, gss) == .errorIpsecIkeInvalidPayload)
+        var explicit = gss
+        explicit.peerFlags.insert(.explicitCredentials)
+        #expect(refusal(inbound.hash, explicit) == .errorIpsecIkeAuthorizationFailure)
+        // A context changed after its authorization has none.
+        var restarted = gss
+        restarted.context = gss.context
+        #expect(restarted.authorization == nil)
+        #expect(refusal(inbound.hash, restarted) == .errorIpsecIkeInvalidPayload)
+
+        #expect(ExtendedModeMachine.acceptedMethods([.anonymous, .kerberos, .ntlm, .ntlm], policy: try #require(policy)) == [.ntlm])
+        #expect(ExtendedModeMachine.responderChoice([.ntlm], offered: [.kerberos, .ntlm]) == [.ntlm])
+        #expect(ExtendedModeMachine.responderChoice([.kerberos, .tls], offered: [.kerberos]) == nil)
+        #expect(ExtendedModeMachine.responderChoice([], offered: [.kerberos]) == nil)
+        pair.responder = responder
+    }
+
     @Test("Extended Mode machine: a wrong computer password fails NTLM; the responder reports 4984 and never establishes")
     func extendedModeFailure() throws {
         var pair = try Self.infrastructurePair(computerPassword: "Wrong-Secret")

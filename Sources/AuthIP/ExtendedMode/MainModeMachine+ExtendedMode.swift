@@ -17,11 +17,9 @@ extension MainModeMachine {
 
     /// Initiator, after QM synchronize: EM #7 with this side's methods.
     mutating func startExtendedMode(_ shared: inout EndpointContext) {
-        guard case .extendedMode(let mm, var em) = phase, case .awaitingMethods(let first) = em.state,
+        guard case .extendedMode(let mm, var em) = phase, case .awaitingMethods = em.state,
               let policy = shared.rules[em.ruleIndex].extendedMode else { return }
-        let methods = policy.authentication.offered.filter { method in
-            policy.authentication.entries(for: method).contains { $0.canRun(as: .initiator) }
-        }
+        let methods = ExtendedModeMachine.offeredMethods(policy)
         guard !methods.isEmpty else {
             failExtendedMode(.local(.errorIpsecIkeNoPolicy), notifyPeer: true, &shared)
             return
@@ -29,7 +27,7 @@ extension MainModeMachine {
         var gss = GSSNegotiation(methods: methods, transcript: .extendedMode(hash: mm.agreement.algorithms.hash), peerPrincipalName: nil)
         gss.transcript.append(sendRequest(exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
                                           payloads: [.auth(AuthPayload(methods: methods))], purpose: .extendedMode, &shared))
-        em.state = .authenticating(first, gss)
+        em.authenticate(with: gss)
         phase = .extendedMode(mm, em)
     }
 
@@ -46,24 +44,20 @@ extension MainModeMachine {
         }
         negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         switch em.state {
-        case .awaitingMethods(let first): answerExtendedModeMethods(inbound, first, &shared)
+        case .awaitingMethods: answerExtendedModeMethods(inbound, &shared)
         case .authenticating(let first, let gss) where inbound.hash != nil: receiveFinalExtendedModeRequest(inbound, first, gss, &shared)
         default: receiveAuthenticationRequest(inbound, stage: .extendedMode, &shared)
         }
     }
 
     /// EM #8: the methods this side accepts, in the initiator's order, and its SPN.
-    private mutating func answerExtendedModeMethods(_ inbound: Inbound, _ first: FirstQuickMode, _ shared: inout EndpointContext) {
+    private mutating func answerExtendedModeMethods(_ inbound: Inbound, _ shared: inout EndpointContext) {
         guard case .extendedMode(let mm, var em) = phase, let policy = shared.rules[em.ruleIndex].extendedMode,
               let offered = inbound.auth?.methods else {
             failExtendedMode(.local(.errorIpsecIkeInvalidPayload), notifyPeer: true, respondingTo: inbound.key, &shared)
             return
         }
-        var accepted: [AuthMethod] = []
-        for method in offered where method != .anonymous && !accepted.contains(method)
-            && policy.authentication.entries(for: method).contains(where: { $0.canRun(as: .acceptor) }) {
-            accepted.append(method)
-        }
+        let accepted = ExtendedModeMachine.acceptedMethods(offered, policy: policy)
         guard !accepted.isEmpty else {
             failExtendedMode(.local(.errorIpsecIkeInvalidAuthPayload), notifyPeer: true, respondingTo: inbound.key, &shared)
             return
@@ -73,7 +67,7 @@ extension MainModeMachine {
         gss.transcript.append(sendResponse(to: inbound.key, payloads: [
             .auth(AuthPayload(methods: accepted)), .gssIdentity(GSSIdentityPayload(principalName: shared.configuration.principalName)),
         ], &shared))
-        em.state = .authenticating(first, gss)
+        em.authenticate(with: gss)
         phase = .extendedMode(mm, em)
     }
 
@@ -86,8 +80,7 @@ extension MainModeMachine {
         }
         negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         if case .finalSent(let first, _, let proof) = em.state {
-            guard let hash = inbound.hash,
-                  constantTimeEqual(hash.data, gss.transcript.extendedResponderProof(skeyidEM: proof.skeyidEM, auth2: mm.auth2)) else {
+            guard em.acceptsFinal(inbound.hash, mm: mm) else {
                 failExtendedMode(.local(.errorIpsecIkeInvalidHash), notifyPeer: true, &shared)
                 return
             }
@@ -96,8 +89,7 @@ extension MainModeMachine {
         }
         if !gss.started {
             // EM #8: the accepted methods and the responder's SPN.
-            let accepted = inbound.auth?.methods.filter { gss.methods.contains($0) } ?? []
-            guard !accepted.isEmpty, accepted.count == inbound.auth?.methods.count else {
+            guard let accepted = ExtendedModeMachine.responderChoice(inbound.auth?.methods, offered: gss.methods) else {
                 failExtendedMode(.local(.errorIpsecIkeInvalidAuthPayload), notifyPeer: true, &shared)
                 return
             }
@@ -111,37 +103,22 @@ extension MainModeMachine {
         receiveAuthenticationResponse(inbound, stage: .extendedMode, &shared)
     }
 
-    /// SKEYID_em from the Extended Mode GSS-API secret (with the MM's Z and nonces).
-    static func extendedModeKey(_ mm: KeyedMainMode, context: (any GSSContext)?) -> SecretBytes {
-        MainModeKeys.extendedModeKey(derivation: mm.derivation, z: mm.agreement.sharedSecret, initiatorNonce: mm.agreement.initiatorNonce,
-                                     responderNonce: mm.agreement.responderNonce, gssSecret: context?.sessionKey ?? .empty)
-    }
-
-    static func binding(_ mm: KeyedMainMode, skeyidEM: SecretBytes) -> QuickModeKeys.ExtendedModeBinding {
-        QuickModeKeys.ExtendedModeBinding(initiatorNonce: mm.agreement.initiatorNonce, responderNonce: mm.agreement.responderNonce,
-                                          skeyidEM: skeyidEM)
-    }
-
     /// Initiator, GSS done and the responder checked: SKEYID_em, the inbound SA, then #11 with
     /// Auth3.
     mutating func finishExtendedModeAuthentication(_ shared: inout EndpointContext) {
         guard case .extendedMode(let mm, var em) = phase, case .authenticating(let first, let gss) = em.state,
               let policy = shared.rules[em.ruleIndex].extendedMode else { return }
-        let skeyidEM = Self.extendedModeKey(mm, context: gss.context)
         let localIdentity = gss.method.flatMap { method in
             authenticationSet(.extendedMode, shared).entries(for: method).first?
                 .localIdentity(role: .initiator, principalName: shared.configuration.principalName)
         }
         // Only a name the method authenticated: never the SPN of EM #8.
-        let proof = ExtendedModeProof(skeyidEM: skeyidEM, binding: Self.binding(mm, skeyidEM: skeyidEM), localIdentity: localIdentity,
-                                      remoteIdentity: gss.context?.peerName, impersonation: policy.impersonate)
-        em.state = .finalSent(first, gss, proof)
+        guard let auth3 = em.sendFinal(mm, localIdentity: localIdentity, impersonation: policy.impersonate) else { return }
         phase = .extendedMode(mm, em)
         // The inbound SA goes in before the final request (MS-AIPS 4.2).
         if let parent = quickModeParent {
             shared.outputs.append(.installSA(first.exchange.ipsecSA(first.agreement, direction: .inbound, parent: parent, shared)))
         }
-        let auth3 = gss.transcript.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: mm.auth1)
         sendRequest(exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
                     payloads: [.hash(HashPayload(data: auth3))], purpose: .extendedMode, &shared)
     }
@@ -151,26 +128,15 @@ extension MainModeMachine {
     /// Extended Mode); explicit credentials only where allowed; then both SAs and #12.
     private mutating func receiveFinalExtendedModeRequest(_ inbound: Inbound, _ first: FirstQuickMode, _ gss: GSSNegotiation,
                                                           _ shared: inout EndpointContext) {
-        guard case .extendedMode(let mm, let em) = phase, let context = gss.context, context.isComplete, gss.authorization != nil,
-              let hash = inbound.hash else {
-            failExtendedMode(.local(.errorIpsecIkeInvalidPayload), notifyPeer: true, respondingTo: inbound.key, &shared)
-            return
+        guard case .extendedMode(let mm, let em) = phase else { return }
+        switch ExtendedModeMachine.checkFinal(inbound.hash, gss: gss, mm: mm, policy: shared.rules[em.ruleIndex].extendedMode,
+                                              principalName: shared.configuration.principalName) {
+        case .failure(let code):
+            failExtendedMode(.local(code), notifyPeer: true, respondingTo: inbound.key, &shared)
+        case .success(let (proof, auth4)):
+            // Both SAs go in before the final response.
+            completeExtendedMode(first, gss, proof, answering: inbound.key, auth4: auth4, &shared)
         }
-        let skeyidEM = Self.extendedModeKey(mm, context: context)
-        guard constantTimeEqual(hash.data, gss.transcript.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: mm.auth1)) else {
-            failExtendedMode(.local(.errorIpsecIkeInvalidHash), notifyPeer: true, respondingTo: inbound.key, &shared)
-            return
-        }
-        let proof = ExtendedModeProof(skeyidEM: skeyidEM, binding: Self.binding(mm, skeyidEM: skeyidEM),
-                                      localIdentity: shared.configuration.principalName, remoteIdentity: context.peerName,
-                                      impersonation: gss.peerFlags.contains(.impersonationActive))
-        if gss.peerFlags.contains(.explicitCredentials), shared.rules[em.ruleIndex].extendedMode?.allowsExplicitCredentials != true {
-            failExtendedMode(.local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: inbound.key, &shared)
-            return
-        }
-        // Both SAs go in before the final response.
-        completeExtendedMode(first, gss, proof, answering: inbound.key,
-                             auth4: gss.transcript.extendedResponderProof(skeyidEM: skeyidEM, auth2: mm.auth2), &shared)
     }
 
     /// Both sides at the end: the MM SA (with its EM identities) and the QM SA into the
