@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -51,42 +52,104 @@ let package = Package(
         .target(name: "AuthIPAccounts", dependencies: ["AuthIPCrypto", "AuthIPErrors", "AuthIPJSON"]),
         .target(name: "AuthIPAudit", dependencies: ["AuthIPJSON", "AuthIPErrors"]),
         .target(name: "AuthIPErrors"),
-        .target(name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
-        .target(name: "AuthIPGSS", dependencies: ["COpenSSL", "CGSSAPI", "AuthIPAccounts", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire"]),
+        .target(
+            name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),
+        .target(
+            name: "AuthIPGSS",
+            dependencies: [
+                "COpenSSL", "CGSSAPI", "AuthIPAccounts", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust",
+                "AuthIPWire",
+            ]),
         .target(name: "AuthIPSADatabase", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
-        .target(name: "AuthIPDirectory", dependencies: ["CLDAP", "CWBClient", "AuthIPAccounts", "AuthIPCrypto", "AuthIPErrors"]),
-        .target(name: "AuthIP", dependencies: ["AuthIPAccounts", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPKeySchedule", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire"]),
-        .target(name: "AuthIPSimulation", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
-        .target(name: "AuthIPScenarios", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", 
-            "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPSimulation",
-            "AuthIPTrust", "AuthIPWire",
-        ]),
-        .target(name: "AuthIPNIO", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", 
-            "AuthIP", "AuthIPAudit", "AuthIPDirectory", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .target(
+            name: "AuthIPDirectory",
+            dependencies: ["CLDAP", "CWBClient", "AuthIPAccounts", "AuthIPCrypto", "AuthIPErrors"]),
+        .target(
+            name: "AuthIP",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPKeySchedule",
+                "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
+            ]),
+        .target(
+            name: "AuthIPSimulation",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPGSS",
+                "AuthIPSADatabase", "AuthIPWire",
+            ]),
+        .target(
+            name: "AuthIPScenarios",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule",
+                "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPJSON", "AuthIPSADatabase",
+                "AuthIPSimulation",
+                "AuthIPTrust", "AuthIPWire",
+            ]),
+        .target(
+            name: "AuthIPNIO",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule",
+                "AuthIP", "AuthIPAudit", "AuthIPDirectory", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON",
+                "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "authip",
-            dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", 
-                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPNIO", "AuthIPScenarios", "AuthIP", "AuthIPAudit",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule",
+                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPNIO", "AuthIPScenarios", "AuthIP",
+                "AuthIPAudit",
                 "AuthIPSADatabase", "AuthIPSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "authip-bench", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPScenarios", "AuthIPSADatabase", "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL"]),
+        .executableTarget(
+            name: "authip-bench",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPScenarios", "AuthIPSADatabase", "AuthIPWire",
+                "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL",
+            ]),
         .target(name: "AuthIPFuzzSupport"),
         .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPFuzzSupport", "AuthIPWire", "AuthIPJSON"]),
-        .executableTarget(name: "authip-fuzz-endpoint", dependencies: ["AuthIPFuzzSupport", "AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPCrypto", "AuthIPGSS", "AuthIPSADatabase", "AuthIPWire"]),
+        .executableTarget(
+            name: "authip-fuzz-endpoint",
+            dependencies: [
+                "AuthIPFuzzSupport", "AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPCrypto", "AuthIPGSS",
+                "AuthIPSADatabase", "AuthIPWire",
+            ]),
         .executableTarget(name: "authip-audit-writer", dependencies: ["AuthIPAudit"]),
-        .target(name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
+        .target(
+            name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
         .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPAuditTests", dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
-        .testTarget(name: "AuthIPTrustTests", dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPGSSTests", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(
+            name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),
+        .testTarget(
+            name: "AuthIPAuditTests",
+            dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
+        .testTarget(
+            name: "AuthIPTrustTests",
+            dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
+        .testTarget(
+            name: "AuthIPGSSTests",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors",
+                "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport",
+            ]),
         .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
-        .testTarget(name: "AuthIPEngineTests", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIPScenarios", "AuthIP", "AuthIPDirectory", "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport"]),
-        .testTarget(name: "AuthIPNIOTests", dependencies: ["AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit", "AuthIPWire", "AuthIPTestSupport", "authip"]),
-        .testTarget(name: "AuthIPCryptoTests", dependencies: ["AuthIPKeySchedule", "AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
+        .testTarget(
+            name: "AuthIPEngineTests",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPScenarios", "AuthIP", "AuthIPDirectory",
+                "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase",
+                "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport",
+            ]),
+        .testTarget(
+            name: "AuthIPNIOTests",
+            dependencies: [
+                "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit",
+                "AuthIPWire", "AuthIPTestSupport", "authip",
+            ]),
+        .testTarget(
+            name: "AuthIPCryptoTests",
+            dependencies: ["AuthIPKeySchedule", "AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )

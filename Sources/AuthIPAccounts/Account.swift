@@ -23,8 +23,10 @@ public struct Account: Hashable, Sendable {
     public var groups: [String]
     public var policy: AuthenticationPolicy
 
-    public init(samAccountName: String, domain: String, kind: Kind, isEnabled: Bool, ntHash: SecretBytes,
-                groups: [String] = [], policy: AuthenticationPolicy = AuthenticationPolicy()) {
+    public init(
+        samAccountName: String, domain: String, kind: Kind, isEnabled: Bool, ntHash: SecretBytes,
+        groups: [String] = [], policy: AuthenticationPolicy = AuthenticationPolicy()
+    ) {
         self.samAccountName = samAccountName
         self.domain = domain
         self.kind = kind

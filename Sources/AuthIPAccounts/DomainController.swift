@@ -13,7 +13,10 @@ public struct NTLMValidationRequest: Hashable, Sendable {
     public var ntResponse: [UInt8]
     public var lmResponse: [UInt8]
 
-    public init(userName: String, domainName: String, workstation: String, serverChallenge: [UInt8], ntResponse: [UInt8], lmResponse: [UInt8]) {
+    public init(
+        userName: String, domainName: String, workstation: String, serverChallenge: [UInt8], ntResponse: [UInt8],
+        lmResponse: [UInt8]
+    ) {
         self.userName = userName
         self.domainName = domainName
         self.workstation = workstation

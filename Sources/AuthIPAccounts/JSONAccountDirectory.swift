@@ -74,8 +74,10 @@ public struct JSONAccountDirectory: AccountDirectory {
 
     public func account(named name: String, inDomain domain: String) -> Account? {
         let wanted = WindowsText.uppercased(domain)
-        guard wanted.isEmpty || wanted == WindowsText.uppercased(self.domain)
-                || dnsDomain.map({ WindowsText.uppercased($0) == wanted }) == true else { return nil }
+        guard
+            wanted.isEmpty || wanted == WindowsText.uppercased(self.domain)
+                || dnsDomain.map({ WindowsText.uppercased($0) == wanted }) == true
+        else { return nil }
         return index[WindowsText.uppercased(name)].map { accounts[$0] }
     }
 
@@ -85,17 +87,20 @@ public struct JSONAccountDirectory: AccountDirectory {
         let name = try fields.string("name")
         let kindText = try fields.string("kind")
         guard let kind = Account.Kind(rawValue: kindText) else {
-            throw .invalidField(account: name, field: "kind", reason: "is \"\(kindText)\", not \"computer\" or \"user\"")
+            throw .invalidField(
+                account: name, field: "kind", reason: "is \"\(kindText)\", not \"computer\" or \"user\"")
         }
         guard (kind == .computer) == name.hasSuffix("$") else {
-            throw .invalidField(account: name, field: "kind", reason: "is \(kindText), but computer names and only they end in $")
+            throw .invalidField(
+                account: name, field: "kind", reason: "is \(kindText), but computer names and only they end in $")
         }
         let ntHash = try Self.ntHash(&fields, account: name)
         let account = Account(
             samAccountName: name, domain: domain, kind: kind, isEnabled: try fields.optionalBool("enabled") ?? true,
             ntHash: ntHash, groups: try fields.optionalStrings("groups") ?? [],
-            policy: AuthenticationPolicy(smartCardRequired: try fields.optionalBool("smartCardRequired") ?? false,
-                                         denyNTLM: try fields.optionalBool("denyNTLM") ?? false))
+            policy: AuthenticationPolicy(
+                smartCardRequired: try fields.optionalBool("smartCardRequired") ?? false,
+                denyNTLM: try fields.optionalBool("denyNTLM") ?? false))
         try fields.rejectUnknown()
         return account
     }
@@ -125,7 +130,8 @@ private struct Fields {
 
     init(_ value: JSONValue, account: String?) throws(AccountDirectoryError) {
         guard case .object(let pairs) = value else {
-            throw .invalidField(account: account, field: account == nil ? "(top level)" : "(account)", reason: "is not an object")
+            throw .invalidField(
+                account: account, field: account == nil ? "(top level)" : "(account)", reason: "is not an object")
         }
         members = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         self.account = account
@@ -142,7 +148,9 @@ private struct Fields {
     }
 
     mutating func string(_ key: String) throws(AccountDirectoryError) -> String {
-        guard let text = try optionalString(key) else { throw .invalidField(account: account, field: key, reason: "is missing") }
+        guard let text = try optionalString(key) else {
+            throw .invalidField(account: account, field: key, reason: "is missing")
+        }
         guard !text.isEmpty else { throw .invalidField(account: account, field: key, reason: "is empty") }
         return text
     }
@@ -154,7 +162,9 @@ private struct Fields {
     }
 
     mutating func array(_ key: String) throws(AccountDirectoryError) -> [JSONValue] {
-        guard let value = members.removeValue(forKey: key) else { throw .invalidField(account: account, field: key, reason: "is missing") }
+        guard let value = members.removeValue(forKey: key) else {
+            throw .invalidField(account: account, field: key, reason: "is missing")
+        }
         guard let items = value.arrayValue else { throw wrongType(key, "an array") }
         return items
     }
@@ -171,6 +181,8 @@ private struct Fields {
     }
 
     func rejectUnknown() throws(AccountDirectoryError) {
-        if let key = members.keys.sorted().first { throw .invalidField(account: account, field: key, reason: "is not a known field") }
+        if let key = members.keys.sorted().first {
+            throw .invalidField(account: account, field: key, reason: "is not a known field")
+        }
     }
 }

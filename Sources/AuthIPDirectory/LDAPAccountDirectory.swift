@@ -24,7 +24,10 @@ public struct LDAPDirectoryConfiguration: Hashable, Sendable {
     /// The domain's NetBIOS name, which the accounts carry (`CORP`).
     public var domain: String
 
-    public init(uri: String, security: Security, caFile: String, bindDN: String, password: SecretBytes, baseDN: String, domain: String) {
+    public init(
+        uri: String, security: Security, caFile: String, bindDN: String, password: SecretBytes, baseDN: String,
+        domain: String
+    ) {
         self.uri = uri
         self.security = security
         self.caFile = caFile
@@ -44,7 +47,9 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
     public let configuration: LDAPDirectoryConfiguration
     private let clock: @Sendable () -> Date
 
-    /// - Parameter clock: the time account expiry is judged at.
+    /// - Parameters:
+    ///   - configuration: the directory server, the service account and the search base.
+    ///   - clock: the time account expiry is judged at.
     public init(configuration: LDAPDirectoryConfiguration, clock: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.clock = clock
@@ -67,10 +72,14 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
         do throws(LDAPError) {
             let connection = try LDAPConnection(configuration: configuration, timeout: timeout)
             let attribute = query.name.contains("@") ? "userPrincipalName" : "sAMAccountName"
-            let attributes = ["sAMAccountName", "objectClass", "userAccountControl", "msDS-User-Account-Control-Computed", "accountExpires"]
-            let found = try connection.search(base: configuration.baseDN,
-                                              filter: "(&(objectClass=user)(\(attribute)=\(ldapFilterValue(query.name))))",
-                                              attributes: attributes, limit: 2)
+            let attributes = [
+                "sAMAccountName", "objectClass", "userAccountControl", "msDS-User-Account-Control-Computed",
+                "accountExpires",
+            ]
+            let found = try connection.search(
+                base: configuration.baseDN,
+                filter: "(&(objectClass=user)(\(attribute)=\(ldapFilterValue(query.name))))",
+                attributes: attributes, limit: 2)
             guard let entry = found.first else { return .notFound }
             guard found.count == 1 else { return .unavailable("\(found.count) accounts answer to \(query.name)") }
             let groups = try connection.search(
@@ -78,7 +87,9 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
                 filter: "(&(objectClass=group)(member:\(Self.inChain):=\(ldapFilterValue(entry.dn))))",
                 attributes: ["sAMAccountName", "objectSid"], limit: 0)
             // Each group by name and by SID, so that a policy may name either.
-            let names = groups.flatMap { [$0.first("sAMAccountName"), $0.firstValue("objectSid").flatMap(Self.sid)].compactMap { $0 } }
+            let names = groups.flatMap {
+                [$0.first("sAMAccountName"), $0.firstValue("objectSid").flatMap(Self.sid)].compactMap { $0 }
+            }
             guard let account = account(entry, groups: names) else {
                 return .unavailable("the directory did not give \(query.name)'s userAccountControl")
             }
@@ -103,15 +114,21 @@ public struct LDAPAccountDirectory: RemoteAccountDirectory {
     /// The account an entry describes; nil without a readable userAccountControl (an account
     /// whose state cannot be read is not taken as usable).
     func account(_ entry: LDAPConnection.Entry, groups: [String]) -> Account? {
-        guard let control = entry.first("userAccountControl").flatMap(Int64.init).map({ UInt32(truncatingIfNeeded: $0) }) else { return nil }
-        let computed = entry.first("msDS-User-Account-Control-Computed").flatMap(Int64.init).map { UInt32(truncatingIfNeeded: $0) } ?? 0
+        guard
+            let control = entry.first("userAccountControl").flatMap(Int64.init).map({ UInt32(truncatingIfNeeded: $0) })
+        else { return nil }
+        let computed =
+            entry.first("msDS-User-Account-Control-Computed").flatMap(Int64.init).map { UInt32(truncatingIfNeeded: $0) }
+            ?? 0
         let isComputer = entry.values("objectClass").contains { $0.caseInsensitiveCompare("computer") == .orderedSame }
-        let usable = control & AccountControl.disabled == 0
+        let usable =
+            control & AccountControl.disabled == 0
             && computed & (AccountControl.lockedOut | AccountControl.passwordExpired) == 0
             && !Self.hasExpired(entry.first("accountExpires"), at: clock())
-        return Account(samAccountName: entry.first("sAMAccountName") ?? "", domain: configuration.domain,
-                       kind: isComputer ? .computer : .user, isEnabled: usable, ntHash: .empty, groups: groups.sorted(),
-                       policy: AuthenticationPolicy(smartCardRequired: control & AccountControl.smartCardRequired != 0))
+        return Account(
+            samAccountName: entry.first("sAMAccountName") ?? "", domain: configuration.domain,
+            kind: isComputer ? .computer : .user, isEnabled: usable, ntHash: .empty, groups: groups.sorted(),
+            policy: AuthenticationPolicy(smartCardRequired: control & AccountControl.smartCardRequired != 0))
     }
 
     /// A binary objectSid as `S-1-5-21-…` (MS-DTYP 2.4.2.2).

@@ -19,11 +19,15 @@ final class LDAPConnection {
         deadline = ContinuousClock.now + timeout
         let scheme = configuration.security == .ldaps ? "ldaps://" : "ldap://"
         guard configuration.uri.hasPrefix(scheme) else {
-            throw LDAPError(operation: "\(configuration.uri) does not start with \(scheme) as \(configuration.security) needs", code: LDAP_PARAM_ERROR)
+            throw LDAPError(
+                operation: "\(configuration.uri) does not start with \(scheme) as \(configuration.security) needs",
+                code: LDAP_PARAM_ERROR)
         }
         var ld: OpaquePointer?
         let rc = ldap_initialize(&ld, configuration.uri)
-        guard rc == LDAP_SUCCESS, let ld else { throw LDAPError(operation: "initialize \(configuration.uri)", code: rc) }
+        guard rc == LDAP_SUCCESS, let ld else {
+            throw LDAPError(operation: "initialize \(configuration.uri)", code: rc)
+        }
         handle = ld
         var version = Int32(LDAP_VERSION3)
         try check("protocol version", ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version))
@@ -36,12 +40,15 @@ final class LDAPConnection {
         try limitToRemainingTime()
         if configuration.security == .startTLS {
             try check("StartTLS", ldap_start_tls_s(ld, nil, nil))
-            guard ldap_tls_inplace(ld) != 0 else { throw LDAPError(operation: "StartTLS left the connection unencrypted", code: LDAP_CONNECT_ERROR) }
+            guard ldap_tls_inplace(ld) != 0 else {
+                throw LDAPError(operation: "StartTLS left the connection unencrypted", code: LDAP_CONNECT_ERROR)
+            }
             try limitToRemainingTime()
         }
         let bound = configuration.password.withUnsafeBytes { bytes in
-            var credential = berval(bv_len: ber_len_t(bytes.count),
-                                    bv_val: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)))
+            var credential = berval(
+                bv_len: ber_len_t(bytes.count),
+                bv_val: UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)))
             return ldap_sasl_bind_s(ld, configuration.bindDN, nil, &credential, nil, nil, nil)
         }
         try check("bind as \(configuration.bindDN)", bound)
@@ -76,7 +83,9 @@ final class LDAPConnection {
 
         func first(_ name: String) -> String? { firstValue(name).map { String(decoding: $0, as: UTF8.self) } }
         func firstValue(_ name: String) -> [UInt8]? { attributes[name.lowercased()]?.first }
-        func values(_ name: String) -> [String] { (attributes[name.lowercased()] ?? []).map { String(decoding: $0, as: UTF8.self) } }
+        func values(_ name: String) -> [String] {
+            (attributes[name.lowercased()] ?? []).map { String(decoding: $0, as: UTF8.self) }
+        }
     }
 
     /// A subtree search under `base`; references (referrals to other partitions) are skipped.
@@ -88,7 +97,8 @@ final class LDAPConnection {
         try limitToRemainingTime()
         var timeLimit = try remaining()
         var result: OpaquePointer?
-        let rc = ldap_search_ext_s(handle, base, LDAP_SCOPE_SUBTREE, filter, &names, 0, nil, nil, &timeLimit, Int32(limit), &result)
+        let rc = ldap_search_ext_s(
+            handle, base, LDAP_SCOPE_SUBTREE, filter, &names, 0, nil, nil, &timeLimit, Int32(limit), &result)
         defer { if let result { ldap_msgfree(result) } }
         guard rc == LDAP_SUCCESS else { throw LDAPError(operation: "search \(filter)", code: rc) }
         var entries: [Entry] = []
@@ -106,7 +116,8 @@ final class LDAPConnection {
                 var raw: [[UInt8]] = []
                 var index = 0
                 while let value = list[index] {
-                    raw.append(Array(UnsafeRawBufferPointer(start: value.pointee.bv_val, count: Int(value.pointee.bv_len))))
+                    raw.append(
+                        Array(UnsafeRawBufferPointer(start: value.pointee.bv_val, count: Int(value.pointee.bv_len))))
                     index += 1
                 }
                 values[name.lowercased()] = raw

@@ -56,15 +56,18 @@ public struct WinbindDomainController: NTLMDomainController {
         }
         if status == WBC_ERR_SUCCESS, let user = info?.pointee {
             // A guest logon, or no session key, proves nothing about the client.
-            guard user.user_flags & UInt32(WBC_AUTH_USER_INFO_GUEST) == 0 else { return .refused(.secELogonDenied, "the DC logged the client on as a guest") }
+            guard user.user_flags & UInt32(WBC_AUTH_USER_INFO_GUEST) == 0 else {
+                return .refused(.secELogonDenied, "the DC logged the client on as a guest")
+            }
             guard withUnsafeBytes(of: user.user_session_key, { $0.contains { $0 != 0 } }) else {
                 return .refused(.secELogonDenied, "the DC returned no session key")
             }
             let key = withUnsafeBytes(of: user.user_session_key) { SecretBytes($0) }
             let name = user.account_name.map { String(cString: $0) } ?? request.userName
             let domain = user.domain_name.map { String(cString: $0) } ?? request.domainName
-            let account = Account(samAccountName: name, domain: domain, kind: name.hasSuffix("$") ? .computer : .user,
-                                  isEnabled: true, ntHash: .empty)
+            let account = Account(
+                samAccountName: name, domain: domain, kind: name.hasSuffix("$") ? .computer : .user,
+                isEnabled: true, ntHash: .empty)
             return .validated(sessionBaseKey: key, account: account)
         }
         if let error = failure?.pointee, status == WBC_ERR_AUTH_ERROR {

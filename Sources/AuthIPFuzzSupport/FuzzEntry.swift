@@ -13,8 +13,10 @@ nonisolated(unsafe) private var property: (([UInt8]) -> Void)?
 
 /// Hands control to libFuzzer, which calls `check` with each input it makes. Call it from the
 /// executable's entry point (SwiftPM links it as `<product>_main`).
-public func runLibFuzzer(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                         _ check: @escaping ([UInt8]) -> Void) -> Int32 {
+public func runLibFuzzer(
+    _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ check: @escaping ([UInt8]) -> Void
+) -> Int32 {
     property = check
     var argc = argc
     var argv = argv
@@ -35,7 +37,8 @@ public func replayFuzzInputs(_ paths: [String], _ check: ([UInt8]) -> Void) thro
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
         }
-        let files = isDirectory.boolValue
+        let files =
+            isDirectory.boolValue
             ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]
         for file in files {
             check(Array(try Data(contentsOf: URL(fileURLWithPath: file))))

@@ -61,10 +61,12 @@ public struct MainModeSARecord: Hashable, Sendable {
     /// The connection security rule that matched.
     public var ruleName: String
 
-    public init(id: UInt64, cookies: CookiePair, role: SARole, local: EndpointAddress, remote: EndpointAddress,
-                localIdentity: String?, remoteIdentity: String?, authenticationMethod: AuthMethod,
-                cipher: BlockCipher, hash: HashAlgorithm, diffieHellmanGroup: DiffieHellmanGroup?, natDetected: Bool,
-                quickModeLimit: Int, quickModeCount: Int = 0, created: Date, expires: Date, ruleName: String) {
+    public init(
+        id: UInt64, cookies: CookiePair, role: SARole, local: EndpointAddress, remote: EndpointAddress,
+        localIdentity: String?, remoteIdentity: String?, authenticationMethod: AuthMethod,
+        cipher: BlockCipher, hash: HashAlgorithm, diffieHellmanGroup: DiffieHellmanGroup?, natDetected: Bool,
+        quickModeLimit: Int, quickModeCount: Int = 0, created: Date, expires: Date, ruleName: String
+    ) {
         self.id = id
         self.cookies = cookies
         self.role = role
@@ -139,7 +141,11 @@ public enum ESPCipher: String, Hashable, Sendable, CaseIterable {
     public var isAEAD: Bool { self == .aesGCM128 || self == .aesGCM192 || self == .aesGCM256 }
 
     public init?(transformID: UInt8, keyLengthBits: UInt16?) {
-        guard let match = ESPCipher.allCases.first(where: { $0.transformID == transformID && $0.keyLengthBits == keyLengthBits }) else {
+        guard
+            let match = ESPCipher.allCases.first(where: {
+                $0.transformID == transformID && $0.keyLengthBits == keyLengthBits
+            })
+        else {
             return nil
         }
         self = match
@@ -173,7 +179,9 @@ public enum ESPIntegrity: String, Hashable, Sendable, CaseIterable {
     }
 
     public init?(attributeValue: UInt16?) {
-        guard let match = ESPIntegrity.allCases.first(where: { $0.attributeValue == attributeValue }) else { return nil }
+        guard let match = ESPIntegrity.allCases.first(where: { $0.attributeValue == attributeValue }) else {
+            return nil
+        }
         self = match
     }
 }
@@ -204,11 +212,13 @@ public struct QuickModeSARecord: Hashable, Sendable {
     public var bytesIn: UInt64
     public var bytesOut: UInt64
 
-    public init(id: UInt64, mainModeID: UInt64, role: SARole, inboundSPI: UInt32, outboundSPI: UInt32,
-                localSelector: TrafficSelector, remoteSelector: TrafficSelector, encapsulation: IPsecEncapsulation,
-                udpEncapsulated: Bool, cipher: ESPCipher, integrity: ESPIntegrity, pfsGroup: DiffieHellmanGroup?,
-                lifetimeSeconds: UInt32, lifetimeKilobytes: UInt32, created: Date, expires: Date,
-                bytesIn: UInt64 = 0, bytesOut: UInt64 = 0) {
+    public init(
+        id: UInt64, mainModeID: UInt64, role: SARole, inboundSPI: UInt32, outboundSPI: UInt32,
+        localSelector: TrafficSelector, remoteSelector: TrafficSelector, encapsulation: IPsecEncapsulation,
+        udpEncapsulated: Bool, cipher: ESPCipher, integrity: ESPIntegrity, pfsGroup: DiffieHellmanGroup?,
+        lifetimeSeconds: UInt32, lifetimeKilobytes: UInt32, created: Date, expires: Date,
+        bytesIn: UInt64 = 0, bytesOut: UInt64 = 0
+    ) {
         self.id = id
         self.mainModeID = mainModeID
         self.role = role

@@ -25,8 +25,10 @@ extension SADatabase {
     /// Quick Mode SAs are listed by their own expiry only, not their Main Mode SA's.
     /// O(k log k) for k results.
     public func expired(at date: Date) -> (mainModes: [UInt64], quickModes: [UInt64]) {
-        (Self.due(mainModeExpiry, by: date) { mainModes[$0].id }.map(\.id),
-         Self.due(quickModeExpiry, by: date) { quickModes[$0].id }.map(\.id))
+        (
+            Self.due(mainModeExpiry, by: date) { mainModes[$0].id }.map(\.id),
+            Self.due(quickModeExpiry, by: date) { quickModes[$0].id }.map(\.id)
+        )
     }
 
     /// Removes the SAs whose expiry is at or before `date` and returns them: first the Quick
@@ -41,7 +43,8 @@ extension SADatabase {
     }
 
     /// The slots and ids due by `date`, by expiry then id.
-    private static func due(_ queue: ExpiryQueue, by date: Date, id: (UInt32) -> UInt64) -> [(slot: UInt32, id: UInt64)] {
+    private static func due(_ queue: ExpiryQueue, by date: Date, id: (UInt32) -> UInt64) -> [(slot: UInt32, id: UInt64)]
+    {
         queue.entries(dueBy: date)
             .map { (deadline: $0.deadline, slot: $0.slot, id: id($0.slot)) }
             .sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }

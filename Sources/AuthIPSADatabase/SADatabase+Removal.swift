@@ -39,7 +39,9 @@ extension SADatabase {
     }
 
     mutating func removeMainMode(slot: UInt32) -> RemovedMainMode {
-        let children = quickModesByMainMode.children(of: slot).map { removeQuickMode(slot: $0, parent: slot) }.sorted { $0.id < $1.id }
+        let children = quickModesByMainMode.children(of: slot).map { removeQuickMode(slot: $0, parent: slot) }.sorted {
+            $0.id < $1.id
+        }
         let record = mainModes[slot]
         mainModeIDs.remove(slot, value: record.id)
         mainModeCookies.remove(slot, value: record.cookies)

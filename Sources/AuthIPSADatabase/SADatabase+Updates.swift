@@ -6,14 +6,18 @@ extension SADatabase {
     /// (cookies, remote address, remote identities, expiry). The id cannot change, nor the
     /// cookies to a pair already in use; on error nothing changes.
     @discardableResult
-    public mutating func updateMainMode(id: UInt64, _ change: (inout MainModeSARecord) -> Void) throws(SADatabaseError) -> MainModeSARecord {
+    public mutating func updateMainMode(
+        id: UInt64, _ change: (inout MainModeSARecord) -> Void
+    ) throws(SADatabaseError) -> MainModeSARecord {
         guard let slot = mainModeIDs.slot(for: id, in: mainModes) else { throw .mainModeNotFound(id) }
         let old = mainModes[slot]
         var new = old
         change(&new)
         guard new.id == old.id else { throw .identityChanged }
         let cookiesChanged = new.cookies != old.cookies
-        if cookiesChanged, mainModeCookies.slot(for: new.cookies, in: mainModes) != nil { throw .duplicateCookiePair(new.cookies) }
+        if cookiesChanged, mainModeCookies.slot(for: new.cookies, in: mainModes) != nil {
+            throw .duplicateCookiePair(new.cookies)
+        }
         let addressChanged = new.remote.ip != old.remote.ip
         let identityChanged = old.remoteIdentity != new.remoteIdentity
         let secondIdentityChanged = old.remoteSecondIdentity != new.remoteSecondIdentity
@@ -23,11 +27,15 @@ extension SADatabase {
         if cookiesChanged { mainModeCookies.remove(slot, value: old.cookies) }
         if addressChanged { mainModeRemoteAddresses.remove(slot, value: old.remote.ip) }
         if identityChanged, let identity = old.remoteIdentity { mainModeRemoteIdentities.remove(slot, value: identity) }
-        if secondIdentityChanged, let identity = old.remoteSecondIdentity { mainModeRemoteSecondIdentities.remove(slot, value: identity) }
+        if secondIdentityChanged, let identity = old.remoteSecondIdentity {
+            mainModeRemoteSecondIdentities.remove(slot, value: identity)
+        }
         mainModes[slot] = new
         if cookiesChanged { mainModeCookies.insert(slot, value: new.cookies, in: mainModes) }
         if addressChanged { mainModeRemoteAddresses.insert(slot, value: new.remote.ip, in: mainModes) }
-        if identityChanged, let identity = new.remoteIdentity { mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes) }
+        if identityChanged, let identity = new.remoteIdentity {
+            mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes)
+        }
         if secondIdentityChanged, let identity = new.remoteSecondIdentity {
             mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes)
         }
@@ -43,14 +51,18 @@ extension SADatabase {
     /// (SPIs, expiry: a rekey may shorten the lifetime). The id and Main Mode SA cannot
     /// change, nor the inbound SPI to one already in use; on error nothing changes.
     @discardableResult
-    public mutating func updateQuickMode(id: UInt64, _ change: (inout QuickModeSARecord) -> Void) throws(SADatabaseError) -> QuickModeSARecord {
+    public mutating func updateQuickMode(
+        id: UInt64, _ change: (inout QuickModeSARecord) -> Void
+    ) throws(SADatabaseError) -> QuickModeSARecord {
         guard let slot = quickModeIDs.slot(for: id, in: quickModes) else { throw .quickModeNotFound(id) }
         let old = quickModes[slot]
         var new = old
         change(&new)
         guard new.id == old.id, new.mainModeID == old.mainModeID else { throw .identityChanged }
         let inboundChanged = new.inboundSPI != old.inboundSPI
-        if inboundChanged, quickModeInboundSPIs.slot(for: new.inboundSPI, in: quickModes) != nil { throw .duplicateInboundSPI(new.inboundSPI) }
+        if inboundChanged, quickModeInboundSPIs.slot(for: new.inboundSPI, in: quickModes) != nil {
+            throw .duplicateInboundSPI(new.inboundSPI)
+        }
         let outboundChanged = new.outboundSPI != old.outboundSPI
 
         if inboundChanged { quickModeInboundSPIs.remove(slot, value: old.inboundSPI) }
@@ -70,8 +82,10 @@ extension SADatabase {
 
     /// Records the outcome of Extended Mode: the second identities and method.
     @discardableResult
-    public mutating func setSecondIdentities(mainModeID: UInt64, local: String?, remote: String?,
-                                             method: AuthMethod) throws(SADatabaseError) -> MainModeSARecord {
+    public mutating func setSecondIdentities(
+        mainModeID: UInt64, local: String?, remote: String?,
+        method: AuthMethod
+    ) throws(SADatabaseError) -> MainModeSARecord {
         try updateMainMode(id: mainModeID) {
             $0.localSecondIdentity = local
             $0.remoteSecondIdentity = remote
@@ -92,7 +106,11 @@ extension SADatabase {
     /// named by both, RFC 4301 §4.1); returns the updated record, or nil when none matches.
     @discardableResult
     public mutating func addOutboundBytes(_ count: UInt64, spi: UInt32, destination: IPAddress) -> QuickModeSARecord? {
-        guard let slot = quickModeOutboundSPIs.slots(for: spi, in: quickModes).first(where: { self.destination(of: quickModes[$0]) == destination }) else {
+        guard
+            let slot = quickModeOutboundSPIs.slots(for: spi, in: quickModes).first(where: {
+                self.destination(of: quickModes[$0]) == destination
+            })
+        else {
             return nil
         }
         quickModes[slot].bytesOut = Self.saturatingSum(quickModes[slot].bytesOut, count)

@@ -57,13 +57,19 @@ public struct SADatabase: Sendable {
     /// Adds a Main Mode SA; its id and cookie pair must be new.
     public mutating func insert(_ record: MainModeSARecord) throws(SADatabaseError) {
         guard mainModeIDs.slot(for: record.id, in: mainModes) == nil else { throw .duplicateMainModeID(record.id) }
-        guard mainModeCookies.slot(for: record.cookies, in: mainModes) == nil else { throw .duplicateCookiePair(record.cookies) }
+        guard mainModeCookies.slot(for: record.cookies, in: mainModes) == nil else {
+            throw .duplicateCookiePair(record.cookies)
+        }
         let slot = mainModes.insert(record)
         mainModeIDs.insert(slot, value: record.id, in: mainModes)
         mainModeCookies.insert(slot, value: record.cookies, in: mainModes)
         mainModeRemoteAddresses.insert(slot, value: record.remote.ip, in: mainModes)
-        if let identity = record.remoteIdentity { mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes) }
-        if let identity = record.remoteSecondIdentity { mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes) }
+        if let identity = record.remoteIdentity {
+            mainModeRemoteIdentities.insert(slot, value: identity, in: mainModes)
+        }
+        if let identity = record.remoteSecondIdentity {
+            mainModeRemoteSecondIdentities.insert(slot, value: identity, in: mainModes)
+        }
         mainModeIdentityTrigrams.insert(slot, record)
         mainModeExpiry.insert(slot, deadline: record.expires)
     }
@@ -71,8 +77,12 @@ public struct SADatabase: Sendable {
     /// Adds a Quick Mode SA; its id and inbound SPI must be new and its Main Mode SA present.
     public mutating func insert(_ record: QuickModeSARecord) throws(SADatabaseError) {
         guard quickModeIDs.slot(for: record.id, in: quickModes) == nil else { throw .duplicateQuickModeID(record.id) }
-        guard let parent = mainModeIDs.slot(for: record.mainModeID, in: mainModes) else { throw .mainModeNotFound(record.mainModeID) }
-        guard quickModeInboundSPIs.slot(for: record.inboundSPI, in: quickModes) == nil else { throw .duplicateInboundSPI(record.inboundSPI) }
+        guard let parent = mainModeIDs.slot(for: record.mainModeID, in: mainModes) else {
+            throw .mainModeNotFound(record.mainModeID)
+        }
+        guard quickModeInboundSPIs.slot(for: record.inboundSPI, in: quickModes) == nil else {
+            throw .duplicateInboundSPI(record.inboundSPI)
+        }
         let slot = quickModes.insert(record)
         quickModeIDs.insert(slot, value: record.id, in: quickModes)
         quickModeInboundSPIs.insert(slot, value: record.inboundSPI, in: quickModes)

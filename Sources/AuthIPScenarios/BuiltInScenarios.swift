@@ -6,32 +6,53 @@ import AuthIPWire
 public enum BuiltInScenarios {
     public static var all: [ScenarioVector] {
         var vectors = [
-            ScenarioVector(name: "infrastructure-tunnel", description: "The infrastructure tunnel: computer certificate in MM, NTLMv2 as CLIENT1$ in EM.",
-                           options: DirectAccessLab.Options(), steps: [.connect(client: 0, tunnel: .infrastructure), .run(milliseconds: 5_000)]),
-            ScenarioVector(name: "intranet-tunnel", description: "The intranet tunnel: computer certificate in MM, alice's Kerberos ticket in EM.",
-                           options: DirectAccessLab.Options(seed: 2), steps: [.connect(client: 0, tunnel: .intranet), .run(milliseconds: 5_000)]),
+            ScenarioVector(
+                name: "infrastructure-tunnel",
+                description: "The infrastructure tunnel: computer certificate in MM, NTLMv2 as CLIENT1$ in EM.",
+                options: DirectAccessLab.Options(),
+                steps: [.connect(client: 0, tunnel: .infrastructure), .run(milliseconds: 5_000)]),
+            ScenarioVector(
+                name: "intranet-tunnel",
+                description: "The intranet tunnel: computer certificate in MM, alice's Kerberos ticket in EM.",
+                options: DirectAccessLab.Options(seed: 2),
+                steps: [.connect(client: 0, tunnel: .intranet), .run(milliseconds: 5_000)]),
             ScenarioVector(
                 name: "manage-out-and-stolen-laptop",
-                description: "Both tunnels; the helpdesk reaches the laptop from the ISATAP management prefix, an intranet host outside it is refused; "
+                description:
+                    "Both tunnels; the helpdesk reaches the laptop from the ISATAP management prefix, an intranet host outside it is refused; "
                     + "the laptop is blocked, its SAs go at once, its reconnection is refused.",
                 options: DirectAccessLab.Options(seed: 3),
-                steps: [.connect(client: 0, tunnel: .infrastructure), .connect(client: 0, tunnel: .intranet), .run(milliseconds: 5_000),
-                        .manageOut(from: DirectAccessLab.helpdesk, client: 0), .run(milliseconds: 2_000),
-                        .manageOut(from: IPAddress("2001:db8:1:5::99")!, client: 0), .run(milliseconds: 2_000),
-                        .block("*CLIENT1*"), .run(milliseconds: 5_000), .connect(client: 0, tunnel: .infrastructure), .run(milliseconds: 60_000)]),
+                steps: [
+                    .connect(client: 0, tunnel: .infrastructure), .connect(client: 0, tunnel: .intranet),
+                    .run(milliseconds: 5_000),
+                    .manageOut(from: DirectAccessLab.helpdesk, client: 0), .run(milliseconds: 2_000),
+                    .manageOut(from: IPAddress("2001:db8:1:5::99")!, client: 0), .run(milliseconds: 2_000),
+                    .block("*CLIENT1*"), .run(milliseconds: 5_000), .connect(client: 0, tunnel: .infrastructure),
+                    .run(milliseconds: 60_000),
+                ]),
             ScenarioVector(
-                name: "lossy-network", description: "Three clients over a network with 5% loss, 5% duplication and 10% reordering, then shutdown.",
-                options: DirectAccessLab.Options(clients: 3, seed: 4, conditions: NetworkConditions(loss: 0.05, duplication: 0.05, reordering: 0.1,
-                                                                                                      latency: .milliseconds(20), jitter: .milliseconds(10))),
-                steps: [.connect(client: 0, tunnel: .infrastructure), .connect(client: 1, tunnel: .infrastructure),
-                        .connect(client: 2, tunnel: .infrastructure), .run(milliseconds: 60_000), .shutdown, .run(milliseconds: 30_000)]),
+                name: "lossy-network",
+                description:
+                    "Three clients over a network with 5% loss, 5% duplication and 10% reordering, then shutdown.",
+                options: DirectAccessLab.Options(
+                    clients: 3, seed: 4,
+                    conditions: NetworkConditions(
+                        loss: 0.05, duplication: 0.05, reordering: 0.1,
+                        latency: .milliseconds(20), jitter: .milliseconds(10))),
+                steps: [
+                    .connect(client: 0, tunnel: .infrastructure), .connect(client: 1, tunnel: .infrastructure),
+                    .connect(client: 2, tunnel: .infrastructure), .run(milliseconds: 60_000), .shutdown,
+                    .run(milliseconds: 30_000),
+                ]),
         ]
         for (offset, fault) in Fault.allCases.enumerated() where fault != .none {
-            let tunnel: Tunnel = [.disabledUser, .noSmartCard, .noHealthCertificate].contains(fault) ? .intranet : .infrastructure
-            vectors.append(ScenarioVector(
-                name: "fault-\(fault.rawValue)", description: "\(fault.rawValue) on the \(tunnel.rawValue) tunnel.",
-                options: DirectAccessLab.Options(fault: fault, seed: 100 + UInt64(offset)),
-                steps: [.connect(client: 0, tunnel: tunnel), .run(milliseconds: 90_000)]))
+            let tunnel: Tunnel =
+                [.disabledUser, .noSmartCard, .noHealthCertificate].contains(fault) ? .intranet : .infrastructure
+            vectors.append(
+                ScenarioVector(
+                    name: "fault-\(fault.rawValue)", description: "\(fault.rawValue) on the \(tunnel.rawValue) tunnel.",
+                    options: DirectAccessLab.Options(fault: fault, seed: 100 + UInt64(offset)),
+                    steps: [.connect(client: 0, tunnel: tunnel), .run(milliseconds: 90_000)]))
         }
         return vectors
     }

@@ -24,8 +24,10 @@ public struct DirectAccessLab {
         /// Gap between two clients' first packets (virtual time).
         public var stagger: Duration
 
-        public init(clients: Int = 1, fault: Fault = .none, tunnel: Tunnel = .infrastructure, seed: UInt64 = 1,
-                    conditions: NetworkConditions = .ideal, stagger: Duration = .milliseconds(5)) {
+        public init(
+            clients: Int = 1, fault: Fault = .none, tunnel: Tunnel = .infrastructure, seed: UInt64 = 1,
+            conditions: NetworkConditions = .ideal, stagger: Duration = .milliseconds(5)
+        ) {
             self.clients = clients
             self.fault = fault
             self.tunnel = tunnel
@@ -42,7 +44,8 @@ public struct DirectAccessLab {
     public static let fileServer = IPAddress("2001:db8:1:5::20")!
     /// The ISATAP /96 of 2001:db8:1:8000::/64: where manage out comes from.
     public static let management = IPv6Address.isatapPrefix(IPv6Address("2001:db8:1:8000::")!)
-    public static let helpdesk = IPAddress.v6(.isatap(prefix: IPv6Address("2001:db8:1:8000::")!, ipv4: IPv4Address("10.1.2.3")!))
+    public static let helpdesk = IPAddress.v6(
+        .isatap(prefix: IPv6Address("2001:db8:1:8000::")!, ipv4: IPv4Address("10.1.2.3")!))
 
     public let options: Options
     public var simulation: Simulation
@@ -75,20 +78,26 @@ public struct DirectAccessLab {
         }
         let cache = CRLCache()
         if fault != .cdpOffline {
-            _ = try cache.insert(try pki.revocationList(revoking: fault == .revokedCertificate ? serials : [], now: Self.start), source: "root.crl")
+            _ = try cache.insert(
+                try pki.revocationList(revoking: fault == .revokedCertificate ? serials : [], now: Self.start),
+                source: "root.crl")
         }
-        var authorization = AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients", requiredUserGroup: "DirectAccess Users")
+        var authorization = AuthorizationPolicy(
+            requiredComputerGroup: "DirectAccess Clients", requiredUserGroup: "DirectAccess Users")
         authorization.requiresHealthCertificate = fault == .noHealthCertificate
         authorization.requiresSmartCard = fault == .noSmartCard
         let keytab = realm.map { KerberosCredentials.keytab($0.serverKeytab) } ?? .keytab("/nonexistent")
         serverSetup = DirectAccess.Server(
             firstPublicIPv4: IPv4Address("131.107.0.2")!, secondPublicIPv4: IPv4Address("131.107.0.3")!,
-            certificate: TLSConfiguration(identities: [pki.server],
-                                          trust: .directAccessServer(roots: [pki.authority.certificate], revocation: fault == .cdpOffline ? .strong : .weak),
-                                          crlCache: cache),
-            ntlm: NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(
-                netbiosDomainName: "CORP", netbiosComputerName: "DASERVER", dnsDomainName: "corp.contoso.com",
-                dnsComputerName: "daserver.corp.contoso.com"), directory: directory),
+            certificate: TLSConfiguration(
+                identities: [pki.server],
+                trust: .directAccessServer(
+                    roots: [pki.authority.certificate], revocation: fault == .cdpOffline ? .strong : .weak),
+                crlCache: cache),
+            ntlm: NTLMAcceptorSetup(
+                configuration: NTLMAcceptorConfiguration(
+                    netbiosDomainName: "CORP", netbiosComputerName: "DASERVER", dnsDomainName: "corp.contoso.com",
+                    dnsComputerName: "daserver.corp.contoso.com"), directory: directory),
             keytab: keytab, infrastructureServers: [Self.dns, Self.domainController], intranetPrefixes: [Self.intranet],
             managementPrefixes: [Self.management], authorization: authorization)
 
@@ -96,37 +105,54 @@ public struct DirectAccessLab {
         if fault == .silentResponder {
             server = nil
         } else {
-            server = simulation.add("DASERVER", Endpoint(
-                configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverSetup.rules,
-                                                     directory: directory),
-                random: SeededRandomSource(seed: options.seed &* 1_000_003), now: Self.start),
+            server = simulation.add(
+                "DASERVER",
+                Endpoint(
+                    configuration: EndpointConfiguration(
+                        computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverSetup.rules,
+                        directory: directory),
+                    random: SeededRandomSource(seed: options.seed &* 1_000_003), now: Self.start),
                 addresses: [serverSetup.infrastructureTunnelEndpoint, serverSetup.intranetTunnelEndpoint])
         }
         var clients: [Int] = []
         var addresses: [IPAddress] = []
         for (index, name) in names.enumerated() {
             let address = Self.clientAddress(index)
-            let user: KerberosCredentials = fault == .wrongPassword ? .password(principal: "alice@DA.TEST", password: "not-the-password")
+            let user: KerberosCredentials =
+                fault == .wrongPassword
+                ? .password(principal: "alice@DA.TEST", password: "not-the-password")
                 : .cache(realm?.cache("cc_alice") ?? "FILE:/nonexistent")
             let setup = DirectAccess.Client(
-                address: address, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!, serverSecondPublicIPv4: IPv4Address("131.107.0.3")!,
-                certificate: TLSConfiguration(identities: [clientCertificates[index]], trust: .directAccessClient(roots: [pki.authority.certificate])),
-                computerAccount: NTLMCredentials(user: "\(name)$", domain: "CORP",
-                                                 password: fault == .wrongPassword ? "stale-secret" : Self.machinePassword(name),
-                                                 workstation: name),
+                address: address, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!,
+                serverSecondPublicIPv4: IPv4Address("131.107.0.3")!,
+                certificate: TLSConfiguration(
+                    identities: [clientCertificates[index]],
+                    trust: .directAccessClient(roots: [pki.authority.certificate])),
+                computerAccount: NTLMCredentials(
+                    user: "\(name)$", domain: "CORP",
+                    password: fault == .wrongPassword ? "stale-secret" : Self.machinePassword(name),
+                    workstation: name),
                 user: user, infrastructureServers: [Self.dns, Self.domainController], intranetPrefixes: [Self.intranet],
                 managementPrefixes: [Self.management],
-                serverIdentity: ResponderIdentity(servicePrincipalName: KerberosRealm.service,
-                                                  certificateHostNames: [pki.server.certificate.computerDNSName ?? ""]))
+                serverIdentity: ResponderIdentity(
+                    servicePrincipalName: KerberosRealm.service,
+                    certificateHostNames: [pki.server.certificate.computerDNSName ?? ""]))
             var rules = setup.rules
             if fault == .noProposal {
                 for i in rules.indices {
-                    rules[i].mainModeCrypto = MainModeCryptoSet(proposals: [MainModeProposal(cipher: .tripleDES, hash: .sha1, group: .modp2048)])
+                    rules[i].mainModeCrypto = MainModeCryptoSet(proposals: [
+                        MainModeProposal(cipher: .tripleDES, hash: .sha1, group: .modp2048)
+                    ])
                 }
             }
-            clients.append(simulation.add(name, Endpoint(
-                configuration: EndpointConfiguration(computerName: name, principalName: "\(name)$@DA.TEST", rules: rules),
-                random: SeededRandomSource(seed: options.seed &* 7_919 &+ UInt64(index)), now: Self.start), addresses: [address]))
+            clients.append(
+                simulation.add(
+                    name,
+                    Endpoint(
+                        configuration: EndpointConfiguration(
+                            computerName: name, principalName: "\(name)$@DA.TEST", rules: rules),
+                        random: SeededRandomSource(seed: options.seed &* 7_919 &+ UInt64(index)), now: Self.start),
+                    addresses: [address]))
             addresses.append(address)
         }
         self.clients = clients
@@ -145,9 +171,11 @@ public struct DirectAccessLab {
             "{\"name\": \"\(name)$\", \"kind\": \"computer\", \"enabled\": \(fault != .disabledComputer), \"password\": \"\(machinePassword(name))\", "
                 + "\"groups\": [\"Domain Computers\", \"DirectAccess Clients\"]}"
         }
-        let alice = "{\"name\": \"alice\", \"kind\": \"user\", \"enabled\": \(fault != .disabledUser), \"password\": \"Alice-Pw-1\", "
+        let alice =
+            "{\"name\": \"alice\", \"kind\": \"user\", \"enabled\": \(fault != .disabledUser), \"password\": \"Alice-Pw-1\", "
             + "\"groups\": [\"Domain Users\", \"DirectAccess Users\"]}"
-        return "{\"domain\": \"CORP\", \"dnsDomain\": \"corp.contoso.com\", \"accounts\": [" + (computerEntries + [alice]).joined(separator: ", ") + "]}"
+        return "{\"domain\": \"CORP\", \"dnsDomain\": \"corp.contoso.com\", \"accounts\": ["
+            + (computerEntries + [alice]).joined(separator: ", ") + "]}"
     }
 
     /// Where a client's traffic goes for a tunnel: the DNS server or a file server.
@@ -158,15 +186,21 @@ public struct DirectAccessLab {
     /// Client `index` sends a packet through `tunnel`.
     public mutating func connect(_ index: Int, through tunnel: Tunnel) {
         let port: UInt16 = tunnel == .infrastructure ? 53 : 445
-        simulation.inject(.acquire(TrafficRequest(source: clientAddresses[index], destination: Self.destination(tunnel), ipProtocol: 6,
-                                                  destinationPort: port)), into: clients[index])
+        simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: clientAddresses[index], destination: Self.destination(tunnel), ipProtocol: 6,
+                    destinationPort: port)), into: clients[index])
     }
 
     /// A management host (`from`) opens a connection to client `index`.
     public mutating func manageOut(from source: IPAddress, to index: Int, port: UInt16 = 3389) {
         guard let server else { return }
-        simulation.inject(.acquire(TrafficRequest(source: source, destination: clientAddresses[index], ipProtocol: 6, destinationPort: port)),
-                          into: server)
+        simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: source, destination: clientAddresses[index], ipProtocol: 6, destinationPort: port)),
+            into: server)
     }
 
     public mutating func run(for duration: Duration) { simulation.run(for: duration) }

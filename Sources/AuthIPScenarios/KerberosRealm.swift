@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,7 +44,9 @@ public struct KerberosRealm: Sendable {
         // Output to a file, not a pipe: the KDC left running would inherit the pipe.
         let log = directory + ".log"
         FileManager.default.createFile(atPath: log, contents: nil)
-        guard let logHandle = FileHandle(forWritingAtPath: log) else { return .failure(RealmError(text: "cannot write \(log)")) }
+        guard let logHandle = FileHandle(forWritingAtPath: log) else {
+            return .failure(RealmError(text: "cannot write \(log)"))
+        }
         process.standardOutput = logHandle
         process.standardError = logHandle
         do {
@@ -61,7 +64,8 @@ public struct KerberosRealm: Sendable {
         atexit {
             // No process launching at exit: kill the KDC by its pid file.
             if let text = try? String(contentsOfFile: KerberosRealm.stopDirectory + "/krb5kdc.pid", encoding: .utf8),
-               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 kill(pid, SIGKILL)
             }
             try? FileManager.default.removeItem(atPath: KerberosRealm.stopDirectory)
@@ -78,8 +82,12 @@ public struct KerberosRealm: Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return UInt16(bigEndian: address.sin_port)
     }
 }

@@ -54,8 +54,12 @@ public struct LabRun {
                 for _ in 0..<max(0, count) {
                     floodSent += 1
                     var bytes = template.bytes
-                    for byte in 0..<8 { bytes[byte] = UInt8(truncatingIfNeeded: (UInt64(floodSent) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(8 * byte)) }
-                    let source = EndpointAddress(.v6(IPv6Address(high: 0x2001_0db8_0bad_0000, low: UInt64(floodSent % flood.sources) + 1)))
+                    for byte in 0..<8 {
+                        bytes[byte] = UInt8(
+                            truncatingIfNeeded: (UInt64(floodSent) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(8 * byte))
+                    }
+                    let source = EndpointAddress(
+                        .v6(IPv6Address(high: 0x2001_0db8_0bad_0000, low: UInt64(floodSent % flood.sources) + 1)))
                     lab.simulation.inject(.datagram(bytes, from: source, to: template.to), into: server)
                 }
                 peakServerSessions = max(peakServerSessions, lab.serverNode?.endpoint.sessionCount ?? 0)
@@ -68,7 +72,8 @@ public struct LabRun {
         results = lab.clients.indices.map { index in
             let node = lab.clientNode(index)
             if let established = node.events.first(where: { $0.event.descriptor.eventID == 5451 }) {
-                return ClientResult(outcome: .established, setupSeconds: established.time.timeIntervalSince(startTimes[index]))
+                return ClientResult(
+                    outcome: .established, setupSeconds: established.time.timeIntervalSince(startTimes[index]))
             }
             let failure = node.events.lazy.compactMap { entry -> Fault.Outcome? in
                 entry.event.failureCode.map { .failed(event: entry.event.descriptor.eventID, code: $0) }
@@ -86,7 +91,8 @@ public struct LabRun {
         for index in lab.simulation.nodes.indices { lab.simulation.inject(.shutdown, into: index) }
         lab.run(for: .seconds(120))
         leftAfterShutdown = lab.simulation.nodes.reduce(0) { total, node in
-            total + node.endpoint.database.mainModeCount + node.endpoint.database.quickModeCount + node.endpoint.sessionCount + node.installedSACount
+            total + node.endpoint.database.mainModeCount + node.endpoint.database.quickModeCount
+                + node.endpoint.sessionCount + node.installedSACount
         }
     }
 
@@ -101,8 +107,11 @@ public struct LabRun {
     /// A real #1 of the first client (from a twin of its endpoint), whose cookies the flood varies.
     func floodTemplate() -> (bytes: [UInt8], to: EndpointAddress)? {
         var twin = lab.clientNode(0).endpoint
-        let outputs = twin.handle(.acquire(TrafficRequest(source: lab.clientAddresses[0], destination: DirectAccessLab.destination(lab.options.tunnel))),
-                                  now: lab.simulation.now)
+        let outputs = twin.handle(
+            .acquire(
+                TrafficRequest(
+                    source: lab.clientAddresses[0], destination: DirectAccessLab.destination(lab.options.tunnel))),
+            now: lab.simulation.now)
         for case .send(let bytes, _, let to) in outputs { return (bytes, to) }
         return nil
     }
@@ -122,15 +131,23 @@ public struct LabRun {
             return String(Int(latencies[index] * 1000))
         }
         let failures = byCode.keys.sorted().map { "\"\($0)\": \(byCode[$0]!)" }.joined(separator: ", ")
-        let floodFields: [(String, String)] = flood.map { flood in
-            [("flood_packets", String(flood.packets)), ("flood_sources", String(flood.sources)),
-             ("server_sessions_peak", String(peakServerSessions)), ("dos_mode_entered", String(denialOfServiceEntered)),
-             ("dos_mode_left", String(denialOfServiceLeft))]
-        } ?? []
-        return floodFields + [("clients", String(results.count)), ("established", String(established)),
-                ("failed", String(results.count - established)), ("failures_by_reason", "{\(failures)}"),
-                ("setup_ms_p50", percentile(0.5)), ("setup_ms_p99", percentile(0.99)), ("sa_left", String(leftAfterShutdown)),
-                ("expected", "\"\(lab.options.fault.expectedOutcome(lab.options.tunnel).text)\""), ("as_expected", String(behavedAsExpected))]
+        let floodFields: [(String, String)] =
+            flood.map { flood in
+                [
+                    ("flood_packets", String(flood.packets)), ("flood_sources", String(flood.sources)),
+                    ("server_sessions_peak", String(peakServerSessions)),
+                    ("dos_mode_entered", String(denialOfServiceEntered)),
+                    ("dos_mode_left", String(denialOfServiceLeft)),
+                ]
+            } ?? []
+        return floodFields + [
+            ("clients", String(results.count)), ("established", String(established)),
+            ("failed", String(results.count - established)), ("failures_by_reason", "{\(failures)}"),
+            ("setup_ms_p50", percentile(0.5)), ("setup_ms_p99", percentile(0.99)),
+            ("sa_left", String(leftAfterShutdown)),
+            ("expected", "\"\(lab.options.fault.expectedOutcome(lab.options.tunnel).text)\""),
+            ("as_expected", String(behavedAsExpected)),
+        ]
     }
 }
 

@@ -45,7 +45,9 @@ public enum Fault: String, CaseIterable, Sendable {
             return tunnel == .intranet ? .failed(event: 4652, code: .errorIpsecIkeAuthorizationFailure) : .established
         case .disabledUser: return tunnel == .intranet ? .failed(event: 4984, code: .secELogonDenied) : .established
         case .wrongPassword: return .failed(event: 4984, code: .secELogonDenied)
-        case .noSmartCard: return tunnel == .intranet ? .failed(event: 4984, code: .errorIpsecIkeStrongCredAuthorizationFailure) : .established
+        case .noSmartCard:
+            return tunnel == .intranet
+                ? .failed(event: 4984, code: .errorIpsecIkeStrongCredAuthorizationFailure) : .established
         case .noProposal: return .failed(event: 4653, code: .errorIpsecIkeAttribFail)
         }
     }

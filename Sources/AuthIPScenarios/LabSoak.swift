@@ -41,24 +41,30 @@ public struct LabSoak {
             if tickIndex % ticksPerHour == 0, let server = lab.server {
                 let victim = (tickIndex / ticksPerHour * 7_919) % clients
                 let pattern = WildcardPattern("*\(DirectAccessLab.clientName(victim)).*")!
-                lab.simulation.inject(.block(pattern, until: lab.simulation.now.addingTimeInterval(1_800)), into: server)
+                lab.simulation.inject(
+                    .block(pattern, until: lab.simulation.now.addingTimeInterval(1_800)), into: server)
             }
             if tickIndex % ticksPerHour == ticksPerHour - 1 { record(hour: tickIndex / ticksPerHour + 1) }
         }
         for index in lab.simulation.nodes.indices { lab.simulation.inject(.shutdown, into: index) }
         lab.run(for: .seconds(180))
         leftAfterShutdown = lab.simulation.nodes.reduce(0) { total, node in
-            total + node.endpoint.database.mainModeCount + node.endpoint.database.quickModeCount + node.endpoint.sessionCount + node.installedSACount
+            total + node.endpoint.database.mainModeCount + node.endpoint.database.quickModeCount
+                + node.endpoint.sessionCount + node.installedSACount
         }
     }
 
     private mutating func record(hour: Int) {
         let server = lab.serverNode
-        hours.append(Hour(hour: hour, residentMegabytes: Double(Self.residentBytes()) / 1_048_576,
-                          serverMainModes: server?.endpoint.database.mainModeCount ?? 0,
-                          serverQuickModes: server?.endpoint.database.quickModeCount ?? 0,
-                          clientQuickModes: lab.clients.reduce(0) { $0 + lab.simulation.nodes[$1].endpoint.database.quickModeCount },
-                          serverSessions: server?.endpoint.sessionCount ?? 0))
+        hours.append(
+            Hour(
+                hour: hour, residentMegabytes: Double(Self.residentBytes()) / 1_048_576,
+                serverMainModes: server?.endpoint.database.mainModeCount ?? 0,
+                serverQuickModes: server?.endpoint.database.quickModeCount ?? 0,
+                clientQuickModes: lab.clients.reduce(0) {
+                    $0 + lab.simulation.nodes[$1].endpoint.database.quickModeCount
+                },
+                serverSessions: server?.endpoint.sessionCount ?? 0))
     }
 
     /// Events of all endpoints by ID.

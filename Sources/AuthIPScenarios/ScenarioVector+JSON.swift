@@ -16,7 +16,8 @@ extension ScenarioVector {
     }
 
     public init(json: JSONValue) throws(FormatError) {
-        guard let name = json["name"]?.stringValue, let setup = json["setup"], let steps = json["steps"]?.arrayValue else {
+        guard let name = json["name"]?.stringValue, let setup = json["setup"], let steps = json["steps"]?.arrayValue
+        else {
             throw .invalid("name, setup and steps are required")
         }
         func number(_ value: JSONValue?, _ field: String) throws(FormatError) -> Double {
@@ -26,8 +27,12 @@ extension ScenarioVector {
             default: throw .invalid("\(field) must be a number")
             }
         }
-        guard let faultName = setup["fault"]?.stringValue, let fault = Fault(rawValue: faultName) else { throw .invalid("unknown fault") }
-        guard let clients = setup["clients"]?.integerValue, clients >= 1, let seed = setup["seed"]?.integerValue, seed >= 0 else {
+        guard let faultName = setup["fault"]?.stringValue, let fault = Fault(rawValue: faultName) else {
+            throw .invalid("unknown fault")
+        }
+        guard let clients = setup["clients"]?.integerValue, clients >= 1, let seed = setup["seed"]?.integerValue,
+            seed >= 0
+        else {
             throw .invalid("clients and seed are required")
         }
         let network = setup["network"]
@@ -39,10 +44,14 @@ extension ScenarioVector {
         var parsed: [Step] = []
         for step in steps {
             if let connect = step["connect"], let client = connect["client"]?.integerValue,
-               let tunnel = connect["tunnel"]?.stringValue.flatMap(Tunnel.init(rawValue:)), client >= 1, client <= clients {
+                let tunnel = connect["tunnel"]?.stringValue.flatMap(Tunnel.init(rawValue:)), client >= 1,
+                client <= clients
+            {
                 parsed.append(.connect(client: Int(client) - 1, tunnel: tunnel))
-            } else if let manage = step["manage_out"], let from = manage["from"]?.stringValue.flatMap({ IPAddress($0) }),
-                      let client = manage["client"]?.integerValue, client >= 1, client <= clients {
+            } else if let manage = step["manage_out"],
+                let from = manage["from"]?.stringValue.flatMap({ IPAddress($0) }),
+                let client = manage["client"]?.integerValue, client >= 1, client <= clients
+            {
                 parsed.append(.manageOut(from: from, client: Int(client) - 1))
             } else if let pattern = step["block"]?.stringValue {
                 parsed.append(.block(pattern))
@@ -56,18 +65,24 @@ extension ScenarioVector {
                 throw .invalid("unknown step \(step.compactText)")
             }
         }
-        self.init(name: name, description: json["description"]?.stringValue ?? "",
-                  options: DirectAccessLab.Options(clients: Int(clients), fault: fault, seed: UInt64(seed), conditions: conditions),
-                  steps: parsed, expected: json["expect"])
+        self.init(
+            name: name, description: json["description"]?.stringValue ?? "",
+            options: DirectAccessLab.Options(
+                clients: Int(clients), fault: fault, seed: UInt64(seed), conditions: conditions),
+            steps: parsed, expected: json["expect"])
     }
 
     public var json: JSONValue {
         let steps: [JSONValue] = self.steps.map { step in
             switch step {
             case .connect(let client, let tunnel):
-                return .object([("connect", .object([("client", .number(client + 1)), ("tunnel", .string(tunnel.rawValue))]))])
+                return .object([
+                    ("connect", .object([("client", .number(client + 1)), ("tunnel", .string(tunnel.rawValue))]))
+                ])
             case .manageOut(let source, let client):
-                return .object([("manage_out", .object([("from", .string(source.description)), ("client", .number(client + 1))]))])
+                return .object([
+                    ("manage_out", .object([("from", .string(source.description)), ("client", .number(client + 1))]))
+                ])
             case .block(let pattern): return .object([("block", .string(pattern))])
             case .unblock(let pattern): return .object([("unblock", .string(pattern))])
             case .run(let milliseconds): return .object([("run_ms", .number(milliseconds))])
@@ -75,15 +90,27 @@ extension ScenarioVector {
             }
         }
         let conditions = options.conditions
-        func milliseconds(_ duration: Duration) -> JSONValue { .number(Int64(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)) }
+        func milliseconds(_ duration: Duration) -> JSONValue {
+            .number(Int64(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))
+        }
         var members: [(String, JSONValue)] = [
             ("name", .string(name)), ("description", .string(description)),
-            ("setup", .object([
-                ("clients", .number(options.clients)), ("fault", .string(options.fault.rawValue)), ("seed", .number(options.seed)),
-                ("network", .object([("loss", .double(conditions.loss)), ("duplicate", .double(conditions.duplication)),
-                                     ("reorder", .double(conditions.reordering)), ("latency_ms", milliseconds(conditions.latency)),
-                                     ("jitter_ms", milliseconds(conditions.jitter))])),
-            ])),
+            (
+                "setup",
+                .object([
+                    ("clients", .number(options.clients)), ("fault", .string(options.fault.rawValue)),
+                    ("seed", .number(options.seed)),
+                    (
+                        "network",
+                        .object([
+                            ("loss", .double(conditions.loss)), ("duplicate", .double(conditions.duplication)),
+                            ("reorder", .double(conditions.reordering)),
+                            ("latency_ms", milliseconds(conditions.latency)),
+                            ("jitter_ms", milliseconds(conditions.jitter)),
+                        ])
+                    ),
+                ])
+            ),
             ("steps", .array(steps)),
         ]
         if let expected { members.append(("expect", expected)) }

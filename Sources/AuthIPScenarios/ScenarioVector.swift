@@ -30,7 +30,9 @@ public struct ScenarioVector {
         case shutdown
     }
 
-    public init(name: String, description: String, options: DirectAccessLab.Options, steps: [Step], expected: JSONValue? = nil) {
+    public init(
+        name: String, description: String, options: DirectAccessLab.Options, steps: [Step], expected: JSONValue? = nil
+    ) {
         self.name = name
         self.description = description
         self.options = options
@@ -57,9 +59,13 @@ public struct ScenarioVector {
             case .connect(let client, let tunnel): lab.connect(client, through: tunnel)
             case .manageOut(let source, let client): lab.manageOut(from: source, to: client)
             case .block(let pattern):
-                if let server = lab.server, let pattern = WildcardPattern(pattern) { lab.simulation.inject(.block(pattern, until: nil), into: server) }
+                if let server = lab.server, let pattern = WildcardPattern(pattern) {
+                    lab.simulation.inject(.block(pattern, until: nil), into: server)
+                }
             case .unblock(let pattern):
-                if let server = lab.server, let pattern = WildcardPattern(pattern) { lab.simulation.inject(.unblock(pattern), into: server) }
+                if let server = lab.server, let pattern = WildcardPattern(pattern) {
+                    lab.simulation.inject(.unblock(pattern), into: server)
+                }
             case .run(let milliseconds): lab.run(for: .milliseconds(milliseconds))
             case .shutdown:
                 for index in lab.simulation.nodes.indices { lab.simulation.inject(.shutdown, into: index) }
@@ -71,20 +77,47 @@ public struct ScenarioVector {
     private func outcome(_ lab: DirectAccessLab, pki: ThrowawayPKI) -> JSONValue {
         var events: [(Date, String, Int, AuditEvent)] = []
         for node in lab.simulation.nodes {
-            for (order, entry) in node.events.enumerated() { events.append((entry.time, node.name, order, entry.event)) }
+            for (order, entry) in node.events.enumerated() {
+                events.append((entry.time, node.name, order, entry.event))
+            }
         }
         events.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
         let eventValues: [JSONValue] = events.map { time, computer, _, event in
-            .object([("computer", .string(computer)), ("t_us", .number(Int64((time.timeIntervalSince(DirectAccessLab.start) * 1e6).rounded()))),
-                     ("id", .number(event.descriptor.eventID)),
-                     ("data", .object(event.eventData.map { ($0.name, .string($0.value.storedText)) }))])
+            .object([
+                ("computer", .string(computer)),
+                ("t_us", .number(Int64((time.timeIntervalSince(DirectAccessLab.start) * 1e6).rounded()))),
+                ("id", .number(event.descriptor.eventID)),
+                ("data", .object(event.eventData.map { ($0.name, .string($0.value.storedText)) })),
+            ])
         }
         let tables: [(String, JSONValue)] = lab.simulation.nodes.map { node in
-            (node.name, .object([("mmsa", .array(node.endpoint.database.mainModeTable().split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) })),
-                                 ("qmsa", .array(node.endpoint.database.quickModeTable().split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }))]))
+            (
+                node.name,
+                .object([
+                    (
+                        "mmsa",
+                        .array(
+                            node.endpoint.database.mainModeTable().split(
+                                separator: "\n", omittingEmptySubsequences: false
+                            ).map { .string(String($0)) })
+                    ),
+                    (
+                        "qmsa",
+                        .array(
+                            node.endpoint.database.quickModeTable().split(
+                                separator: "\n", omittingEmptySubsequences: false
+                            ).map { .string(String($0)) })
+                    ),
+                ])
+            )
         }
         var result: [(String, JSONValue)] = [
-            ("certificates", .object([("root", .string(pki.authority.certificate.pem)), ("server", .string(pki.server.certificate.pem))])),
+            (
+                "certificates",
+                .object([
+                    ("root", .string(pki.authority.certificate.pem)), ("server", .string(pki.server.certificate.pem)),
+                ])
+            ),
             ("events", .array(eventValues)),
             ("sa_tables", .object(tables)),
         ]
@@ -106,7 +139,9 @@ public struct ScenarioVector {
             differences.append("\(key) differs")
         }
         let expectedEvents = expected["events"]?.arrayValue ?? [], actualEvents = actual["events"]?.arrayValue ?? []
-        if expectedEvents.count != actualEvents.count { differences.append("\(actualEvents.count) events, \(expectedEvents.count) expected") }
+        if expectedEvents.count != actualEvents.count {
+            differences.append("\(actualEvents.count) events, \(expectedEvents.count) expected")
+        }
         for (index, pair) in zip(expectedEvents, actualEvents).enumerated() where pair.0 != pair.1 {
             differences.append("event \(index): expected \(pair.0.compactText), got \(pair.1.compactText)")
             break

@@ -9,8 +9,10 @@ public struct NetworkConditions: Sendable, Hashable {
     public var latency: Duration
     public var jitter: Duration
 
-    public init(loss: Double = 0, duplication: Double = 0, reordering: Double = 0,
-                latency: Duration = .milliseconds(10), jitter: Duration = .zero) {
+    public init(
+        loss: Double = 0, duplication: Double = 0, reordering: Double = 0,
+        latency: Duration = .milliseconds(10), jitter: Duration = .zero
+    ) {
         self.loss = loss
         self.duplication = duplication
         self.reordering = reordering

@@ -32,7 +32,8 @@ public struct Simulation {
 
     /// A man in the middle for tests of this package: sees each datagram with the sender's
     /// session keys and returns what travels instead (nil: nothing).
-    package var interceptor: ((_ datagram: TracedDatagram, _ senderKeys: [CookiePair: CryptoPayloadProtection]) -> [UInt8]?)?
+    package var interceptor:
+        ((_ datagram: TracedDatagram, _ senderKeys: [CookiePair: CryptoPayloadProtection]) -> [UInt8]?)?
 
     /// When off, nodes count their events instead of keeping them (long runs).
     public var recordsEvents = true
@@ -52,7 +53,9 @@ public struct Simulation {
     private var nodeByAddress: [IPAddress: Int] = [:]
     private var sequence = 0
 
-    public init(seed: UInt64, conditions: NetworkConditions = .ideal, start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+    public init(
+        seed: UInt64, conditions: NetworkConditions = .ideal, start: Date = Date(timeIntervalSince1970: 1_795_000_000)
+    ) {
         random = SeededRandomSource(seed: seed)
         self.conditions = conditions
         now = start
@@ -90,7 +93,9 @@ public struct Simulation {
 
     /// Runs for a virtual duration.
     public mutating func run(for duration: Duration) {
-        run(until: now.addingTimeInterval(TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18))
+        run(
+            until: now.addingTimeInterval(
+                TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18))
     }
 
     private mutating func nextTime() -> Date? {
@@ -122,11 +127,18 @@ public struct Simulation {
         case .send(var bytes, var source, var destination):
             nodes[index].sentDatagrams += 1
             if let interceptor {
-                guard let replaced = interceptor(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination),
-                                                 nodes[index].endpoint.sessionProtections) else { return }
+                guard
+                    let replaced = interceptor(
+                        TracedDatagram(
+                            time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination),
+                        nodes[index].endpoint.sessionProtections)
+                else { return }
                 bytes = replaced
             }
-            if recordsTraffic { trace.append(TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination)) }
+            if recordsTraffic {
+                trace.append(
+                    TracedDatagram(time: now, sender: nodes[index].name, bytes: bytes, from: source, to: destination))
+            }
             source = translateOutbound(source)
             if let inside = natReverse[destination] { destination = inside }
             guard let target = nodeByAddress[destination.ip] else { return }
@@ -143,9 +155,13 @@ public struct Simulation {
             let result = crlServer?(url) ?? .failed("the distribution point is unreachable")
             schedule(.crlFetched(url: url, result: result), to: index, after: crlLatency.seconds)
         case .validateNTLM(let request, _):
-            if let domainController { schedule(.ntlmValidated(request, domainController(request)), to: index, after: directoryLatency.seconds) }
+            if let domainController {
+                schedule(.ntlmValidated(request, domainController(request)), to: index, after: directoryLatency.seconds)
+            }
         case .lookUpAccount(let query, _):
-            if let directoryServer { schedule(.accountLookedUp(query, directoryServer(query)), to: index, after: directoryLatency.seconds) }
+            if let directoryServer {
+                schedule(.accountLookedUp(query, directoryServer(query)), to: index, after: directoryLatency.seconds)
+            }
         case .wakeUp(let time):
             wakeUps.schedule(index, at: time)
         }

@@ -20,7 +20,8 @@ public struct Message: Hashable, Sendable {
         let encrypted = header.flags.contains(.encrypted)
         guard first == .crypto else {
             if encrypted {
-                throw WireError(.invalidValue(field: "next payload", reason: "an encrypted message starts with Crypto"), at: 16)
+                throw WireError(
+                    .invalidValue(field: "next payload", reason: "an encrypted message starts with Crypto"), at: 16)
             }
             payloads = try PayloadChain.parse(&reader, first: first)
             return
@@ -30,7 +31,9 @@ public struct Message: Hashable, Sendable {
         let crypto = try CryptoPayload(body: &body, encrypted: encrypted, rest: &reader)
         if encrypted {
             guard next == .none else {
-                throw WireError(.invalidValue(field: "Crypto next payload", reason: "must be 0 when E is set"), at: ISAKMPHeader.size)
+                throw WireError(
+                    .invalidValue(field: "Crypto next payload", reason: "must be 0 when E is set"),
+                    at: ISAKMPHeader.size)
             }
             payloads = [.crypto(crypto)]
             return

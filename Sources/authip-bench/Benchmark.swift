@@ -36,39 +36,48 @@ struct AuthIPBenchmark {
         let ni = random.bytes(32), nr = random.bytes(32), niQM = random.bytes(32), nrQM = random.bytes(32)
         let gssSecret = random.secret(32)
         let chains = (0..<4).map { _ in random.bytes(300) }
-        report("keyschedule.runs_per_s", rate {
-            // One MM: SKEYID*, the Auth1/Auth2 chain over four messages, and the keys of
-            // both QM SAs (AES-256 + SHA-1).
-            let derivation = KeyDerivation(algorithms: algorithms, initiatorCookie: 1, responderCookie: 2)
-            let keys = MainModeKeys(derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: gssSecret)
-            var transcript = AuthenticationTranscript.mainMode(hash: .sha256)
-            for chain in chains { transcript.append(chain) }
-            _ = transcript.initiatorProof(skeyid: keys.skeyid)
-            _ = transcript.responderProof(skeyid: keys.skeyid)
-            for spi: UInt32 in [0x1000, 0x2000] {
-                _ = QuickModeKeys(derivation: derivation, skeyidD: keys.skeyidD, messageID: 0, spi: spi,
-                                  initiatorNonce: niQM, responderNonce: nrQM, integrityKeyLength: 20, encryptionKeyLength: 32)
-            }
-        }, "runs/s")
+        report(
+            "keyschedule.runs_per_s",
+            rate {
+                // One MM: SKEYID*, the Auth1/Auth2 chain over four messages, and the keys of
+                // both QM SAs (AES-256 + SHA-1).
+                let derivation = KeyDerivation(algorithms: algorithms, initiatorCookie: 1, responderCookie: 2)
+                let keys = MainModeKeys(
+                    derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: gssSecret)
+                var transcript = AuthenticationTranscript.mainMode(hash: .sha256)
+                for chain in chains { transcript.append(chain) }
+                _ = transcript.initiatorProof(skeyid: keys.skeyid)
+                _ = transcript.responderProof(skeyid: keys.skeyid)
+                for spi: UInt32 in [0x1000, 0x2000] {
+                    _ = QuickModeKeys(
+                        derivation: derivation, skeyidD: keys.skeyidD, messageID: 0, spi: spi,
+                        initiatorNonce: niQM, responderNonce: nrQM, integrityKeyLength: 20, encryptionKeyLength: 32)
+                }
+            }, "runs/s")
 
-        let keys = MainModeKeys(derivation: KeyDerivation(algorithms: algorithms, initiatorCookie: 1, responderCookie: 2),
-                                z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: gssSecret)
+        let keys = MainModeKeys(
+            derivation: KeyDerivation(algorithms: algorithms, initiatorCookie: 1, responderCookie: 2),
+            z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: gssSecret)
         let protection = CryptoPayloadProtection(algorithms: algorithms, keys: keys, legacyICV: false)
         let inner = Array(message.payloads.dropFirst())
         let header = ISAKMPHeader(initiatorCookie: 1, responderCookie: 2, exchangeType: .mainMode)
         let sealed = try protection.seal(header: header, sequenceNumber: 2, payloads: inner, random: &random)
-        report("crypto_payload.seal_per_s", rate { _ = try? protection.seal(header: header, sequenceNumber: 2, payloads: inner, random: &random) }, "messages/s")
+        report(
+            "crypto_payload.seal_per_s",
+            rate { _ = try? protection.seal(header: header, sequenceNumber: 2, payloads: inner, random: &random) },
+            "messages/s")
         report("crypto_payload.open_per_s", rate { _ = try? protection.open(sealed) }, "messages/s")
-
 
         for group in [DiffieHellmanGroup.ecp256, .modp2048] {
             let peer = try DiffieHellmanKeyPair(group: group, random: &random)
-            report("dh.\(group).exchanges_per_s", rate {
-                // One side's work: a fresh key pair and the shared secret.
-                if let pair = try? DiffieHellmanKeyPair(group: group, random: &random) {
-                    _ = try? pair.sharedSecret(peerPublicValue: peer.publicValue)
-                }
-            }, "exchanges/s")
+            report(
+                "dh.\(group).exchanges_per_s",
+                rate {
+                    // One side's work: a fresh key pair and the shared secret.
+                    if let pair = try? DiffieHellmanKeyPair(group: group, random: &random) {
+                        _ = try? pair.sharedSecret(peerPublicValue: peer.publicValue)
+                    }
+                }, "exchanges/s")
         }
     }
 
@@ -115,27 +124,42 @@ struct AuthIPBenchmark {
     }
 
     static func report(_ name: String, _ value: Double, _ unit: String) {
-        print(JSONValue.object([("name", .string(name)), ("value", .double(value)), ("unit", .string(unit))]).compactText)
+        print(
+            JSONValue.object([("name", .string(name)), ("value", .double(value)), ("unit", .string(unit))]).compactText)
     }
 
     /// An MM #2-sized message: SA, Auth, two nonces, three Vendor IDs and a GSS_ID.
     static func sampleMessage() -> Message {
-        Message(header: ISAKMPHeader(initiatorCookie: 0x0102030405060708, responderCookie: 0x1112131415161718, exchangeType: .mainMode), payloads: [
-            .crypto(CryptoPayload(sequenceNumber: 0)),
-            .securityAssociation(SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .isakmp, transforms: [
-                Transform(number: 1, transformID: Transform.keyIKE, attributes: [
-                    .basic(MainModeAttribute.encryptionAlgorithm, 7), .basic(MainModeAttribute.keyLength, 256),
-                    .basic(MainModeAttribute.hashAlgorithm, 4), .basic(MainModeAttribute.groupDescription, 0),
-                    .basic(MainModeAttribute.lifeType, 1), TransformAttribute(type: MainModeAttribute.lifeDuration, value: .variable([0, 0, 0x70, 0x80])),
-                ]),
-            ])])),
-            .auth(AuthPayload(methods: [.tls])),
-            .nonce(NoncePayload(data: [UInt8](repeating: 0x5A, count: 32))),
-            .nonce(NoncePayload(data: [UInt8](repeating: 0xA5, count: 32))),
-            .vendorID(VendorIDPayload(.microsoftWindows(version: 9))),
-            .vendorID(VendorIDPayload(.fragmentation)),
-            .vendorID(VendorIDPayload(.negotiationDiscovery)),
-            .gssIdentity(GSSIdentityPayload(principalName: "DASERVER$@CORP.CONTOSO.COM")),
-        ])
+        Message(
+            header: ISAKMPHeader(
+                initiatorCookie: 0x0102030405060708, responderCookie: 0x1112131415161718, exchangeType: .mainMode),
+            payloads: [
+                .crypto(CryptoPayload(sequenceNumber: 0)),
+                .securityAssociation(
+                    SecurityAssociationPayload(proposals: [
+                        Proposal(
+                            number: 1, protocolID: .isakmp,
+                            transforms: [
+                                Transform(
+                                    number: 1, transformID: Transform.keyIKE,
+                                    attributes: [
+                                        .basic(MainModeAttribute.encryptionAlgorithm, 7),
+                                        .basic(MainModeAttribute.keyLength, 256),
+                                        .basic(MainModeAttribute.hashAlgorithm, 4),
+                                        .basic(MainModeAttribute.groupDescription, 0),
+                                        .basic(MainModeAttribute.lifeType, 1),
+                                        TransformAttribute(
+                                            type: MainModeAttribute.lifeDuration, value: .variable([0, 0, 0x70, 0x80])),
+                                    ])
+                            ])
+                    ])),
+                .auth(AuthPayload(methods: [.tls])),
+                .nonce(NoncePayload(data: [UInt8](repeating: 0x5A, count: 32))),
+                .nonce(NoncePayload(data: [UInt8](repeating: 0xA5, count: 32))),
+                .vendorID(VendorIDPayload(.microsoftWindows(version: 9))),
+                .vendorID(VendorIDPayload(.fragmentation)),
+                .vendorID(VendorIDPayload(.negotiationDiscovery)),
+                .gssIdentity(GSSIdentityPayload(principalName: "DASERVER$@CORP.CONTOSO.COM")),
+            ])
     }
 }

@@ -25,7 +25,10 @@ enum DirectAccessBenchmark {
         let serverRules: [ConnectionSecurityRule]
         let clientRules: [ConnectionSecurityRule]
 
-        init(server: DirectAccess.Server, client: DirectAccess.Client, directory: JSONAccountDirectory, clientTLS: TLSConfiguration) {
+        init(
+            server: DirectAccess.Server, client: DirectAccess.Client, directory: JSONAccountDirectory,
+            clientTLS: TLSConfiguration
+        ) {
             self.server = server
             self.client = client
             self.directory = directory
@@ -36,55 +39,77 @@ enum DirectAccessBenchmark {
     }
 
     static func world(ecdsa: Bool, realm: KerberosRealm?) throws -> World {
-        let authority = try CertificateAuthority(commonName: "Bench Root", organization: "swift-authip bench",
-                                                 notBefore: start.addingTimeInterval(-86_400), notAfter: start.addingTimeInterval(86_400 * 400))
-        let server = try authority.issue(commonName: "DASERVER.corp.contoso.com", usage: .serverAuthentication, serial: 2, ecdsa: ecdsa,
-                                         notBefore: start.addingTimeInterval(-3_600), notAfter: start.addingTimeInterval(86_400 * 300))
-        let client = try authority.issue(commonName: "CLIENT1.corp.contoso.com", usage: .clientAuthentication, serial: 3, ecdsa: ecdsa,
-                                         notBefore: start.addingTimeInterval(-3_600), notAfter: start.addingTimeInterval(86_400 * 300))
+        let authority = try CertificateAuthority(
+            commonName: "Bench Root", organization: "swift-authip bench",
+            notBefore: start.addingTimeInterval(-86_400), notAfter: start.addingTimeInterval(86_400 * 400))
+        let server = try authority.issue(
+            commonName: "DASERVER.corp.contoso.com", usage: .serverAuthentication, serial: 2, ecdsa: ecdsa,
+            notBefore: start.addingTimeInterval(-3_600), notAfter: start.addingTimeInterval(86_400 * 300))
+        let client = try authority.issue(
+            commonName: "CLIENT1.corp.contoso.com", usage: .clientAuthentication, serial: 3, ecdsa: ecdsa,
+            notBefore: start.addingTimeInterval(-3_600), notAfter: start.addingTimeInterval(86_400 * 300))
         // A 1,000-entry CRL in the server's cache, weak checking: what a DirectAccess server does.
         let cache = CRLCache()
-        _ = try cache.insert(try authority.revocationList(revoking: Array(10_000..<11_000), thisUpdate: start.addingTimeInterval(-3_600),
-                                                           nextUpdate: start.addingTimeInterval(7 * 86_400)), source: "bench.crl")
-        let directory = try JSONAccountDirectory(json: """
-            {"domain": "CORP", "dnsDomain": "corp.contoso.com", "accounts": [
-              {"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "Client1-Machine-Secret", "groups": ["DirectAccess Clients"]},
-              {"name": "alice", "kind": "user", "enabled": true, "password": "x", "groups": ["DirectAccess Users"]}]}
-            """)
-        let ntlm = NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
-                                                                              dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
-                                     directory: directory)
-        let serverTLS = TLSConfiguration(identities: [try TLSIdentity(certificate: server.certificate, privateKeyPEM: server.privateKeyPEM)],
-                                         trust: .directAccessServer(roots: [authority.certificate], revocation: .weak), crlCache: cache)
-        let clientTLS = TLSConfiguration(identities: [try TLSIdentity(certificate: client.certificate, privateKeyPEM: client.privateKeyPEM)],
-                                         trust: .directAccessClient(roots: [authority.certificate]))
+        _ = try cache.insert(
+            try authority.revocationList(
+                revoking: Array(10_000..<11_000), thisUpdate: start.addingTimeInterval(-3_600),
+                nextUpdate: start.addingTimeInterval(7 * 86_400)), source: "bench.crl")
+        let directory = try JSONAccountDirectory(
+            json: """
+                {"domain": "CORP", "dnsDomain": "corp.contoso.com", "accounts": [
+                  {"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "Client1-Machine-Secret", "groups": ["DirectAccess Clients"]},
+                  {"name": "alice", "kind": "user", "enabled": true, "password": "x", "groups": ["DirectAccess Users"]}]}
+                """)
+        let ntlm = NTLMAcceptorSetup(
+            configuration: NTLMAcceptorConfiguration(
+                netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
+                dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
+            directory: directory)
+        let serverTLS = TLSConfiguration(
+            identities: [try TLSIdentity(certificate: server.certificate, privateKeyPEM: server.privateKeyPEM)],
+            trust: .directAccessServer(roots: [authority.certificate], revocation: .weak), crlCache: cache)
+        let clientTLS = TLSConfiguration(
+            identities: [try TLSIdentity(certificate: client.certificate, privateKeyPEM: client.privateKeyPEM)],
+            trust: .directAccessClient(roots: [authority.certificate]))
         let intranet = AddressRange(IPAddress("2001:db8:1::")!, prefixLength: 48)
         let dns = AddressRange(IPAddress("2001:db8:1::53")!)
         return World(
-            server: DirectAccess.Server(firstPublicIPv4: IPv4Address("131.107.0.2")!, secondPublicIPv4: IPv4Address("131.107.0.3")!,
-                                        certificate: serverTLS, ntlm: ntlm, keytab: .keytab(realm?.serverKeytab ?? "/nonexistent"),
-                                        infrastructureServers: [dns], intranetPrefixes: [intranet],
-                                        authorization: AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients", requiredUserGroup: "DirectAccess Users")),
-            client: DirectAccess.Client(address: clientAddress, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!,
-                                        serverSecondPublicIPv4: IPv4Address("131.107.0.3")!, certificate: clientTLS,
-                                        computerAccount: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret", workstation: "CLIENT1"),
-                                        user: .cache(realm?.cache("cc_alice")), infrastructureServers: [dns], intranetPrefixes: [intranet]),
+            server: DirectAccess.Server(
+                firstPublicIPv4: IPv4Address("131.107.0.2")!, secondPublicIPv4: IPv4Address("131.107.0.3")!,
+                certificate: serverTLS, ntlm: ntlm, keytab: .keytab(realm?.serverKeytab ?? "/nonexistent"),
+                infrastructureServers: [dns], intranetPrefixes: [intranet],
+                authorization: AuthorizationPolicy(
+                    requiredComputerGroup: "DirectAccess Clients", requiredUserGroup: "DirectAccess Users")),
+            client: DirectAccess.Client(
+                address: clientAddress, serverFirstPublicIPv4: IPv4Address("131.107.0.2")!,
+                serverSecondPublicIPv4: IPv4Address("131.107.0.3")!, certificate: clientTLS,
+                computerAccount: NTLMCredentials(
+                    user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret", workstation: "CLIENT1"),
+                user: .cache(realm?.cache("cc_alice")), infrastructureServers: [dns], intranetPrefixes: [intranet]),
             directory: directory, clientTLS: clientTLS)
     }
 
     nonisolated(unsafe) static var seed: UInt64 = 1
 
     /// One tunnel to the end with fresh endpoints; the CPU time of the initiator and the responder.
-    static func negotiate(_ world: World, destination: IPAddress, seed: UInt64, timed: Bool = true) -> (Duration, Duration) {
+    static func negotiate(
+        _ world: World, destination: IPAddress, seed: UInt64, timed: Bool = true
+    ) -> (Duration, Duration) {
         var endpoints = [
-            Endpoint(configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: world.clientRules),
-                     random: SeededRandomSource(seed: seed), now: start),
-            Endpoint(configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: world.serverRules,
-                                                          directory: world.directory),
-                     random: SeededRandomSource(seed: seed &+ 1), now: start),
+            Endpoint(
+                configuration: EndpointConfiguration(
+                    computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: world.clientRules),
+                random: SeededRandomSource(seed: seed), now: start),
+            Endpoint(
+                configuration: EndpointConfiguration(
+                    computerName: "DASERVER", principalName: KerberosRealm.service, rules: world.serverRules,
+                    directory: world.directory),
+                random: SeededRandomSource(seed: seed &+ 1), now: start),
         ]
         var cpu = [Duration.zero, Duration.zero]
-        var queue: [(Int, EndpointInput)] = [(0, .acquire(TrafficRequest(source: clientAddress, destination: destination)))]
+        var queue: [(Int, EndpointInput)] = [
+            (0, .acquire(TrafficRequest(source: clientAddress, destination: destination)))
+        ]
         var installed = 0
         while !queue.isEmpty {
             let (index, input) = queue.removeFirst()
@@ -115,21 +140,25 @@ enum DirectAccessBenchmark {
             return try body()
         }
         guard let initiator = try? TLSContext(role: .initiator, configuration: world.clientTLS),
-              let acceptor = try? timed({ try TLSContext(role: .acceptor, configuration: world.server.certificate) }),
-              let hello = try? initiator.step([], now: start, random: &random).token,
-              let flight1 = try? timed({ try acceptor.step(hello, now: start, random: &random).token }),
-              let flight2 = try? initiator.step(flight1, now: start, random: &random).token,
-              let finished = try? timed({ try acceptor.step(flight2, now: start, random: &random).token }),
-              (try? initiator.step(finished, now: start, random: &random).token) != nil, initiator.isComplete, acceptor.isComplete else {
+            let acceptor = try? timed({ try TLSContext(role: .acceptor, configuration: world.server.certificate) }),
+            let hello = try? initiator.step([], now: start, random: &random).token,
+            let flight1 = try? timed({ try acceptor.step(hello, now: start, random: &random).token }),
+            let flight2 = try? initiator.step(flight1, now: start, random: &random).token,
+            let finished = try? timed({ try acceptor.step(flight2, now: start, random: &random).token }),
+            (try? initiator.step(finished, now: start, random: &random).token) != nil, initiator.isComplete,
+            acceptor.isComplete
+        else {
             fatalError("the floor's TLS exchange failed")
         }
         var ntlmInitiator = NTLMInitiatorContext(credentials: world.client.computerAccount)
-        var ntlmAcceptor = NTLMAcceptorContext(configuration: world.server.ntlm.configuration, directory: world.directory)
+        var ntlmAcceptor = NTLMAcceptorContext(
+            configuration: world.server.ntlm.configuration, directory: world.directory)
         guard let negotiate = try? ntlmInitiator.step([], now: start, random: &random).token,
-              let challenge = try? timed({ try ntlmAcceptor.step(negotiate, now: start, random: &random).token }),
-              let authenticate = try? ntlmInitiator.step(challenge, now: start, random: &random).token,
-              (try? timed({ try ntlmAcceptor.step(authenticate, now: start, random: &random).token })) != nil,
-              let tlsKey = acceptor.sessionKey, let ntlmKey = ntlmAcceptor.sessionKey else { fatalError("the floor's NTLM exchange failed") }
+            let challenge = try? timed({ try ntlmAcceptor.step(negotiate, now: start, random: &random).token }),
+            let authenticate = try? ntlmInitiator.step(challenge, now: start, random: &random).token,
+            (try? timed({ try ntlmAcceptor.step(authenticate, now: start, random: &random).token })) != nil,
+            let tlsKey = acceptor.sessionKey, let ntlmKey = ntlmAcceptor.sessionKey
+        else { fatalError("the floor's NTLM exchange failed") }
         keySchedule(tlsKey: tlsKey, ntlmKey: ntlmKey, random: &random)
         timed { keySchedule(tlsKey: tlsKey, ntlmKey: ntlmKey, random: &random) }
         return responder
@@ -137,21 +166,27 @@ enum DirectAccessBenchmark {
 
     /// One side's key schedule for a tunnel.
     static func keySchedule(tlsKey: SecretBytes, ntlmKey: SecretBytes, random: inout SeededRandomSource) {
-        let derivation = KeyDerivation(algorithms: MainModeAlgorithms(cipher: .aes256, hash: .sha256), initiatorCookie: 1, responderCookie: 2)
+        let derivation = KeyDerivation(
+            algorithms: MainModeAlgorithms(cipher: .aes256, hash: .sha256), initiatorCookie: 1, responderCookie: 2)
         let ni = random.bytes(32), nr = random.bytes(32)
-        let keys = MainModeKeys(derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: tlsKey)
+        let keys = MainModeKeys(
+            derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: tlsKey)
         var transcript = AuthenticationTranscript.mainMode(hash: .sha256)
         for _ in 0..<4 { transcript.append(random.bytes(600)) }
-        let auth1 = transcript.initiatorProof(skeyid: keys.skeyid), auth2 = transcript.responderProof(skeyid: keys.skeyid)
-        let skeyidEM = MainModeKeys.extendedModeKey(derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: ntlmKey)
+        let auth1 = transcript.initiatorProof(skeyid: keys.skeyid),
+            auth2 = transcript.responderProof(skeyid: keys.skeyid)
+        let skeyidEM = MainModeKeys.extendedModeKey(
+            derivation: derivation, z: .empty, initiatorNonce: ni, responderNonce: nr, gssSecret: ntlmKey)
         var em = AuthenticationTranscript.extendedMode(hash: .sha256)
         for _ in 0..<4 { em.append(random.bytes(200)) }
         _ = em.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: auth1)
         _ = em.extendedResponderProof(skeyidEM: skeyidEM, auth2: auth2)
         let binding = QuickModeKeys.ExtendedModeBinding(initiatorNonce: ni, responderNonce: nr, skeyidEM: skeyidEM)
         for spi: UInt32 in [0x1000, 0x2000] {
-            _ = QuickModeKeys(derivation: derivation, skeyidD: keys.skeyidD, messageID: 0, spi: spi, initiatorNonce: ni, responderNonce: nr,
-                              extendedMode: binding, integrityKeyLength: 0, encryptionKeyLength: 36)
+            _ = QuickModeKeys(
+                derivation: derivation, skeyidD: keys.skeyidD, messageID: 0, spi: spi, initiatorNonce: ni,
+                responderNonce: nr,
+                extendedMode: binding, integrityKeyLength: 0, encryptionKeyLength: 36)
         }
     }
 
@@ -165,12 +200,14 @@ enum DirectAccessBenchmark {
             // The rates without the per-call CPU clock (a system call per read), which would be
             // charged to the engine's many calls more than to the floor's few; the CPU per
             // side in separate runs.
-            let (rate, floorRate) = AuthIPBenchmark.interleavedRates({
-                seed &+= 2
-                _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed, timed: false)
-            }, {
-                _ = floor(world, random: &floorRandom, measured: false)
-            })
+            let (rate, floorRate) = AuthIPBenchmark.interleavedRates(
+                {
+                    seed &+= 2
+                    _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed, timed: false)
+                },
+                {
+                    _ = floor(world, random: &floorRandom, measured: false)
+                })
             for _ in 0..<8 {
                 for _ in 0..<16 {
                     seed &+= 2
@@ -187,13 +224,20 @@ enum DirectAccessBenchmark {
             let responderMicroseconds = AuthIPBenchmark.seconds(responderCPU) / Double(runs) * 1e6
             AuthIPBenchmark.report("\(label).negotiations_per_s", rate, "tunnels/s")
             AuthIPBenchmark.report("\(label).responder_us", Double(Int(responderMicroseconds)), "µs CPU")
-            AuthIPBenchmark.report("\(label).initiator_us", Double(Int(AuthIPBenchmark.seconds(initiatorCPU) / Double(runs) * 1e6)), "µs CPU")
+            AuthIPBenchmark.report(
+                "\(label).initiator_us", Double(Int(AuthIPBenchmark.seconds(initiatorCPU) / Double(runs) * 1e6)),
+                "µs CPU")
             AuthIPBenchmark.report("\(label).responder_per_s", Double(Int(1e6 / responderMicroseconds)), "tunnels/s")
             AuthIPBenchmark.report("\(label).floor_per_s", floorRate, "tunnels/s")
-            AuthIPBenchmark.report("\(label).floor_responder_us", Double(Int(AuthIPBenchmark.seconds(floorResponder) / Double(floorRuns) * 1e6)), "µs CPU")
+            AuthIPBenchmark.report(
+                "\(label).floor_responder_us",
+                Double(Int(AuthIPBenchmark.seconds(floorResponder) / Double(floorRuns) * 1e6)), "µs CPU")
             AuthIPBenchmark.report("\(label).engine_over_floor", Double(Int(rate / floorRate * 1000)) / 1000, "ratio")
             if !ecdsa {
-                let one = AuthIPBenchmark.rate { seed &+= 2; _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed, timed: false) }
+                let one = AuthIPBenchmark.rate {
+                    seed &+= 2;
+                    _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed, timed: false)
+                }
                 let two = twoThreads(world)
                 AuthIPBenchmark.report("scaling.two_threads", Double(Int(two / one * 100)) / 100, "× one thread")
             }
@@ -209,8 +253,12 @@ enum DirectAccessBenchmark {
                 runs += 1
             }
             AuthIPBenchmark.report("intranet.negotiations_per_s", rate, "tunnels/s")
-            AuthIPBenchmark.report("intranet.responder_us", Double(Int(AuthIPBenchmark.seconds(responderCPU) / Double(runs) * 1e6)), "µs CPU")
-            AuthIPBenchmark.report("intranet.initiator_us", Double(Int(AuthIPBenchmark.seconds(initiatorCPU) / Double(runs) * 1e6)), "µs CPU")
+            AuthIPBenchmark.report(
+                "intranet.responder_us", Double(Int(AuthIPBenchmark.seconds(responderCPU) / Double(runs) * 1e6)),
+                "µs CPU")
+            AuthIPBenchmark.report(
+                "intranet.initiator_us", Double(Int(AuthIPBenchmark.seconds(initiatorCPU) / Double(runs) * 1e6)),
+                "µs CPU")
         }
     }
 

@@ -7,14 +7,18 @@ import Foundation
 enum TrustBenchmark {
     static func run() throws {
         let now = Date(timeIntervalSince1970: 1_795_000_000)
-        let authority = try CertificateAuthority(commonName: "Bench Root", organization: "swift-authip bench",
-                                                 notBefore: now.addingTimeInterval(-86_400), notAfter: now.addingTimeInterval(400 * 86_400))
-        let leaf = try authority.issue(commonName: "CLIENT1.corp.contoso.com", usage: .clientAuthentication, serial: 7,
-                                       notBefore: now.addingTimeInterval(-3_600), notAfter: now.addingTimeInterval(300 * 86_400)).certificate
+        let authority = try CertificateAuthority(
+            commonName: "Bench Root", organization: "swift-authip bench",
+            notBefore: now.addingTimeInterval(-86_400), notAfter: now.addingTimeInterval(400 * 86_400))
+        let leaf = try authority.issue(
+            commonName: "CLIENT1.corp.contoso.com", usage: .clientAuthentication, serial: 7,
+            notBefore: now.addingTimeInterval(-3_600), notAfter: now.addingTimeInterval(300 * 86_400)
+        ).certificate
         let policy = TrustPolicy.directAccessServer(roots: [authority.certificate], revocation: .weak)
         for (name, entries) in [("empty", 0), ("cached_1k", 1_000), ("cached_1m", 1_000_000)] {
-            let der = try authority.revocationList(revoking: Array(stride(from: 1_000_000, to: 1_000_000 + entries * 3, by: 3)),
-                                                   thisUpdate: now.addingTimeInterval(-3_600), nextUpdate: now.addingTimeInterval(7 * 86_400))
+            let der = try authority.revocationList(
+                revoking: Array(stride(from: 1_000_000, to: 1_000_000 + entries * 3, by: 3)),
+                thisUpdate: now.addingTimeInterval(-3_600), nextUpdate: now.addingTimeInterval(7 * 86_400))
             let load = ContinuousClock.now
             let cache = CRLCache()
             try cache.insert(der, source: "bench")

@@ -36,23 +36,34 @@ struct EndpointFuzzer {
     let points: [Point]
 
     init() {
-        let directory = try! JSONAccountDirectory(json: """
-            {"domain": "CORP", "accounts": [{"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "pw", "groups": []}]}
-            """)
-        let ntlm = NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "SERVER",
-                                                                              dnsDomainName: "corp.test", dnsComputerName: "server.corp.test"),
-                                     directory: directory)
+        let directory = try! JSONAccountDirectory(
+            json: """
+                {"domain": "CORP", "accounts": [{"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "pw", "groups": []}]}
+                """)
+        let ntlm = NTLMAcceptorSetup(
+            configuration: NTLMAcceptorConfiguration(
+                netbiosDomainName: "CORP", netbiosComputerName: "SERVER",
+                dnsDomainName: "corp.test", dnsComputerName: "server.corp.test"),
+            directory: directory)
         let client = IPAddress("2001:db8::7")!, server = IPAddress("2001:db8::1")!
-        func endpoint(_ name: String, local: IPAddress, remote: AddressRange, em: AuthenticationProposal, seed: UInt64) -> Endpoint {
+        func endpoint(
+            _ name: String, local: IPAddress, remote: AddressRange, em: AuthenticationProposal, seed: UInt64
+        ) -> Endpoint {
             let rule = ConnectionSecurityRule(
                 name: name, local: TrafficSelector(AddressRange(local)), remote: TrafficSelector(remote),
-                mainModeAuthentication: AuthenticationSet([.anonymous]), extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([em])))
-            return Endpoint(configuration: EndpointConfiguration(computerName: name, principalName: "host/server@CORP", rules: [rule]),
-                            random: SeededRandomSource(seed: seed), now: Self.start)
+                mainModeAuthentication: AuthenticationSet([.anonymous]),
+                extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([em])))
+            return Endpoint(
+                configuration: EndpointConfiguration(
+                    computerName: name, principalName: "host/server@CORP", rules: [rule]),
+                random: SeededRandomSource(seed: seed), now: Self.start)
         }
         var endpoints = [
-            endpoint("CLIENT", local: client, remote: AddressRange(server),
-                     em: .ntlm(initiator: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "pw", workstation: "CLIENT"), acceptor: nil), seed: 1),
+            endpoint(
+                "CLIENT", local: client, remote: AddressRange(server),
+                em: .ntlm(
+                    initiator: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "pw", workstation: "CLIENT"),
+                    acceptor: nil), seed: 1),
             endpoint("SERVER", local: server, remote: .allIPv6, em: .ntlm(initiator: nil, acceptor: ntlm), seed: 2),
         ]
         var points: [Point] = []
@@ -60,7 +71,9 @@ struct EndpointFuzzer {
         var queue: [(Int, EndpointInput)] = [(0, .acquire(TrafficRequest(source: client, destination: server)))]
         var now = Self.start
         func deliver(_ index: Int, _ input: EndpointInput) {
-            if case .datagram(let bytes, let from, let to) = input, var point = Self.point(endpoints[index], bytes, from, to) {
+            if case .datagram(let bytes, let from, let to) = input,
+                var point = Self.point(endpoints[index], bytes, from, to)
+            {
                 point.wakeUp = wakeUps[index]
                 points.append(point)
             }
@@ -75,7 +88,9 @@ struct EndpointFuzzer {
         while !queue.isEmpty { let (index, input) = queue.removeFirst(); deliver(index, input) }
         // A later Quick Mode, then a delete with its acknowledgement.
         now = now.addingTimeInterval(10)
-        queue = [(0, .acquire(TrafficRequest(source: client, destination: server, ipProtocol: 17, destinationPort: 53)))]
+        queue = [
+            (0, .acquire(TrafficRequest(source: client, destination: server, ipProtocol: 17, destinationPort: 53)))
+        ]
         while !queue.isEmpty { let (index, input) = queue.removeFirst(); deliver(index, input) }
         queue = [(1, .removeMainModeSAs(MainModeSAFilter()))]
         while !queue.isEmpty { let (index, input) = queue.removeFirst(); deliver(index, input) }
@@ -83,20 +98,27 @@ struct EndpointFuzzer {
     }
 
     /// A recorded message as a fuzzing point, opened with the receiver's keys when encrypted.
-    static func point(_ endpoint: Endpoint, _ bytes: [UInt8], _ from: EndpointAddress, _ to: EndpointAddress) -> Point? {
+    static func point(_ endpoint: Endpoint, _ bytes: [UInt8], _ from: EndpointAddress, _ to: EndpointAddress) -> Point?
+    {
         guard let message = try? Message(parsing: bytes), let crypto = message.crypto else { return nil }
         var header = message.header
         if header.flags.contains(.encrypted) {
             let cookies = CookiePair(initiator: header.initiatorCookie, responder: header.responderCookie)
-            guard let protection = endpoint.sessionProtections[cookies], let opened = try? protection.open(bytes) else { return nil }
+            guard let protection = endpoint.sessionProtections[cookies], let opened = try? protection.open(bytes) else {
+                return nil
+            }
             header.flags.remove(.encrypted)
             let (first, chain) = PayloadChain.serialize(opened.payloads)
-            return Point(endpoint: endpoint, wakeUp: nil, header: header, from: from, to: to, protection: protection, sequence: opened.sequenceNumber,
-                         firstPayload: first, chain: chain)
+            return Point(
+                endpoint: endpoint, wakeUp: nil, header: header, from: from, to: to, protection: protection,
+                sequence: opened.sequenceNumber,
+                firstPayload: first, chain: chain)
         }
         let (first, chain) = PayloadChain.serialize(message.clearPayloads)
-        return Point(endpoint: endpoint, wakeUp: nil, header: header, from: from, to: to, protection: nil, sequence: crypto.sequenceNumber,
-                     firstPayload: first, chain: chain)
+        return Point(
+            endpoint: endpoint, wakeUp: nil, header: header, from: from, to: to, protection: nil,
+            sequence: crypto.sequenceNumber,
+            firstPayload: first, chain: chain)
     }
 
     /// The corpus seed of a point: [point, seqNUM (4), first payload type, chain].
@@ -114,8 +136,12 @@ struct EndpointFuzzer {
         let chain = Array(input[6...])
         let datagram: [UInt8]
         if let protection = point.protection {
-            guard let sealed = try? protection.seal(header: point.header, sequenceNumber: sequence, iv: Array(repeating: 7, count: protection.algorithms.cipher.blockSize),
-                                                    firstPayload: first, chain: chain) else { return }
+            guard
+                let sealed = try? protection.seal(
+                    header: point.header, sequenceNumber: sequence,
+                    iv: Array(repeating: 7, count: protection.algorithms.cipher.blockSize),
+                    firstPayload: first, chain: chain)
+            else { return }
             datagram = sealed
         } else {
             var writer = point.header.serialized(nextPayload: .crypto, length: UInt32(28 + 8 + chain.count))
@@ -127,8 +153,12 @@ struct EndpointFuzzer {
         func note(_ outputs: [EndpointOutput]) {
             for case .wakeUp(let time) in outputs { wakeUp = time }
         }
-        note(endpoint.handle(.datagram(datagram, from: point.from, to: point.to), now: Self.start.addingTimeInterval(20)))
-        note(endpoint.handle(.datagram(datagram, from: point.from, to: point.to), now: Self.start.addingTimeInterval(21)))
+        note(
+            endpoint.handle(.datagram(datagram, from: point.from, to: point.to), now: Self.start.addingTimeInterval(20))
+        )
+        note(
+            endpoint.handle(.datagram(datagram, from: point.from, to: point.to), now: Self.start.addingTimeInterval(21))
+        )
         // The driver's part: wake the endpoint when it asks, for two days.
         let end = Self.start.addingTimeInterval(2 * 86_400)
         var wakes = 0
@@ -137,12 +167,17 @@ struct EndpointFuzzer {
             wakes += 1
             note(endpoint.handle(.timer, now: time))
         }
-        guard endpoint.sessionCount == 0, endpoint.database.mainModeCount == 0, endpoint.database.quickModeCount == 0 else {
-            fatalError("state left after two days: \(endpoint.sessionCount) sessions, \(endpoint.database.mainModeCount) MM SAs")
+        guard endpoint.sessionCount == 0, endpoint.database.mainModeCount == 0, endpoint.database.quickModeCount == 0
+        else {
+            fatalError(
+                "state left after two days: \(endpoint.sessionCount) sessions, \(endpoint.database.mainModeCount) MM SAs"
+            )
         }
     }
 }
 
 extension UInt32 {
-    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
+    var bigEndianBytes: [UInt8] {
+        [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)]
+    }
 }

@@ -18,7 +18,8 @@ struct EndpointFuzzReplay {
         if arguments.first == "--seeds", arguments.count == 2 {
             try FileManager.default.createDirectory(atPath: arguments[1], withIntermediateDirectories: true)
             for index in fuzzer.points.indices {
-                try Data(fuzzer.seed(index)).write(to: URL(fileURLWithPath: arguments[1]).appendingPathComponent(String(format: "point-%02d", index)))
+                try Data(fuzzer.seed(index)).write(
+                    to: URL(fileURLWithPath: arguments[1]).appendingPathComponent(String(format: "point-%02d", index)))
             }
             print("wrote \(fuzzer.points.count) seeds")
             return

@@ -14,7 +14,9 @@ func checkWireInput(_ bytes: [UInt8]) {
         _ = message.json.compactText
         _ = message.textDump
     }
-    if let first = bytes.first, let chain = try? PayloadChain.parse(Array(bytes.dropFirst()), first: PayloadType(rawValue: first)) {
+    if let first = bytes.first,
+        let chain = try? PayloadChain.parse(Array(bytes.dropFirst()), first: PayloadType(rawValue: first))
+    {
         let (type, serialized) = PayloadChain.serialize(chain)
         guard (try? PayloadChain.parse(serialized, first: type)) == chain else {
             fatalError("chain round trip broke for \(Hex.encode(bytes))")

@@ -6,7 +6,10 @@ struct AuthIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authip",
         abstract: "AuthIP (MS-AIPS) tools: decode messages, validate certificates, run the demo.",
-        subcommands: [DemoCommand.self, SimulateCommand.self, VectorsCommand.self, DecodeCommand.self, CertificateCommand.self, CRLCommand.self, ResponderCommand.self, InitiatorCommand.self])
+        subcommands: [
+            DemoCommand.self, SimulateCommand.self, VectorsCommand.self, DecodeCommand.self, CertificateCommand.self,
+            CRLCommand.self, ResponderCommand.self, InitiatorCommand.self,
+        ])
 
     /// Usage errors exit with status 2, as Unix tools do; everything else as ArgumentParser
     /// decides (help 0, a command's own ExitCode as thrown).

@@ -61,7 +61,9 @@ struct VerifyCertificateCommand: ParsableCommand {
         do {
             cache = try cacheDirectory.map { try CRLCache(directory: URL(fileURLWithPath: $0)) } ?? CRLCache()
             for path in crls {
-                guard let data = FileManager.default.contents(atPath: path) else { throw TrustInputError.unreadable(path) }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw TrustInputError.unreadable(path)
+                }
                 try cache.insert(Array(data), source: "file://" + path, persistent: false)
             }
             guard let first = try Certificate.load(path: leaf).first else { throw TrustInputError.malformedCertificate }
@@ -77,18 +79,26 @@ struct VerifyCertificateCommand: ParsableCommand {
         let clock = ContinuousClock()
         let elapsed = clock.measure {
             for _ in 0..<`repeat` {
-                var validation = CertificateValidation(leaf: certificate, intermediates: untrusted, policy: policy, cache: cache, at: date)
+                var validation = CertificateValidation(
+                    leaf: certificate, intermediates: untrusted, policy: policy, cache: cache, at: date)
                 var step = validation.start()
                 while case .needCRLs(let urls) = step {
-                    let results = fetch ? fetcher.fetch(urls)
-                        : Dictionary(uniqueKeysWithValues: urls.map { ($0, CRLDownload.failed("downloads not allowed without --fetch")) })
+                    let results =
+                        fetch
+                        ? fetcher.fetch(urls)
+                        : Dictionary(
+                            uniqueKeysWithValues: urls.map {
+                                ($0, CRLDownload.failed("downloads not allowed without --fetch"))
+                            })
                     step = validation.resume(with: results)
                 }
                 if case .finished(let result) = step { verdict = result }
             }
         }
         if `repeat` > 1 {
-            let microseconds = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(`repeat`)
+            let microseconds =
+                (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+                / Double(`repeat`)
             printError(String(format: "%.1f us per validation (%d validations)", microseconds, `repeat`))
         }
         switch verdict {
@@ -160,7 +170,8 @@ struct ImportCRLCommand: ParsableCommand {
 }
 
 struct PurgeCRLCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "purge", abstract: "Drop the CRLs past their nextUpdate.")
+    static let configuration = CommandConfiguration(
+        commandName: "purge", abstract: "Drop the CRLs past their nextUpdate.")
     @OptionGroup var cache: CacheOption
     @Option(name: .customLong("at"), help: "The time to compare with, RFC 3339 (default: now).") var time: String?
 

@@ -25,7 +25,9 @@ struct DemoCommand: ParsableCommand {
         func events(_ lab: DirectAccessLab) {
             var new: [(Date, String, AuditEvent)] = []
             for node in lab.simulation.nodes {
-                for entry in node.events.dropFirst(printed[node.name, default: 0]) { new.append((entry.time, node.name, entry.event)) }
+                for entry in node.events.dropFirst(printed[node.name, default: 0]) {
+                    new.append((entry.time, node.name, entry.event))
+                }
                 printed[node.name] = node.events.count
             }
             for (time, name, event) in new.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
@@ -55,8 +57,9 @@ struct DemoCommand: ParsableCommand {
             print("Kerberos  not available (\(error)); the intranet tunnel will fail")
         }
         var lab = try DirectAccessLab(DirectAccessLab.Options(clients: 1), pki: pki, realm: realm)
-        print("Server    DASERVER, public 131.107.0.2 and 131.107.0.3 → tunnel endpoints \(lab.serverSetup.infrastructureTunnelEndpoint) "
-              + "and \(lab.serverSetup.intranetTunnelEndpoint)")
+        print(
+            "Server    DASERVER, public 131.107.0.2 and 131.107.0.3 → tunnel endpoints \(lab.serverSetup.infrastructureTunnelEndpoint) "
+                + "and \(lab.serverSetup.intranetTunnelEndpoint)")
         print("Laptop    CLIENT1 at \(lab.clientAddresses[0]) (6to4), computer account CLIENT1$, user alice")
 
         section("1. The laptop starts: the infrastructure tunnel (computer certificate + NTLMv2 as CLIENT1$)")
@@ -71,7 +74,9 @@ struct DemoCommand: ParsableCommand {
         events(lab)
         tables(lab, "both tunnels up")
 
-        section("3. Manage out: the helpdesk at \(DirectAccessLab.helpdesk) (ISATAP management prefix) opens RDP to the laptop")
+        section(
+            "3. Manage out: the helpdesk at \(DirectAccessLab.helpdesk) (ISATAP management prefix) opens RDP to the laptop"
+        )
         lab.manageOut(from: DirectAccessLab.helpdesk, to: 0)
         lab.run(for: .seconds(5))
         events(lab)
@@ -100,12 +105,15 @@ struct DemoCommand: ParsableCommand {
         let refused = server?.events.contains { $0.event.failureCode == .errorIpsecIkeAuthorizationFailure } == true
         let tunnels = server?.events.filter { $0.event.descriptor.eventID == 4981 }.count ?? 0
         section("Result")
-        let managedOut = server?.events.contains {
-            if case .quickModeEstablished(let event) = $0.event { return event.role == .initiator }
-            return false
-        } == true
-        print("tunnels established: \(tunnels) of 2; manage out: \(managedOut ? "yes" : "no"); "
-              + "stolen laptop's SAs left: \(server?.endpoint.database.mainModeCount ?? -1); reconnection refused: \(refused ? "yes" : "no")")
+        let managedOut =
+            server?.events.contains {
+                if case .quickModeEstablished(let event) = $0.event { return event.role == .initiator }
+                return false
+            } == true
+        print(
+            "tunnels established: \(tunnels) of 2; manage out: \(managedOut ? "yes" : "no"); "
+                + "stolen laptop's SAs left: \(server?.endpoint.database.mainModeCount ?? -1); reconnection refused: \(refused ? "yes" : "no")"
+        )
         guard tunnels == 2, managedOut, refused, server?.endpoint.database.mainModeCount == 0 else { throw ExitCode(1) }
     }
 }

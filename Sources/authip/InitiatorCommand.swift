@@ -18,7 +18,8 @@ struct InitiatorCommand: ParsableCommand {
 
     @OptionGroup var options: DaemonOptions
 
-    @Flag(help: "Exit once every acquired request has its SAs; fail on a failed negotiation or when --duration runs out.")
+    @Flag(
+        help: "Exit once every acquired request has its SAs; fail on a failed negotiation or when --duration runs out.")
     var exitWhenEstablished = false
 
     func run() throws {

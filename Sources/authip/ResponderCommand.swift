@@ -46,8 +46,9 @@ struct DaemonOptions: ParsableArguments {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        let run = DaemonRun(configuration: configuration, format: events, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
-                            acquiresAtStart: acquiresAtStart, stopsWhenEstablished: stopsWhenEstablished)
+        let run = DaemonRun(
+            configuration: configuration, format: events, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
+            acquiresAtStart: acquiresAtStart, stopsWhenEstablished: stopsWhenEstablished)
         do {
             return try run.run()
         } catch let error as DriverConfigurationError {

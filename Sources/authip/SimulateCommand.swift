@@ -24,7 +24,10 @@ struct SimulateCommand: ParsableCommand {
     var reorder = 0.0
     @Option(help: "The seed of the network and of every endpoint.")
     var seed: UInt64 = 1
-    @Option(help: "none, silent-responder, revoked-cert, cdp-offline, disabled-computer, disabled-user, wrong-password, blocked, no-health-cert, no-smartcard, no-proposal.")
+    @Option(
+        help:
+            "none, silent-responder, revoked-cert, cdp-offline, disabled-computer, disabled-user, wrong-password, blocked, no-health-cert, no-smartcard, no-proposal."
+    )
     var fault: Fault = .none
     @Option(help: "xml (one Windows event per line), text, json or none.")
     var events: EventFormat = .xml
@@ -32,14 +35,19 @@ struct SimulateCommand: ParsableCommand {
     var flood = 0
     @Option(help: "How many spoofed addresses the flood comes from.")
     var floodSources = 10_000
-    @Option(help: "Soak: run this many virtual hours of traffic, rekeys, expiries, blocks and unblocks, then report hourly.")
+    @Option(
+        help: "Soak: run this many virtual hours of traffic, rekeys, expiries, blocks and unblocks, then report hourly."
+    )
     var hours = 0
 
     func validate() throws {
         guard clients >= 1, clients <= 100_000 else { throw ValidationError("--clients must be between 1 and 100000") }
         guard hours >= 0, hours <= 24 * 30 else { throw ValidationError("--hours must be between 0 and 720") }
-        guard flood >= 0, floodSources >= 1 else { throw ValidationError("--flood must be 0 or more, --flood-sources at least 1") }
-        for (name, value) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder)] where !(0...1).contains(value) {
+        guard flood >= 0, floodSources >= 1 else {
+            throw ValidationError("--flood must be 0 or more, --flood-sources at least 1")
+        }
+        for (name, value) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder)]
+        where !(0...1).contains(value) {
             throw ValidationError("--\(name) must be a probability between 0 and 1")
         }
     }
@@ -47,19 +55,27 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let realm = tunnel == .intranet ? try KerberosRealm.shared.get() : nil
         let pki = try ThrowawayPKI(now: DirectAccessLab.start)
-        let lab = try DirectAccessLab(DirectAccessLab.Options(
-            clients: clients, fault: fault, tunnel: tunnel, seed: seed,
-            conditions: NetworkConditions(loss: loss, duplication: duplicate, reordering: reorder, latency: .milliseconds(20), jitter: .milliseconds(10))),
+        let lab = try DirectAccessLab(
+            DirectAccessLab.Options(
+                clients: clients, fault: fault, tunnel: tunnel, seed: seed,
+                conditions: NetworkConditions(
+                    loss: loss, duplication: duplicate, reordering: reorder, latency: .milliseconds(20),
+                    jitter: .milliseconds(10))),
             pki: pki, realm: realm)
         if hours > 0 {
             var soak = LabSoak(lab)
             soak.run(hours: hours)
             for hour in soak.hours {
-                printError("{\"hour\": \(hour.hour), \"rss_mb\": \(Int(hour.residentMegabytes)), \"server_mm_sa\": \(hour.serverMainModes), "
-                           + "\"server_qm_sa\": \(hour.serverQuickModes), \"client_qm_sa\": \(hour.clientQuickModes), \"server_sessions\": \(hour.serverSessions)}")
+                printError(
+                    "{\"hour\": \(hour.hour), \"rss_mb\": \(Int(hour.residentMegabytes)), \"server_mm_sa\": \(hour.serverMainModes), "
+                        + "\"server_qm_sa\": \(hour.serverQuickModes), \"client_qm_sa\": \(hour.clientQuickModes), \"server_sessions\": \(hour.serverSessions)}"
+                )
             }
-            let counts = soak.eventCounts.keys.sorted().map { "\"\($0)\": \(soak.eventCounts[$0]!)" }.joined(separator: ", ")
-            printError("{\"clients\": \(clients), \"hours\": \(hours), \"events\": {\(counts)}, \"sa_left\": \(soak.leftAfterShutdown)}")
+            let counts = soak.eventCounts.keys.sorted().map { "\"\($0)\": \(soak.eventCounts[$0]!)" }.joined(
+                separator: ", ")
+            printError(
+                "{\"clients\": \(clients), \"hours\": \(hours), \"events\": {\(counts)}, \"sa_left\": \(soak.leftAfterShutdown)}"
+            )
             if soak.leftAfterShutdown != 0 { throw ExitCode(1) }
             return
         }
@@ -89,20 +105,25 @@ struct EventPrinter {
         var recorders: [String: AuditRecorder] = [:]
         var entries: [(time: Date, node: String, order: Int, event: AuditEvent)] = []
         for node in simulation.nodes {
-            for (order, entry) in node.events.enumerated() { entries.append((entry.time, node.name, order, entry.event)) }
+            for (order, entry) in node.events.enumerated() {
+                entries.append((entry.time, node.name, order, entry.event))
+            }
         }
         entries.sort { ($0.time, $0.node, $0.order) < ($1.time, $1.node, $1.order) }
         var output = ""
         for entry in entries {
             if recorders[entry.node] == nil {
-                recorders[entry.node] = AuditRecorder(origin: try AuditOrigin(computer: entry.node, processID: 4, threadID: 0))
+                recorders[entry.node] = AuditRecorder(
+                    origin: try AuditOrigin(computer: entry.node, processID: 4, threadID: 0))
             }
             let time = AuditTime(nanosecondsSinceUnixEpoch: Int64(entry.time.timeIntervalSince1970 * 1e9))
             let record = try recorders[entry.node]!.record(entry.event, at: time)
             switch format {
             case .xml: output += record.windowsXML + "\n"
             case .json: output += record.json.compactText + "\n"
-            case .text: output += "\(entry.node) \(record.time.systemTime) \(entry.event.descriptor.eventID)\n\(entry.event.message)\n\n"
+            case .text:
+                output +=
+                    "\(entry.node) \(record.time.systemTime) \(entry.event.descriptor.eventID)\n\(entry.event.message)\n\n"
             case .none: break
             }
             if output.utf8.count > 1 << 16 {

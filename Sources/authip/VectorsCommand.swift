@@ -11,15 +11,20 @@ struct VectorsCommand: ParsableCommand {
         subcommands: [Run.self, Write.self])
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replay every scenario of DIR (or DIR/scenarios) and compare.")
+        static let configuration = CommandConfiguration(
+            abstract: "Replay every scenario of DIR (or DIR/scenarios) and compare.")
 
         @Argument(help: "A directory of scenario .json files, or the TestVectors directory.")
         var directory: String
 
         func run() throws {
             var url = URL(fileURLWithPath: directory)
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("scenarios").path) { url.appendPathComponent("scenarios") }
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("scenarios").path) {
+                url.appendPathComponent("scenarios")
+            }
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).filter {
+                $0.hasSuffix(".json")
+            }.sorted()
             guard !files.isEmpty else { throw ValidationError("no scenario files in \(url.path)") }
             var passed = 0, failed = 0
             for file in files {
@@ -44,7 +49,8 @@ struct VectorsCommand: ParsableCommand {
     }
 
     struct Write: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the built-in scenarios and write them with their outcome to DIR.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the built-in scenarios and write them with their outcome to DIR.")
 
         @Argument(help: "The directory to write to.")
         var directory: String
@@ -54,7 +60,8 @@ struct VectorsCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             for var vector in BuiltInScenarios.all {
                 vector.expected = try vector.replay()
-                try (vector.json.prettyText + "\n").write(to: url.appendingPathComponent(vector.name + ".json"), atomically: true, encoding: .utf8)
+                try (vector.json.prettyText + "\n").write(
+                    to: url.appendingPathComponent(vector.name + ".json"), atomically: true, encoding: .utf8)
                 print("wrote \(vector.name).json")
             }
         }

@@ -23,8 +23,9 @@ struct EscapingTests {
 
     @Test("The message text carries the name unchanged")
     func message() {
-        #expect(Fixtures.extendedModeFailed(remote: Self.hostile).message
-            .contains("\tPrincipal Name:\t\t\(Self.hostile)\r\n"))
+        #expect(
+            Fixtures.extendedModeFailed(remote: Self.hostile).message
+                .contains("\tPrincipal Name:\t\t\(Self.hostile)\r\n"))
     }
 
     @Test("The JSON line escapes quotes and backslashes and reads back to the same name")
@@ -38,9 +39,11 @@ struct EscapingTests {
 
     @Test("Syslog structured data escapes \" \\ and ]")
     func syslog() throws {
-        let message = try SyslogFormat().message(for: try Fixtures.record(Fixtures.extendedModeFailed(remote: Self.hostile)))
-        #expect(String(decoding: message, as: UTF8.self)
-            .contains(#" RemoteEMPrincipalName="CORP\\o'brien <script>&amp;\"\]x" "#))
+        let message = try SyslogFormat().message(
+            for: try Fixtures.record(Fixtures.extendedModeFailed(remote: Self.hostile)))
+        #expect(
+            String(decoding: message, as: UTF8.self)
+                .contains(#" RemoteEMPrincipalName="CORP\\o'brien <script>&amp;\"\]x" "#))
     }
 
     @Test("A computer name with markup characters is escaped in <Computer>")

@@ -32,7 +32,8 @@ struct EventVector {
             time: AuditTime(nanosecondsSinceUnixEpoch: try header.number("timeNanoseconds")),
             activityID: activity, origin: origin,
             event: try Self.event(id: try vector.int("eventID"), input: try vector.member("input")))
-        expectedXML = try vector.member("xml").arrayValue.orThrow("xml").map { try $0.stringValue.orThrow("xml") }.joined()
+        expectedXML = try vector.member("xml").arrayValue.orThrow("xml").map { try $0.stringValue.orThrow("xml") }
+            .joined()
         expectedMessage = try vector.member("message").arrayValue.orThrow("message")
             .map { try $0.stringValue.orThrow("message") }.joined(separator: "\r\n")
         expectedJSON = try vector.member("json")
@@ -43,88 +44,107 @@ struct EventVector {
         case 4646: return .dosPreventionModeChanged(try i.parameter("notification"))
         case 4650: return .mainModeEstablished(try i.mainModeEstablished())
         case 4651:
-            return .mainModeEstablishedWithCertificates(MainModeEstablishedWithCertificates(
-                negotiation: try i.member("negotiation").mainModeEstablished(),
-                localCertificate: try i.certificate("localCertificate"),
-                remoteCertificate: try i.certificate("remoteCertificate")))
+            return .mainModeEstablishedWithCertificates(
+                MainModeEstablishedWithCertificates(
+                    negotiation: try i.member("negotiation").mainModeEstablished(),
+                    localCertificate: try i.certificate("localCertificate"),
+                    remoteCertificate: try i.certificate("remoteCertificate")))
         case 4652:
-            return .mainModeFailedWithCertificates(MainModeFailedWithCertificates(
-                negotiation: try i.member("negotiation").mainModeFailed(),
-                localCertificate: try i.certificate("localCertificate"),
-                remoteCertificate: try i.certificate("remoteCertificate")))
+            return .mainModeFailedWithCertificates(
+                MainModeFailedWithCertificates(
+                    negotiation: try i.member("negotiation").mainModeFailed(),
+                    localCertificate: try i.certificate("localCertificate"),
+                    remoteCertificate: try i.certificate("remoteCertificate")))
         case 4653: return .mainModeFailed(try i.mainModeFailed())
         case 4654:
-            return .quickModeFailed(QuickModeFailed(
-                local: try i.traffic("local"), remote: try i.traffic("remote"), ipProtocol: try i.number("ipProtocol"),
-                remotePrivateAddress: try i.address("remotePrivateAddress"), keyingModule: try i.parameter("keyingModule"),
-                failure: try i.failure(), mode: try i.parameter("mode"), state: try i.parameter("state"),
-                role: try i.parameter("role"), messageID: try i.number("messageID"), filterID: try i.number("filterID"),
-                mainModeSAID: try i.number("mainModeSAID"), tunnelID: try i.number("tunnelID"),
-                trafficSelectorID: try i.number("trafficSelectorID")))
+            return .quickModeFailed(
+                QuickModeFailed(
+                    local: try i.traffic("local"), remote: try i.traffic("remote"),
+                    ipProtocol: try i.number("ipProtocol"),
+                    remotePrivateAddress: try i.address("remotePrivateAddress"),
+                    keyingModule: try i.parameter("keyingModule"),
+                    failure: try i.failure(), mode: try i.parameter("mode"), state: try i.parameter("state"),
+                    role: try i.parameter("role"), messageID: try i.number("messageID"),
+                    filterID: try i.number("filterID"),
+                    mainModeSAID: try i.number("mainModeSAID"), tunnelID: try i.number("tunnelID"),
+                    trafficSelectorID: try i.number("trafficSelectorID")))
         case 4655:
-            return .mainModeEnded(MainModeEnded(
-                localAddress: try i.address("localAddress"), remoteAddress: try i.address("remoteAddress"),
-                keyingModule: try i.parameter("keyingModule"), saID: try i.number("saID")))
+            return .mainModeEnded(
+                MainModeEnded(
+                    localAddress: try i.address("localAddress"), remoteAddress: try i.address("remoteAddress"),
+                    keyingModule: try i.parameter("keyingModule"), saID: try i.number("saID")))
         case 4976: return .invalidMainModePacket(try i.invalidPacket())
         case 4977: return .invalidQuickModePacket(try i.invalidPacket())
         case 4978: return .invalidExtendedModePacket(try i.invalidPacket())
         case 4979:
-            return .extendedModeEstablished(ExtendedModeEstablished(
-                mainMode: try i.mainModeSA("mainMode"),
-                mainModeAuthenticationMethod: try i.parameter("mainModeAuthenticationMethod"),
-                extendedMode: try i.extendedModeSA("extendedMode"),
-                extendedModeAuthenticationMethod: try i.parameter("extendedModeAuthenticationMethod")))
+            return .extendedModeEstablished(
+                ExtendedModeEstablished(
+                    mainMode: try i.mainModeSA("mainMode"),
+                    mainModeAuthenticationMethod: try i.parameter("mainModeAuthenticationMethod"),
+                    extendedMode: try i.extendedModeSA("extendedMode"),
+                    extendedModeAuthenticationMethod: try i.parameter("extendedModeAuthenticationMethod")))
         case 4980:
-            return .extendedModeEstablishedWithExtendedModeCertificates(ExtendedModeEstablishedWithExtendedModeCertificates(
-                mainMode: try i.mainModeSA("mainMode"),
-                mainModeAuthenticationMethod: try i.parameter("mainModeAuthenticationMethod"),
-                extendedMode: try i.extendedModeSA("extendedMode"),
-                localExtendedModeCertificate: try i.certificate("localExtendedModeCertificate"),
-                remoteExtendedModeCertificate: try i.certificate("remoteExtendedModeCertificate")))
+            return .extendedModeEstablishedWithExtendedModeCertificates(
+                ExtendedModeEstablishedWithExtendedModeCertificates(
+                    mainMode: try i.mainModeSA("mainMode"),
+                    mainModeAuthenticationMethod: try i.parameter("mainModeAuthenticationMethod"),
+                    extendedMode: try i.extendedModeSA("extendedMode"),
+                    localExtendedModeCertificate: try i.certificate("localExtendedModeCertificate"),
+                    remoteExtendedModeCertificate: try i.certificate("remoteExtendedModeCertificate")))
         case 4981:
-            return .extendedModeEstablishedWithMainModeCertificates(ExtendedModeEstablishedWithMainModeCertificates(
-                mainMode: try i.mainModeSA("mainMode"),
-                localMainModeCertificate: try i.certificate("localMainModeCertificate"),
-                remoteMainModeCertificate: try i.certificate("remoteMainModeCertificate"),
-                extendedMode: try i.extendedModeSA("extendedMode"),
-                extendedModeAuthenticationMethod: try i.parameter("extendedModeAuthenticationMethod")))
+            return .extendedModeEstablishedWithMainModeCertificates(
+                ExtendedModeEstablishedWithMainModeCertificates(
+                    mainMode: try i.mainModeSA("mainMode"),
+                    localMainModeCertificate: try i.certificate("localMainModeCertificate"),
+                    remoteMainModeCertificate: try i.certificate("remoteMainModeCertificate"),
+                    extendedMode: try i.extendedModeSA("extendedMode"),
+                    extendedModeAuthenticationMethod: try i.parameter("extendedModeAuthenticationMethod")))
         case 4982:
-            return .extendedModeEstablishedWithCertificates(ExtendedModeEstablishedWithCertificates(
-                mainMode: try i.mainModeSA("mainMode"),
-                localMainModeCertificate: try i.certificate("localMainModeCertificate"),
-                remoteMainModeCertificate: try i.certificate("remoteMainModeCertificate"),
-                extendedMode: try i.extendedModeSA("extendedMode"),
-                localExtendedModeCertificate: try i.certificate("localExtendedModeCertificate"),
-                remoteExtendedModeCertificate: try i.certificate("remoteExtendedModeCertificate")))
+            return .extendedModeEstablishedWithCertificates(
+                ExtendedModeEstablishedWithCertificates(
+                    mainMode: try i.mainModeSA("mainMode"),
+                    localMainModeCertificate: try i.certificate("localMainModeCertificate"),
+                    remoteMainModeCertificate: try i.certificate("remoteMainModeCertificate"),
+                    extendedMode: try i.extendedModeSA("extendedMode"),
+                    localExtendedModeCertificate: try i.certificate("localExtendedModeCertificate"),
+                    remoteExtendedModeCertificate: try i.certificate("remoteExtendedModeCertificate")))
         case 4983:
-            return .extendedModeFailedWithCertificates(ExtendedModeFailedWithCertificates(
-                local: try i.peer("local"), localCertificate: try i.certificate("localCertificate"),
-                remote: try i.peer("remote"), remoteCertificate: try i.certificate("remoteCertificate"),
-                failure: try i.failure(), state: try i.parameter("state"), role: try i.parameter("role"),
-                impersonation: try i.parameter("impersonation"), quickModeFilterID: try i.number("quickModeFilterID")))
+            return .extendedModeFailedWithCertificates(
+                ExtendedModeFailedWithCertificates(
+                    local: try i.peer("local"), localCertificate: try i.certificate("localCertificate"),
+                    remote: try i.peer("remote"), remoteCertificate: try i.certificate("remoteCertificate"),
+                    failure: try i.failure(), state: try i.parameter("state"), role: try i.parameter("role"),
+                    impersonation: try i.parameter("impersonation"),
+                    quickModeFilterID: try i.number("quickModeFilterID")))
         case 4984:
-            return .extendedModeFailed(ExtendedModeFailed(
-                local: try i.peer("local"), remote: try i.peer("remote"), failure: try i.failure(),
-                authenticationMethod: try i.parameter("authenticationMethod"), state: try i.parameter("state"),
-                role: try i.parameter("role"), impersonation: try i.parameter("impersonation"),
-                quickModeFilterID: try i.number("quickModeFilterID")))
+            return .extendedModeFailed(
+                ExtendedModeFailed(
+                    local: try i.peer("local"), remote: try i.peer("remote"), failure: try i.failure(),
+                    authenticationMethod: try i.parameter("authenticationMethod"), state: try i.parameter("state"),
+                    role: try i.parameter("role"), impersonation: try i.parameter("impersonation"),
+                    quickModeFilterID: try i.number("quickModeFilterID")))
         case 5451:
-            return .quickModeEstablished(QuickModeEstablished(
-                local: try i.traffic("local"), remote: try i.traffic("remote"),
-                remotePrivateAddress: try i.address("remotePrivateAddress"), ipProtocol: try i.number("ipProtocol"),
-                keyingModule: try i.parameter("keyingModule"), ahIntegrity: try i.parameter("ahIntegrity"),
-                espIntegrity: try i.parameter("espIntegrity"), cipher: try i.parameter("cipher"),
-                lifetimeSeconds: try i.number("lifetimeSeconds"), lifetimeKilobytes: try i.number("lifetimeKilobytes"),
-                lifetimePackets: try i.number("lifetimePackets"), mode: try i.parameter("mode"), role: try i.parameter("role"),
-                filterID: try i.number("filterID"), mainModeSAID: try i.number("mainModeSAID"),
-                quickModeSAID: try i.number("quickModeSAID"), inboundSPI: try i.number("inboundSPI"),
-                outboundSPI: try i.number("outboundSPI"), tunnelID: try i.number("tunnelID"),
-                trafficSelectorID: try i.number("trafficSelectorID")))
+            return .quickModeEstablished(
+                QuickModeEstablished(
+                    local: try i.traffic("local"), remote: try i.traffic("remote"),
+                    remotePrivateAddress: try i.address("remotePrivateAddress"), ipProtocol: try i.number("ipProtocol"),
+                    keyingModule: try i.parameter("keyingModule"), ahIntegrity: try i.parameter("ahIntegrity"),
+                    espIntegrity: try i.parameter("espIntegrity"), cipher: try i.parameter("cipher"),
+                    lifetimeSeconds: try i.number("lifetimeSeconds"),
+                    lifetimeKilobytes: try i.number("lifetimeKilobytes"),
+                    lifetimePackets: try i.number("lifetimePackets"), mode: try i.parameter("mode"),
+                    role: try i.parameter("role"),
+                    filterID: try i.number("filterID"), mainModeSAID: try i.number("mainModeSAID"),
+                    quickModeSAID: try i.number("quickModeSAID"), inboundSPI: try i.number("inboundSPI"),
+                    outboundSPI: try i.number("outboundSPI"), tunnelID: try i.number("tunnelID"),
+                    trafficSelectorID: try i.number("trafficSelectorID")))
         case 5452:
-            return .quickModeEnded(QuickModeEnded(
-                local: try i.traffic("local"), remote: try i.traffic("remote"), ipProtocol: try i.number("ipProtocol"),
-                quickModeSAID: try i.number("quickModeSAID"), tunnelID: try i.number("tunnelID"),
-                trafficSelectorID: try i.number("trafficSelectorID")))
+            return .quickModeEnded(
+                QuickModeEnded(
+                    local: try i.traffic("local"), remote: try i.traffic("remote"),
+                    ipProtocol: try i.number("ipProtocol"),
+                    quickModeSAID: try i.number("quickModeSAID"), tunnelID: try i.number("tunnelID"),
+                    trafficSelectorID: try i.number("trafficSelectorID")))
         case 5453: return .keyingModulesNotStarted
         default: throw AuditVectorError(field: "eventID \(id)")
         }
@@ -200,7 +220,8 @@ extension JSONValue {
 
     func failure() throws -> NegotiationFailure {
         let value = try member("failure")
-        return NegotiationFailure(point: try value.parameter("point"), reason: try FailureReason(code: try value.number("reason")))
+        return NegotiationFailure(
+            point: try value.parameter("point"), reason: try FailureReason(code: try value.number("reason")))
     }
 
     func mainModeSA(_ key: String) throws -> MainModeSA {
@@ -211,7 +232,8 @@ extension JSONValue {
             suite: MainModeSuite(
                 cipher: try suite.parameter("cipher"), integrity: try suite.parameter("integrity"),
                 diffieHellmanGroup: try suite.parameter("diffieHellmanGroup"),
-                lifetimeMinutes: try suite.number("lifetimeMinutes"), quickModeLimit: try suite.number("quickModeLimit")),
+                lifetimeMinutes: try suite.number("lifetimeMinutes"), quickModeLimit: try suite.number("quickModeLimit")
+            ),
             role: try value.parameter("role"), impersonation: try value.parameter("impersonation"),
             filterID: try value.number("filterID"), saID: try value.number("saID"))
     }
@@ -221,7 +243,8 @@ extension JSONValue {
         return ExtendedModeSA(
             localPrincipalName: try value.optionalString("localPrincipalName"),
             remotePrincipalName: try value.optionalString("remotePrincipalName"),
-            impersonation: try value.parameter("impersonation"), quickModeFilterID: try value.number("quickModeFilterID"))
+            impersonation: try value.parameter("impersonation"),
+            quickModeFilterID: try value.number("quickModeFilterID"))
     }
 
     func mainModeEstablished() throws -> MainModeEstablished {

@@ -13,8 +13,11 @@ struct EventVectorTests {
     func coversEveryEvent() throws {
         let all = try EventVector.all()
         let ids = Set(all.map { $0.record.event.descriptor.eventID })
-        #expect(ids == [4646, 4650, 4651, 4652, 4653, 4654, 4655, 4976, 4977, 4978,
-                        4979, 4980, 4981, 4982, 4983, 4984, 5451, 5452, 5453])
+        #expect(
+            ids == [
+                4646, 4650, 4651, 4652, 4653, 4654, 4655, 4976, 4977, 4978,
+                4979, 4980, 4981, 4982, 4983, 4984, 5451, 5452, 5453,
+            ])
     }
 
     @Test("Windows event XML", arguments: vectors)
@@ -41,8 +44,9 @@ extension EventVector: CustomTestStringConvertible {
     /// `expectedJSON` with `RenderingInfo.Message` put first in `RenderingInfo`.
     var expectedJSONWithMessage: JSONValue {
         guard case .object(var members) = expectedJSON,
-              let index = members.firstIndex(where: { $0.0 == "RenderingInfo" }),
-              case .object(let rendering) = members[index].1 else { return expectedJSON }
+            let index = members.firstIndex(where: { $0.0 == "RenderingInfo" }),
+            case .object(let rendering) = members[index].1
+        else { return expectedJSON }
         members[index].1 = .object([("Message", .string(expectedMessage))] + rendering)
         return .object(members)
     }

@@ -16,7 +16,9 @@ struct FieldEncodingTests {
             case .text:
                 #expect(field.type == .unicodeString && field.parameters == nil, "\(field.name) holds text")
             case .parameter(let id):
-                #expect(field.type == .unicodeString && field.parameters?.contains(id) == true, "\(field.name) holds %%\(id)")
+                #expect(
+                    field.type == .unicodeString && field.parameters?.contains(id) == true,
+                    "\(field.name) holds %%\(id)")
             case .uint32:
                 #expect(field.type == .uint32, "\(field.name) holds a UInt32")
             case .uint64:
@@ -61,7 +63,8 @@ struct FieldEncodingTests {
     @Test("Every enumerated value has Event Viewer text")
     func everyParameterHasText() {
         func texts<P: AuditParameter>(_: P.Type) -> [String] { P.allCases.map(\.displayText) }
-        let all = texts(KeyingModule.self) + texts(FailurePoint.self) + texts(AuthenticationMethod.self)
+        let all =
+            texts(KeyingModule.self) + texts(FailurePoint.self) + texts(AuthenticationMethod.self)
             + texts(MainModeState.self) + texts(QuickModeState.self) + texts(ExtendedModeState.self)
             + texts(NegotiationRole.self) + texts(ImpersonationState.self) + texts(CipherAlgorithm.self)
             + texts(IntegrityAlgorithm.self) + texts(DiffieHellmanGroupParameter.self) + texts(IPsecMode.self)

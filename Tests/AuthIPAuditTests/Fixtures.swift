@@ -12,14 +12,17 @@ enum Fixtures {
 
     /// 4984 with the given principal names and failure.
     static func extendedModeFailed(
-        local: String? = "CORP\\DA1$", remote: String? = "CORP\\alice", reason: FailureReason = FailureReason(.errorIpsecIkeStrongCredAuthorizationFailure)
+        local: String? = "CORP\\DA1$", remote: String? = "CORP\\alice",
+        reason: FailureReason = FailureReason(.errorIpsecIkeStrongCredAuthorizationFailure)
     ) -> AuditEvent {
-        .extendedModeFailed(ExtendedModeFailed(
-            local: NegotiationPeer(principalName: local, address: server, keyingModulePort: 500),
-            remote: NegotiationPeer(principalName: remote, address: client, keyingModulePort: 500),
-            failure: NegotiationFailure(point: .localComputer, reason: reason),
-            authenticationMethod: .kerberos, state: .sentSecondPayload, role: .responder, impersonation: .notEnabled,
-            quickModeFilterID: 81245))
+        .extendedModeFailed(
+            ExtendedModeFailed(
+                local: NegotiationPeer(principalName: local, address: server, keyingModulePort: 500),
+                remote: NegotiationPeer(principalName: remote, address: client, keyingModulePort: 500),
+                failure: NegotiationFailure(point: .localComputer, reason: reason),
+                authenticationMethod: .kerberos, state: .sentSecondPayload, role: .responder,
+                impersonation: .notEnabled,
+                quickModeFilterID: 81245))
     }
 
     /// 4653 with the given cookies and principal names.
@@ -27,19 +30,24 @@ enum Fixtures {
         initiatorCookie: UInt64 = 0x5eed_0000_0000_0001, responderCookie: UInt64 = 0,
         local: String? = nil, remote: String? = nil
     ) -> AuditEvent {
-        .mainModeFailed(MainModeFailed(
-            local: NegotiationPeer(principalName: local, address: server, keyingModulePort: 500),
-            remote: NegotiationPeer(principalName: remote, address: client, keyingModulePort: 500),
-            keyingModule: .authIP, failure: NegotiationFailure(point: .localComputer, reason: FailureReason(.errorIpsecIkeTimedOut)),
-            authenticationMethod: .unknown, state: .sentFirstPayload, role: .initiator, impersonation: .notEnabled,
-            filterID: 70470, initiatorCookie: initiatorCookie, responderCookie: responderCookie))
+        .mainModeFailed(
+            MainModeFailed(
+                local: NegotiationPeer(principalName: local, address: server, keyingModulePort: 500),
+                remote: NegotiationPeer(principalName: remote, address: client, keyingModulePort: 500),
+                keyingModule: .authIP,
+                failure: NegotiationFailure(point: .localComputer, reason: FailureReason(.errorIpsecIkeTimedOut)),
+                authenticationMethod: .unknown, state: .sentFirstPayload, role: .initiator, impersonation: .notEnabled,
+                filterID: 70470, initiatorCookie: initiatorCookie, responderCookie: responderCookie))
     }
 
     /// A record of `event` with a fixed header.
-    static func record(_ event: AuditEvent, id: UInt64 = 1, computer: String = "DA1.corp.contoso.com") throws -> AuditRecord {
+    static func record(
+        _ event: AuditEvent, id: UInt64 = 1, computer: String = "DA1.corp.contoso.com"
+    ) throws -> AuditRecord {
         AuditRecord(
             recordID: id, time: AuditTime(nanosecondsSinceUnixEpoch: 1_710_408_431_900_000_000),
-            activityID: UUID(uuidString: "7F91B335-6082-0002-E4F5-06172839405B"), origin: try origin(computer), event: event)
+            activityID: UUID(uuidString: "7F91B335-6082-0002-E4F5-06172839405B"), origin: try origin(computer),
+            event: event)
     }
 
     /// The value of the EventData field `name`.

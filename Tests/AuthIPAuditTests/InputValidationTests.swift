@@ -18,8 +18,9 @@ struct InputValidationTests {
         }
     }
 
-    @Test("A computer name is 1-255 printable ASCII characters without spaces",
-          arguments: ["", "DA1 corp", "DÄ1", "DA1\n", String(repeating: "a", count: 256)])
+    @Test(
+        "A computer name is 1-255 printable ASCII characters without spaces",
+        arguments: ["", "DA1 corp", "DÄ1", "DA1\n", String(repeating: "a", count: 256)])
     func computerName(_ name: String) {
         #expect(throws: AuditModelError.invalidComputerName(name)) {
             try AuditOrigin(computer: name, processID: 1, threadID: 1)
@@ -28,7 +29,9 @@ struct InputValidationTests {
 
     @Test("The longest computer name is accepted")
     func longestComputerName() throws {
-        #expect(try AuditOrigin(computer: String(repeating: "a", count: 255), processID: 1, threadID: 1).computer.count == 255)
+        #expect(
+            try AuditOrigin(computer: String(repeating: "a", count: 255), processID: 1, threadID: 1).computer.count
+                == 255)
     }
 
     @Test("Syslog facilities are 0-23")
@@ -37,7 +40,9 @@ struct InputValidationTests {
         #expect(throws: SyslogError.invalidFacility(24)) { try SyslogFacility(code: 24) }
     }
 
-    @Test("Syslog APP-NAME is 1-48 printable ASCII characters", arguments: ["", "two words", String(repeating: "x", count: 49), "é"])
+    @Test(
+        "Syslog APP-NAME is 1-48 printable ASCII characters",
+        arguments: ["", "two words", String(repeating: "x", count: 49), "é"])
     func appName(_ name: String) {
         #expect(throws: SyslogError.invalidAppName(name)) { try SyslogFormat(appName: name) }
     }

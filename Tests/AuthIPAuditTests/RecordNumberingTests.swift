@@ -12,14 +12,18 @@ struct RecordNumberingTests {
         let records = try (0..<3).map { _ in try recorder.record(.keyingModulesNotStarted, at: time) }
         #expect(records.map(\.recordID) == [42, 43, 44])
         #expect(recorder.lastRecordID == 44)
-        #expect(records.map { $0.windowsXML.contains("<EventRecordID>\($0.recordID)</EventRecordID>") } == [true, true, true])
+        #expect(
+            records.map { $0.windowsXML.contains("<EventRecordID>\($0.recordID)</EventRecordID>") } == [
+                true, true, true,
+            ])
     }
 
     @Test("A fresh recorder starts at 1 and carries the activity ID it is given")
     func recorderStartsAtOne() throws {
         var recorder = AuditRecorder(origin: try Fixtures.origin())
         let activity = try #require(UUID(uuidString: "80a2c446-7193-0001-f506-172839405b6c"))
-        let record = try recorder.record(.keyingModulesNotStarted, at: AuditTime(nanosecondsSinceUnixEpoch: 0), activityID: activity)
+        let record = try recorder.record(
+            .keyingModulesNotStarted, at: AuditTime(nanosecondsSinceUnixEpoch: 0), activityID: activity)
         #expect(record.recordID == 1)
         #expect(record.windowsXML.contains("<Correlation ActivityID='{80A2C446-7193-0001-F506-172839405B6C}' />"))
     }

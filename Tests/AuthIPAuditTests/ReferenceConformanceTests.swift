@@ -31,7 +31,8 @@ struct ReferenceConformanceTests {
             let names = entry["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(descriptor.fields.map(\.name) == names, "\(id)")
             for field in descriptor.fields {
-                #expect(field.type.manifestName == entry["field_types"]?[field.name]?.stringValue, "\(id) \(field.name)")
+                #expect(
+                    field.type.manifestName == entry["field_types"]?[field.name]?.stringValue, "\(id) \(field.name)")
                 let allowed = Reference.parameterIDs(entry["value_strings"]?[field.name])
                 #expect(field.parameters.map(Set.init) == allowed, "\(id) \(field.name)")
             }

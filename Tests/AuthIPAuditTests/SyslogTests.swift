@@ -1,11 +1,12 @@
+import AuthIPAudit
+import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AuthIPAudit
-import Foundation
-import Testing
 
 /// RFC 5424 messages, checked against one written by hand and sent to real sockets.
 @Suite("Syslog")
@@ -16,7 +17,8 @@ struct SyslogTests {
     }
 
     /// The syslog form of the 4976 vector, written by hand.
-    static let expected4976 = "<109>1 2024-03-14T09:27:03.100000Z DA1.corp.contoso.com Microsoft-Windows-Security-Auditing 712 4976 "
+    static let expected4976 =
+        "<109>1 2024-03-14T09:27:03.100000Z DA1.corp.contoso.com Microsoft-Windows-Security-Auditing 712 4976 "
         + "[System@32473 EventID=\"4976\" Version=\"0\" Task=\"12547\" Keywords=\"0x8020000000000000\" EventRecordID=\"120309\" "
         + "ActivityID=\"{5D7F9113-4E60-0001-C2D3-E4F506172839}\" ThreadID=\"2234\"]"
         + "[EventData@32473 LocalAddress=\"131.107.0.2\" RemoteAddress=\"198.51.100.23\" KeyModName=\"%%8222\"] \u{FEFF}"
@@ -37,9 +39,11 @@ struct SyslogTests {
         let record = try recorder.record(.keyingModulesNotStarted, at: AuditTime(nanosecondsSinceUnixEpoch: 0))
         let format = try SyslogFormat(facility: .authpriv, appName: "authipd", enterpriseNumber: 99999)
         let text = String(decoding: format.message(for: record), as: UTF8.self)
-        #expect(text.hasPrefix("<85>1 1970-01-01T00:00:00.000000Z DA1.corp.contoso.com authipd 712 5453 "
-            + "[System@99999 EventID=\"5453\" Version=\"0\" Task=\"12547\" Keywords=\"0x8020000000000000\" "
-            + "EventRecordID=\"1\" ThreadID=\"2244\"][EventData@99999] \u{FEFF}An IPsec negotiation"))
+        #expect(
+            text.hasPrefix(
+                "<85>1 1970-01-01T00:00:00.000000Z DA1.corp.contoso.com authipd 712 5453 "
+                    + "[System@99999 EventID=\"5453\" Version=\"0\" Task=\"12547\" Keywords=\"0x8020000000000000\" "
+                    + "EventRecordID=\"1\" ThreadID=\"2244\"][EventData@99999] \u{FEFF}An IPsec negotiation"))
     }
 
     @Test("Severity: failures 4, problems Windows files as successes 5, successes 6")
@@ -49,8 +53,9 @@ struct SyslogTests {
         #expect(SyslogFormat.severity(of: .keyingModulesNotStarted) == 5)
         #expect(SyslogFormat.severity(of: try Self.invalidPacketRecord().event) == 5)
         #expect(SyslogFormat.severity(of: .dosPreventionModeChanged(.started)) == 6)
-        let ended = AuditEvent.mainModeEnded(MainModeEnded(
-            localAddress: Fixtures.server, remoteAddress: Fixtures.client, keyingModule: .authIP, saID: 1))
+        let ended = AuditEvent.mainModeEnded(
+            MainModeEnded(
+                localAddress: Fixtures.server, remoteAddress: Fixtures.client, keyingModule: .authIP, saID: 1))
         #expect(SyslogFormat.severity(of: ended) == 6)
     }
 
@@ -63,7 +68,10 @@ struct SyslogTests {
         try sink.send(try Fixtures.record(Fixtures.extendedModeFailed(), id: 120322))
         #expect(try receiver.receive() == Array(Self.expected4976.utf8))
         let second = String(decoding: try receiver.receive(), as: UTF8.self)
-        #expect(second.hasPrefix("<108>1 2024-03-14T09:27:11.900000Z DA1.corp.contoso.com Microsoft-Windows-Security-Auditing 712 4984 "))
+        #expect(
+            second.hasPrefix(
+                "<108>1 2024-03-14T09:27:11.900000Z DA1.corp.contoso.com Microsoft-Windows-Security-Auditing 712 4984 ")
+        )
         #expect(second.contains(" EventRecordID=\"120322\" "))
     }
 
@@ -98,7 +106,9 @@ final class DatagramReceiver {
         try withUnsafeMutablePointer(to: &address) { pointer in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
                 guard bind(descriptor, raw, length) == 0 else { throw Failure(call: "bind", errno: errno) }
-                guard getsockname(descriptor, raw, &length) == 0 else { throw Failure(call: "getsockname", errno: errno) }
+                guard getsockname(descriptor, raw, &length) == 0 else {
+                    throw Failure(call: "getsockname", errno: errno)
+                }
             }
         }
         port = UInt16(bigEndian: address.sin_port)
@@ -135,7 +145,8 @@ final class DatagramReceiver {
 
     private func setTimeout() throws {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
+        else {
             throw Failure(call: "setsockopt", errno: errno)
         }
     }

@@ -1,12 +1,13 @@
+import AuthIPAudit
+import AuthIPJSON
+import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AuthIPAudit
-import AuthIPJSON
-import Foundation
-import Testing
 
 /// Kills a real `authip-audit-writer` process with SIGKILL in the middle of its stream and
 /// checks that every record it acknowledged is in the log, byte for byte, once the log is
@@ -14,10 +15,14 @@ import Testing
 @Suite("Crash safety of the durable log")
 struct WriterCrashTests {
     /// `authip-audit-writer`, built beside the test bundle.
-    static let writer = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        ?? CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("authip-audit-writer")
+    static let writer = URL(
+        fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    ).deletingLastPathComponent().appendingPathComponent("authip-audit-writer")
 
-    @Test("SIGKILL at different moments loses no acknowledged record, one sync per record and with group commit", arguments: [1, 64])
+    @Test(
+        "SIGKILL at different moments loses no acknowledged record, one sync per record and with group commit",
+        arguments: [1, 64])
     func killedWriter(batch: Int) throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -44,7 +49,8 @@ struct WriterCrashTests {
             let recovered = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect(recovered == beforeRecovery.prefix(wholeLength), "recovery changed a whole line")
 
-            let stored = String(decoding: recovered, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            let stored = String(decoding: recovered, as: UTF8.self).split(
+                separator: "\n", omittingEmptySubsequences: false)
             #expect(stored.last == "", "the log does not end with a whole line")
             let records = stored.dropLast().map(String.init)
             #expect(log.lastRecordID == UInt64(records.count))
@@ -53,7 +59,9 @@ struct WriterCrashTests {
                 #expect(id == String(index + 1), "records are numbered 1, 2, 3, ... without gaps")
             }
             for (id, json) in acknowledged {
-                #expect(records.indices.contains(Int(id) - 1) && records[Int(id) - 1] == json, "acknowledged record \(id) lost")
+                #expect(
+                    records.indices.contains(Int(id) - 1) && records[Int(id) - 1] == json,
+                    "acknowledged record \(id) lost")
             }
         }
         #expect(acknowledged.count >= 91)

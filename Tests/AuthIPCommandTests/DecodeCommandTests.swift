@@ -10,8 +10,11 @@ struct AuthIPRun {
     var stdout: String
     var stderr: String
 
-    static let executable: URL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        .deletingLastPathComponent().appendingPathComponent("authip")
+    static let executable: URL = URL(
+        fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    )
+    .deletingLastPathComponent().appendingPathComponent("authip")
 
     init(_ arguments: [String], stdin: String? = nil) throws {
         let process = Process()
@@ -109,8 +112,11 @@ struct DecodeCommandTests {
     func demo() throws {
         let run = try AuthIPRun(["demo"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("tunnels established: 2 of 2; manage out: yes; stolen laptop's SAs left: 0; reconnection refused: yes"))
-        #expect(run.stdout.contains("UserNTLM") && run.stdout.contains("UserKerb") && run.stdout.contains("ComputerCert"))
+        #expect(
+            run.stdout.contains(
+                "tunnels established: 2 of 2; manage out: yes; stolen laptop's SAs left: 0; reconnection refused: yes"))
+        #expect(
+            run.stdout.contains("UserNTLM") && run.stdout.contains("UserKerb") && run.stdout.contains("ComputerCert"))
         #expect(run.stdout.contains("IPsec main mode and extended mode security associations were established."))
         #expect(run.stdout.contains("SA establishment is not authorized."))
         #expect(run.stdout.contains("2002:836b:2::836b:2"))

@@ -10,13 +10,19 @@ struct SimulateCommandTests {
         return try JSONValue(parsing: String(line))
     }
 
-    @Test("Each fault ends as Windows would log it, and nothing is left after shutdown", arguments: [
-        ("none", "infrastructure", nil), ("revoked-cert", "infrastructure", 2_148_081_680), ("no-proposal", "infrastructure", 13802),
-        ("blocked", "infrastructure", 13905), ("wrong-password", "infrastructure", 2_148_074_252), ("no-smartcard", "intranet", 13906),
-        ("silent-responder", "infrastructure", 13805),
-    ] as [(String, String, Int?)])
+    @Test(
+        "Each fault ends as Windows would log it, and nothing is left after shutdown",
+        arguments: [
+            ("none", "infrastructure", nil), ("revoked-cert", "infrastructure", 2_148_081_680),
+            ("no-proposal", "infrastructure", 13802),
+            ("blocked", "infrastructure", 13905), ("wrong-password", "infrastructure", 2_148_074_252),
+            ("no-smartcard", "intranet", 13906),
+            ("silent-responder", "infrastructure", 13805),
+        ] as [(String, String, Int?)])
     func faults(fault: String, tunnel: String, code: Int?) throws {
-        let run = try AuthIPRun(["simulate", "--clients", "3", "--fault", fault, "--tunnel", tunnel, "--events", "none"])
+        let run = try AuthIPRun([
+            "simulate", "--clients", "3", "--fault", fault, "--tunnel", tunnel, "--events", "none",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let result = try summary(run)
         #expect(result["clients"]?.integerValue == 3)
@@ -31,11 +37,15 @@ struct SimulateCommandTests {
 
     @Test("XML events: one Windows event per line, each endpoint as its Computer")
     func xmlEvents() throws {
-        let run = try AuthIPRun(["simulate", "--clients", "2", "--loss", "0.05", "--duplicate", "0.05", "--reorder", "0.05", "--seed", "7"])
+        let run = try AuthIPRun([
+            "simulate", "--clients", "2", "--loss", "0.05", "--duplicate", "0.05", "--reorder", "0.05", "--seed", "7",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
         #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("<Event xmlns=") && $0.hasSuffix("</Event>") })
-        #expect(lines.contains { $0.contains("<Computer>DASERVER</Computer>") } && lines.contains { $0.contains("<Computer>CLIENT2</Computer>") })
+        #expect(
+            lines.contains { $0.contains("<Computer>DASERVER</Computer>") }
+                && lines.contains { $0.contains("<Computer>CLIENT2</Computer>") })
         #expect(lines.contains { $0.contains("<EventID>4981</EventID>") })
     }
 

@@ -13,7 +13,8 @@ struct FlowVectorTests {
     func committedMatchesCatalog() throws {
         let catalog = try FlowCatalog().json
         if ProcessInfo.processInfo.environment["AUTHIP_WRITE_VECTORS"] == "1" {
-            try (catalog.prettyText + "\n").write(to: TestVectors.directory.appendingPathComponent("wire/flows.json"), atomically: true, encoding: .utf8)
+            try (catalog.prettyText + "\n").write(
+                to: TestVectors.directory.appendingPathComponent("wire/flows.json"), atomically: true, encoding: .utf8)
         }
         #expect(try TestVectors.load("wire/flows.json") == catalog)
     }
@@ -22,10 +23,12 @@ struct FlowVectorTests {
     func flows() throws {
         let file = try TestVectors.load("wire/flows.json")
         let keys = try #require(file["keys"])
-        let algorithms = MainModeAlgorithms(cipher: try #require(BlockCipher(rawValue: try keys.string("cipher"))),
-                                            hash: try #require(HashAlgorithm(rawValue: try keys.string("hash"))))
-        let protection = CryptoPayloadProtection(algorithms: algorithms, encryptionKey: SecretBytes(try keys.hex("encryptionKey")),
-                                                 integrityKey: SecretBytes(try keys.hex("skeyidA")), legacyICV: false)
+        let algorithms = MainModeAlgorithms(
+            cipher: try #require(BlockCipher(rawValue: try keys.string("cipher"))),
+            hash: try #require(HashAlgorithm(rawValue: try keys.string("hash"))))
+        let protection = CryptoPayloadProtection(
+            algorithms: algorithms, encryptionKey: SecretBytes(try keys.hex("encryptionKey")),
+            integrityKey: SecretBytes(try keys.hex("skeyidA")), legacyICV: false)
         let vectors = file["vectors"]?.arrayValue ?? []
         var flows = Set<String>()
         for v in vectors {
@@ -41,10 +44,16 @@ struct FlowVectorTests {
             let opened = try protection.open(bytes)
             #expect(opened.plaintextChain == (try v.hex("plaintext")), "\(v.name)")
             #expect(.array(opened.payloads.map(\.json)) == v["inner"], "\(v.name)")
-            #expect(try protection.seal(header: opened.header, sequenceNumber: opened.sequenceNumber, iv: try v.hex("iv"),
-                                        payloads: opened.payloads) == bytes, "\(v.name)")
+            #expect(
+                try protection.seal(
+                    header: opened.header, sequenceNumber: opened.sequenceNumber, iv: try v.hex("iv"),
+                    payloads: opened.payloads) == bytes, "\(v.name)")
         }
-        #expect(flows == ["main-mode", "quick-mode-synchronize", "extended-mode", "quick-mode-rekey", "notify", "main-mode-ntlm-dh"])
+        #expect(
+            flows == [
+                "main-mode", "quick-mode-synchronize", "extended-mode", "quick-mode-rekey", "notify",
+                "main-mode-ntlm-dh",
+            ])
         #expect(vectors.count == 24)
     }
 

@@ -44,8 +44,9 @@ struct KeyScheduleVectorTests {
                 responderCookie: try VectorNames.cookie(v, "responderCookie"))
             let z = SecretBytes(try v.hex("z"))
             let ni = try v.hex("ni"), nr = try v.hex("nr")
-            let keys = MainModeKeys(derivation: derivation, z: z, initiatorNonce: ni, responderNonce: nr,
-                                    gssSecret: SecretBytes(try v.hex("gssSecret")))
+            let keys = MainModeKeys(
+                derivation: derivation, z: z, initiatorNonce: ni, responderNonce: nr,
+                gssSecret: SecretBytes(try v.hex("gssSecret")))
             #expect(keys.skeyid.bytes == (try v.hex("skeyid")), "\(v.name)")
             #expect(keys.skeyidD.bytes == (try v.hex("skeyidD")), "\(v.name)")
             #expect(keys.skeyidA.bytes == (try v.hex("skeyidA")), "\(v.name)")
@@ -63,15 +64,18 @@ struct KeyScheduleVectorTests {
 
             var binding: QuickModeKeys.ExtendedModeBinding?
             if v["gssSecretEM"] != nil {
-                let skeyidEM = MainModeKeys.extendedModeKey(derivation: derivation, z: z, initiatorNonce: ni, responderNonce: nr,
-                                                            gssSecret: SecretBytes(try v.hex("gssSecretEM")))
+                let skeyidEM = MainModeKeys.extendedModeKey(
+                    derivation: derivation, z: z, initiatorNonce: ni, responderNonce: nr,
+                    gssSecret: SecretBytes(try v.hex("gssSecretEM")))
                 #expect(skeyidEM.bytes == (try v.hex("skeyidEM")), "\(v.name)")
                 var em = AuthenticationTranscript.extendedMode(hash: hash)
                 for message in v["extendedModeMessages"]?.arrayValue ?? [] {
                     em.append(try #require(Hex.decode(message.stringValue ?? "?")))
                 }
-                #expect(em.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: auth1) == (try v.hex("auth3")), "\(v.name)")
-                #expect(em.extendedResponderProof(skeyidEM: skeyidEM, auth2: auth2) == (try v.hex("auth4")), "\(v.name)")
+                #expect(
+                    em.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: auth1) == (try v.hex("auth3")), "\(v.name)")
+                #expect(
+                    em.extendedResponderProof(skeyidEM: skeyidEM, auth2: auth2) == (try v.hex("auth4")), "\(v.name)")
                 binding = .init(initiatorNonce: ni, responderNonce: nr, skeyidEM: skeyidEM)
             }
 
@@ -81,8 +85,10 @@ struct KeyScheduleVectorTests {
                     messageID: try VectorNames.u32(qm, "messageID"), spi: try VectorNames.u32(qm, "spi"),
                     initiatorNonce: try qm.hex("niQM"), responderNonce: try qm.hex("nrQM"),
                     pfsSecret: SecretBytes(try qm.hex("zQM")), extendedMode: binding,
-                    integrityKeyLength: try #require(VectorNames.ipsecIntegrityKeyLength(try qm.string("integrityAlgorithm"))),
-                    encryptionKeyLength: try #require(VectorNames.ipsecEncryptionKeyLength(try qm.string("encryptionAlgorithm"))))
+                    integrityKeyLength: try #require(
+                        VectorNames.ipsecIntegrityKeyLength(try qm.string("integrityAlgorithm"))),
+                    encryptionKeyLength: try #require(
+                        VectorNames.ipsecEncryptionKeyLength(try qm.string("encryptionAlgorithm"))))
                 #expect(qmKeys.integrityKey.bytes == (try qm.hex("integrityKey")), "\(v.name)")
                 #expect(qmKeys.encryptionKey.bytes == (try qm.hex("encryptionKey")), "\(v.name)")
             }
@@ -92,15 +98,23 @@ struct KeyScheduleVectorTests {
     @Test("Every input of the schedule changes SKEYID")
     func everyInputMatters() {
         let algorithms = MainModeAlgorithms(cipher: .aes128, hash: .sha256)
-        func skeyid(i: UInt64 = 1, r: UInt64 = 2, z: [UInt8] = [], ni: [UInt8] = [1], nr: [UInt8] = [2], gss: [UInt8] = [3],
-                    cipher: BlockCipher = .aes128) -> [UInt8] {
-            MainModeKeys(derivation: KeyDerivation(algorithms: MainModeAlgorithms(cipher: cipher, hash: algorithms.hash),
-                                                   initiatorCookie: i, responderCookie: r),
-                         z: SecretBytes(z), initiatorNonce: ni, responderNonce: nr, gssSecret: SecretBytes(gss)).skeyid.bytes
+        func skeyid(
+            i: UInt64 = 1, r: UInt64 = 2, z: [UInt8] = [], ni: [UInt8] = [1], nr: [UInt8] = [2], gss: [UInt8] = [3],
+            cipher: BlockCipher = .aes128
+        ) -> [UInt8] {
+            MainModeKeys(
+                derivation: KeyDerivation(
+                    algorithms: MainModeAlgorithms(cipher: cipher, hash: algorithms.hash),
+                    initiatorCookie: i, responderCookie: r),
+                z: SecretBytes(z), initiatorNonce: ni, responderNonce: nr, gssSecret: SecretBytes(gss)
+            ).skeyid.bytes
         }
         let base = skeyid()
         #expect(base.count == 32)
-        for other in [skeyid(i: 9), skeyid(r: 9), skeyid(z: [9]), skeyid(ni: [9]), skeyid(nr: [9]), skeyid(gss: [9]), skeyid(cipher: .tripleDES)] {
+        for other in [
+            skeyid(i: 9), skeyid(r: 9), skeyid(z: [9]), skeyid(ni: [9]), skeyid(nr: [9]), skeyid(gss: [9]),
+            skeyid(cipher: .tripleDES),
+        ] {
             #expect(other != base)
         }
     }
@@ -108,9 +122,11 @@ struct KeyScheduleVectorTests {
     @Test("DES and 3DES keys get odd parity in every byte")
     func desParity() {
         for cipher in [BlockCipher.des, .tripleDES] {
-            let keys = MainModeKeys(derivation: KeyDerivation(algorithms: MainModeAlgorithms(cipher: cipher, hash: .sha1),
-                                                              initiatorCookie: 1, responderCookie: 2),
-                                    z: .empty, initiatorNonce: [1], responderNonce: [2], gssSecret: SecretBytes([3]))
+            let keys = MainModeKeys(
+                derivation: KeyDerivation(
+                    algorithms: MainModeAlgorithms(cipher: cipher, hash: .sha1),
+                    initiatorCookie: 1, responderCookie: 2),
+                z: .empty, initiatorNonce: [1], responderNonce: [2], gssSecret: SecretBytes([3]))
             #expect(keys.encryptionKey.count == cipher.keyLength)
             #expect(keys.encryptionKey.bytes.allSatisfy { $0.nonzeroBitCount % 2 == 1 })
             #expect(keys.skeyidE.count == max(20, cipher.keyLength))
@@ -152,16 +168,19 @@ struct CryptoPayloadProtectionTests {
             let v = c.vector
             let chain = try v.hex("innerPayloads")
             let first = PayloadType(rawValue: UInt8(try v.int("firstPayload")))
-            let sealed = try c.protection.seal(header: c.header, sequenceNumber: UInt32(try v.int("sequenceNumber")),
-                                               iv: try v.hex("iv"), firstPayload: first, chain: chain)
+            let sealed = try c.protection.seal(
+                header: c.header, sequenceNumber: UInt32(try v.int("sequenceNumber")),
+                iv: try v.hex("iv"), firstPayload: first, chain: chain)
             #expect(sealed == (try v.hex("message")), "\(v.name)")
             let opened = try c.protection.open(try v.hex("message"))
             #expect(opened.plaintextChain == chain, "\(v.name)")
             #expect(opened.payloads == (try PayloadChain.parse(chain, first: first)))
             #expect(opened.header == c.header)
             // Sealing the parsed payloads again gives the same bytes.
-            #expect(try c.protection.seal(header: c.header, sequenceNumber: opened.sequenceNumber, iv: try v.hex("iv"),
-                                          payloads: opened.payloads) == sealed)
+            #expect(
+                try c.protection.seal(
+                    header: c.header, sequenceNumber: opened.sequenceNumber, iv: try v.hex("iv"),
+                    payloads: opened.payloads) == sealed)
         }
     }
 
@@ -177,7 +196,11 @@ struct CryptoPayloadProtectionTests {
                 _ = try c.protection.open(bad)
             } catch let error {
                 // Only the header's framing fields may fail before the ICV check.
-                if index >= 28 + 4 { #expect([.integrityCheckFailed, .badLength].contains(error) || { if case .malformed = error { true } else { false } }()) }
+                if index >= 28 + 4 {
+                    #expect(
+                        [.integrityCheckFailed, .badLength].contains(error)
+                            || { if case .malformed = error { true } else { false } }())
+                }
             }
         }
     }
@@ -187,11 +210,16 @@ struct CryptoPayloadProtectionTests {
         let c = try #require(try Self.cases().first)
         let message = try c.vector.hex("message")
         let algorithms = c.protection.algorithms
-        let wrong = CryptoPayloadProtection(algorithms: algorithms, encryptionKey: SecretBytes([UInt8](repeating: 1, count: algorithms.cipher.keyLength)),
-                                            integrityKey: SecretBytes([1]), legacyICV: false)
+        let wrong = CryptoPayloadProtection(
+            algorithms: algorithms,
+            encryptionKey: SecretBytes([UInt8](repeating: 1, count: algorithms.cipher.keyLength)),
+            integrityKey: SecretBytes([1]), legacyICV: false)
         #expect(throws: CryptoPayloadProtection.OpenError.integrityCheckFailed) { try wrong.open(message) }
-        let clear = Message(header: ISAKMPHeader(initiatorCookie: 1, exchangeType: .mainMode),
-                            payloads: [.crypto(CryptoPayload(sequenceNumber: 0)), .nonce(NoncePayload(data: [1, 2, 3, 4, 5, 6, 7, 8]))])
+        let clear = Message(
+            header: ISAKMPHeader(initiatorCookie: 1, exchangeType: .mainMode),
+            payloads: [
+                .crypto(CryptoPayload(sequenceNumber: 0)), .nonce(NoncePayload(data: [1, 2, 3, 4, 5, 6, 7, 8])),
+            ])
         #expect(throws: CryptoPayloadProtection.OpenError.notEncrypted) { try c.protection.open(clear.serialized()) }
         #expect(throws: CryptoPayloadProtection.OpenError.self) { try c.protection.open(Array(message.prefix(20))) }
     }
@@ -200,12 +228,14 @@ struct CryptoPayloadProtectionTests {
     func badPadding() throws {
         let algorithms = MainModeAlgorithms(cipher: .aes128, hash: .sha256)
         let key = SecretBytes([UInt8](repeating: 3, count: 16))
-        let protection = CryptoPayloadProtection(algorithms: algorithms, encryptionKey: key, integrityKey: SecretBytes([4]), legacyICV: false)
+        let protection = CryptoPayloadProtection(
+            algorithms: algorithms, encryptionKey: key, integrityKey: SecretBytes([4]), legacyICV: false)
         let header = ISAKMPHeader(initiatorCookie: 1, responderCookie: 2, exchangeType: .notify, flags: .encrypted)
         // A chain of 13 bytes needs one byte of padding; corrupt it by sealing a plaintext
         // whose "padding" is wrong: seal 14 bytes ending in 0x07 as if it were the chain.
-        let sealed = try protection.seal(header: header, sequenceNumber: 0, iv: [UInt8](repeating: 9, count: 16),
-                                         firstPayload: .hash, chain: [UInt8](repeating: 0xAA, count: 30))
+        let sealed = try protection.seal(
+            header: header, sequenceNumber: 0, iv: [UInt8](repeating: 9, count: 16),
+            firstPayload: .hash, chain: [UInt8](repeating: 0xAA, count: 30))
         // The chain itself is garbage (a Hash header claiming 0xAAAA bytes): typed, not a crash.
         #expect(throws: (any Error).self) { try protection.open(sealed) }
         do { _ = try protection.open(sealed) } catch {

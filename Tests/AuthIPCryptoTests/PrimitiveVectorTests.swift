@@ -30,20 +30,25 @@ struct PrimitiveVectorTests {
             let cipher: BlockCipher = key.count == 16 ? .aes128 : key.count == 24 ? .aes192 : .aes256
             let ciphertext = try cipher.encrypt(key: SecretBytes(key), iv: try v.hex("iv"), try v.hex("plaintext"))
             #expect(ciphertext == (try v.hex("ciphertext")), "\(v.name)")
-            #expect(try cipher.decrypt(key: SecretBytes(key), iv: try v.hex("iv"), ciphertext) == (try v.hex("plaintext")))
+            #expect(
+                try cipher.decrypt(key: SecretBytes(key), iv: try v.hex("iv"), ciphertext) == (try v.hex("plaintext")))
         }
     }
 
     @Test("CBC refuses partial blocks and wrong key or IV lengths")
     func cbcRejectsBadLengths() {
         #expect(throws: CryptoError.invalidKeyLength) {
-            try BlockCipher.aes128.encrypt(key: SecretBytes([UInt8](repeating: 1, count: 16)), iv: [UInt8](repeating: 0, count: 16), [1, 2, 3])
+            try BlockCipher.aes128.encrypt(
+                key: SecretBytes([UInt8](repeating: 1, count: 16)), iv: [UInt8](repeating: 0, count: 16), [1, 2, 3])
         }
         #expect(throws: CryptoError.invalidKeyLength) {
-            try BlockCipher.aes256.encrypt(key: SecretBytes([UInt8](repeating: 1, count: 16)), iv: [UInt8](repeating: 0, count: 16), [])
+            try BlockCipher.aes256.encrypt(
+                key: SecretBytes([UInt8](repeating: 1, count: 16)), iv: [UInt8](repeating: 0, count: 16), [])
         }
         #expect(throws: CryptoError.invalidKeyLength) {
-            try BlockCipher.tripleDES.decrypt(key: SecretBytes([UInt8](repeating: 1, count: 24)), iv: [UInt8](repeating: 0, count: 16), [UInt8](repeating: 0, count: 8))
+            try BlockCipher.tripleDES.decrypt(
+                key: SecretBytes([UInt8](repeating: 1, count: 24)), iv: [UInt8](repeating: 0, count: 16),
+                [UInt8](repeating: 0, count: 8))
         }
     }
 
@@ -65,8 +70,10 @@ struct PrimitiveVectorTests {
         let file = try TestVectors.load("crypto/ecp-dh.json")
         for v in file["vectors"]?.arrayValue ?? [] {
             let group = try #require(DiffieHellmanGroup(rawValue: UInt16(try v.int("group"))))
-            let initiator = try DiffieHellmanKeyPair(group: group, privateValue: SecretBytes(try v.hex("initiatorPrivate")))
-            let responder = try DiffieHellmanKeyPair(group: group, privateValue: SecretBytes(try v.hex("responderPrivate")))
+            let initiator = try DiffieHellmanKeyPair(
+                group: group, privateValue: SecretBytes(try v.hex("initiatorPrivate")))
+            let responder = try DiffieHellmanKeyPair(
+                group: group, privateValue: SecretBytes(try v.hex("responderPrivate")))
             #expect(initiator.publicValue == (try v.hex("initiatorPublic")), "\(v.name)")
             #expect(responder.publicValue == (try v.hex("responderPublic")), "\(v.name)")
             let shared = try v.hex("sharedSecret")
@@ -92,11 +99,14 @@ struct PrimitiveVectorTests {
         #expect(vectors.count == 4)
         for v in vectors {
             let group = try #require(DiffieHellmanGroup(rawValue: UInt16(try v.int("group"))))
-            let initiator = try DiffieHellmanKeyPair(group: group, privateValue: SecretBytes(try v.hex("initiatorPrivate")))
-            let responder = try DiffieHellmanKeyPair(group: group, privateValue: SecretBytes(try v.hex("responderPrivate")))
+            let initiator = try DiffieHellmanKeyPair(
+                group: group, privateValue: SecretBytes(try v.hex("initiatorPrivate")))
+            let responder = try DiffieHellmanKeyPair(
+                group: group, privateValue: SecretBytes(try v.hex("responderPrivate")))
             #expect(initiator.publicValue == (try v.hex("initiatorPublic")), "\(v.name)")
             #expect(responder.publicValue == (try v.hex("responderPublic")), "\(v.name)")
-            #expect(try initiator.sharedSecret(peerPublicValue: responder.publicValue).bytes == (try v.hex("sharedSecret")))
+            #expect(
+                try initiator.sharedSecret(peerPublicValue: responder.publicValue).bytes == (try v.hex("sharedSecret")))
         }
         for entry in file["invalidPublicValues"]?.arrayValue ?? [] {
             let group = try #require(DiffieHellmanGroup(rawValue: UInt16(try entry.int("group"))))
@@ -116,8 +126,12 @@ struct PrimitiveVectorTests {
     func dhRejectsWrongLength(group: DiffieHellmanGroup) throws {
         var random = SeededRandomSource(seed: 3)
         let pair = try DiffieHellmanKeyPair(group: group, random: &random)
-        #expect(throws: CryptoError.invalidPublicValue) { try pair.sharedSecret(peerPublicValue: pair.publicValue.dropLast() + []) }
-        #expect(throws: CryptoError.invalidPublicValue) { try pair.sharedSecret(peerPublicValue: pair.publicValue + [0]) }
+        #expect(throws: CryptoError.invalidPublicValue) {
+            try pair.sharedSecret(peerPublicValue: pair.publicValue.dropLast() + [])
+        }
+        #expect(throws: CryptoError.invalidPublicValue) {
+            try pair.sharedSecret(peerPublicValue: pair.publicValue + [0])
+        }
     }
 
     @Test("Fresh DH key pairs agree on the secret", arguments: DiffieHellmanGroup.allCases)
@@ -166,7 +180,8 @@ struct PrimitiveVectorTests {
         #expect(vectors.count >= 20)
         for v in vectors {
             let hash = try #require(HashAlgorithm(rawValue: try v.string("hash")))
-            let out = ConcatenationKDF.derive(hash: hash, z: try v.hex("z"), otherInfo: try v.hex("otherInfo"), length: try v.int("length"))
+            let out = ConcatenationKDF.derive(
+                hash: hash, z: try v.hex("z"), otherInfo: try v.hex("otherInfo"), length: try v.int("length"))
             #expect(out == (try v.hex("derivedKey")), "\(v.name)")
         }
     }

@@ -21,20 +21,29 @@ struct AuthorizationRaceTests {
 
     /// A responder that runs NTLM in Main Mode and asks a remote directory for accounts.
     static func responder() throws -> Endpoint {
-        EngineFixture.endpoint("DASERVER", principal: "host/daserver.da.test@DA.TEST",
-                               rules: [EngineFixture.rule("server", local: EngineFixture.serverV6, remote: .allIPv6,
-                                                          auth: [try EngineFixture.ntlmServer()])],
-                               seed: 7, remoteDirectory: RemoteDirectoryPolicy(cacheLifetime: .seconds(60), timeout: .seconds(10)))
+        EngineFixture.endpoint(
+            "DASERVER", principal: "host/daserver.da.test@DA.TEST",
+            rules: [
+                EngineFixture.rule(
+                    "server", local: EngineFixture.serverV6, remote: .allIPv6,
+                    auth: [try EngineFixture.ntlmServer()])
+            ],
+            seed: 7, remoteDirectory: RemoteDirectoryPolicy(cacheLifetime: .seconds(60), timeout: .seconds(10)))
     }
 
     /// The #1 a real initiator with an NTLM rule sends.
     static func template() -> [UInt8] {
-        var client = EngineFixture.endpoint("CLIENT1", principal: "CLIENT1$@DA.TEST",
-                                            rules: [EngineFixture.rule("client", local: EngineFixture.clientV6,
-                                                                       remote: AddressRange(EngineFixture.serverV6),
-                                                                       auth: [EngineFixture.ntlmClient()])], seed: 8)
-        let outputs = client.handle(.acquire(TrafficRequest(source: EngineFixture.clientV6, destination: EngineFixture.serverV6)),
-                                    now: EngineFixture.start)
+        var client = EngineFixture.endpoint(
+            "CLIENT1", principal: "CLIENT1$@DA.TEST",
+            rules: [
+                EngineFixture.rule(
+                    "client", local: EngineFixture.clientV6,
+                    remote: AddressRange(EngineFixture.serverV6),
+                    auth: [EngineFixture.ntlmClient()])
+            ], seed: 8)
+        let outputs = client.handle(
+            .acquire(TrafficRequest(source: EngineFixture.clientV6, destination: EngineFixture.serverV6)),
+            now: EngineFixture.start)
         return outputs.compactMap { if case .send(let bytes, _, _) = $0 { return bytes } else { return nil } }[0]
     }
 
@@ -44,15 +53,19 @@ struct AuthorizationRaceTests {
 
     /// The rushing initiator, as CLIENT1$ (whose password it has), past MM #1/#2.
     static func rushingInitiator() throws -> HostileInitiator {
-        var peer = try HostileInitiator(responder: try Self.responder(), local: Self.attacker, remote: Self.server,
-                                        credentials: NTLMCredentials(user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret",
-                                                                     workstation: "CLIENT1"),
-                                        now: EngineFixture.start)
+        var peer = try HostileInitiator(
+            responder: try Self.responder(), local: Self.attacker, remote: Self.server,
+            credentials: NTLMCredentials(
+                user: "CLIENT1$", domain: "CORP", password: "Client1-Machine-Secret",
+                workstation: "CLIENT1"),
+            now: EngineFixture.start)
         try peer.offer(template: Self.template())
         return peer
     }
 
-    @Test("MM #5 sent before the directory answers: nothing decrypts, no MM SA; the answer (disabled) is refused with 13905")
+    @Test(
+        "MM #5 sent before the directory answers: nothing decrypts, no MM SA; the answer (disabled) is refused with 13905"
+    )
     func rushedMainModeProof() throws {
         var peer = try Self.rushingInitiator()
         let heldAnswers = try peer.authenticate()
@@ -69,9 +82,10 @@ struct AuthorizationRaceTests {
         // The directory's answer comes: a disabled account.
         peer.now = peer.now.addingTimeInterval(1)
         let refusal = peer.handle(.accountLookedUp(query, .found(Self.disabled())))
-        let status = try #require(try refusal.first.map { try Message(parsing: $0) }?.clearPayloads.compactMap {
-            if case .gss(let g) = $0 { return g.status } else { return nil }
-        }.first)
+        let status = try #require(
+            try refusal.first.map { try Message(parsing: $0) }?.clearPayloads.compactMap {
+                if case .gss(let g) = $0 { return g.status } else { return nil }
+            }.first)
         #expect(status == WindowsError.errorIpsecIkeAuthorizationFailure.code)
         // The attacker's proof again, now that the responder has made up its mind: still nothing.
         #expect(peer.deliver(try peer.rushedProof()).isEmpty)
@@ -83,7 +97,9 @@ struct AuthorizationRaceTests {
         #expect(peer.events(4653).count == 1)
     }
 
-    @Test("The same rush toward an enabled account: the early proof is still dropped; the MM SA comes only after the answer")
+    @Test(
+        "The same rush toward an enabled account: the early proof is still dropped; the MM SA comes only after the answer"
+    )
     func rushedProofOfAnEnabledAccount() throws {
         var peer = try Self.rushingInitiator()
         _ = try peer.authenticate()
@@ -93,9 +109,10 @@ struct AuthorizationRaceTests {
         var enabled = Self.disabled()
         enabled.isEnabled = true
         let answer = peer.handle(.accountLookedUp(query, .found(enabled)))
-        let flags = try #require(try answer.first.map { try Message(parsing: $0) }?.clearPayloads.compactMap {
-            if case .gss(let g) = $0 { return g.flags } else { return nil }
-        }.first)
+        let flags = try #require(
+            try answer.first.map { try Message(parsing: $0) }?.clearPayloads.compactMap {
+                if case .gss(let g) = $0 { return g.flags } else { return nil }
+            }.first)
         #expect(flags.contains(.responderAuthComplete))
     }
 }
@@ -116,8 +133,10 @@ struct AuthorizationRestartTests {
         #expect(HostileInitiator.gssPayload(complete)?.flags.contains(.responderAuthComplete) == true)
         try peer.received(complete)
 
-        let held = try peer.restart(as: NTLMCredentials(user: "DASERVER$", domain: "CORP", password: "DAServer-Machine-Secret",
-                                                        workstation: "DASERVER"))
+        let held = try peer.restart(
+            as: NTLMCredentials(
+                user: "DASERVER$", domain: "CORP", password: "DAServer-Machine-Secret",
+                workstation: "DASERVER"))
         #expect(held.isEmpty, "DASERVER$'s AUTHENTICATE waits for the directory")
         let second = try #require(peer.lookUps.last)
         #expect(second.name == "DASERVER$")
@@ -126,8 +145,15 @@ struct AuthorizationRestartTests {
         #expect(peer.events(4650).isEmpty && peer.events(4651).isEmpty)
 
         // The directory says DASERVER$ is disabled: refused, and still no SA.
-        let refusal = try #require(peer.handle(.accountLookedUp(second, .found(Account(samAccountName: "DASERVER$", domain: "CORP", kind: .computer,
-                                                                                          isEnabled: false, ntHash: .empty)))).first)
+        let refusal = try #require(
+            peer.handle(
+                .accountLookedUp(
+                    second,
+                    .found(
+                        Account(
+                            samAccountName: "DASERVER$", domain: "CORP", kind: .computer,
+                            isEnabled: false, ntHash: .empty)))
+            ).first)
         #expect(HostileInitiator.gssPayload(refusal)?.status == WindowsError.errorIpsecIkeAuthorizationFailure.code)
         #expect(peer.deliver(try peer.rushedProof()).isEmpty)
         #expect(peer.responder.database.mainModeCount == 0)
@@ -140,8 +166,10 @@ struct AuthorizationRestartTests {
 struct ExtendedModeRaceTests {
     /// What the man in the middle (the client's own side, hostile) learns and does.
     final class Rush: @unchecked Sendable {
-        var attackerNTLM = NTLMInitiatorContext(credentials: NTLMCredentials(user: "CLIENT1$", domain: "CORP",
-                                                                             password: "Client1-Machine-Secret", workstation: "CLIENT1"))
+        var attackerNTLM = NTLMInitiatorContext(
+            credentials: NTLMCredentials(
+                user: "CLIENT1$", domain: "CORP",
+                password: "Client1-Machine-Secret", workstation: "CLIENT1"))
         var random = SeededRandomSource(seed: 0xE11)
         var initiatorNonce: [UInt8]?
         var responderNonce: [UInt8]?
@@ -158,8 +186,14 @@ struct ExtendedModeRaceTests {
             let pair = CookiePair(initiator: header.initiatorCookie, responder: header.responderCookie)
             if !header.flags.contains(.encrypted) {
                 if header.exchangeType == .mainMode, message.crypto?.sequenceNumber == 0 {
-                    let nonces = message.clearPayloads.compactMap { if case .nonce(let n) = $0 { return n.data } else { return nil } }
-                    if datagram.sender == "CLIENT1" { initiatorNonce = nonces.first } else { responderNonce = nonces.first }
+                    let nonces = message.clearPayloads.compactMap {
+                        if case .nonce(let n) = $0 { return n.data } else { return nil }
+                    }
+                    if datagram.sender == "CLIENT1" {
+                        initiatorNonce = nonces.first
+                    } else {
+                        responderNonce = nonces.first
+                    }
                 }
                 return datagram.bytes
             }
@@ -167,13 +201,15 @@ struct ExtendedModeRaceTests {
             protection = keys
             cookies = pair
             if header.exchangeType == .mainMode, datagram.sender == "CLIENT1", auth1 == nil {
-                auth1 = opened.payloads.compactMap { if case .hash(let h) = $0 { return h.data } else { return nil } }.first
+                auth1 =
+                    opened.payloads.compactMap { if case .hash(let h) = $0 { return h.data } else { return nil } }.first
             }
             guard header.exchangeType == .extendedMode, opened.sequenceNumber <= 2 else { return datagram.bytes }
             // The client's requests take the even slots, the server's answers the odd ones.
             let fromClient = datagram.sender == "CLIENT1"
             let slot = UInt8(opened.sequenceNumber * 2 + (fromClient ? 0 : 1))
-            let token = opened.payloads.compactMap { if case .gss(let g) = $0 { return g.token } else { return nil } }.first
+            let token = opened.payloads.compactMap { if case .gss(let g) = $0 { return g.token } else { return nil } }
+                .first
             switch (fromClient, opened.sequenceNumber) {
             case (true, 1):
                 // NEGOTIATE: the attacker's own context says the same.
@@ -183,8 +219,10 @@ struct ExtendedModeRaceTests {
                 ownAuthenticate = token.flatMap { try? attackerNTLM.step($0, now: Date(), random: &random).token }
             case (true, 2):
                 guard let own = ownAuthenticate,
-                      let sealed = try? keys.seal(header: header, sequenceNumber: 2, payloads: [.gss(GSSPayload(token: own))], random: &random),
-                      let reopened = try? keys.open(sealed) else { return datagram.bytes }
+                    let sealed = try? keys.seal(
+                        header: header, sequenceNumber: 2, payloads: [.gss(GSSPayload(token: own))], random: &random),
+                    let reopened = try? keys.open(sealed)
+                else { return datagram.bytes }
                 extendedChains[slot] = reopened.plaintextChain
                 swapped = true
                 return sealed
@@ -203,15 +241,22 @@ struct ExtendedModeRaceTests {
         func rushedFinal() throws -> [UInt8] {
             let protection = try #require(protection), cookies = try #require(cookies)
             var transcript = AuthenticationTranscript.extendedMode(hash: protection.algorithms.hash)
-            for slot in [0, 1, 2, 3, 4] as [UInt8] { transcript.append(try #require(extendedChains[slot], "EM message \(slot)")) }
-            let derivation = KeyDerivation(algorithms: protection.algorithms, initiatorCookie: cookies.initiator, responderCookie: cookies.responder)
-            let skeyidEM = MainModeKeys.extendedModeKey(derivation: derivation, z: .empty, initiatorNonce: try #require(initiatorNonce),
-                                                        responderNonce: try #require(responderNonce),
-                                                        gssSecret: try #require(attackerNTLM.sessionKey))
+            for slot in [0, 1, 2, 3, 4] as [UInt8] {
+                transcript.append(try #require(extendedChains[slot], "EM message \(slot)"))
+            }
+            let derivation = KeyDerivation(
+                algorithms: protection.algorithms, initiatorCookie: cookies.initiator,
+                responderCookie: cookies.responder)
+            let skeyidEM = MainModeKeys.extendedModeKey(
+                derivation: derivation, z: .empty, initiatorNonce: try #require(initiatorNonce),
+                responderNonce: try #require(responderNonce),
+                gssSecret: try #require(attackerNTLM.sessionKey))
             let auth3 = transcript.extendedInitiatorProof(skeyidEM: skeyidEM, auth1: try #require(auth1))
-            let header = ISAKMPHeader(initiatorCookie: cookies.initiator, responderCookie: cookies.responder, exchangeType: .extendedMode,
-                                      flags: .encrypted, messageID: InteropProfile.extendedModeMessageID)
-            return try protection.seal(header: header, sequenceNumber: 3, payloads: [.hash(HashPayload(data: auth3))], random: &random)
+            let header = ISAKMPHeader(
+                initiatorCookie: cookies.initiator, responderCookie: cookies.responder, exchangeType: .extendedMode,
+                flags: .encrypted, messageID: InteropProfile.extendedModeMessageID)
+            return try protection.seal(
+                header: header, sequenceNumber: 3, payloads: [.hash(HashPayload(data: auth3))], random: &random)
         }
     }
 
@@ -221,14 +266,20 @@ struct ExtendedModeRaceTests {
         let serverSetup = try DirectAccessFixture.serverSetup(directory: directory)
         let clientSetup = try DirectAccessFixture.clientSetup()
         var simulation = Simulation(seed: 5, start: EngineFixture.start)
-        let client = simulation.add("CLIENT1", Endpoint(
-            configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: clientSetup.rules),
-            random: SeededRandomSource(seed: 105), now: EngineFixture.start), addresses: [clientSetup.address])
-        let server = simulation.add("DASERVER", Endpoint(
-            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: "host/daserver.da.test@DA.TEST",
-                                                 rules: serverSetup.rules, directory: directory,
-                                                 remoteDirectory: RemoteDirectoryPolicy(cacheLifetime: .seconds(60), timeout: .seconds(20))),
-            random: SeededRandomSource(seed: 205), now: EngineFixture.start),
+        let client = simulation.add(
+            "CLIENT1",
+            Endpoint(
+                configuration: EndpointConfiguration(
+                    computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: clientSetup.rules),
+                random: SeededRandomSource(seed: 105), now: EngineFixture.start), addresses: [clientSetup.address])
+        let server = simulation.add(
+            "DASERVER",
+            Endpoint(
+                configuration: EndpointConfiguration(
+                    computerName: "DASERVER", principalName: "host/daserver.da.test@DA.TEST",
+                    rules: serverSetup.rules, directory: directory,
+                    remoteDirectory: RemoteDirectoryPolicy(cacheLifetime: .seconds(60), timeout: .seconds(20))),
+                random: SeededRandomSource(seed: 205), now: EngineFixture.start),
             addresses: [serverSetup.infrastructureTunnelEndpoint, serverSetup.intranetTunnelEndpoint])
         // The directory answers after 10 s: enabled for Main Mode's look-up (by the certificate's
         // name); by Extended Mode's (CORP\CLIENT1$) the account has been disabled.
@@ -240,8 +291,11 @@ struct ExtendedModeRaceTests {
         simulation.directoryLatency = .seconds(10)
         let rush = Rush()
         simulation.interceptor = { rush.see($0, keys: $1) }
-        simulation.inject(.acquire(TrafficRequest(source: DirectAccessFixture.clientAddress, destination: DirectAccessFixture.dns.first,
-                                                  ipProtocol: 17, destinationPort: 53)), into: client)
+        simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: DirectAccessFixture.clientAddress, destination: DirectAccessFixture.dns.first,
+                    ipProtocol: 17, destinationPort: 53)), into: client)
         var waited = 0
         while !rush.swapped && waited < 3_000 {
             simulation.run(for: .milliseconds(10))

@@ -17,8 +17,9 @@ struct DirectAccessTunnelTests {
     @Test("Infrastructure tunnel: computer certificate in MM, NTLMv2 as CLIENT1$ in EM, tunnel to 2002:836b:2::836b:2")
     func infrastructureTunnel() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run()
         for node in [fixture.clientNode, fixture.serverNode] {
@@ -32,7 +33,9 @@ struct DirectAccessTunnelTests {
         #expect(mm.remoteSecondIdentity == "CORP\\CLIENT1$")
         #expect(fixture.serverNode.field("RemoteEMPrincipalName", of: 4981) == "CORP\\CLIENT1$")
         let qm = try #require(fixture.clientNode.endpoint.database.quickModes().first)
-        #expect(qm.encapsulation == .tunnel(local: DirectAccessFixture.clientAddress, remote: IPAddress("2002:836b:2::836b:2")!))
+        #expect(
+            qm.encapsulation
+                == .tunnel(local: DirectAccessFixture.clientAddress, remote: IPAddress("2002:836b:2::836b:2")!))
         #expect(qm.remoteSelector.addresses == DirectAccessFixture.dns)
         let table = fixture.clientNode.endpoint.database.mainModeTable()
         #expect(table.contains("ComputerCert") && table.contains("UserNTLM"), "\(table)")
@@ -41,8 +44,9 @@ struct DirectAccessTunnelTests {
     @Test("Intranet tunnel: computer certificate in MM, the user's Kerberos ticket in EM (impersonated)")
     func intranetTunnel() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
         fixture.reach(DirectAccessFixture.fileServer)
         fixture.run()
         for node in [fixture.clientNode, fixture.serverNode] {
@@ -59,8 +63,9 @@ struct DirectAccessTunnelTests {
     @Test("Both tunnels at once, and a second intranet connection reuses the intranet MM SA")
     func bothTunnels() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.reach(DirectAccessFixture.fileServer)
         fixture.run()
@@ -69,7 +74,9 @@ struct DirectAccessTunnelTests {
         for node in [fixture.clientNode, fixture.serverNode] {
             #expect(node.endpoint.database.mainModeCount == 2, "\(node.name): \(node.eventIDs)")
         }
-        #expect(fixture.clientNode.endpoint.database.quickModeCount == 2, "the intranet QM SA covers the whole intranet prefix")
+        #expect(
+            fixture.clientNode.endpoint.database.quickModeCount == 2,
+            "the intranet QM SA covers the whole intranet prefix")
         fixture.expectMatchingKeys()
     }
 
@@ -79,23 +86,33 @@ struct DirectAccessTunnelTests {
         let realm = try KerberosRealm.shared.get()
         let server = try DirectAccessFixture.serverSetup(directory: directory)
         var serverRules = server.rules
-        let ntlm = NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
-                                                                              dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
-                                     directory: directory)
+        let ntlm = NTLMAcceptorSetup(
+            configuration: NTLMAcceptorConfiguration(
+                netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
+                dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
+            directory: directory)
         for index in serverRules.indices where serverRules[index].name.contains("Corp") {
-            serverRules[index].extendedMode?.authentication = AuthenticationSet([.kerberos(initiator: nil, acceptor: .keytab(realm.serverKeytab)),
-                                                                                 .ntlm(initiator: nil, acceptor: ntlm)])
+            serverRules[index].extendedMode?.authentication = AuthenticationSet([
+                .kerberos(initiator: nil, acceptor: .keytab(realm.serverKeytab)),
+                .ntlm(initiator: nil, acceptor: ntlm),
+            ])
         }
         let client = try DirectAccessFixture.clientSetup()
         let clientRules = DirectAccessFixture.rules(client.rules, named: "Corp") {
-            $0.authentication = AuthenticationSet([.kerberos(initiator: .cache(realm.cache("no-such-cache")), acceptor: nil),
-                                                   .ntlm(initiator: client.computerAccount, acceptor: nil)])
+            $0.authentication = AuthenticationSet([
+                .kerberos(initiator: .cache(realm.cache("no-such-cache")), acceptor: nil),
+                .ntlm(initiator: client.computerAccount, acceptor: nil),
+            ])
         }
-        var fixture = DirectAccessFixture(server: server, client: client, directory: directory, clientRules: clientRules, serverRules: serverRules)
+        var fixture = DirectAccessFixture(
+            server: server, client: client, directory: directory, clientRules: clientRules, serverRules: serverRules)
         fixture.reach(DirectAccessFixture.fileServer)
         fixture.run()
         let serverIndex = fixture.server
-        #expect(fixture.clientNode.eventIDs == [4981, 5451], "\(fixture.clientNode.eventIDs) \(fixture.clientNode.failureReason(4984) ?? "") \(fixture.serverNode.failureReason(4984) ?? "")")
+        #expect(
+            fixture.clientNode.eventIDs == [4981, 5451],
+            "\(fixture.clientNode.eventIDs) \(fixture.clientNode.failureReason(4984) ?? "") \(fixture.serverNode.failureReason(4984) ?? "")"
+        )
         let mm = try #require(fixture.simulation.nodes[serverIndex].endpoint.database.mainModes().first)
         #expect(mm.secondAuthenticationMethod == .ntlm && mm.remoteSecondIdentity == "CORP\\CLIENT1$")
         #expect(fixture.simulation.nodes[serverIndex].eventIDs == [4981, 5451])
@@ -104,28 +121,39 @@ struct DirectAccessTunnelTests {
     @Test("A tampered Extended Mode message gets 4978 and changes nothing")
     func tamperedExtendedMode() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
         fixture.simulation.recordsTraffic = true
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run()
-        let em = try #require(fixture.simulation.trace.first { $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.extendedMode.rawValue })
+        let em = try #require(
+            fixture.simulation.trace.first {
+                $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.extendedMode.rawValue
+            })
         var tampered = em.bytes
         tampered[tampered.count - 2] ^= 0x40
         fixture.simulation.inject(.datagram(tampered, from: em.from, to: em.to), into: fixture.server)
         #expect(fixture.serverNode.events(4978).count == 1)
-        #expect(fixture.serverNode.endpoint.database.mainModeCount == 1 && fixture.serverNode.endpoint.database.quickModeCount == 1)
+        #expect(
+            fixture.serverNode.endpoint.database.mainModeCount == 1
+                && fixture.serverNode.endpoint.database.quickModeCount == 1)
     }
 }
 
 @Suite("DirectAccess authorization: each refusal with the event and code Windows uses")
 struct DirectAccessAuthorizationTests {
     /// Runs the intranet or infrastructure tunnel against a server with this directory and policy.
-    func attempt(directory: JSONAccountDirectory, authorization: AuthorizationPolicy = AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients",
-                                                                                                            requiredUserGroup: "DirectAccess Users"),
-                 certificate: String = "client-rsa", intranet: Bool = true) throws -> DirectAccessFixture {
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory, authorization: authorization),
-                                          client: try DirectAccessFixture.clientSetup(certificate: certificate), directory: directory)
+    func attempt(
+        directory: JSONAccountDirectory,
+        authorization: AuthorizationPolicy = AuthorizationPolicy(
+            requiredComputerGroup: "DirectAccess Clients",
+            requiredUserGroup: "DirectAccess Users"),
+        certificate: String = "client-rsa", intranet: Bool = true
+    ) throws -> DirectAccessFixture {
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory, authorization: authorization),
+            client: try DirectAccessFixture.clientSetup(certificate: certificate), directory: directory)
         fixture.reach(intranet ? DirectAccessFixture.fileServer : DirectAccessFixture.dns.first)
         fixture.run(seconds: 60)
         return fixture
@@ -133,8 +161,12 @@ struct DirectAccessAuthorizationTests {
 
     func expectNothingLeft(_ fixture: DirectAccessFixture, sourceLocation: SourceLocation = #_sourceLocation) {
         for node in [fixture.clientNode, fixture.serverNode] {
-            #expect(node.endpoint.database.mainModeCount == 0 && node.endpoint.database.quickModeCount == 0, sourceLocation: sourceLocation)
-            #expect(node.endpoint.sessionCount == 0 && node.installedSACount == 0, "\(node.name)", sourceLocation: sourceLocation)
+            #expect(
+                node.endpoint.database.mainModeCount == 0 && node.endpoint.database.quickModeCount == 0,
+                sourceLocation: sourceLocation)
+            #expect(
+                node.endpoint.sessionCount == 0 && node.installedSACount == 0, "\(node.name)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -173,14 +205,18 @@ struct DirectAccessAuthorizationTests {
         #expect(refused.serverNode.eventIDs == [4652])
         #expect(refused.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeAuthorizationFailure.text)
         expectNothingLeft(refused)
-        let healthy = try attempt(directory: try DirectAccessFixture.directory(), authorization: nap, certificate: "client-health")
+        let healthy = try attempt(
+            directory: try DirectAccessFixture.directory(), authorization: nap, certificate: "client-health")
         #expect(healthy.serverNode.eventIDs == [4981, 5451], "\(healthy.serverNode.eventIDs)")
     }
 
-    @Test("Smart-card authorization: a password-based ticket lacks the pkinit indicator, 13906 in 4984", arguments: [true, false])
+    @Test(
+        "Smart-card authorization: a password-based ticket lacks the pkinit indicator, 13906 in 4984",
+        arguments: [true, false])
     func smartCard(byPolicy: Bool) throws {
         let policy = AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients", requiresSmartCard: byPolicy)
-        let fixture = try attempt(directory: try DirectAccessFixture.directory(smartCardRequired: !byPolicy), authorization: policy)
+        let fixture = try attempt(
+            directory: try DirectAccessFixture.directory(smartCardRequired: !byPolicy), authorization: policy)
         #expect(fixture.serverNode.eventIDs == [4984])
         #expect(fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeStrongCredAuthorizationFailure.text)
         #expect(fixture.clientNode.failureReason(4984) == WindowsError.errorIpsecIkeStrongCredAuthorizationFailure.text)
@@ -190,8 +226,9 @@ struct DirectAccessAuthorizationTests {
     @Test("A wrong computer-account password in the infrastructure tunnel's EM: 4984 SEC_E_LOGON_DENIED")
     func wrongComputerPassword() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(computerPassword: "stale"), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(computerPassword: "stale"), directory: directory)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run(seconds: 60)
         #expect(fixture.serverNode.eventIDs == [4984])
@@ -205,8 +242,9 @@ struct DirectAccessAuthorizationTests {
         let directory = try DirectAccessFixture.directory()
         let setup = try DirectAccessFixture.clientSetup()
         let rules = DirectAccessFixture.rules(setup.rules) { $0.credentialsAreExplicit = true }
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: setup,
-                                          directory: directory, clientRules: rules)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory), client: setup,
+            directory: directory, clientRules: rules)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run(seconds: 60)
         #expect(fixture.serverNode.eventIDs == [4984])
@@ -220,18 +258,23 @@ struct BlockAndManageOutTests {
     @Test("Blocking a lost laptop removes its SAs at once on both sides and refuses it until the block ends")
     func blockThenExpire() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.reach(DirectAccessFixture.fileServer)
         fixture.run()
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 2)
         let until = fixture.simulation.now.addingTimeInterval(3_600)
         fixture.simulation.inject(.block(WildcardPattern("*client1*")!, until: until), into: fixture.server)
-        #expect(fixture.serverNode.endpoint.database.mainModeCount == 0 && fixture.serverNode.installedSACount == 0, "gone at once")
+        #expect(
+            fixture.serverNode.endpoint.database.mainModeCount == 0 && fixture.serverNode.installedSACount == 0,
+            "gone at once")
         #expect(fixture.serverNode.events(4655).count == 2 && fixture.serverNode.events(5452).count == 2)
         fixture.run(seconds: 5)
-        #expect(fixture.clientNode.endpoint.database.mainModeCount == 0 && fixture.clientNode.installedSACount == 0, "the client was told")
+        #expect(
+            fixture.clientNode.endpoint.database.mainModeCount == 0 && fixture.clientNode.installedSACount == 0,
+            "the client was told")
         // The laptop tries again: refused in Main Mode.
         fixture.reach(DirectAccessFixture.fileServer)
         fixture.run(seconds: 60)
@@ -245,32 +288,50 @@ struct BlockAndManageOutTests {
         #expect(fixture.serverNode.endpoint.blockList.entries.isEmpty)
     }
 
-    @Test("Manage out: from the ISATAP management prefix the server starts a Quick Mode over the client's infrastructure MM SA; from elsewhere it refuses")
+    @Test(
+        "Manage out: from the ISATAP management prefix the server starts a Quick Mode over the client's infrastructure MM SA; from elsewhere it refuses"
+    )
     func manageOut() throws {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
         // The computer is connected (infrastructure tunnel), no user is logged on.
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run()
         #expect(fixture.serverNode.endpoint.database.quickModeCount == 1)
         // A helpdesk workstation on the ISATAP prefix opens a remote desktop to the client.
-        fixture.simulation.inject(.acquire(TrafficRequest(source: DirectAccessFixture.helpdesk, destination: DirectAccessFixture.clientAddress,
-                                                          ipProtocol: 6, destinationPort: 3389)), into: fixture.server)
+        fixture.simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: DirectAccessFixture.helpdesk, destination: DirectAccessFixture.clientAddress,
+                    ipProtocol: 6, destinationPort: 3389)), into: fixture.server)
         fixture.run(seconds: 5)
-        let manageOut = try #require(fixture.serverNode.endpoint.database.quickModes().first { $0.localSelector.addresses.contains(DirectAccessFixture.helpdesk) })
-        #expect(manageOut.role == .initiator && manageOut.remoteSelector.addresses == AddressRange(DirectAccessFixture.clientAddress))
-        #expect(fixture.clientNode.endpoint.database.quickModes().contains { $0.role == .responder }, "the client answered")
+        let manageOut = try #require(
+            fixture.serverNode.endpoint.database.quickModes().first {
+                $0.localSelector.addresses.contains(DirectAccessFixture.helpdesk)
+            })
+        #expect(
+            manageOut.role == .initiator
+                && manageOut.remoteSelector.addresses == AddressRange(DirectAccessFixture.clientAddress))
+        #expect(
+            fixture.clientNode.endpoint.database.quickModes().contains { $0.role == .responder }, "the client answered")
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 1, "over the existing MM SA")
         #expect(fixture.clientNode.events(5451).count == 2)
         // The intranet tunnel up; an intranet host outside the management prefix tries: refused.
         fixture.reach(DirectAccessFixture.fileServer)
         fixture.run()
         let before = fixture.serverNode.endpoint.database.quickModeCount
-        fixture.simulation.inject(.acquire(TrafficRequest(source: IPAddress("2001:db8:2::99")!, destination: DirectAccessFixture.clientAddress,
-                                                          ipProtocol: 6, destinationPort: 3389)), into: fixture.server)
-        fixture.simulation.inject(.acquire(TrafficRequest(source: IPAddress("2001:db8:1:5::99")!, destination: DirectAccessFixture.clientAddress,
-                                                          ipProtocol: 17, destinationPort: 5000)), into: fixture.server)
+        fixture.simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: IPAddress("2001:db8:2::99")!, destination: DirectAccessFixture.clientAddress,
+                    ipProtocol: 6, destinationPort: 3389)), into: fixture.server)
+        fixture.simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: IPAddress("2001:db8:1:5::99")!, destination: DirectAccessFixture.clientAddress,
+                    ipProtocol: 17, destinationPort: 5000)), into: fixture.server)
         fixture.run(seconds: 5)
         #expect(fixture.serverNode.endpoint.database.quickModeCount == before)
     }
@@ -278,13 +339,18 @@ struct BlockAndManageOutTests {
     @Test("A client refuses a manage-out Quick Mode from outside its management prefixes")
     func clientRefusesManageOut() throws {
         let directory = try DirectAccessFixture.directory()
-        var server = try DirectAccessFixture.serverSetup(directory: directory, managementPrefixes: [AddressRange(IPAddress("2001:db8:1:9::")!, prefixLength: 64)])
+        var server = try DirectAccessFixture.serverSetup(
+            directory: directory, managementPrefixes: [AddressRange(IPAddress("2001:db8:1:9::")!, prefixLength: 64)])
         server.managementPrefixes = [AddressRange(IPAddress("2001:db8:1:9::")!, prefixLength: 64)]
-        var fixture = DirectAccessFixture(server: server, client: try DirectAccessFixture.clientSetup(), directory: directory)
+        var fixture = DirectAccessFixture(
+            server: server, client: try DirectAccessFixture.clientSetup(), directory: directory)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run()
-        fixture.simulation.inject(.acquire(TrafficRequest(source: IPAddress("2001:db8:1:9::5")!, destination: DirectAccessFixture.clientAddress,
-                                                          ipProtocol: 6, destinationPort: 3389)), into: fixture.server)
+        fixture.simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: IPAddress("2001:db8:1:9::5")!, destination: DirectAccessFixture.clientAddress,
+                    ipProtocol: 6, destinationPort: 3389)), into: fixture.server)
         fixture.run(seconds: 5)
         #expect(fixture.clientNode.failureReason(4654) == WindowsError.errorIpsecIkeNoPolicy.text)
         #expect(fixture.serverNode.field("FailurePoint", of: 4654) == "Remote computer")

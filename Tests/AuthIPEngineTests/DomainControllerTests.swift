@@ -12,26 +12,37 @@ import Testing
 /// response to its driver (`validateNTLM`) and completes with the session key the DC returns.
 @Suite("NTLM checked by the domain controller")
 struct DomainControllerTests {
-    static let acceptorConfiguration = NTLMAcceptorConfiguration(netbiosDomainName: "DA", netbiosComputerName: "DASERVER",
-                                                                 dnsDomainName: "da.test", dnsComputerName: "daserver.da.test")
+    static let acceptorConfiguration = NTLMAcceptorConfiguration(
+        netbiosDomainName: "DA", netbiosComputerName: "DASERVER",
+        dnsDomainName: "da.test", dnsComputerName: "daserver.da.test")
 
     static func server() -> AuthenticationProposal {
-        .ntlm(initiator: nil, acceptor: NTLMAcceptorSetup(configuration: acceptorConfiguration, verifier: .domainController))
+        .ntlm(
+            initiator: nil,
+            acceptor: NTLMAcceptorSetup(configuration: acceptorConfiguration, verifier: .domainController))
     }
 
     static func client(user: String = "CLIENT1$", password: String) -> AuthenticationProposal {
-        .ntlm(initiator: NTLMCredentials(user: user, domain: "DA", password: password, workstation: "CLIENT1"), acceptor: nil)
+        .ntlm(
+            initiator: NTLMCredentials(user: user, domain: "DA", password: password, workstation: "CLIENT1"),
+            acceptor: nil)
     }
 
     /// A domain controller that knows one password: it checks NTProofStr as netlogon does.
     static func domainController(password: String) -> (NTLMValidationRequest) -> NTLMValidation {
         { request in
-            let responseKey = NTLMv2.responseKey(ntHash: Account.ntHash(password: password), user: request.userName, domain: request.domainName)
-            let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: request.serverChallenge,
-                                             clientChallenge: Array(request.ntResponse[16...]))
-            guard proof == Array(request.ntResponse[0..<16]) else { return .refused(.secELogonDenied, "STATUS_WRONG_PASSWORD") }
-            return .validated(sessionBaseKey: NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof),
-                              account: Account(samAccountName: request.userName, domain: "DA", kind: .computer, isEnabled: true, ntHash: .empty))
+            let responseKey = NTLMv2.responseKey(
+                ntHash: Account.ntHash(password: password), user: request.userName, domain: request.domainName)
+            let proof = NTLMv2.ntProofString(
+                responseKey: responseKey, serverChallenge: request.serverChallenge,
+                clientChallenge: Array(request.ntResponse[16...]))
+            guard proof == Array(request.ntResponse[0..<16]) else {
+                return .refused(.secELogonDenied, "STATUS_WRONG_PASSWORD")
+            }
+            return .validated(
+                sessionBaseKey: NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof),
+                account: Account(
+                    samAccountName: request.userName, domain: "DA", kind: .computer, isEnabled: true, ntHash: .empty))
         }
     }
 

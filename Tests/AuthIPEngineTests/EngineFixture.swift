@@ -26,53 +26,83 @@ struct EngineFixture {
     static let serverV4 = IPAddress("198.51.100.1")!
 
     static func identity(_ name: String) throws -> TLSIdentity {
-        try TLSIdentity(certificatePath: pki.appendingPathComponent("\(name).pem").path, keyPath: pki.appendingPathComponent("\(name).key").path)
+        try TLSIdentity(
+            certificatePath: pki.appendingPathComponent("\(name).pem").path,
+            keyPath: pki.appendingPathComponent("\(name).key").path)
     }
 
-    static func root() throws -> Certificate { try Certificate.load(path: pki.appendingPathComponent("root.pem").path)[0] }
+    static func root() throws -> Certificate {
+        try Certificate.load(path: pki.appendingPathComponent("root.pem").path)[0]
+    }
 
     /// A cache holding the fixtures' CRL (client-revoked is on it).
     static func cachedCRL() throws -> CRLCache {
         let cache = CRLCache()
-        try cache.insert(Array(try #require(FileManager.default.contents(atPath: pki.appendingPathComponent("root.crl").path))), source: "root.crl")
+        try cache.insert(
+            Array(try #require(FileManager.default.contents(atPath: pki.appendingPathComponent("root.crl").path))),
+            source: "root.crl")
         return cache
     }
 
-    static func clientCertificate(_ names: [String] = ["client-rsa"], revocation: RevocationMode = .none) throws -> AuthenticationProposal {
-        .certificate(TLSConfiguration(identities: try names.map(identity), trust: .directAccessClient(roots: [try root()], revocation: revocation)))
+    static func clientCertificate(
+        _ names: [String] = ["client-rsa"], revocation: RevocationMode = .none
+    ) throws -> AuthenticationProposal {
+        .certificate(
+            TLSConfiguration(
+                identities: try names.map(identity),
+                trust: .directAccessClient(roots: [try root()], revocation: revocation)))
     }
 
-    static func serverCertificate(revocation: RevocationMode = .weak, cache: CRLCache? = nil) throws -> AuthenticationProposal {
-        .certificate(TLSConfiguration(identities: [try identity("server-rsa")], trust: .directAccessServer(roots: [try root()], revocation: revocation),
-                                      crlCache: try cache ?? cachedCRL()))
+    static func serverCertificate(
+        revocation: RevocationMode = .weak, cache: CRLCache? = nil
+    ) throws -> AuthenticationProposal {
+        .certificate(
+            TLSConfiguration(
+                identities: [try identity("server-rsa")],
+                trust: .directAccessServer(roots: [try root()], revocation: revocation),
+                crlCache: try cache ?? cachedCRL()))
     }
 
     static func directory() throws -> JSONAccountDirectory {
         try JSONAccountDirectory(contentsOf: TestVectors.directory.appendingPathComponent("directory/accounts.json"))
     }
 
-    static func ntlmClient(user: String = "CLIENT1$", password: String = "Client1-Machine-Secret") -> AuthenticationProposal {
-        .ntlm(initiator: NTLMCredentials(user: user, domain: "CORP", password: password, workstation: "CLIENT1"), acceptor: nil)
+    static func ntlmClient(
+        user: String = "CLIENT1$", password: String = "Client1-Machine-Secret"
+    ) -> AuthenticationProposal {
+        .ntlm(
+            initiator: NTLMCredentials(user: user, domain: "CORP", password: password, workstation: "CLIENT1"),
+            acceptor: nil)
     }
 
     static func ntlmServer() throws -> AuthenticationProposal {
-        .ntlm(initiator: nil, acceptor: NTLMAcceptorSetup(
-            configuration: NTLMAcceptorConfiguration(netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
-                                                     dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
-            directory: try directory()))
+        .ntlm(
+            initiator: nil,
+            acceptor: NTLMAcceptorSetup(
+                configuration: NTLMAcceptorConfiguration(
+                    netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
+                    dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com"),
+                directory: try directory()))
     }
 
-    static func rule(_ name: String, local: IPAddress, remote: AddressRange, auth: [AuthenticationProposal],
-                     mainMode: MainModeCryptoSet = .windowsDefault, quickMode: QuickModeCryptoSet = .windowsDefault) -> ConnectionSecurityRule {
-        ConnectionSecurityRule(name: name, filterID: 70_000, local: TrafficSelector(AddressRange(local)), remote: TrafficSelector(remote),
-                               mainModeAuthentication: AuthenticationSet(auth), mainModeCrypto: mainMode, quickModeCrypto: quickMode)
+    static func rule(
+        _ name: String, local: IPAddress, remote: AddressRange, auth: [AuthenticationProposal],
+        mainMode: MainModeCryptoSet = .windowsDefault, quickMode: QuickModeCryptoSet = .windowsDefault
+    ) -> ConnectionSecurityRule {
+        ConnectionSecurityRule(
+            name: name, filterID: 70_000, local: TrafficSelector(AddressRange(local)), remote: TrafficSelector(remote),
+            mainModeAuthentication: AuthenticationSet(auth), mainModeCrypto: mainMode, quickModeCrypto: quickMode)
     }
 
-    static func endpoint(_ name: String, principal: String, rules: [ConnectionSecurityRule], seed: UInt64,
-                         settings: EndpointSettings = EndpointSettings(), remoteDirectory: RemoteDirectoryPolicy? = nil) -> Endpoint {
-        Endpoint(configuration: EndpointConfiguration(computerName: name, principalName: principal, rules: rules, settings: settings,
-                                                      remoteDirectory: remoteDirectory),
-                 random: SeededRandomSource(seed: seed), now: start)
+    static func endpoint(
+        _ name: String, principal: String, rules: [ConnectionSecurityRule], seed: UInt64,
+        settings: EndpointSettings = EndpointSettings(), remoteDirectory: RemoteDirectoryPolicy? = nil
+    ) -> Endpoint {
+        Endpoint(
+            configuration: EndpointConfiguration(
+                computerName: name, principalName: principal, rules: rules, settings: settings,
+                remoteDirectory: remoteDirectory),
+            random: SeededRandomSource(seed: seed), now: start)
     }
 
     var simulation: Simulation
@@ -82,36 +112,53 @@ struct EngineFixture {
     let serverAddress: IPAddress
 
     /// A client and a server; `ipv4` puts them on IPv4 (NAT-D, 576-byte fragments).
-    init(clientAuth: [AuthenticationProposal], serverAuth: [AuthenticationProposal], ipv4: Bool = false,
-         clientMainMode: MainModeCryptoSet = .windowsDefault, serverMainMode: MainModeCryptoSet = .windowsDefault,
-         clientQuickMode: QuickModeCryptoSet = .windowsDefault, serverQuickMode: QuickModeCryptoSet = .windowsDefault,
-         serverSettings: EndpointSettings = EndpointSettings(), clientSettings: EndpointSettings = EndpointSettings(),
-         serverDirectory: RemoteDirectoryPolicy? = nil, serverAuthorization: AuthorizationPolicy = AuthorizationPolicy(),
-         conditions: NetworkConditions = .ideal, seed: UInt64 = 1) {
+    init(
+        clientAuth: [AuthenticationProposal], serverAuth: [AuthenticationProposal], ipv4: Bool = false,
+        clientMainMode: MainModeCryptoSet = .windowsDefault, serverMainMode: MainModeCryptoSet = .windowsDefault,
+        clientQuickMode: QuickModeCryptoSet = .windowsDefault, serverQuickMode: QuickModeCryptoSet = .windowsDefault,
+        serverSettings: EndpointSettings = EndpointSettings(), clientSettings: EndpointSettings = EndpointSettings(),
+        serverDirectory: RemoteDirectoryPolicy? = nil, serverAuthorization: AuthorizationPolicy = AuthorizationPolicy(),
+        conditions: NetworkConditions = .ideal, seed: UInt64 = 1
+    ) {
         clientAddress = ipv4 ? Self.clientV4 : Self.clientV6
         serverAddress = ipv4 ? Self.serverV4 : Self.serverV6
         let any = ipv4 ? AddressRange.allIPv4 : AddressRange.allIPv6
         simulation = Simulation(seed: seed, conditions: conditions, start: Self.start)
-        client = simulation.add("CLIENT1", Self.endpoint(
-            "CLIENT1", principal: "CLIENT1$@DA.TEST",
-            rules: [Self.rule("client", local: clientAddress, remote: AddressRange(serverAddress), auth: clientAuth,
-                              mainMode: clientMainMode, quickMode: clientQuickMode)],
-            seed: seed &+ 100, settings: clientSettings), addresses: [clientAddress])
-        server = simulation.add("DASERVER", Self.endpoint(
-            "DASERVER", principal: KerberosRealm.service,
-            rules: [Self.rule("server", local: serverAddress, remote: any, auth: serverAuth, mainMode: serverMainMode, quickMode: serverQuickMode)]
+        client = simulation.add(
+            "CLIENT1",
+            Self.endpoint(
+                "CLIENT1", principal: "CLIENT1$@DA.TEST",
+                rules: [
+                    Self.rule(
+                        "client", local: clientAddress, remote: AddressRange(serverAddress), auth: clientAuth,
+                        mainMode: clientMainMode, quickMode: clientQuickMode)
+                ],
+                seed: seed &+ 100, settings: clientSettings), addresses: [clientAddress])
+        server = simulation.add(
+            "DASERVER",
+            Self.endpoint(
+                "DASERVER", principal: KerberosRealm.service,
+                rules: [
+                    Self.rule(
+                        "server", local: serverAddress, remote: any, auth: serverAuth, mainMode: serverMainMode,
+                        quickMode: serverQuickMode)
+                ]
                 .map { rule in
                     var rule = rule
                     rule.authorization = serverAuthorization
                     return rule
                 },
-            seed: seed &+ 200, settings: serverSettings, remoteDirectory: serverDirectory), addresses: [serverAddress])
+                seed: seed &+ 200, settings: serverSettings, remoteDirectory: serverDirectory),
+            addresses: [serverAddress])
     }
 
     /// The client sends a packet to the server.
     mutating func connect(protocol ipProtocol: UInt8 = 6, port: UInt16 = 445) {
-        simulation.inject(.acquire(TrafficRequest(source: clientAddress, destination: serverAddress, ipProtocol: ipProtocol,
-                                                  destinationPort: port)), into: client)
+        simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: clientAddress, destination: serverAddress, ipProtocol: ipProtocol,
+                    destinationPort: port)), into: client)
     }
 
     mutating func run(seconds: Double = 30) { simulation.run(for: .milliseconds(Int64(seconds * 1000))) }
@@ -122,8 +169,12 @@ struct EngineFixture {
     /// Both sides hold one MM SA and one QM SA, whose keys match across the sides.
     func expectEstablished(sourceLocation: SourceLocation = #_sourceLocation) {
         for node in [clientNode, serverNode] {
-            #expect(node.endpoint.database.mainModeCount == 1, "\(node.name) MM SAs; events \(node.eventIDs)", sourceLocation: sourceLocation)
-            #expect(node.endpoint.database.quickModeCount == 1, "\(node.name) QM SAs; events \(node.eventIDs)", sourceLocation: sourceLocation)
+            #expect(
+                node.endpoint.database.mainModeCount == 1, "\(node.name) MM SAs; events \(node.eventIDs)",
+                sourceLocation: sourceLocation)
+            #expect(
+                node.endpoint.database.quickModeCount == 1, "\(node.name) QM SAs; events \(node.eventIDs)",
+                sourceLocation: sourceLocation)
             #expect(node.installedSACount == 2, "\(node.name) data-plane SAs", sourceLocation: sourceLocation)
         }
         let clientSAs = clientNode.installedSAs.values.flatMap(\.values)
@@ -131,15 +182,19 @@ struct EngineFixture {
         for sa in clientSAs {
             let peer = serverSAs.first { $0.spi == sa.spi && $0.direction != sa.direction }
             #expect(peer != nil, "no peer SA for SPI \(sa.spi)", sourceLocation: sourceLocation)
-            #expect(peer?.encryptionKey == sa.encryptionKey && peer?.integrityKey == sa.integrityKey, sourceLocation: sourceLocation)
+            #expect(
+                peer?.encryptionKey == sa.encryptionKey && peer?.integrityKey == sa.integrityKey,
+                sourceLocation: sourceLocation)
         }
     }
 
     /// Nothing left anywhere: no SA, no negotiation, nothing in the data plane.
     func expectNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
         for node in [clientNode, serverNode] {
-            #expect(node.endpoint.database.mainModeCount == 0, "\(node.name) MM SAs left", sourceLocation: sourceLocation)
-            #expect(node.endpoint.database.quickModeCount == 0, "\(node.name) QM SAs left", sourceLocation: sourceLocation)
+            #expect(
+                node.endpoint.database.mainModeCount == 0, "\(node.name) MM SAs left", sourceLocation: sourceLocation)
+            #expect(
+                node.endpoint.database.quickModeCount == 0, "\(node.name) QM SAs left", sourceLocation: sourceLocation)
             #expect(node.endpoint.sessionCount == 0, "\(node.name) sessions left", sourceLocation: sourceLocation)
             #expect(node.installedSACount == 0, "\(node.name) data-plane SAs left", sourceLocation: sourceLocation)
         }

@@ -13,7 +13,8 @@ import Testing
 struct EstablishmentTests {
     @Test("Certificates (TLS) in Main Mode: 4651 and 5451 on both sides, matching keys")
     func certificates() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -25,7 +26,9 @@ struct EstablishmentTests {
         #expect(client.role == .initiator && client.authenticationMethod == .tls)
         #expect(client.remoteIdentity?.contains("CN=DASERVER") == true, "\(client.remoteIdentity ?? "-")")
         let server = fixture.serverNode.endpoint.database.mainModes()[0]
-        #expect(server.role == .responder && server.remoteIdentity?.contains("CN=CLIENT1") == true, "\(server.remoteIdentity ?? "-")")
+        #expect(
+            server.role == .responder && server.remoteIdentity?.contains("CN=CLIENT1") == true,
+            "\(server.remoteIdentity ?? "-")")
         #expect(client.cookies == server.cookies)
         let qm = fixture.clientNode.endpoint.database.quickModes()[0]
         #expect(qm.localSelector.addresses == AddressRange(fixture.clientAddress))
@@ -35,8 +38,9 @@ struct EstablishmentTests {
     @Test("Kerberos in Main Mode against the test KDC: 4650 with the user principal at the responder")
     func kerberos() throws {
         let realm = try KerberosRealm.shared.get()
-        var fixture = EngineFixture(clientAuth: [.kerberos(initiator: .cache(realm.cache("cc_alice")), acceptor: nil)],
-                                    serverAuth: [.kerberos(initiator: nil, acceptor: .keytab(realm.serverKeytab))])
+        var fixture = EngineFixture(
+            clientAuth: [.kerberos(initiator: .cache(realm.cache("cc_alice")), acceptor: nil)],
+            serverAuth: [.kerberos(initiator: nil, acceptor: .keytab(realm.serverKeytab))])
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -49,7 +53,8 @@ struct EstablishmentTests {
 
     @Test("NTLMv2 in Main Mode over IPv4: DH, NAT-D, the computer account at the responder")
     func ntlm() throws {
-        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
+        var fixture = EngineFixture(
+            clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -71,19 +76,23 @@ struct EstablishmentTests {
 
     @Test("Certificates over IPv4: the TLS flights are fragmented at 576 bytes and reassembled")
     func fragmentation() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()], ipv4: true)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            ipv4: true)
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
         // More datagrams than messages: the certificate flights went as fragments.
-        #expect(fixture.clientNode.sentDatagrams > 6 && fixture.serverNode.sentDatagrams > 5,
-                "\(fixture.clientNode.sentDatagrams) / \(fixture.serverNode.sentDatagrams)")
+        #expect(
+            fixture.clientNode.sentDatagrams > 6 && fixture.serverNode.sentDatagrams > 5,
+            "\(fixture.clientNode.sentDatagrams) / \(fixture.serverNode.sentDatagrams)")
     }
 
     @Test("Method retry: the revoked certificate is refused, the initiator moves on to NTLM (NEW_GSS_EXCHANGE)")
     func methodRetry() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate(["client-revoked"]), EngineFixture.ntlmClient()],
-                                    serverAuth: [try EngineFixture.serverCertificate(), try EngineFixture.ntlmServer()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate(["client-revoked"]), EngineFixture.ntlmClient()],
+            serverAuth: [try EngineFixture.serverCertificate(), try EngineFixture.ntlmServer()])
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -93,8 +102,12 @@ struct EstablishmentTests {
 
     @Test("Credential retry: the responder asks for another certificate (RETRY_CURRENT_AUTHENTICATION)")
     func credentialRetry() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate(["client-revoked"]), try EngineFixture.clientCertificate(["client-rsa"])],
-                                    serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [
+                try EngineFixture.clientCertificate(["client-revoked"]),
+                try EngineFixture.clientCertificate(["client-rsa"]),
+            ],
+            serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -103,7 +116,8 @@ struct EstablishmentTests {
 
     @Test("The MM responder starts a Quick Mode over the existing MM SA (exchange 244, Auth2 in its Hash)")
     func responderInitiatesQuickMode() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         let first = try #require(fixture.serverNode.endpoint.database.quickModes().first)
@@ -111,8 +125,11 @@ struct EstablishmentTests {
         fixture.run(seconds: 5)
         #expect(fixture.clientNode.endpoint.database.quickModeCount == 0, "the delete reached the client")
         #expect(fixture.clientNode.endpoint.database.mainModeCount == 1)
-        fixture.simulation.inject(.acquire(TrafficRequest(source: fixture.serverAddress, destination: fixture.clientAddress, ipProtocol: 6,
-                                                          destinationPort: 3389)), into: fixture.server)
+        fixture.simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: fixture.serverAddress, destination: fixture.clientAddress, ipProtocol: 6,
+                    destinationPort: 3389)), into: fixture.server)
         fixture.run(seconds: 5)
         fixture.expectEstablished()
         let qm = try #require(fixture.serverNode.endpoint.database.quickModes().first)
@@ -122,7 +139,8 @@ struct EstablishmentTests {
 
     @Test("Behind a NAT: NAT-D detects it, the exchange moves to port 4500, the QM SAs are UDP-encapsulated")
     func natTraversal() throws {
-        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
+        var fixture = EngineFixture(
+            clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
         fixture.simulation.addNAT(inside: fixture.clientAddress, outside: IPAddress("203.0.113.9")!)
         fixture.simulation.recordsTraffic = true
         fixture.connect()

@@ -14,9 +14,14 @@ import Testing
 struct FailureTests {
     @Test("No Main Mode proposal in common: 4653 ERROR_IPSEC_IKE_ATTRIB_FAIL on both sides")
     func noMainModeProposal() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    clientMainMode: MainModeCryptoSet(proposals: [MainModeProposal(cipher: .tripleDES, hash: .sha1, group: .modp2048)]),
-                                    serverMainMode: MainModeCryptoSet(proposals: [MainModeProposal(cipher: .aes256, hash: .sha256, group: .ecp256)]))
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientMainMode: MainModeCryptoSet(proposals: [
+                MainModeProposal(cipher: .tripleDES, hash: .sha1, group: .modp2048)
+            ]),
+            serverMainMode: MainModeCryptoSet(proposals: [
+                MainModeProposal(cipher: .aes256, hash: .sha256, group: .ecp256)
+            ]))
         fixture.connect()
         fixture.run()
         #expect(fixture.clientNode.eventIDs == [4653])
@@ -29,7 +34,8 @@ struct FailureTests {
 
     @Test("A wrong NTLM password: 4653 with SEC_E_LOGON_DENIED, local at the responder, remote at the initiator")
     func wrongPassword() throws {
-        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient(password: "wrong")], serverAuth: [try EngineFixture.ntlmServer()])
+        var fixture = EngineFixture(
+            clientAuth: [EngineFixture.ntlmClient(password: "wrong")], serverAuth: [try EngineFixture.ntlmServer()])
         fixture.connect()
         fixture.run()
         #expect(fixture.serverNode.failureReason(4653) == WindowsError.secELogonDenied.text)
@@ -41,7 +47,9 @@ struct FailureTests {
 
     @Test("A revoked client certificate, weak checking with the CRL cached: 4652 CRYPT_E_REVOKED with the certificate")
     func revokedWeak() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate(["client-revoked"])], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate(["client-revoked"])],
+            serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         #expect(fixture.serverNode.eventIDs == [4652])
@@ -55,15 +63,17 @@ struct FailureTests {
     func strongRevocation() throws {
         let server = try #require(LoopbackHTTPServer.distributionPoints)
         _ = server
-        var online = EngineFixture(clientAuth: [try EngineFixture.clientCertificate(["client-cdp"])],
-                                   serverAuth: [try EngineFixture.serverCertificate(revocation: .strong, cache: CRLCache())])
+        var online = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate(["client-cdp"])],
+            serverAuth: [try EngineFixture.serverCertificate(revocation: .strong, cache: CRLCache())])
         online.simulation.crlServer = { CRLFetcher().fetch($0) }
         online.connect()
         online.run()
         online.expectEstablished()
 
-        var offline = EngineFixture(clientAuth: [try EngineFixture.clientCertificate(["client-cdp"])],
-                                    serverAuth: [try EngineFixture.serverCertificate(revocation: .strong, cache: CRLCache())])
+        var offline = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate(["client-cdp"])],
+            serverAuth: [try EngineFixture.serverCertificate(revocation: .strong, cache: CRLCache())])
         offline.connect()
         offline.run()
         #expect(offline.serverNode.failureReason(4652) == WindowsError.cryptERevocationOffline.text)
@@ -72,7 +82,8 @@ struct FailureTests {
 
     @Test("A silent responder: the initiator retries #1 three times, then 4653 ERROR_IPSEC_IKE_TIMED_OUT")
     func silentResponder() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.simulation.conditions.loss = 1
         fixture.connect()
         fixture.run(seconds: 29)
@@ -86,7 +97,8 @@ struct FailureTests {
 
     @Test("An initiator that goes quiet after #1: the responder gives up after 60 s with 4652 and a NOTIFY_STATUS")
     func responderTimeout() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.simulation.recordsTraffic = true
         fixture.connect()
         fixture.run(seconds: 0.015)
@@ -95,7 +107,9 @@ struct FailureTests {
         fixture.run(seconds: 59)
         #expect(fixture.serverNode.events.isEmpty)
         fixture.run(seconds: 5)
-        #expect(fixture.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeTimedOut.text, "certificates were being used")
+        #expect(
+            fixture.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeTimedOut.text,
+            "certificates were being used")
         let last = try #require(fixture.simulation.trace.last)
         #expect(last.sender == "DASERVER")
         let notify = try Message(parsing: last.bytes)
@@ -106,8 +120,9 @@ struct FailureTests {
 
     @Test("No Quick Mode proposal in common: the MM SA stands, 4654 on both sides, no QM SA")
     func noQuickModeProposal() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    clientQuickMode: QuickModeCryptoSet(proposals: [QuickModeProposal(cipher: .tripleDES, integrity: .md5)]))
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientQuickMode: QuickModeCryptoSet(proposals: [QuickModeProposal(cipher: .tripleDES, integrity: .md5)]))
         fixture.connect()
         fixture.run()
         #expect(fixture.clientNode.eventIDs == [4651, 4654])
@@ -115,18 +130,23 @@ struct FailureTests {
         #expect(fixture.serverNode.failureReason(4654) == WindowsError.errorIpsecIkeAttribFail.text)
         #expect(fixture.clientNode.field("FailurePoint", of: 4654) == "Remote computer")
         for node in [fixture.clientNode, fixture.serverNode] {
-            #expect(node.endpoint.database.mainModeCount == 1 && node.endpoint.database.quickModeCount == 0 && node.installedSACount == 0)
+            #expect(
+                node.endpoint.database.mainModeCount == 1 && node.endpoint.database.quickModeCount == 0
+                    && node.installedSACount == 0)
         }
     }
 
     @Test("A tampered ICV and an undecodable message on a live SA: 4976 / 4977, the SA unharmed")
     func tamperedMessages() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.simulation.recordsTraffic = true
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
-        let sync = try #require(fixture.simulation.trace.first { $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.quickMode.rawValue })
+        let sync = try #require(
+            fixture.simulation.trace.first { $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.quickMode.rawValue }
+        )
         var tampered = sync.bytes
         tampered[tampered.count - 1] ^= 0x01
         fixture.simulation.inject(.datagram(tampered, from: sync.from, to: sync.to), into: fixture.server)
@@ -145,12 +165,15 @@ struct FailureTests {
 
     @Test("A replayed Quick Mode message is refused with 4977")
     func replay() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.simulation.recordsTraffic = true
         fixture.connect()
         fixture.run()
         // A later QM (rekey) moves the peer's sequence on; then the first QM's messages are old.
-        let first = try #require(fixture.simulation.trace.first { $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.quickMode.rawValue })
+        let first = try #require(
+            fixture.simulation.trace.first { $0.sender == "CLIENT1" && $0.bytes[18] == ExchangeType.quickMode.rawValue }
+        )
         fixture.run(seconds: 3600)
         let before = fixture.serverNode.events(4977).count
         fixture.simulation.inject(.datagram(first.bytes, from: first.from, to: first.to), into: fixture.server)

@@ -36,8 +36,10 @@ struct HostileInitiator {
     static let algorithms = MainModeAlgorithms(cipher: .aes256, hash: .sha256)
 
     /// A hostile initiator at `local` with these NTLM credentials, against `responder` at `remote`.
-    init(responder: Endpoint, local: EndpointAddress, remote: EndpointAddress, credentials: NTLMCredentials, now: Date,
-         initiatorCookie: UInt64 = 0x0BAD_C0DE_0BAD_C0DE) throws {
+    init(
+        responder: Endpoint, local: EndpointAddress, remote: EndpointAddress, credentials: NTLMCredentials, now: Date,
+        initiatorCookie: UInt64 = 0x0BAD_C0DE_0BAD_C0DE
+    ) throws {
         self.responder = responder
         self.initiatorCookie = initiatorCookie
         self.local = local
@@ -60,7 +62,9 @@ struct HostileInitiator {
     mutating func handle(_ input: EndpointInput) -> [[UInt8]] {
         let produced = responder.handle(input, now: now)
         outputs += produced
-        return produced.compactMap { if case .send(let bytes, _, let to) = $0, to.ip == local.ip { return bytes } else { return nil } }
+        return produced.compactMap {
+            if case .send(let bytes, _, let to) = $0, to.ip == local.ip { return bytes } else { return nil }
+        }
     }
 
     /// MM #1 and #2: a real initiator's #1 (`template`, from an endpoint with an NTLM rule and
@@ -79,8 +83,11 @@ struct HostileInitiator {
         let answer = try #require(deliver(first).first, "no MM #2")
         let second = try Message(parsing: answer)
         responderCookie = second.header.responderCookie
-        responderNonce = try #require(second.clearPayloads.compactMap { if case .nonce(let n) = $0 { return n.data } else { return nil } }.first)
-        if let ke = second.clearPayloads.compactMap({ if case .keyExchange(let k) = $0 { return k.data } else { return nil } }).first {
+        responderNonce = try #require(
+            second.clearPayloads.compactMap { if case .nonce(let n) = $0 { return n.data } else { return nil } }.first)
+        if let ke = second.clearPayloads.compactMap({
+            if case .keyExchange(let k) = $0 { return k.data } else { return nil }
+        }).first {
             sharedSecret = try keyPair.sharedSecret(peerPublicValue: ke)
         }
         transcript.append(try Self.chain(answer))
@@ -90,11 +97,15 @@ struct HostileInitiator {
     /// (none while it holds the step).
     mutating func authenticate() throws -> [[UInt8]] {
         let negotiate = try ntlm.step([], now: now, random: &random).token
-        let challengeReply = try #require(deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: negotiate, flags: .newExchange))])).first)
+        let challengeReply = try #require(
+            deliver(
+                try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: negotiate, flags: .newExchange))])
+            ).first)
         transcript.append(try Self.chain(challengeReply))
-        let challenge = try #require(try Message(parsing: challengeReply).clearPayloads.compactMap {
-            if case .gss(let g) = $0 { return g.token } else { return nil }
-        }.first)
+        let challenge = try #require(
+            try Message(parsing: challengeReply).clearPayloads.compactMap {
+                if case .gss(let g) = $0 { return g.token } else { return nil }
+            }.first)
         let authenticate = try ntlm.step(challenge, now: now, random: &random).token
         return deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: authenticate))]))
     }
@@ -105,7 +116,9 @@ struct HostileInitiator {
         ntlm = NTLMInitiatorContext(credentials: credentials)
         let negotiate = try ntlm.step([], now: now, random: &random).token
         let flags: GSSFlags = [.newExchange, .retryCurrentAuthentication]
-        let challengeReply = try #require(deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: negotiate, flags: flags))])).first)
+        let challengeReply = try #require(
+            deliver(try request(exchange: .mainMode, payloads: [.gss(GSSPayload(token: negotiate, flags: flags))]))
+                .first)
         transcript.append(try Self.chain(challengeReply))
         let challenge = try #require(Self.gssPayload(challengeReply)?.token)
         let authenticate = try ntlm.step(challenge, now: now, random: &random).token
@@ -125,31 +138,40 @@ struct HostileInitiator {
 
     /// The GSS payload of a responder's answer.
     static func gssPayload(_ datagram: [UInt8]) -> GSSPayload? {
-        (try? Message(parsing: datagram))?.clearPayloads.compactMap { if case .gss(let g) = $0 { return g } else { return nil } }.first
+        (try? Message(parsing: datagram))?.clearPayloads.compactMap {
+            if case .gss(let g) = $0 { return g } else { return nil }
+        }.first
     }
 
     /// #5 with Auth1 computed now, over the transcript as it stands (the responder's answer to
     /// AUTHENTICATE not in it: it has not come).
     mutating func rushedProof() throws -> [UInt8] {
-        let derivation = KeyDerivation(algorithms: Self.algorithms, initiatorCookie: initiatorCookie, responderCookie: responderCookie)
-        let keys = MainModeKeys(derivation: derivation, z: sharedSecret, initiatorNonce: nonce, responderNonce: responderNonce,
-                                gssSecret: try #require(ntlm.sessionKey))
+        let derivation = KeyDerivation(
+            algorithms: Self.algorithms, initiatorCookie: initiatorCookie, responderCookie: responderCookie)
+        let keys = MainModeKeys(
+            derivation: derivation, z: sharedSecret, initiatorNonce: nonce, responderNonce: responderNonce,
+            gssSecret: try #require(ntlm.sessionKey))
         let protection = CryptoPayloadProtection(algorithms: Self.algorithms, keys: keys, legacyICV: false)
-        let header = ISAKMPHeader(initiatorCookie: initiatorCookie, responderCookie: responderCookie, exchangeType: .mainMode,
-                                  flags: .encrypted, messageID: InteropProfile.firstQuickModeMessageID)
+        let header = ISAKMPHeader(
+            initiatorCookie: initiatorCookie, responderCookie: responderCookie, exchangeType: .mainMode,
+            flags: .encrypted, messageID: InteropProfile.firstQuickModeMessageID)
         defer { sequence += 1 }
-        return try protection.seal(header: header, sequenceNumber: sequence, payloads: [
-            .hash(HashPayload(data: transcript.initiatorProof(skeyid: keys.skeyid))),
-            .identification(TrafficSelector(AddressRange(local.ip)).payload),
-            .identification(TrafficSelector(AddressRange(remote.ip)).payload),
-            .nonce(NoncePayload(data: random.bytes(32))),
-        ], random: &random)
+        return try protection.seal(
+            header: header, sequenceNumber: sequence,
+            payloads: [
+                .hash(HashPayload(data: transcript.initiatorProof(skeyid: keys.skeyid))),
+                .identification(TrafficSelector(AddressRange(local.ip)).payload),
+                .identification(TrafficSelector(AddressRange(remote.ip)).payload),
+                .nonce(NoncePayload(data: random.bytes(32))),
+            ], random: &random)
     }
 
     /// A clear request of this side, with its chain added to the transcript.
     private mutating func request(exchange: ExchangeType, payloads: [Payload]) throws -> [UInt8] {
-        let header = ISAKMPHeader(initiatorCookie: initiatorCookie, responderCookie: responderCookie, exchangeType: exchange)
-        let datagram = Message(header: header, payloads: [.crypto(CryptoPayload(sequenceNumber: sequence))] + payloads).serialized()
+        let header = ISAKMPHeader(
+            initiatorCookie: initiatorCookie, responderCookie: responderCookie, exchangeType: exchange)
+        let datagram = Message(header: header, payloads: [.crypto(CryptoPayload(sequenceNumber: sequence))] + payloads)
+            .serialized()
         sequence += 1
         transcript.append(try Self.chain(datagram))
         return datagram
@@ -163,7 +185,9 @@ struct HostileInitiator {
 
     /// The audit events the responder wrote, by ID.
     func events(_ id: UInt16) -> [AuditEvent] {
-        outputs.compactMap { if case .audit(let event) = $0, event.descriptor.eventID == id { return event } else { return nil } }
+        outputs.compactMap {
+            if case .audit(let event) = $0, event.descriptor.eventID == id { return event } else { return nil }
+        }
     }
 
     /// The account look-ups the responder asked for.

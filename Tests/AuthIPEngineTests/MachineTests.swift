@@ -28,29 +28,36 @@ struct MachinePair {
     var responderPhases: [String] = []
 
     /// The client starts a Main Mode for `traffic`: its #1 is out.
-    init(clientRules: [ConnectionSecurityRule], serverRules: [ConnectionSecurityRule], directory: JSONAccountDirectory,
-         traffic: TrafficRequest) throws {
+    init(
+        clientRules: [ConnectionSecurityRule], serverRules: [ConnectionSecurityRule], directory: JSONAccountDirectory,
+        traffic: TrafficRequest
+    ) throws {
         var settings = EndpointSettings()
         // Whole messages only: reassembly belongs to the endpoint, not to a machine.
         settings.fragmentMTUIPv4 = 60_000
         settings.fragmentMTUIPv6 = 60_000
         client = EndpointContext(
-            configuration: EndpointConfiguration(computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: clientRules, settings: settings),
+            configuration: EndpointConfiguration(
+                computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: clientRules, settings: settings),
             random: EngineRandom(base: SeededRandomSource(seed: 101)), now: EngineFixture.start)
         server = EndpointContext(
-            configuration: EndpointConfiguration(computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverRules,
-                                                 settings: settings, directory: directory),
+            configuration: EndpointConfiguration(
+                computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverRules,
+                settings: settings, directory: directory),
             random: EngineRandom(base: SeededRandomSource(seed: 201)), now: EngineFixture.start)
-        let ruleIndex = try #require(clientRules.firstIndex {
-            $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
-                && $0.remote.matches(traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
-        })
+        let ruleIndex = try #require(
+            clientRules.firstIndex {
+                $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
+                    && $0.remote.matches(
+                        traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
+            })
         let rule = clientRules[ruleIndex]
         let peer = try #require(rule.mainModePeer(for: traffic.destination))
         let local = EndpointAddress(rule.mainModeLocal(for: traffic.source), port: 500)
         let remote = EndpointAddress(peer, port: 500)
         serverRuleIndex = try #require(serverRules.firstIndex { $0.matchesMainMode(local: peer, remote: local.ip) })
-        initiator = try #require(MainModeMachine.initiating(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &client))
+        initiator = try #require(
+            MainModeMachine.initiating(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &client))
         note()
     }
 
@@ -78,9 +85,10 @@ struct MachinePair {
             responder = machine
         } else {
             let crypto = try #require(message.crypto)
-            let inbound = Inbound(header: message.header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
-                                  chain: Array(datagram.bytes[(ISAKMPHeader.size + crypto.headerLength)...]),
-                                  from: datagram.from, to: datagram.to)
+            let inbound = Inbound(
+                header: message.header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
+                chain: Array(datagram.bytes[(ISAKMPHeader.size + crypto.headerLength)...]),
+                from: datagram.from, to: datagram.to)
             let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: server.randomCookie())
             responder = MainModeMachine.answering(inbound, cookies: cookies, ruleIndex: serverRuleIndex, &server)
         }
@@ -152,8 +160,10 @@ struct MachineTests {
         let directory = try DirectAccessFixture.directory()
         let server = try DirectAccessFixture.serverSetup(directory: directory)
         let client = try DirectAccessFixture.clientSetup(computerPassword: computerPassword)
-        return try MachinePair(clientRules: client.rules, serverRules: server.rules, directory: directory,
-                               traffic: TrafficRequest(source: DirectAccessFixture.clientAddress, destination: dns, ipProtocol: 17, destinationPort: 53))
+        return try MachinePair(
+            clientRules: client.rules, serverRules: server.rules, directory: directory,
+            traffic: TrafficRequest(
+                source: DirectAccessFixture.clientAddress, destination: dns, ipProtocol: 17, destinationPort: 53))
     }
 
     @Test("Main Mode, the first Quick Mode and Extended Mode: every phase in order on both machines, and matching SAs")
@@ -162,10 +172,16 @@ struct MachineTests {
         #expect(pair.initiatorPhase == "offered")
         try pair.run()
         // The responder derives its keys and checks Auth1 on the same message (#5).
-        #expect(pair.responderPhases == ["authenticating", "extendedMode.awaitingQuickMode", "extendedMode.awaitingMethods",
-                                         "extendedMode.authenticating", "established"])
-        #expect(pair.initiatorPhases == ["offered", "authenticating", "keyed", "extendedMode.awaitingQuickMode",
-                                         "extendedMode.authenticating", "extendedMode.finalSent", "established"])
+        #expect(
+            pair.responderPhases == [
+                "authenticating", "extendedMode.awaitingQuickMode", "extendedMode.awaitingMethods",
+                "extendedMode.authenticating", "established",
+            ])
+        #expect(
+            pair.initiatorPhases == [
+                "offered", "authenticating", "keyed", "extendedMode.awaitingQuickMode",
+                "extendedMode.authenticating", "extendedMode.finalSent", "established",
+            ])
         #expect(pair.client.database.mainModeCount == 1 && pair.client.database.quickModeCount == 1)
         #expect(pair.server.database.mainModeCount == 1 && pair.server.database.quickModeCount == 1)
         #expect(pair.initiator.quickModes.isEmpty && pair.responder?.quickModes.isEmpty == true)
@@ -181,12 +197,15 @@ struct MachineTests {
         #expect(establishment.extendedModeBinding != nil)
     }
 
-    @Test("Quick Mode machine: a second Quick Mode on the established MM SA waits answered for synchronize, then keys its SA")
+    @Test(
+        "Quick Mode machine: a second Quick Mode on the established MM SA waits answered for synchronize, then keys its SA"
+    )
     func secondQuickMode() throws {
         var pair = try Self.infrastructurePair()
         try pair.run()
-        let traffic = TrafficRequest(source: DirectAccessFixture.clientAddress, destination: DirectAccessFixture.domainController.first,
-                                     ipProtocol: 6, destinationPort: 389)
+        let traffic = TrafficRequest(
+            source: DirectAccessFixture.clientAddress, destination: DirectAccessFixture.domainController.first,
+            ipProtocol: 6, destinationPort: 389)
         let ruleIndex = pair.initiator.ruleIndex
         pair.initiator.startQuickMode(traffic: traffic, ruleIndex: ruleIndex, &pair.client)
         let offer = MachinePair.takeSends(&pair.client, into: &pair.clientOutputs)
@@ -211,7 +230,9 @@ struct MachineTests {
 
     /// A Quick Mode between the two established machines' parents, with no Main Mode message
     /// in between: the offer, the answer and its acceptance handed across as payloads.
-    @Test("Quick Mode machine alone: offer, answer and accept agree on SPIs and keys; an answer outside the offer is rejected")
+    @Test(
+        "Quick Mode machine alone: offer, answer and accept agree on SPIs and keys; an answer outside the offer is rejected"
+    )
     func quickModeMachineAlone() throws {
         var pair = try Self.infrastructurePair()
         try pair.run()
@@ -221,50 +242,78 @@ struct MachineTests {
         let remote = TrafficSelector(AddressRange(DirectAccessFixture.domainController.first))
         let messageID: UInt32 = 0x5151
         func inbound(_ payloads: [Payload], from: EndpointAddress, to: EndpointAddress) -> Inbound {
-            Inbound(header: ISAKMPHeader(initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
-                    sequence: 0, payloads: payloads, chain: [], from: from, to: to)
+            Inbound(
+                header: ISAKMPHeader(
+                    initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
+                sequence: 0, payloads: payloads, chain: [], from: from, to: to)
         }
-        let (offered, offer) = try #require(QuickModeMachine.offer(local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
-                                                                   ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
+        let (offered, offer) = try #require(
+            QuickModeMachine.offer(
+                local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
+                ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
         let request = inbound(offer, from: clientParent.local, to: clientParent.remote)
         let ids = request.identifications
-        let serverRule = try #require(pair.responder?.quickModeRule(identifications: ids, mm: serverParent.mainMode, authorizedRule: nil, pair.server))
-        let answered = QuickModeMachine.answering(request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
-                                                  ids: (ids[0], ids[1]), selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
-                                                  exchangeType: .quickMode, ruleIndex: serverRule, parent: serverParent, &pair.server)
-        guard case .success(let (responder, answer)) = answered, case .answered(let responderAgreement) = responder.state else {
+        let serverRule = try #require(
+            pair.responder?.quickModeRule(
+                identifications: ids, mm: serverParent.mainMode, authorizedRule: nil, pair.server))
+        let answered = QuickModeMachine.answering(
+            request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
+            ids: (ids[0], ids[1]),
+            selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
+            exchangeType: .quickMode, ruleIndex: serverRule, parent: serverParent, &pair.server)
+        guard case .success(let (responder, answer)) = answered,
+            case .answered(let responderAgreement) = responder.state
+        else {
             Issue.record("the responder did not answer: \(answered)")
             return
         }
         // An answer whose IDs leave the offered selectors.
         var outside = offered
         let foreign = TrafficSelector(AddressRange(IPAddress("2001:db8:99::1")!)).payload
-        let stray = answer.map { payload -> Payload in if case .identification = payload { return .identification(foreign) } else { return payload } }
-        guard case .failure(let rejection) = outside.accept(inbound(stray, from: serverParent.local, to: serverParent.remote), parent: clientParent, &pair.client) else {
+        let stray = answer.map { payload -> Payload in
+            if case .identification = payload { return .identification(foreign) } else { return payload }
+        }
+        guard
+            case .failure(let rejection) = outside.accept(
+                inbound(stray, from: serverParent.local, to: serverParent.remote), parent: clientParent, &pair.client)
+        else {
             Issue.record("an answer outside the offered selectors was accepted")
             return
         }
         #expect(rejection.error == .local(.errorIpsecIkeProcessErrSa) && rejection.notifyPeer)
 
         var initiator = offered
-        guard case .success(let agreement) = initiator.accept(inbound(answer, from: serverParent.local, to: serverParent.remote), parent: clientParent, &pair.client),
-              case .synchronizing = initiator.state else {
+        guard
+            case .success(let agreement) = initiator.accept(
+                inbound(answer, from: serverParent.local, to: serverParent.remote), parent: clientParent, &pair.client),
+            case .synchronizing = initiator.state
+        else {
             Issue.record("the initiator did not accept the answer")
             return
         }
-        #expect(agreement.outboundSPI == responderAgreement.inboundSPI && agreement.inboundSPI == responderAgreement.outboundSPI)
+        #expect(
+            agreement.outboundSPI == responderAgreement.inboundSPI
+                && agreement.inboundSPI == responderAgreement.outboundSPI)
         for direction in [IPsecSA.Direction.inbound, .outbound] {
             let mine = initiator.ipsecSA(agreement, direction: direction, parent: clientParent, pair.client)
-            let theirs = responder.ipsecSA(responderAgreement, direction: direction == .inbound ? .outbound : .inbound, parent: serverParent, pair.server)
-            #expect(mine.spi == theirs.spi && mine.encryptionKey == theirs.encryptionKey && mine.integrityKey == theirs.integrityKey)
+            let theirs = responder.ipsecSA(
+                responderAgreement, direction: direction == .inbound ? .outbound : .inbound, parent: serverParent,
+                pair.server)
+            #expect(
+                mine.spi == theirs.spi && mine.encryptionKey == theirs.encryptionKey
+                    && mine.integrityKey == theirs.integrityKey)
         }
         let record = initiator.record(agreement, mainModeID: pair.initiator.id, parent: clientParent, pair.client)
-        #expect(record.localSelector == local && record.remoteSelector == remote && record.inboundSPI == agreement.inboundSPI)
+        #expect(
+            record.localSelector == local && record.remoteSelector == remote
+                && record.inboundSPI == agreement.inboundSPI)
     }
 
     /// The responder's Extended Mode machine judges the initiator's #11, opened but not
     /// dispatched, and the initiator's judges the Auth4 that comes of it.
-    @Test("Extended Mode machine alone: Auth3 and Auth4 check on both sides; a forged proof, explicit credentials and a missing authorization are refused")
+    @Test(
+        "Extended Mode machine alone: Auth3 and Auth4 check on both sides; a forged proof, explicit credentials and a missing authorization are refused"
+    )
     func extendedModeMachineAlone() throws {
         var pair = try Self.infrastructurePair()
         var final: [MachinePair.Datagram] = []
@@ -280,16 +329,22 @@ struct MachineTests {
         }
         let datagram = try #require(final.first, "the initiator sent #11")
         var responder = try #require(pair.responder)
-        let inbound = try #require(responder.open(try Message(parsing: datagram.bytes), raw: datagram.bytes, from: datagram.from, to: datagram.to,
-                                                  &pair.server))
+        let inbound = try #require(
+            responder.open(
+                try Message(parsing: datagram.bytes), raw: datagram.bytes, from: datagram.from, to: datagram.to,
+                &pair.server))
         guard case .extendedMode(let mm, let em) = responder.phase, case .authenticating(_, let gss) = em.state,
-              case .extendedMode(let initiatorMM, let initiatorEM) = pair.initiator.phase else {
+            case .extendedMode(let initiatorMM, let initiatorEM) = pair.initiator.phase
+        else {
             Issue.record("the machines are not where #11 is judged")
             return
         }
         let policy = pair.server.rules[em.ruleIndex].extendedMode
         let principal = pair.server.configuration.principalName
-        guard case .success(let (proof, auth4)) = ExtendedModeMachine.checkFinal(inbound.hash, gss: gss, mm: mm, policy: policy, principalName: principal) else {
+        guard
+            case .success(let (proof, auth4)) = ExtendedModeMachine.checkFinal(
+                inbound.hash, gss: gss, mm: mm, policy: policy, principalName: principal)
+        else {
             Issue.record("the genuine Auth3 was refused")
             return
         }
@@ -303,7 +358,11 @@ struct MachineTests {
         var forgedAuth3 = try #require(inbound.hash).data
         forgedAuth3[0] ^= 1
         func refusal(_ hash: HashPayload?, _ gss: GSSNegotiation) -> WindowsError? {
-            if case .failure(let code) = ExtendedModeMachine.checkFinal(hash, gss: gss, mm: mm, policy: policy, principalName: principal) { return code }
+            if case .failure(let code) = ExtendedModeMachine.checkFinal(
+                hash, gss: gss, mm: mm, policy: policy, principalName: principal)
+            {
+                return code
+            }
             return nil
         }
         #expect(refusal(HashPayload(data: forgedAuth3), gss) == .errorIpsecIkeInvalidHash)
@@ -317,14 +376,17 @@ struct MachineTests {
         #expect(restarted.authorization == nil)
         #expect(refusal(inbound.hash, restarted) == .errorIpsecIkeInvalidPayload)
 
-        #expect(ExtendedModeMachine.acceptedMethods([.anonymous, .kerberos, .ntlm, .ntlm], policy: try #require(policy)) == [.ntlm])
+        #expect(
+            ExtendedModeMachine.acceptedMethods([.anonymous, .kerberos, .ntlm, .ntlm], policy: try #require(policy))
+                == [.ntlm])
         #expect(ExtendedModeMachine.responderChoice([.ntlm], offered: [.kerberos, .ntlm]) == [.ntlm])
         #expect(ExtendedModeMachine.responderChoice([.kerberos, .tls], offered: [.kerberos]) == nil)
         #expect(ExtendedModeMachine.responderChoice([], offered: [.kerberos]) == nil)
         pair.responder = responder
     }
 
-    @Test("Extended Mode machine: a wrong computer password fails NTLM; the responder reports 4984 and never establishes")
+    @Test(
+        "Extended Mode machine: a wrong computer password fails NTLM; the responder reports 4984 and never establishes")
     func extendedModeFailure() throws {
         var pair = try Self.infrastructurePair(computerPassword: "Wrong-Secret")
         try pair.run()
@@ -335,7 +397,9 @@ struct MachineTests {
         #expect(MachinePair.installed(pair.serverOutputs).isEmpty)
     }
 
-    @Test("A responder waiting for Extended Mode drops a tampered message with 4978, its state unmoved; the genuine one goes on")
+    @Test(
+        "A responder waiting for Extended Mode drops a tampered message with 4978, its state unmoved; the genuine one goes on"
+    )
     func tamperedExtendedMode() throws {
         var pair = try Self.infrastructurePair()
         var tampered = false
@@ -362,7 +426,9 @@ struct MachineTests {
         #expect(pair.server.database.mainModeCount == 1 && pair.server.database.quickModeCount == 1)
     }
 
-    @Test("A responder that accepts none of the offered methods has no machine, and reports 4653 with the auth payload error")
+    @Test(
+        "A responder that accepts none of the offered methods has no machine, and reports 4653 with the auth payload error"
+    )
     func refusal() throws {
         let directory = try DirectAccessFixture.directory()
         let server = try DirectAccessFixture.serverSetup(directory: directory)
@@ -373,9 +439,11 @@ struct MachineTests {
             rule.mainModeAuthentication = AuthenticationSet([.kerberos(initiator: nil, acceptor: nil)])
             return rule
         }
-        var pair = try MachinePair(clientRules: client.rules, serverRules: serverRules, directory: directory,
-                                   traffic: TrafficRequest(source: DirectAccessFixture.clientAddress, destination: Self.dns,
-                                                           ipProtocol: 17, destinationPort: 53))
+        var pair = try MachinePair(
+            clientRules: client.rules, serverRules: serverRules, directory: directory,
+            traffic: TrafficRequest(
+                source: DirectAccessFixture.clientAddress, destination: Self.dns,
+                ipProtocol: 17, destinationPort: 53))
         let first = try #require(MachinePair.takeSends(&pair.client, into: &pair.clientOutputs).first)
         try pair.deliverToServer(first)
         #expect(pair.responder == nil)

@@ -26,12 +26,15 @@ struct QuickModeAbuseTests {
         return rules
     }
 
-    static func connected(clientRules: [ConnectionSecurityRule]? = nil, serverRules: [ConnectionSecurityRule]? = nil,
-                          serverSettings: EndpointSettings = EndpointSettings()) throws -> DirectAccessFixture {
+    static func connected(
+        clientRules: [ConnectionSecurityRule]? = nil, serverRules: [ConnectionSecurityRule]? = nil,
+        serverSettings: EndpointSettings = EndpointSettings()
+    ) throws -> DirectAccessFixture {
         let directory = try DirectAccessFixture.directory()
-        var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory),
-                                          client: try DirectAccessFixture.clientSetup(), directory: directory,
-                                          clientRules: clientRules, serverRules: serverRules, serverSettings: serverSettings)
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory,
+            clientRules: clientRules, serverRules: serverRules, serverSettings: serverSettings)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run(seconds: 30)
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 1)
@@ -42,11 +45,17 @@ struct QuickModeAbuseTests {
     @Test("A client that proposes another client's address as its own is refused: 4654 NO_POLICY, no SA for it")
     func anotherClientsAddress() throws {
         var fixture = try Self.connected(clientRules: Self.anySourceRules(try DirectAccessFixture.clientSetup()))
-        fixture.simulation.inject(.acquire(TrafficRequest(source: Self.victim, destination: DirectAccessFixture.dns.first,
-                                                          ipProtocol: 17, destinationPort: 53)), into: fixture.client)
+        fixture.simulation.inject(
+            .acquire(
+                TrafficRequest(
+                    source: Self.victim, destination: DirectAccessFixture.dns.first,
+                    ipProtocol: 17, destinationPort: 53)), into: fixture.client)
         fixture.run(seconds: 10)
         #expect(fixture.serverNode.endpoint.database.quickModeCount == 1)
-        #expect(fixture.serverNode.endpoint.database.quickModes().allSatisfy { $0.remoteSelector.addresses == AddressRange(DirectAccessFixture.clientAddress) })
+        #expect(
+            fixture.serverNode.endpoint.database.quickModes().allSatisfy {
+                $0.remoteSelector.addresses == AddressRange(DirectAccessFixture.clientAddress)
+            })
         #expect(fixture.serverNode.failureReason(4654) == WindowsError.errorIpsecIkeNoPolicy.text)
     }
 
@@ -57,7 +66,8 @@ struct QuickModeAbuseTests {
             guard datagram.sender == "CLIENT1" else { return datagram.bytes }
             return HostilePeerTests.rewrite(datagram, keys: keys) { payloads in
                 guard let index = payloads.firstIndex(where: { $0.type == .identification }),
-                      payloads.contains(where: { $0.type == .securityAssociation }) else { return false }
+                    payloads.contains(where: { $0.type == .securityAssociation })
+                else { return false }
                 payloads[index] = .identification(TrafficSelector(.allIPv6).payload)
                 return true
             }
@@ -78,7 +88,8 @@ struct QuickModeAbuseTests {
         var financeRule = serverSetup.rules[0]
         financeRule.name = "Finance over the infrastructure endpoint"
         financeRule.local = TrafficSelector(finance)
-        financeRule.extendedMode = ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: serverSetup.keytab)]))
+        financeRule.extendedMode = ExtendedModePolicy(
+            authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: serverSetup.keytab)]))
         financeRule.authorization = AuthorizationPolicy(requiredUserGroup: "Finance")
         // The attacker's client sends finance traffic over its infrastructure MM SA.
         let clientSetup = try DirectAccessFixture.clientSetup()
@@ -92,7 +103,10 @@ struct QuickModeAbuseTests {
         fixture.run(seconds: 10)
         #expect(fixture.serverNode.endpoint.database.quickModeCount == 1)
         #expect(fixture.serverNode.failureReason(4654) == WindowsError.errorIpsecIkeNoPolicy.text)
-        #expect(fixture.serverNode.endpoint.database.quickModes().allSatisfy { !finance.contains($0.localSelector.addresses) })
+        #expect(
+            fixture.serverNode.endpoint.database.quickModes().allSatisfy {
+                !finance.contains($0.localSelector.addresses)
+            })
     }
 
     /// The client's rules with the intranet rule's remote side any address, so that each
@@ -111,8 +125,9 @@ struct QuickModeAbuseTests {
         limit(&settings)
         let directory = try DirectAccessFixture.directory()
         let clientSetup = try DirectAccessFixture.clientSetup()
-        return DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: clientSetup,
-                                   directory: directory, clientRules: Self.perDestinationRules(clientSetup), serverSettings: settings)
+        return DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory), client: clientSetup,
+            directory: directory, clientRules: Self.perDestinationRules(clientSetup), serverSettings: settings)
     }
 
     /// The client reaches intranet hosts ::1 through ::`count` one after the other.
@@ -127,7 +142,9 @@ struct QuickModeAbuseTests {
     func quickModeSAsPerMainMode() throws {
         var fixture = try Self.perDestination { $0.maximumQuickModeSAsPerMainMode = 4 }
         Self.reachOneByOne(&fixture, 10)
-        let intranet = fixture.serverNode.endpoint.database.mainModes().first { $0.local.ip == fixture.serverSetup.intranetTunnelEndpoint }
+        let intranet = fixture.serverNode.endpoint.database.mainModes().first {
+            $0.local.ip == fixture.serverSetup.intranetTunnelEndpoint
+        }
         let id = try #require(intranet?.id, "events \(fixture.serverNode.eventIDs)")
         #expect(fixture.serverNode.endpoint.database.quickModes(mainModeID: id).count == 4)
         #expect(fixture.serverNode.failureReason(4654) == WindowsError.errorIpsecIkeQmLimit.text)
@@ -141,7 +158,8 @@ struct QuickModeAbuseTests {
         for host in 2...21 { fixture.reach(IPAddress("2001:db8:1::\(host)")!) }
         fixture.run(seconds: 10)
         let refused = fixture.serverNode.events(4654).filter { event in
-            event.eventData.first { $0.name == "FailureReason" }?.value.displayText == WindowsError.errorIpsecIkeQmLimit.text
+            event.eventData.first { $0.name == "FailureReason" }?.value.displayText
+                == WindowsError.errorIpsecIkeQmLimit.text
         }
         #expect(refused.count >= 17 - 3, "refused \(refused.count)")
         #expect(fixture.serverNode.endpoint.database.quickModeCount <= 1 + 3 + 3)
@@ -163,27 +181,33 @@ struct QuickModeAbuseTests {
         let elsewhere = IPAddress("2001:db8:66::1")!
         var random = SeededRandomSource(seed: 9)
         func acquire(peerSide: IPAddress, sequence: UInt32) throws -> [UInt8] {
-            try protection.seal(header: ISAKMPHeader(initiatorCookie: record.cookies.initiator, responderCookie: record.cookies.responder,
-                                                     exchangeType: .notify, flags: .encrypted, messageID: 0x5151_0000 + sequence),
-                                sequenceNumber: 100 + sequence, payloads: [
-                                    .notify(.acquire(encapsulationMode: 1, flags: 0)),
-                                    .identification(TrafficSelector(AddressRange(peerSide)).payload),
-                                    .identification(TrafficSelector(AddressRange(fixture.serverAddress)).payload),
-                                ], random: &random)
+            try protection.seal(
+                header: ISAKMPHeader(
+                    initiatorCookie: record.cookies.initiator, responderCookie: record.cookies.responder,
+                    exchangeType: .notify, flags: .encrypted, messageID: 0x5151_0000 + sequence),
+                sequenceNumber: 100 + sequence,
+                payloads: [
+                    .notify(.acquire(encapsulationMode: 1, flags: 0)),
+                    .identification(TrafficSelector(AddressRange(peerSide)).payload),
+                    .identification(TrafficSelector(AddressRange(fixture.serverAddress)).payload),
+                ], random: &random)
         }
         let sentBefore = fixture.simulation.trace.count
-        fixture.simulation.inject(.datagram(try acquire(peerSide: elsewhere, sequence: 1), from: record.remote, to: record.local),
-                                  into: fixture.server)
+        fixture.simulation.inject(
+            .datagram(try acquire(peerSide: elsewhere, sequence: 1), from: record.remote, to: record.local),
+            into: fixture.server)
         fixture.run(seconds: 10)
         let sent = fixture.simulation.trace[sentBefore...].filter { $0.sender == "DASERVER" }
         #expect(!sent.contains { $0.to.ip == elsewhere }, "the server negotiated toward an address the peer named")
         #expect(fixture.serverNode.endpoint.sessionCount == 1)
         // For the peer's own traffic the server takes it, on the same MM SA.
-        fixture.simulation.inject(.removeQuickModeSA(id: try #require(fixture.serverNode.endpoint.database.quickModes().first).id),
-                                  into: fixture.server)
+        fixture.simulation.inject(
+            .removeQuickModeSA(id: try #require(fixture.serverNode.endpoint.database.quickModes().first).id),
+            into: fixture.server)
         fixture.run(seconds: 5)
-        fixture.simulation.inject(.datagram(try acquire(peerSide: fixture.clientAddress, sequence: 2), from: record.remote, to: record.local),
-                                  into: fixture.server)
+        fixture.simulation.inject(
+            .datagram(try acquire(peerSide: fixture.clientAddress, sequence: 2), from: record.remote, to: record.local),
+            into: fixture.server)
         fixture.run(seconds: 10)
         #expect(fixture.serverNode.endpoint.database.quickModeCount == 1)
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 1)

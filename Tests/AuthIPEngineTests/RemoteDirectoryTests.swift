@@ -20,7 +20,8 @@ struct RemoteDirectoryTests {
         let queries = Mutex<[String]>([])
 
         init(_ accounts: [Account]) {
-            self.accounts = Mutex(Dictionary(uniqueKeysWithValues: accounts.map { ($0.samAccountName.uppercased(), $0) }))
+            self.accounts = Mutex(
+                Dictionary(uniqueKeysWithValues: accounts.map { ($0.samAccountName.uppercased(), $0) }))
         }
 
         func answer(_ query: AccountQuery) -> AccountLookup {
@@ -35,9 +36,12 @@ struct RemoteDirectoryTests {
         Account(samAccountName: "CLIENT1$", domain: "CORP", kind: .computer, isEnabled: enabled, ntHash: .empty)
     }
 
-    static func fixture(_ directory: Directory?, policy: RemoteDirectoryPolicy = RemoteDirectoryPolicy()) throws -> EngineFixture {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    serverDirectory: policy)
+    static func fixture(
+        _ directory: Directory?, policy: RemoteDirectoryPolicy = RemoteDirectoryPolicy()
+    ) throws -> EngineFixture {
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverDirectory: policy)
         if let directory { fixture.simulation.directoryServer = { directory.answer($0) } }
         return fixture
     }
@@ -71,9 +75,12 @@ struct RemoteDirectoryTests {
         fixture.expectNothingLeft()
     }
 
-    @Test("A directory that never answers: after the timeout, 4652 SEC_E_NO_AUTHENTICATING_AUTHORITY; the next attempt asks again")
+    @Test(
+        "A directory that never answers: after the timeout, 4652 SEC_E_NO_AUTHENTICATING_AUTHORITY; the next attempt asks again"
+    )
     func directoryDown() throws {
-        var fixture = try Self.fixture(nil, policy: RemoteDirectoryPolicy(cacheLifetime: .seconds(600), timeout: .seconds(5)))
+        var fixture = try Self.fixture(
+            nil, policy: RemoteDirectoryPolicy(cacheLifetime: .seconds(600), timeout: .seconds(5)))
         fixture.connect()
         fixture.run(seconds: 120)
         #expect(fixture.serverNode.failureReason(4652) == WindowsError.secENoAuthenticatingAuthority.text)
@@ -89,7 +96,8 @@ struct RemoteDirectoryTests {
     @Test("Answers are cached for their lifetime, dropped when the block list changes, and asked again after it")
     func cache() throws {
         let directory = Directory([Self.computer(enabled: true)])
-        var fixture = try Self.fixture(directory, policy: RemoteDirectoryPolicy(cacheLifetime: .seconds(300), timeout: .seconds(5)))
+        var fixture = try Self.fixture(
+            directory, policy: RemoteDirectoryPolicy(cacheLifetime: .seconds(300), timeout: .seconds(5)))
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -120,8 +128,9 @@ struct RemoteDirectoryTests {
 
     @Test("A required group that no directory and no PAC can vouch for refuses the peer (4652 13905)")
     func groupWithoutSource() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    serverAuthorization: AuthorizationPolicy(requiredComputerGroup: "DirectAccessClients"))
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverAuthorization: AuthorizationPolicy(requiredComputerGroup: "DirectAccessClients"))
         fixture.connect()
         fixture.run(seconds: 120)
         #expect(fixture.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeAuthorizationFailure.text)
@@ -136,13 +145,22 @@ struct RemoteDirectoryTests {
         var endpoints: [Int] = []
         for index in 2...4 as ClosedRange<UInt8> {
             let address = IPAddress("2001:db8:c::\(index)")!
-            endpoints.append(fixture.simulation.add("CLIENT\(index)", EngineFixture.endpoint(
-                "CLIENT\(index)", principal: "CLIENT1$@DA.TEST",
-                rules: [EngineFixture.rule("client", local: address, remote: AddressRange(fixture.serverAddress),
-                                           auth: [try EngineFixture.clientCertificate()])],
-                seed: UInt64(index)), addresses: [address]))
-            fixture.simulation.inject(.acquire(TrafficRequest(source: address, destination: fixture.serverAddress, ipProtocol: 6,
-                                                              destinationPort: 445)), into: endpoints.last!)
+            endpoints.append(
+                fixture.simulation.add(
+                    "CLIENT\(index)",
+                    EngineFixture.endpoint(
+                        "CLIENT\(index)", principal: "CLIENT1$@DA.TEST",
+                        rules: [
+                            EngineFixture.rule(
+                                "client", local: address, remote: AddressRange(fixture.serverAddress),
+                                auth: [try EngineFixture.clientCertificate()])
+                        ],
+                        seed: UInt64(index)), addresses: [address]))
+            fixture.simulation.inject(
+                .acquire(
+                    TrafficRequest(
+                        source: address, destination: fixture.serverAddress, ipProtocol: 6,
+                        destinationPort: 445)), into: endpoints.last!)
         }
         fixture.run(seconds: 30)
         #expect(directory.queryCount == 1)

@@ -17,19 +17,30 @@ import Testing
 struct ResourceExhaustionTests {
     /// A first fragment (number 1 of a message that never completes) from `from`.
     static func strangerFragment(cookie: UInt64, bytes: Int = 1_000) -> [UInt8] {
-        Message(header: ISAKMPHeader(initiatorCookie: cookie, exchangeType: .mainMode),
-                payloads: [.fragment(FragmentPayload(fragmentID: 1, number: 1, isLast: false, data: Array(repeating: 0xAB, count: bytes)))]).serialized()
+        Message(
+            header: ISAKMPHeader(initiatorCookie: cookie, exchangeType: .mainMode),
+            payloads: [
+                .fragment(
+                    FragmentPayload(fragmentID: 1, number: 1, isLast: false, data: Array(repeating: 0xAB, count: bytes))
+                )
+            ]
+        ).serialized()
     }
 
-    @Test("Spoofed first fragments from 10,000 addresses do not stop a TLS negotiation, whose flights are fragmented; DoS mode engages")
+    @Test(
+        "Spoofed first fragments from 10,000 addresses do not stop a TLS negotiation, whose flights are fragmented; DoS mode engages"
+    )
     func strangerFragmentFlood() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    ipv4: true)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            ipv4: true)
         let server = EndpointAddress(fixture.serverAddress)
         func flood(_ range: Range<UInt32>) {
             for index in range {
                 let from = EndpointAddress(.v4(IPv4Address(0xC612_0000 + index)), port: 500)
-                fixture.simulation.inject(.datagram(Self.strangerFragment(cookie: UInt64(index) + 1), from: from, to: server), into: fixture.server)
+                fixture.simulation.inject(
+                    .datagram(Self.strangerFragment(cookie: UInt64(index) + 1), from: from, to: server),
+                    into: fixture.server)
             }
         }
         flood(0..<5_000)
@@ -41,16 +52,20 @@ struct ResourceExhaustionTests {
         fixture.run(seconds: 10)
         fixture.expectEstablished()
         #expect(fixture.serverNode.endpoint.pendingFragmentedMessages <= 64)
-        #expect(fixture.serverNode.events(4646).count >= 1, "the pool's pressure enters DoS-cookie mode: \(fixture.serverNode.eventIDs)")
+        #expect(
+            fixture.serverNode.events(4646).count >= 1,
+            "the pool's pressure enters DoS-cookie mode: \(fixture.serverNode.eventIDs)")
     }
 
     @Test("Fragments from many addresses of one IPv6 /64 count as one peer")
     func oneSlash64() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         let server = EndpointAddress(fixture.serverAddress)
         for index in 1...1_000 as ClosedRange<UInt64> {
             let from = EndpointAddress(.v6(IPv6Address(high: 0x2001_0db8_0bad_0001, low: index)))
-            fixture.simulation.inject(.datagram(Self.strangerFragment(cookie: index), from: from, to: server), into: fixture.server)
+            fixture.simulation.inject(
+                .datagram(Self.strangerFragment(cookie: index), from: from, to: server), into: fixture.server)
         }
         #expect(fixture.serverNode.endpoint.pendingFragmentedMessages == 2)
         fixture.connect()
@@ -60,10 +75,16 @@ struct ResourceExhaustionTests {
 
     /// The #1 of a real initiator with a certificate rule.
     static func certificateTemplate() throws -> [UInt8] {
-        var client = EngineFixture.endpoint("CLIENT1", principal: "CLIENT1$@DA.TEST",
-                                            rules: [EngineFixture.rule("client", local: EngineFixture.clientV6, remote: AddressRange(EngineFixture.serverV6),
-                                                                       auth: [try EngineFixture.clientCertificate()])], seed: 8)
-        let outputs = client.handle(.acquire(TrafficRequest(source: EngineFixture.clientV6, destination: EngineFixture.serverV6)), now: EngineFixture.start)
+        var client = EngineFixture.endpoint(
+            "CLIENT1", principal: "CLIENT1$@DA.TEST",
+            rules: [
+                EngineFixture.rule(
+                    "client", local: EngineFixture.clientV6, remote: AddressRange(EngineFixture.serverV6),
+                    auth: [try EngineFixture.clientCertificate()])
+            ], seed: 8)
+        let outputs = client.handle(
+            .acquire(TrafficRequest(source: EngineFixture.clientV6, destination: EngineFixture.serverV6)),
+            now: EngineFixture.start)
         return outputs.compactMap { if case .send(let bytes, _, _) = $0 { return bytes } else { return nil } }[0]
     }
 
@@ -75,9 +96,13 @@ struct ResourceExhaustionTests {
     }
 
     static func responder(settings: EndpointSettings = EndpointSettings()) throws -> Endpoint {
-        EngineFixture.endpoint("DASERVER", principal: "host/daserver.da.test@DA.TEST",
-                               rules: [EngineFixture.rule("server", local: EngineFixture.serverV6, remote: .allIPv6,
-                                                          auth: [try EngineFixture.serverCertificate()])], seed: 9, settings: settings)
+        EngineFixture.endpoint(
+            "DASERVER", principal: "host/daserver.da.test@DA.TEST",
+            rules: [
+                EngineFixture.rule(
+                    "server", local: EngineFixture.serverV6, remote: .allIPv6,
+                    auth: [try EngineFixture.serverCertificate()])
+            ], seed: 9, settings: settings)
     }
 
     @Test("Negotiations per peer count a whole IPv6 /64; Teredo addresses each count alone")
@@ -87,20 +112,26 @@ struct ResourceExhaustionTests {
         let local = EndpointAddress(EngineFixture.serverV6)
         for index in 1...40 as ClosedRange<UInt64> {
             let from = EndpointAddress(.v6(IPv6Address(high: 0x2001_0db8_0bad_0002, low: index)))
-            _ = server.handle(.datagram(try Self.first(template, cookie: index), from: from, to: local), now: EngineFixture.start)
+            _ = server.handle(
+                .datagram(try Self.first(template, cookie: index), from: from, to: local), now: EngineFixture.start)
         }
         #expect(server.negotiationsInProgress == EndpointSettings().maximumNegotiationsPerPeer + 1)
         for index in 1...40 as ClosedRange<UInt64> {
             // 2001:0:836b:2::/64: Teredo clients of the server 131.107.0.2 share this prefix.
-            let from = EndpointAddress(.v6(IPv6Address(high: 0x2001_0000_836b_0002, low: 0x8000_0000_0000_0000 | index)))
-            _ = server.handle(.datagram(try Self.first(template, cookie: 1_000 + index), from: from, to: local), now: EngineFixture.start)
+            let from = EndpointAddress(
+                .v6(IPv6Address(high: 0x2001_0000_836b_0002, low: 0x8000_0000_0000_0000 | index)))
+            _ = server.handle(
+                .datagram(try Self.first(template, cookie: 1_000 + index), from: from, to: local),
+                now: EngineFixture.start)
         }
         #expect(server.negotiationsInProgress == EndpointSettings().maximumNegotiationsPerPeer + 1 + 40)
     }
 
     /// A TLS ClientHello, as a first GSS token.
     static func clientHello() throws -> [UInt8] {
-        guard case .certificate(let configuration) = try EngineFixture.clientCertificate() else { throw CancellationError() }
+        guard case .certificate(let configuration) = try EngineFixture.clientCertificate() else {
+            throw CancellationError()
+        }
         var context = try TLSContext(role: .initiator, configuration: configuration)
         var random = SeededRandomSource(seed: 1)
         return try context.step([], now: EngineFixture.start, random: &random).token
@@ -120,21 +151,33 @@ struct ResourceExhaustionTests {
         let template = try Self.certificateTemplate()
         var server = try Self.responder()
         let local = EndpointAddress(EngineFixture.serverV6), from = EndpointAddress(EngineFixture.clientV6)
-        let second = server.handle(.datagram(try Self.first(template, cookie: 77), from: from, to: local), now: EngineFixture.start)
-        let answer = try #require(second.compactMap { if case .send(let bytes, _, _) = $0 { return bytes } else { return nil } }.first)
+        let second = server.handle(
+            .datagram(try Self.first(template, cookie: 77), from: from, to: local), now: EngineFixture.start)
+        let answer = try #require(
+            second.compactMap { if case .send(let bytes, _, _) = $0 { return bytes } else { return nil } }.first)
         let responderCookie = try Message(parsing: answer).header.responderCookie
         var handshakes = 0
         for sequence in 1...8 as ClosedRange<UInt32> {
             let flags: GSSFlags = sequence == 1 ? .newExchange : [.newExchange, .retryCurrentAuthentication]
-            let request = Message(header: ISAKMPHeader(initiatorCookie: 77, responderCookie: responderCookie, exchangeType: .mainMode),
-                                  payloads: [.crypto(CryptoPayload(sequenceNumber: sequence)),
-                                             .gss(GSSPayload(token: try Self.clientHello(), flags: flags))]).serialized()
-            if Self.answersWithHandshake(server.handle(.datagram(request, from: from, to: local), now: EngineFixture.start)) { handshakes += 1 }
+            let request = Message(
+                header: ISAKMPHeader(initiatorCookie: 77, responderCookie: responderCookie, exchangeType: .mainMode),
+                payloads: [
+                    .crypto(CryptoPayload(sequenceNumber: sequence)),
+                    .gss(GSSPayload(token: try Self.clientHello(), flags: flags)),
+                ]
+            ).serialized()
+            if Self.answersWithHandshake(
+                server.handle(.datagram(request, from: from, to: local), now: EngineFixture.start))
+            {
+                handshakes += 1
+            }
         }
         #expect(handshakes == EndpointSettings().maximumStartsPerMethod)
     }
 
-    @Test("TLS starts per peer are rate-limited: a burst from one /64 gets 16 handshakes, the rest are dropped until the rate allows")
+    @Test(
+        "TLS starts per peer are rate-limited: a burst from one /64 gets 16 handshakes, the rest are dropped until the rate allows"
+    )
     func tlsStartRate() throws {
         let template = try Self.certificateTemplate()
         var server = try Self.responder()
@@ -143,12 +186,22 @@ struct ResourceExhaustionTests {
         var now = EngineFixture.start
         func start(_ index: UInt64) throws {
             let from = EndpointAddress(.v6(IPv6Address(high: 0x2001_0db8_0bad_0003, low: index)))
-            let second = server.handle(.datagram(try Self.first(template, cookie: index), from: from, to: local), now: now)
-            guard let answer = second.compactMap({ if case .send(let bytes, _, let to) = $0, to == from { return bytes } else { return nil } }).first else { return }
-            let request = Message(header: ISAKMPHeader(initiatorCookie: index, responderCookie: try Message(parsing: answer).header.responderCookie,
-                                                       exchangeType: .mainMode),
-                                  payloads: [.crypto(CryptoPayload(sequenceNumber: 1)),
-                                             .gss(GSSPayload(token: try Self.clientHello(), flags: .newExchange))]).serialized()
+            let second = server.handle(
+                .datagram(try Self.first(template, cookie: index), from: from, to: local), now: now)
+            guard
+                let answer = second.compactMap({
+                    if case .send(let bytes, _, let to) = $0, to == from { return bytes } else { return nil }
+                }).first
+            else { return }
+            let request = Message(
+                header: ISAKMPHeader(
+                    initiatorCookie: index, responderCookie: try Message(parsing: answer).header.responderCookie,
+                    exchangeType: .mainMode),
+                payloads: [
+                    .crypto(CryptoPayload(sequenceNumber: 1)),
+                    .gss(GSSPayload(token: try Self.clientHello(), flags: .newExchange)),
+                ]
+            ).serialized()
             if Self.answersWithHandshake(server.handle(.datagram(request, from: from, to: local), now: now)) {
                 handshakes += 1
             } else {

@@ -24,14 +24,19 @@ struct ResponderPinningTests {
         let directory = try DirectAccessFixture.directory()
         var rogue = try DirectAccessFixture.serverSetup(directory: directory)
         rogue.keytab = .keytab(try Self.realm.otherKeytab)
-        return DirectAccessFixture(server: rogue, client: client, directory: directory, serverPrincipal: "host/other.da.test@DA.TEST")
+        return DirectAccessFixture(
+            server: rogue, client: client, directory: directory, serverPrincipal: "host/other.da.test@DA.TEST")
     }
 
     static func intranetUp(_ fixture: DirectAccessFixture) -> Bool {
-        fixture.clientNode.endpoint.database.mainModes().contains { $0.remote.ip == fixture.serverSetup.intranetTunnelEndpoint }
+        fixture.clientNode.endpoint.database.mainModes().contains {
+            $0.remote.ip == fixture.serverSetup.intranetTunnelEndpoint
+        }
     }
 
-    @Test("Without a pinned SPN the client takes GSS_ID's word: a rogue with keys of another service gets the user's tunnel")
+    @Test(
+        "Without a pinned SPN the client takes GSS_ID's word: a rogue with keys of another service gets the user's tunnel"
+    )
     func unpinnedKerberosTarget() throws {
         var fixture = try Self.rogueIntranet(client: try DirectAccessFixture.clientSetup())
         fixture.reach(DirectAccessFixture.fileServer)
@@ -50,8 +55,9 @@ struct ResponderPinningTests {
         #expect(!fixture.clientNode.events(4984).isEmpty, "\(fixture.clientNode.eventIDs)")
         // The real server, with the same client: the tunnel comes up.
         let directory = try DirectAccessFixture.directory()
-        var real = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: client, directory: directory,
-                                       serverPrincipal: "host/somebody-else.da.test@DA.TEST")
+        var real = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory), client: client, directory: directory,
+            serverPrincipal: "host/somebody-else.da.test@DA.TEST")
         real.reach(DirectAccessFixture.fileServer)
         real.run(seconds: 30)
         #expect(Self.intranetUp(real), "\(real.clientNode.eventIDs)")
@@ -63,10 +69,13 @@ struct ResponderPinningTests {
             var client = try DirectAccessFixture.clientSetup()
             client.serverIdentity = ResponderIdentity(certificateHostNames: [host])
             let directory = try DirectAccessFixture.directory()
-            var fixture = DirectAccessFixture(server: try DirectAccessFixture.serverSetup(directory: directory), client: client, directory: directory)
+            var fixture = DirectAccessFixture(
+                server: try DirectAccessFixture.serverSetup(directory: directory), client: client, directory: directory)
             fixture.reach(DirectAccessFixture.dns.first, port: 53)
             fixture.run(seconds: 60)
-            #expect((fixture.clientNode.endpoint.database.mainModeCount == 1) == established, "\(host): \(fixture.clientNode.eventIDs)")
+            #expect(
+                (fixture.clientNode.endpoint.database.mainModeCount == 1) == established,
+                "\(host): \(fixture.clientNode.eventIDs)")
             if !established {
                 #expect(fixture.clientNode.failureReason(4652) == WindowsError.secEWrongPrincipal.text)
                 #expect(fixture.serverNode.endpoint.database.mainModeCount == 0)
@@ -76,7 +85,8 @@ struct ResponderPinningTests {
 
     @Test("An NTLM initiator reports no remote identity: nothing authenticated the SPN of GSS_ID")
     func onlyAuthenticatedNames() throws {
-        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()])
+        var fixture = EngineFixture(
+            clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()])
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -87,9 +97,11 @@ struct ResponderPinningTests {
 
     /// The infrastructure tunnel, with the client's Main Mode and Extended Mode credentials
     /// replaced.
-    static func binding(mainMode: AuthenticationProposal? = nil, extendedMode: AuthenticationProposal,
-                        serverNTLM: NTLMAcceptorSetup? = nil, serverExtendedMode: AuthenticationProposal? = nil,
-                        withDirectory: Bool = true) throws -> DirectAccessFixture {
+    static func binding(
+        mainMode: AuthenticationProposal? = nil, extendedMode: AuthenticationProposal,
+        serverNTLM: NTLMAcceptorSetup? = nil, serverExtendedMode: AuthenticationProposal? = nil,
+        withDirectory: Bool = true
+    ) throws -> DirectAccessFixture {
         let directory = try DirectAccessFixture.directory()
         var serverSetup = try DirectAccessFixture.serverSetup(directory: directory)
         if let serverNTLM { serverSetup.ntlm = serverNTLM }
@@ -102,61 +114,88 @@ struct ResponderPinningTests {
         }
         let serverRules = serverSetup.rules.map { rule in
             var rule = rule
-            if mainMode != nil { rule.mainModeAuthentication = AuthenticationSet(rule.mainModeAuthentication.methods + [.kerberos(initiator: nil, acceptor: serverSetup.keytab)]) }
+            if mainMode != nil {
+                rule.mainModeAuthentication = AuthenticationSet(
+                    rule.mainModeAuthentication.methods + [.kerberos(initiator: nil, acceptor: serverSetup.keytab)])
+            }
             if let serverExtendedMode { rule.extendedMode?.authentication = AuthenticationSet([serverExtendedMode]) }
             rule.authorization = AuthorizationPolicy()
             return rule
         }
-        var fixture = DirectAccessFixture(server: serverSetup, client: clientSetup, directory: directory, clientRules: clientRules,
-                                          serverRules: serverRules, serverHasDirectory: withDirectory)
+        var fixture = DirectAccessFixture(
+            server: serverSetup, client: clientSetup, directory: directory, clientRules: clientRules,
+            serverRules: serverRules, serverHasDirectory: withDirectory)
         fixture.reach(DirectAccessFixture.dns.first, port: 53)
         fixture.run(seconds: 60)
         return fixture
     }
 
     static let client2NTLM = AuthenticationProposal.ntlm(
-        initiator: NTLMCredentials(user: "CLIENT2$", domain: "CORP", password: "Client2-Machine-Secret", workstation: "CLIENT2"), acceptor: nil)
+        initiator: NTLMCredentials(
+            user: "CLIENT2$", domain: "CORP", password: "Client2-Machine-Secret", workstation: "CLIENT2"), acceptor: nil
+    )
 
     @Test("Main Mode Kerberos as CLIENT1$, Extended Mode NTLM as CLIENT2$: refused with 13905")
     func kerberosMainMode() throws {
-        let fixture = try Self.binding(mainMode: .kerberos(initiator: .password(principal: "CLIENT1$@DA.TEST", password: "Client1-Kerberos-Pw-1"),
-                                                           acceptor: nil),
-                                       extendedMode: Self.client2NTLM)
-        #expect(fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(fixture.serverNode.eventIDs)")
+        let fixture = try Self.binding(
+            mainMode: .kerberos(
+                initiator: .password(principal: "CLIENT1$@DA.TEST", password: "Client1-Kerberos-Pw-1"),
+                acceptor: nil),
+            extendedMode: Self.client2NTLM)
+        #expect(
+            fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text,
+            "\(fixture.serverNode.eventIDs)")
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 0)
     }
 
-    @Test("A certificate without a common name binds by its DNS name: CLIENT1's certificate, CLIENT2$ in Extended Mode, refused")
+    @Test(
+        "A certificate without a common name binds by its DNS name: CLIENT1's certificate, CLIENT2$ in Extended Mode, refused"
+    )
     func certificateWithoutCommonName() throws {
-        guard case .certificate(var configuration) = try EngineFixture.clientCertificate() else { throw CancellationError() }
+        guard case .certificate(var configuration) = try EngineFixture.clientCertificate() else {
+            throw CancellationError()
+        }
         configuration.identities = [try EngineFixture.identity("client-san-only")]
         let fixture = try Self.binding(mainMode: .certificate(configuration), extendedMode: Self.client2NTLM)
-        #expect(fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(fixture.serverNode.eventIDs)")
+        #expect(
+            fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text,
+            "\(fixture.serverNode.eventIDs)")
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 0)
     }
 
     @Test("Without a directory the binding still holds: Extended Mode Kerberos as the computer CLIENT2$, refused")
     func withoutDirectory() throws {
         let fixture = try Self.binding(
-            extendedMode: .kerberos(initiator: .password(principal: "CLIENT2$@DA.TEST", password: "Client2-Kerberos-Pw-1"), acceptor: nil),
-            serverExtendedMode: .kerberos(initiator: nil, acceptor: .keytab(try Self.realm.serverKeytab)), withDirectory: false)
-        #expect(fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(fixture.serverNode.eventIDs)")
+            extendedMode: .kerberos(
+                initiator: .password(principal: "CLIENT2$@DA.TEST", password: "Client2-Kerberos-Pw-1"), acceptor: nil),
+            serverExtendedMode: .kerberos(initiator: nil, acceptor: .keytab(try Self.realm.serverKeytab)),
+            withDirectory: false)
+        #expect(
+            fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text,
+            "\(fixture.serverNode.eventIDs)")
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 0)
     }
 
     @Test("The same account name in another domain is another computer: refused")
     func otherDomain() throws {
-        let other = try JSONAccountDirectory(json: """
-            {"domain": "OTHERDOM", "accounts": [
-              {"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "Other-Client1-Secret"}]}
-            """)
+        let other = try JSONAccountDirectory(
+            json: """
+                {"domain": "OTHERDOM", "accounts": [
+                  {"name": "CLIENT1$", "kind": "computer", "enabled": true, "password": "Other-Client1-Secret"}]}
+                """)
         let fixture = try Self.binding(
-            extendedMode: .ntlm(initiator: NTLMCredentials(user: "CLIENT1$", domain: "OTHERDOM", password: "Other-Client1-Secret",
-                                                           workstation: "CLIENT1"), acceptor: nil),
-            serverNTLM: NTLMAcceptorSetup(configuration: NTLMAcceptorConfiguration(netbiosDomainName: "OTHERDOM", netbiosComputerName: "DASERVER",
-                                                                                   dnsDomainName: "", dnsComputerName: ""),
-                                          directory: other))
-        #expect(fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text, "\(fixture.serverNode.eventIDs)")
+            extendedMode: .ntlm(
+                initiator: NTLMCredentials(
+                    user: "CLIENT1$", domain: "OTHERDOM", password: "Other-Client1-Secret",
+                    workstation: "CLIENT1"), acceptor: nil),
+            serverNTLM: NTLMAcceptorSetup(
+                configuration: NTLMAcceptorConfiguration(
+                    netbiosDomainName: "OTHERDOM", netbiosComputerName: "DASERVER",
+                    dnsDomainName: "", dnsComputerName: ""),
+                directory: other))
+        #expect(
+            fixture.serverNode.failureReason(4984) == WindowsError.errorIpsecIkeAuthorizationFailure.text,
+            "\(fixture.serverNode.eventIDs)")
         #expect(fixture.serverNode.endpoint.database.mainModeCount == 0)
     }
 

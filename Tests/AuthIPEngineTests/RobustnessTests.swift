@@ -13,21 +13,25 @@ import Testing
 struct RobustnessTests {
     @Test("5% loss with duplication and reordering still converges, with every seed", arguments: 1...12)
     func lossyNetwork(seed: UInt64) throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    conditions: NetworkConditions(loss: 0.05, duplication: 0.05, reordering: 0.1, latency: .milliseconds(20),
-                                                                  jitter: .milliseconds(30)),
-                                    seed: seed)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            conditions: NetworkConditions(
+                loss: 0.05, duplication: 0.05, reordering: 0.1, latency: .milliseconds(20),
+                jitter: .milliseconds(30)),
+            seed: seed)
         fixture.connect()
         fixture.run(seconds: 120)
         fixture.expectEstablished()
         #expect(fixture.clientNode.events(4653).isEmpty && fixture.serverNode.events(4653).isEmpty)
     }
 
-    @Test("Heavy loss that still lets messages through: each negotiation ends, established on both sides or failed with its event, and nothing lingers",
-          arguments: [21, 22, 23] as [UInt64])
+    @Test(
+        "Heavy loss that still lets messages through: each negotiation ends, established on both sides or failed with its event, and nothing lingers",
+        arguments: [21, 22, 23] as [UInt64])
     func heavyLoss(seed: UInt64) throws {
-        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true,
-                                    conditions: NetworkConditions(loss: 0.3, duplication: 0.2, reordering: 0.2), seed: seed)
+        var fixture = EngineFixture(
+            clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true,
+            conditions: NetworkConditions(loss: 0.3, duplication: 0.2, reordering: 0.2), seed: seed)
         fixture.connect()
         fixture.run(seconds: 300)
         let client = fixture.clientNode, server = fixture.serverNode
@@ -35,7 +39,8 @@ struct RobustnessTests {
         if client.endpoint.database.quickModeCount == 1 {
             #expect(server.endpoint.database.quickModeCount == 1 && server.endpoint.database.mainModeCount == 1)
         } else {
-            #expect(!failures.isEmpty, "a negotiation that did not establish must fail with an event: \(client.eventIDs)")
+            #expect(
+                !failures.isEmpty, "a negotiation that did not establish must fail with an event: \(client.eventIDs)")
         }
         #expect(client.endpoint.negotiationsInProgress == 0, "the initiator is not stuck")
         fixture.simulation.conditions = .ideal
@@ -47,8 +52,9 @@ struct RobustnessTests {
     func perPeerLimit() throws {
         var settings = EndpointSettings()
         settings.maximumNegotiationsPerPeer = 3
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    serverSettings: settings)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverSettings: settings)
         fixture.simulation.recordsTraffic = true
         fixture.simulation.conditions.loss = 1
         fixture.connect()
@@ -59,24 +65,35 @@ struct RobustnessTests {
             copy[0] = cookie
             fixture.simulation.inject(.datagram(copy, from: first.from, to: first.to), into: fixture.server)
         }
-        #expect(fixture.serverNode.endpoint.negotiationsInProgress == 4, "a #1 is dropped when the peer has more than 3 in progress")
+        #expect(
+            fixture.serverNode.endpoint.negotiationsInProgress == 4,
+            "a #1 is dropped when the peer has more than 3 in progress")
         fixture.run(seconds: 120)
         #expect(fixture.serverNode.endpoint.negotiationsInProgress == 0)
         #expect(fixture.serverNode.endpoint.sessionCount == 0)
     }
 
-    @Test("Above the half-open threshold the responder answers with DoS cookies (4646), legitimate clients still get in, and the mode ends")
+    @Test(
+        "Above the half-open threshold the responder answers with DoS cookies (4646), legitimate clients still get in, and the mode ends"
+    )
     func denialOfServiceMode() throws {
         var settings = EndpointSettings()
         settings.denialOfServiceThreshold = 8
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    serverSettings: settings)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverSettings: settings)
         fixture.simulation.recordsTraffic = true
         // A flood of #1s from spoofed addresses, each a half-open SA until DoS mode engages.
-        var attacker = EngineFixture.endpoint("ATTACKER", principal: "x", rules: [EngineFixture.rule(
-            "a", local: IPAddress("2001:db8:bad::1")!, remote: .allIPv6, auth: [try EngineFixture.clientCertificate()])], seed: 99)
-        let outputs = attacker.handle(.acquire(TrafficRequest(source: IPAddress("2001:db8:bad::1")!, destination: fixture.serverAddress)),
-                                      now: EngineFixture.start)
+        var attacker = EngineFixture.endpoint(
+            "ATTACKER", principal: "x",
+            rules: [
+                EngineFixture.rule(
+                    "a", local: IPAddress("2001:db8:bad::1")!, remote: .allIPv6,
+                    auth: [try EngineFixture.clientCertificate()])
+            ], seed: 99)
+        let outputs = attacker.handle(
+            .acquire(TrafficRequest(source: IPAddress("2001:db8:bad::1")!, destination: fixture.serverAddress)),
+            now: EngineFixture.start)
         guard case .send(let flood, _, let to)? = outputs.first else { Issue.record("no #1"); return }
         for index in 0..<20 as Range<UInt16> {
             var copy = flood
@@ -100,7 +117,8 @@ struct RobustnessTests {
 
     @Test("Garbage and mutated datagrams never crash, never create an SA")
     func garbage() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.simulation.recordsTraffic = true
         fixture.connect()
         fixture.run()
@@ -120,7 +138,9 @@ struct RobustnessTests {
         // Mutations behind the Crypto payload fail their ICV: the live SAs stand, and the bad
         // packets are reported.
         fixture.expectEstablished()
-        let invalid = [fixture.clientNode, fixture.serverNode].flatMap(\.eventIDs).filter { [4976, 4977, 4978].contains($0) }
+        let invalid = [fixture.clientNode, fixture.serverNode].flatMap(\.eventIDs).filter {
+            [4976, 4977, 4978].contains($0)
+        }
         #expect(invalid.count > 100, "invalid packets reported: \(invalid.count)")
         fixture.run(seconds: 300)
         for node in [fixture.clientNode, fixture.serverNode] {
@@ -133,14 +153,17 @@ struct RobustnessTests {
 struct LifetimeTests {
     @Test("Removing the client's MM SA by identity takes its QM SA along and tells the peer, who removes its SAs too")
     func removeByIdentity() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
         let filter = MainModeSAFilter(remoteIdentity: WildcardPattern("*client1*")!)
         #expect(fixture.serverNode.endpoint.database.mainModes(matching: filter).count == 1)
         fixture.simulation.inject(.removeMainModeSAs(filter), into: fixture.server)
-        #expect(fixture.serverNode.endpoint.database.mainModeCount == 0 && fixture.serverNode.endpoint.database.quickModeCount == 0)
+        #expect(
+            fixture.serverNode.endpoint.database.mainModeCount == 0
+                && fixture.serverNode.endpoint.database.quickModeCount == 0)
         #expect(fixture.serverNode.installedSACount == 0, "gone from the data plane at once")
         #expect(fixture.serverNode.eventIDs.suffix(2) == [5452, 4655])
         fixture.run(seconds: 5)
@@ -152,8 +175,9 @@ struct LifetimeTests {
     func lifetimes() throws {
         let mainMode = MainModeCryptoSet(proposals: MainModeCryptoSet.windowsDefault.proposals, lifetimeSeconds: 1_000)
         let quickMode = QuickModeCryptoSet(proposals: QuickModeCryptoSet.windowsDefault.proposals, lifetimeSeconds: 300)
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-                                    clientMainMode: mainMode, serverMainMode: mainMode, clientQuickMode: quickMode, serverQuickMode: quickMode)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientMainMode: mainMode, serverMainMode: mainMode, clientQuickMode: quickMode, serverQuickMode: quickMode)
         fixture.connect()
         fixture.run(seconds: 250)
         #expect(fixture.clientNode.endpoint.database.quickModeCount == 2, "the rekey at 240 s overlaps the old SA")
@@ -168,7 +192,8 @@ struct LifetimeTests {
 
     @Test("Shutdown tells the peer and removes everything on both sides")
     func shutdown() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         fixture.simulation.inject(.shutdown, into: fixture.client)
@@ -179,7 +204,8 @@ struct LifetimeTests {
 
     @Test("The netsh-style tables show the SAs")
     func tables() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
         let mm = fixture.serverNode.endpoint.database.mainModeTable()

@@ -28,7 +28,8 @@ struct SecretsTests {
     @Test("Removing the SAs releases the sessions' keys, and every released key buffer is zero")
     func wipedOnRelease() throws {
         let log = WipeLog()
-        var fixture = EngineFixture(clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
+        var fixture = EngineFixture(
+            clientAuth: [EngineFixture.ntlmClient()], serverAuth: [try EngineFixture.ntlmServer()], ipv4: true)
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
@@ -45,17 +46,21 @@ struct SecretsTests {
 
     @Test("No key of any SA appears in an event (XML, JSON, text) or in the SA tables")
     func keysNeverLogged() throws {
-        var fixture = EngineFixture(clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
         fixture.connect()
         fixture.run()
-        let keys = fixture.clientNode.installedSAs.values.flatMap { Array($0.values) }.flatMap { [$0.encryptionKey, $0.integrityKey] }
-            .filter { !$0.isEmpty }.map { Hex.encode($0.bytes) }
+        let keys = fixture.clientNode.installedSAs.values.flatMap { Array($0.values) }.flatMap {
+            [$0.encryptionKey, $0.integrityKey]
+        }
+        .filter { !$0.isEmpty }.map { Hex.encode($0.bytes) }
         #expect(keys.count >= 2)
         var texts: [String] = []
         for node in [fixture.clientNode, fixture.serverNode] {
             var recorder = AuditRecorder(origin: try AuditOrigin(computer: node.name, processID: 1, threadID: 1))
             for (time, event) in node.events {
-                let record = try recorder.record(event, at: AuditTime(nanosecondsSinceUnixEpoch: Int64(time.timeIntervalSince1970 * 1e9)))
+                let record = try recorder.record(
+                    event, at: AuditTime(nanosecondsSinceUnixEpoch: Int64(time.timeIntervalSince1970 * 1e9)))
                 texts += [record.windowsXML, record.json.compactText, event.message]
             }
             texts += [node.endpoint.database.mainModeTable(), node.endpoint.database.quickModeTable()]

@@ -32,7 +32,9 @@ struct DirectoryTests {
     @Test func lookUpsIgnoreCaseAndAcceptEitherDomainName() throws {
         let directory = try NTLMFixture.directory()
         for domain in ["CORP", "corp", "Corp.Contoso.COM", ""] {
-            #expect(directory.account(named: "client1$", inDomain: domain)?.samAccountName == "CLIENT1$", "domain \(domain)")
+            #expect(
+                directory.account(named: "client1$", inDomain: domain)?.samAccountName == "CLIENT1$", "domain \(domain)"
+            )
         }
         #expect(directory.account(named: "CLIENT1$", inDomain: "FABRIKAM") == nil)
         #expect(directory.account(named: "CLIENT2$", inDomain: "CORP") == nil)
@@ -51,13 +53,22 @@ struct DirectoryTests {
         (#"{"domain": "CORP"}"#, "accounts"),
         (#"{"domain": "CORP", "accounts": [], "forest": "x"}"#, "forest"),
         (#"{"domain": "CORP", "accounts": [{"name": "A$", "kind": "computer"}]}"#, "password"),
-        (#"{"domain": "CORP", "accounts": [{"name": "A$", "kind": "computer", "password": "p", "ntHash": "00"}]}"#, "password"),
+        (
+            #"{"domain": "CORP", "accounts": [{"name": "A$", "kind": "computer", "password": "p", "ntHash": "00"}]}"#,
+            "password"
+        ),
         (#"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "ntHash": "abcd"}]}"#, "ntHash"),
         (#"{"domain": "CORP", "accounts": [{"name": "a", "kind": "robot", "password": "p"}]}"#, "kind"),
         (#"{"domain": "CORP", "accounts": [{"name": "a", "kind": "computer", "password": "p"}]}"#, "kind"),
         (#"{"domain": "CORP", "accounts": [{"name": "A$", "kind": "user", "password": "p"}]}"#, "kind"),
-        (#"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p", "enable": false}]}"#, "enable"),
-        (#"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p", "enabled": "no"}]}"#, "enabled"),
+        (
+            #"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p", "enable": false}]}"#,
+            "enable"
+        ),
+        (
+            #"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p", "enabled": "no"}]}"#,
+            "enabled"
+        ),
         (#"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p", "groups": [1]}]}"#, "groups"),
     ])
     func malformedEntriesNameTheirField(json: String, field: String) {
@@ -70,7 +81,8 @@ struct DirectoryTests {
     }
 
     @Test func duplicateNamesDifferingOnlyInCaseAreRefused() {
-        let json = #"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p"}, {"name": "A", "kind": "user", "password": "q"}]}"#
+        let json =
+            #"{"domain": "CORP", "accounts": [{"name": "a", "kind": "user", "password": "p"}, {"name": "A", "kind": "user", "password": "q"}]}"#
         #expect(throws: AccountDirectoryError.duplicateAccount("A")) { try JSONAccountDirectory(json: json) }
     }
 

@@ -24,13 +24,21 @@ struct KerberosContextTests {
         var random = SeededRandomSource(seed: 1)
         let now = Date()
         let initiator: KerberosContext, acceptor: KerberosContext
-        do { initiator = try KerberosContext(initiator: credentials, target: target) } catch { return .initiatorFailed(error) }
-        do { acceptor = try KerberosContext(acceptor: .keytab(realm.serverKeytab)) } catch { return .acceptorFailed(error) }
+        do { initiator = try KerberosContext(initiator: credentials, target: target) } catch {
+            return .initiatorFailed(error)
+        }
+        do { acceptor = try KerberosContext(acceptor: .keytab(realm.serverKeytab)) } catch {
+            return .acceptorFailed(error)
+        }
         var token: [UInt8] = []
         for _ in 0..<4 {
-            do { token = try initiator.step(token, now: now, random: &random).token } catch { return .initiatorFailed(error) }
+            do { token = try initiator.step(token, now: now, random: &random).token } catch {
+                return .initiatorFailed(error)
+            }
             if initiator.isComplete && acceptor.isComplete { break }
-            do { token = try acceptor.step(token, now: now, random: &random).token } catch { return .acceptorFailed(error) }
+            do { token = try acceptor.step(token, now: now, random: &random).token } catch {
+                return .acceptorFailed(error)
+            }
             if initiator.isComplete && acceptor.isComplete { break }
         }
         return .completed(initiator: initiator, acceptor: acceptor)
@@ -52,7 +60,8 @@ struct KerberosContextTests {
 
     @Test("The library can log on with a password itself")
     func passwordCredentials() {
-        guard case .completed(_, let acceptor) = exchange(.password(principal: "alice@DA.TEST", password: "Alice-Pw-1")) else {
+        guard case .completed(_, let acceptor) = exchange(.password(principal: "alice@DA.TEST", password: "Alice-Pw-1"))
+        else {
             Issue.record("the exchange failed")
             return
         }
@@ -70,7 +79,10 @@ struct KerberosContextTests {
 
     @Test("A ticket for another service is refused with SEC_E_WRONG_PRINCIPAL")
     func wrongPrincipal() {
-        guard case .acceptorFailed(let failure) = exchange(.cache(realm.cache("cc_alice")), target: "host/other.da.test@DA.TEST") else {
+        guard
+            case .acceptorFailed(let failure) = exchange(
+                .cache(realm.cache("cc_alice")), target: "host/other.da.test@DA.TEST")
+        else {
             Issue.record("expected the acceptor to refuse")
             return
         }
@@ -79,7 +91,10 @@ struct KerberosContextTests {
 
     @Test("An unknown service is SEC_E_TARGET_UNKNOWN at the initiator")
     func unknownService() {
-        guard case .initiatorFailed(let failure) = exchange(.cache(realm.cache("cc_alice")), target: "host/nowhere.da.test@DA.TEST") else {
+        guard
+            case .initiatorFailed(let failure) = exchange(
+                .cache(realm.cache("cc_alice")), target: "host/nowhere.da.test@DA.TEST")
+        else {
             Issue.record("expected the initiator to fail")
             return
         }
@@ -89,8 +104,9 @@ struct KerberosContextTests {
     @Test("A disabled principal cannot log on, a wrong password is refused, missing tickets are no credentials")
     func logonFailures() {
         guard case .initiatorFailed(let disabled) = exchange(.password(principal: "bob@DA.TEST", password: "Bob-Pw-1")),
-              case .initiatorFailed(let wrongPassword) = exchange(.password(principal: "alice@DA.TEST", password: "nope")),
-              case .initiatorFailed(let noTickets) = exchange(.cache("FILE:/nonexistent/authip-ccache")) else {
+            case .initiatorFailed(let wrongPassword) = exchange(.password(principal: "alice@DA.TEST", password: "nope")),
+            case .initiatorFailed(let noTickets) = exchange(.cache("FILE:/nonexistent/authip-ccache"))
+        else {
             Issue.record("expected three initiator failures")
             return
         }
@@ -132,7 +148,9 @@ struct KerberosContextTests {
     func garbage() throws {
         let acceptor = try KerberosContext(acceptor: .keytab(realm.serverKeytab))
         var random = SeededRandomSource(seed: 2)
-        #expect(throws: GSSFailure.self) { try acceptor.step([0x60, 0x03, 0x06, 0x01, 0x00], now: Date(), random: &random).token }
+        #expect(throws: GSSFailure.self) {
+            try acceptor.step([0x60, 0x03, 0x06, 0x01, 0x00], now: Date(), random: &random).token
+        }
         let other = try KerberosContext(acceptor: .keytab(realm.serverKeytab))
         #expect(throws: GSSFailure.self) { try other.step([], now: Date(), random: &random).token }
     }

@@ -53,12 +53,17 @@ struct NTLMInteropTests {
 
     /// pyspnego's initiator for `user` against our acceptor on the example directory: the
     /// acceptor after the exchange, its failure if it refused, and pyspnego's session key.
-    private func runPyspnegoInitiator(user: String, password: String)
-        throws -> (acceptor: NTLMAcceptorContext, failure: GSSFailure?, peerKey: [UInt8]?) {
+    private func runPyspnegoInitiator(
+        user: String, password: String
+    )
+        throws -> (acceptor: NTLMAcceptorContext, failure: GSSFailure?, peerKey: [UInt8]?)
+    {
         var acceptor = try NTLMFixture.acceptor()
-        let peer = try NTLMPeerProcess(script: "pyspnego_client.py", environment: [
-            "NTLM_PEER_USER": user, "NTLM_PEER_PASSWORD": password, "NETBIOS_COMPUTER_NAME": "CLIENT1",
-        ])
+        let peer = try NTLMPeerProcess(
+            script: "pyspnego_client.py",
+            environment: [
+                "NTLM_PEER_USER": user, "NTLM_PEER_PASSWORD": password, "NETBIOS_COMPUTER_NAME": "CLIENT1",
+            ])
         var random = SystemRandomSource()
         guard case .token(let negotiate) = peer.next() else {
             Issue.record("pyspnego sent no NEGOTIATE_MESSAGE")

@@ -59,7 +59,9 @@ struct NTLMParserRobustnessTests {
 
     @Test func prefixesAndChangesOfNegotiateAndChallengeNeverTrap() throws {
         let exchange = try NTLMExchange(initiator: NTLMFixture.initiator(), acceptor: NTLMFixture.acceptor())
-        let negotiates = (0..<exchange.negotiate.count).map { Array(exchange.negotiate.prefix($0)) } + Self.mutations(of: exchange.negotiate)
+        let negotiates =
+            (0..<exchange.negotiate.count).map { Array(exchange.negotiate.prefix($0)) }
+            + Self.mutations(of: exchange.negotiate)
         for variant in negotiates {
             var acceptor = try NTLMFixture.acceptor()
             var random = SeededRandomSource(seed: 0)

@@ -32,14 +32,19 @@ enum NTLMFixture {
         netbiosDomainName: "CORP", netbiosComputerName: "DASERVER",
         dnsDomainName: "corp.contoso.com", dnsComputerName: "daserver.corp.contoso.com")
 
-    static func acceptor(_ configuration: NTLMAcceptorConfiguration = configuration,
-                         directory: (any AccountDirectory)? = nil) throws -> NTLMAcceptorContext {
+    static func acceptor(
+        _ configuration: NTLMAcceptorConfiguration = configuration,
+        directory: (any AccountDirectory)? = nil
+    ) throws -> NTLMAcceptorContext {
         NTLMAcceptorContext(configuration: configuration, directory: try directory ?? Self.directory())
     }
 
-    static func initiator(user: String = "CLIENT1$", domain: String = "CORP",
-                          password: String = "Client1-Machine-Secret") -> NTLMInitiatorContext {
-        NTLMInitiatorContext(credentials: NTLMCredentials(user: user, domain: domain, password: password, workstation: "CLIENT1"))
+    static func initiator(
+        user: String = "CLIENT1$", domain: String = "CORP",
+        password: String = "Client1-Machine-Secret"
+    ) -> NTLMInitiatorContext {
+        NTLMInitiatorContext(
+            credentials: NTLMCredentials(user: user, domain: domain, password: password, workstation: "CLIENT1"))
     }
 }
 
@@ -57,8 +62,10 @@ struct NTLMExchange {
 
     /// Runs the exchange at `now`; the acceptor checks AUTHENTICATE at `verifiedAt` (default
     /// `now`). Seeds the two sides' random sources from `seed`.
-    init(initiator: NTLMInitiatorContext, acceptor: NTLMAcceptorContext, seed: UInt64 = 1,
-         now: Date = NTLMFixture.now, verifiedAt: Date? = nil) throws {
+    init(
+        initiator: NTLMInitiatorContext, acceptor: NTLMAcceptorContext, seed: UInt64 = 1,
+        now: Date = NTLMFixture.now, verifiedAt: Date? = nil
+    ) throws {
         self.initiator = initiator
         self.acceptor = acceptor
         acceptorAwaitingAuthenticate = acceptor

@@ -27,7 +27,9 @@ struct NTLMVectorTests {
 
     var responseKey: SecretBytes {
         get throws {
-            NTLMv2.responseKey(ntHash: try Self.ntHash(common), user: try common.string("user"), domain: try common.string("userDomain"))
+            NTLMv2.responseKey(
+                ntHash: try Self.ntHash(common), user: try common.string("user"),
+                domain: try common.string("userDomain"))
         }
     }
 
@@ -35,8 +37,9 @@ struct NTLMVectorTests {
     /// challenge, and the server's AV pairs.
     var clientChallenge: NTLMv2ClientChallenge {
         get throws {
-            NTLMv2ClientChallenge(timestamp: FileTime(rawValue: 0), challengeFromClient: try common.hex("clientChallenge"),
-                                  avPairs: try NTLMTargetInfo(parsing: try v2.hex("targetInfo")))
+            NTLMv2ClientChallenge(
+                timestamp: FileTime(rawValue: 0), challengeFromClient: try common.hex("clientChallenge"),
+                avPairs: try NTLMTargetInfo(parsing: try v2.hex("targetInfo")))
         }
     }
 
@@ -56,11 +59,13 @@ struct NTLMVectorTests {
 
     @Test func responsesAndKeysAreThoseOfSection4_2_4_2() throws {
         let serverChallenge = try common.hex("serverChallenge")
-        let proof = NTLMv2.ntProofString(responseKey: try responseKey, serverChallenge: serverChallenge,
-                                         clientChallenge: try clientChallenge.serialized)
+        let proof = NTLMv2.ntProofString(
+            responseKey: try responseKey, serverChallenge: serverChallenge,
+            clientChallenge: try clientChallenge.serialized)
         #expect(try proof == v2.hex("ntProofStr"))
-        let lm = NTLMv2.lmResponse(responseKey: try responseKey, serverChallenge: serverChallenge,
-                                   clientChallenge: try common.hex("clientChallenge"))
+        let lm = NTLMv2.lmResponse(
+            responseKey: try responseKey, serverChallenge: serverChallenge,
+            clientChallenge: try common.hex("clientChallenge"))
         #expect(try lm == v2.hex("lmv2Response"))
         let sessionBaseKey = NTLMv2.sessionBaseKey(responseKey: try responseKey, ntProofString: proof)
         #expect(try sessionBaseKey.bytes == v2.hex("sessionBaseKey"))
@@ -86,8 +91,9 @@ struct NTLMVectorTests {
     /// Our initiator, given the published CHALLENGE_MESSAGE and the published client challenge
     /// and random session key as its random bytes at Time zero, sends the published responses.
     @Test func initiatorAnswersThePublishedChallengeWithThePublishedResponses() throws {
-        let credentials = NTLMCredentials(user: try common.string("user"), domain: try common.string("userDomain"),
-                                          password: try common.string("password"), workstation: try common.string("workstationName"))
+        let credentials = NTLMCredentials(
+            user: try common.string("user"), domain: try common.string("userDomain"),
+            password: try common.string("password"), workstation: try common.string("workstationName"))
         var initiator = NTLMInitiatorContext(credentials: credentials)
         var random = NTLMScriptedRandom(script: try common.hex("clientChallenge") + common.hex("randomSessionKey"))
         let timeZero = Date(timeIntervalSince1970: -11_644_473_600)
@@ -110,16 +116,18 @@ struct NTLMVectorTests {
     /// published random session key. The message predates the MIC and carries Time zero, so
     /// neither is required here.
     @Test func acceptorAuthenticatesThePublishedAuthenticateMessage() throws {
-        let directory = try JSONAccountDirectory(json: """
-            {"domain": "Domain", "accounts": [{"name": "User", "kind": "user", "password": "Password"}]}
-            """)
+        let directory = try JSONAccountDirectory(
+            json: """
+                {"domain": "Domain", "accounts": [{"name": "User", "kind": "user", "password": "Password"}]}
+                """)
         var configuration = NTLMFixture.configuration
         configuration.requiresMIC = false
         configuration.maximumTimestampSkew = nil
         var acceptor = NTLMAcceptorContext(configuration: configuration, directory: directory)
         var random = NTLMScriptedRandom(script: try common.hex("serverChallenge"))
         let negotiate = NTLMNegotiateMessage(flags: NTLMInitiatorContext.requestedFlags, version: nil).serialized()
-        let challenge = try NTLMChallengeMessage(parsing: try acceptor.step(negotiate, now: NTLMFixture.now, random: &random).token)
+        let challenge = try NTLMChallengeMessage(
+            parsing: try acceptor.step(negotiate, now: NTLMFixture.now, random: &random).token)
         #expect(try challenge.serverChallenge == common.hex("serverChallenge"))
         let answer = try acceptor.step(try v2.hex("authenticateMessage"), now: NTLMFixture.now, random: &random).token
         #expect(answer.isEmpty)
@@ -130,9 +138,10 @@ struct NTLMVectorTests {
     }
 
     @Test func publishedAuthenticateMessageWithAnotherPasswordIsDenied() throws {
-        let directory = try JSONAccountDirectory(json: """
-            {"domain": "Domain", "accounts": [{"name": "User", "kind": "user", "password": "Passw0rd"}]}
-            """)
+        let directory = try JSONAccountDirectory(
+            json: """
+                {"domain": "Domain", "accounts": [{"name": "User", "kind": "user", "password": "Passw0rd"}]}
+                """)
         var configuration = NTLMFixture.configuration
         configuration.requiresMIC = false
         var acceptor = NTLMAcceptorContext(configuration: configuration, directory: directory)

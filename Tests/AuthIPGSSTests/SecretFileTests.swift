@@ -13,7 +13,9 @@ import Testing
 struct SecretFileTests {
     /// A temporary copy of `source` with `mode`.
     static func copy(_ source: URL, mode: mode_t) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("authip-secret-\(getpid())-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authip-secret-\(getpid())-\(UUID().uuidString)"
+        ).path
         try FileManager.default.copyItem(atPath: source.path, toPath: path)
         chmod(path, mode)
         return path
@@ -21,8 +23,9 @@ struct SecretFileTests {
 
     static let pki = TestVectors.directory.appendingPathComponent("pki/tls")
 
-    @Test("A key file that group or others may read is refused, naming the file and its mode; owner-only is read",
-          arguments: [0o644, 0o640, 0o604, 0o660] as [mode_t])
+    @Test(
+        "A key file that group or others may read is refused, naming the file and its mode; owner-only is read",
+        arguments: [0o644, 0o640, 0o604, 0o660] as [mode_t])
     func keyModes(_ mode: mode_t) throws {
         let key = try Self.copy(Self.pki.appendingPathComponent("client-rsa.key"), mode: mode)
         defer { unlink(key) }
@@ -30,9 +33,13 @@ struct SecretFileTests {
         #expect(throws: SecretFileError.accessibleToOthers(path: key, mode: mode)) {
             try TLSIdentity(certificatePath: certificate, keyPath: key)
         }
-        #expect(SecretFileError.accessibleToOthers(path: key, mode: mode).description.contains("mode 0\(String(mode, radix: 8))"))
+        #expect(
+            SecretFileError.accessibleToOthers(path: key, mode: mode).description.contains(
+                "mode 0\(String(mode, radix: 8))"))
         chmod(key, 0o600)
-        #expect(try TLSIdentity(certificatePath: certificate, keyPath: key).certificate.commonName == "CLIENT1.corp.contoso.com")
+        #expect(
+            try TLSIdentity(certificatePath: certificate, keyPath: key).certificate.commonName
+                == "CLIENT1.corp.contoso.com")
     }
 
     @Test("The account directory holds passwords: mode 0644 is refused")
@@ -86,8 +93,9 @@ struct SecretFileTests {
         _ = try KerberosRealm.shared.get()
         var names: [String] = []
         for _ in 0..<3 {
-            let context = try KerberosContext(initiator: .password(principal: "alice@DA.TEST", password: "Alice-Pw-1"),
-                                              target: KerberosRealm.service)
+            let context = try KerberosContext(
+                initiator: .password(principal: "alice@DA.TEST", password: "Alice-Pw-1"),
+                target: KerberosRealm.service)
             let name = try #require(context.logonCacheName)
             #expect(PasswordLogon.holdsTickets(name), "the cache serves the context while it lives")
             names.append(name)

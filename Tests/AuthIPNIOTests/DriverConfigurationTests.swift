@@ -16,20 +16,28 @@ struct DriverConfigurationTests {
 
     /// The initiator's certificate configuration with one text replaced.
     static func initiator(replacing original: String, with replacement: String) -> String {
-        LoopbackConfiguration.initiator(.certificate(), ports: ports).replacingOccurrences(of: original, with: replacement)
+        LoopbackConfiguration.initiator(.certificate(), ports: ports).replacingOccurrences(
+            of: original, with: replacement)
     }
 
     @Test("A certificate configuration maps to one transport rule with the Windows default crypto sets")
     func mapsCertificateRule() throws {
-        let configuration = try Self.parse(LoopbackConfiguration.initiator(.certificate(), ports: LoopbackPorts(ike: 10500, natTraversal: 14500)))
+        let configuration = try Self.parse(
+            LoopbackConfiguration.initiator(.certificate(), ports: LoopbackPorts(ike: 10500, natTraversal: 14500)))
         let endpoint = try configuration.endpointConfiguration()
-        #expect(endpoint.computerName == "CLIENT1" && endpoint.settings.port == 10500 && endpoint.settings.natTraversalPort == 14500)
+        #expect(
+            endpoint.computerName == "CLIENT1" && endpoint.settings.port == 10500
+                && endpoint.settings.natTraversalPort == 14500)
         let rule = try #require(endpoint.rules.first)
         #expect(rule.mode == .transport && rule.local.addresses == AddressRange(IPAddress("127.0.0.2")!))
         #expect(rule.mainModeCrypto == .windowsDefault && rule.quickModeCrypto == .windowsDefault)
         #expect(rule.mainModeAuthentication.methods.map(\.method) == [.tls])
-        #expect(configuration.acquire == [TrafficRequest(source: IPAddress("127.0.0.2")!, destination: IPAddress("127.0.0.1")!,
-                                                         ipProtocol: 6, destinationPort: 445)])
+        #expect(
+            configuration.acquire == [
+                TrafficRequest(
+                    source: IPAddress("127.0.0.2")!, destination: IPAddress("127.0.0.1")!,
+                    ipProtocol: 6, destinationPort: 445)
+            ])
     }
 
     @Test("Tunnel endpoints, crypto choices and a relative account directory are read")
@@ -45,44 +53,85 @@ struct DriverConfigurationTests {
                         "quickModeCrypto": {"proposals": [{"cipher": "aes256", "integrity": "sha256"}], "pfsGroup": "ecp384"}}]}
             """
         let rule = try #require(try Self.parse(json).endpointConfiguration().rules.first)
-        #expect(rule.mode == .tunnel(localEndpoint: IPAddress("2001:db8:1::1")!,
-                                     remoteEndpoints: AddressRange("2001:db8:2::1-2001:db8:2::9")!))
+        #expect(
+            rule.mode
+                == .tunnel(
+                    localEndpoint: IPAddress("2001:db8:1::1")!,
+                    remoteEndpoints: AddressRange("2001:db8:2::1-2001:db8:2::9")!))
         #expect(rule.remote == TrafficSelector(AddressRange("2001:db8::/32")!, ipProtocol: 6, port: 445))
         #expect(rule.mainModeAuthentication.methods.map(\.method) == [.ntlm, .anonymous])
-        #expect(rule.mainModeCrypto == MainModeCryptoSet(proposals: [MainModeProposal(cipher: .aes128, hash: .sha1, group: .modp2048)],
-                                                         lifetimeSeconds: 3600))
+        #expect(
+            rule.mainModeCrypto
+                == MainModeCryptoSet(
+                    proposals: [MainModeProposal(cipher: .aes128, hash: .sha1, group: .modp2048)],
+                    lifetimeSeconds: 3600))
         #expect(rule.quickModeCrypto.proposals == [QuickModeProposal(cipher: .aes256, integrity: .sha256)])
         #expect(rule.quickModeCrypto.pfsGroup == .ecp384 && rule.quickModeCrypto.lifetimeSeconds == 3600)
     }
 
-    @Test("Mistakes are reported with the path of the member concerned", arguments: [
-        ("\"revocation\": \"none\"", "\"revocaton\": \"none\"",
-         DriverConfigurationError.invalidField(field: "rules[0].authentication[0].revocaton", reason: "is not a known field")),
-        ("\"revocation\": \"none\"", "\"revocation\": \"sometimes\"",
-         .invalidField(field: "rules[0].authentication[0].revocation", reason: "is \"sometimes\", not none, weak or strong")),
-        ("\"remote\": \"127.0.0.1\"", "\"remote\": \"127.0.0.0/33\"",
-         .invalidField(field: "rules[0].remote", reason: "is \"127.0.0.0/33\", not an address, a prefix or a range first-last")),
-        ("\"port\": 445}]", "\"port\": 445}, {\"source\": \"127.0.0.2\", \"destination\": \"10.0.0.1\"}]",
-         .invalidField(field: "acquire[1]", reason: "falls under no rule")),
-        ("\"localAddresses\": [\"127.0.0.2\"]", "\"localAddresses\": [\"127.0.0.3\"]",
-         .invalidField(field: "acquire[0].source", reason: "is 127.0.0.2, which is not one of localAddresses")),
-        ("\"localAddresses\": [\"127.0.0.2\"]", "\"localAddresses\": [\"127.0.0.2\", \"127.0.0.2\"]",
-         .invalidField(field: "localAddresses", reason: "lists an address twice")),
-        ("\"remote\": \"127.0.0.1\",", "\"remote\": \"127.0.0.1\", \"tunnel\": {\"localEndpoint\": \"127.0.0.9\", \"remoteEndpoints\": \"127.0.0.1\"},",
-         .invalidField(field: "rules[0].tunnel.localEndpoint", reason: "is 127.0.0.9, which is not one of localAddresses")),
-        ("\"computerName\": \"CLIENT1\", ", "", .invalidField(field: "computerName", reason: "is missing")),
-        ("\"port\": 500,", "\"port\": \"500\",", .invalidField(field: "port", reason: "is not a whole number in range")),
-        ("\"natTraversalPort\": 4500", "\"natTraversalPort\": 500", .invalidField(field: "natTraversalPort", reason: "is the same as port")),
-        ("{\"method\": \"certificate\"", "{\"method\": \"psk\"",
-         .invalidField(field: "rules[0].authentication[0].method", reason: "is \"psk\", not certificate, kerberos, ntlm or anonymous")),
-    ])
+    @Test(
+        "Mistakes are reported with the path of the member concerned",
+        arguments: [
+            (
+                "\"revocation\": \"none\"", "\"revocaton\": \"none\"",
+                DriverConfigurationError.invalidField(
+                    field: "rules[0].authentication[0].revocaton", reason: "is not a known field")
+            ),
+            (
+                "\"revocation\": \"none\"", "\"revocation\": \"sometimes\"",
+                .invalidField(
+                    field: "rules[0].authentication[0].revocation", reason: "is \"sometimes\", not none, weak or strong"
+                )
+            ),
+            (
+                "\"remote\": \"127.0.0.1\"", "\"remote\": \"127.0.0.0/33\"",
+                .invalidField(
+                    field: "rules[0].remote",
+                    reason: "is \"127.0.0.0/33\", not an address, a prefix or a range first-last")
+            ),
+            (
+                "\"port\": 445}]", "\"port\": 445}, {\"source\": \"127.0.0.2\", \"destination\": \"10.0.0.1\"}]",
+                .invalidField(field: "acquire[1]", reason: "falls under no rule")
+            ),
+            (
+                "\"localAddresses\": [\"127.0.0.2\"]", "\"localAddresses\": [\"127.0.0.3\"]",
+                .invalidField(field: "acquire[0].source", reason: "is 127.0.0.2, which is not one of localAddresses")
+            ),
+            (
+                "\"localAddresses\": [\"127.0.0.2\"]", "\"localAddresses\": [\"127.0.0.2\", \"127.0.0.2\"]",
+                .invalidField(field: "localAddresses", reason: "lists an address twice")
+            ),
+            (
+                "\"remote\": \"127.0.0.1\",",
+                "\"remote\": \"127.0.0.1\", \"tunnel\": {\"localEndpoint\": \"127.0.0.9\", \"remoteEndpoints\": \"127.0.0.1\"},",
+                .invalidField(
+                    field: "rules[0].tunnel.localEndpoint", reason: "is 127.0.0.9, which is not one of localAddresses")
+            ),
+            ("\"computerName\": \"CLIENT1\", ", "", .invalidField(field: "computerName", reason: "is missing")),
+            (
+                "\"port\": 500,", "\"port\": \"500\",",
+                .invalidField(field: "port", reason: "is not a whole number in range")
+            ),
+            (
+                "\"natTraversalPort\": 4500", "\"natTraversalPort\": 500",
+                .invalidField(field: "natTraversalPort", reason: "is the same as port")
+            ),
+            (
+                "{\"method\": \"certificate\"", "{\"method\": \"psk\"",
+                .invalidField(
+                    field: "rules[0].authentication[0].method",
+                    reason: "is \"psk\", not certificate, kerberos, ntlm or anonymous")
+            ),
+        ])
     func reportsMistakes(original: String, replacement: String, expected: DriverConfigurationError) {
         #expect(throws: expected) { try Self.parse(Self.initiator(replacing: original, with: replacement)) }
     }
 
     /// The NTLM responder's configuration with Active Directory: accounts over LDAP, NTLM through winbind.
-    static func activeDirectoryResponder(_ extra: String = "", acceptor: String = "\"domainController\": \"winbind\"",
-                                         passwordMode: mode_t = 0o600) throws -> String {
+    static func activeDirectoryResponder(
+        _ extra: String = "", acceptor: String = "\"domainController\": \"winbind\"",
+        passwordMode: mode_t = 0o600
+    ) throws -> String {
         let passwordFile = try Self.file("Svc-Pw\nignored\n", mode: passwordMode)
         return """
             {"computerName": "DASERVER", "principalName": "host/daserver.da.test@DA.TEST", "localAddresses": ["127.0.0.1"],
@@ -99,31 +148,46 @@ struct DriverConfigurationTests {
     func activeDirectory() throws {
         let configuration = try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": 30, \"timeout\": 4"))
         let (directory, policy) = try #require(try configuration.remoteDirectory())
-        #expect(directory.configuration.password == SecretBytes(Array("Svc-Pw".utf8)) && directory.configuration.security == .ldaps)
+        #expect(
+            directory.configuration.password == SecretBytes(Array("Svc-Pw".utf8))
+                && directory.configuration.security == .ldaps)
         #expect(directory.configuration.baseDN == "DC=da,DC=test" && directory.configuration.domain == "DA")
         #expect(policy == RemoteDirectoryPolicy(cacheLifetime: .seconds(30), timeout: .seconds(4)))
         let endpoint = try configuration.endpointConfiguration()
         #expect(endpoint.remoteDirectory == policy)
         guard case .ntlm(_, let acceptor?) = try #require(endpoint.rules.first?.mainModeAuthentication.methods.first),
-              case .domainController = acceptor.verifier else {
+            case .domainController = acceptor.verifier
+        else {
             Issue.record("the NTLM acceptor does not ask the domain controller")
             return
         }
     }
 
-    @Test("activeDirectory mistakes: an unknown security, a negative lifetime, an acceptor with both a directory and the DC")
+    @Test(
+        "activeDirectory mistakes: an unknown security, a negative lifetime, an acceptor with both a directory and the DC"
+    )
     func activeDirectoryMistakes() throws {
         #expect(throws: DriverConfigurationError.self) {
-            try Self.parse(try Self.activeDirectoryResponder().replacingOccurrences(of: "\"security\": \"ldaps\"", with: "\"security\": \"tls\""))
-        }
-        #expect(throws: DriverConfigurationError.self) { try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": -1")) }
-        #expect(throws: DriverConfigurationError.self, "ldaps with an ldap:// URI would bind in the clear") {
-            try Self.parse(try Self.activeDirectoryResponder().replacingOccurrences(of: "ldaps://dc.da.test", with: "ldap://dc.da.test"))
+            try Self.parse(
+                try Self.activeDirectoryResponder().replacingOccurrences(
+                    of: "\"security\": \"ldaps\"", with: "\"security\": \"tls\""))
         }
         #expect(throws: DriverConfigurationError.self) {
-            try Self.parse(try Self.activeDirectoryResponder(acceptor: "\"domainController\": \"winbind\", \"directory\": \"x.json\""))
+            try Self.parse(try Self.activeDirectoryResponder(", \"cacheLifetime\": -1"))
         }
-        #expect(throws: DriverConfigurationError.self) { try Self.parse(try Self.activeDirectoryResponder(acceptor: "\"domainController\": \"ldap\"")) }
+        #expect(throws: DriverConfigurationError.self, "ldaps with an ldap:// URI would bind in the clear") {
+            try Self.parse(
+                try Self.activeDirectoryResponder().replacingOccurrences(
+                    of: "ldaps://dc.da.test", with: "ldap://dc.da.test"))
+        }
+        #expect(throws: DriverConfigurationError.self) {
+            try Self.parse(
+                try Self.activeDirectoryResponder(
+                    acceptor: "\"domainController\": \"winbind\", \"directory\": \"x.json\""))
+        }
+        #expect(throws: DriverConfigurationError.self) {
+            try Self.parse(try Self.activeDirectoryResponder(acceptor: "\"domainController\": \"ldap\""))
+        }
     }
 
     @Test("Text that is not JSON is reported as such")
@@ -145,7 +209,9 @@ struct DriverConfigurationTests {
 
     /// `text` in a temporary file with `mode`.
     static func file(_ text: String, mode: mode_t) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("authip-config-\(getpid())-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authip-config-\(getpid())-\(UUID().uuidString)"
+        ).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, mode)
         return path
@@ -166,7 +232,9 @@ struct DriverConfigurationTests {
         #expect(try DriverConfiguration.load(path: without).endpointConfiguration().rules.count == 1)
     }
 
-    @Test("A keytab and the LDAP password file that others may read are refused, naming the member, the file and its mode")
+    @Test(
+        "A keytab and the LDAP password file that others may read are refused, naming the member, the file and its mode"
+    )
     func secretFilesOfTheConfiguration() throws {
         let keytab = try Self.file("not really a keytab", mode: 0o644)
         defer { unlink(keytab) }
@@ -177,12 +245,14 @@ struct DriverConfigurationTests {
             """
         #expect { try Self.parse(kerberos).endpointConfiguration() } throws: { error in
             guard case let .unloadable(field, path, reason) = error as? DriverConfigurationError else { return false }
-            return field == "rules[0].authentication[0].acceptor.keytab" && path == keytab && reason.contains("mode 0644")
+            return field == "rules[0].authentication[0].acceptor.keytab" && path == keytab
+                && reason.contains("mode 0644")
         }
         let configuration = try Self.parse(try Self.activeDirectoryResponder(passwordMode: 0o640))
         #expect { try configuration.remoteDirectory() } throws: { error in
             guard case let .unloadable(field, path, reason) = error as? DriverConfigurationError else { return false }
-            return field == "activeDirectory.passwordFile" && path.contains("authip-config-") && reason.contains("mode 0640")
+            return field == "activeDirectory.passwordFile" && path.contains("authip-config-")
+                && reason.contains("mode 0640")
         }
     }
 

@@ -8,14 +8,17 @@ import Testing
 @Suite("EndpointDriver on loopback")
 struct EndpointDriverTests {
     /// A driver for one side of `LoopbackConfiguration`, with its recording delegate.
-    static func driver(_ json: String, settings adjust: (inout EndpointSettings) -> Void = { _ in },
-                       clock: @escaping @Sendable () -> Date = Date.init) throws -> (EndpointDriver, RecordingDataPlane, DriverConfiguration) {
+    static func driver(
+        _ json: String, settings adjust: (inout EndpointSettings) -> Void = { _ in },
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) throws -> (EndpointDriver, RecordingDataPlane, DriverConfiguration) {
         let configuration = try DriverConfiguration(json: Data(json.utf8), baseDirectory: TestVectors.directory)
         var endpointConfiguration = try configuration.endpointConfiguration()
         adjust(&endpointConfiguration.settings)
         let dataPlane = RecordingDataPlane()
-        let driver = EndpointDriver(configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
-                                    delegate: dataPlane, clock: clock)
+        let driver = EndpointDriver(
+            configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
+            delegate: dataPlane, clock: clock)
         return (driver, dataPlane, configuration)
     }
 
@@ -29,7 +32,8 @@ struct EndpointDriverTests {
     func twoDriversEstablishQuickModeSAs() async throws {
         let ports = try LoopbackPorts.pick()
         let (responder, responderPlane, _) = try Self.driver(LoopbackConfiguration.responder(.ntlm, ports: ports))
-        let (initiator, initiatorPlane, initiatorConfiguration) = try Self.driver(LoopbackConfiguration.initiator(.ntlm, ports: ports))
+        let (initiator, initiatorPlane, initiatorConfiguration) = try Self.driver(
+            LoopbackConfiguration.initiator(.ntlm, ports: ports))
         try await responder.start().get()
         try await initiator.start().get()
         try await initiator.submit(.acquire(initiatorConfiguration.acquire[0])).get()
@@ -38,7 +42,9 @@ struct EndpointDriverTests {
             initiatorPlane.snapshot.installed.count == 2 && responderPlane.snapshot.installed.count == 2
         }
         #expect(established, "initiator \(initiatorPlane.snapshot), responder \(responderPlane.snapshot)")
-        for (sender, receiver) in [(initiatorPlane.snapshot, responderPlane.snapshot), (responderPlane.snapshot, initiatorPlane.snapshot)] {
+        for (sender, receiver) in [
+            (initiatorPlane.snapshot, responderPlane.snapshot), (responderPlane.snapshot, initiatorPlane.snapshot),
+        ] {
             let outbound = try #require(sender.installed.first { $0.direction == .outbound })
             let inbound = try #require(receiver.installed.first { $0.direction == .inbound && $0.spi == outbound.spi })
             #expect(inbound.encryptionKey == outbound.encryptionKey && inbound.cipher == outbound.cipher)
@@ -56,7 +62,9 @@ struct EndpointDriverTests {
     @Test("Without a responder the initiator retransmits on its wake-ups until Main Mode fails (4653)")
     func unansweredInitiatorTimesOut() async throws {
         let ports = try LoopbackPorts.pick()
-        let (initiator, dataPlane, configuration) = try Self.driver(LoopbackConfiguration.initiator(.ntlm, ports: ports)) { settings in
+        let (initiator, dataPlane, configuration) = try Self.driver(
+            LoopbackConfiguration.initiator(.ntlm, ports: ports)
+        ) { settings in
             settings.retransmitInterval = .milliseconds(20)
             settings.maximumFirstMessageRetransmissions = 2
         }
@@ -75,15 +83,18 @@ struct EndpointDriverTests {
         let clock = Self.clock(from: try #require(ISO8601DateFormatter().date(from: "2026-11-01T00:00:00Z")))
         let ports = try LoopbackPorts.pick()
         let method = LoopbackConfiguration.Method.certificate(revocation: "strong", client: "client-cdp")
-        let (responder, responderPlane, _) = try Self.driver(LoopbackConfiguration.responder(method, ports: ports), clock: clock)
-        let (initiator, initiatorPlane, configuration) = try Self.driver(LoopbackConfiguration.initiator(method, ports: ports), clock: clock)
+        let (responder, responderPlane, _) = try Self.driver(
+            LoopbackConfiguration.responder(method, ports: ports), clock: clock)
+        let (initiator, initiatorPlane, configuration) = try Self.driver(
+            LoopbackConfiguration.initiator(method, ports: ports), clock: clock)
         try await responder.start().get()
         try await initiator.start().get()
         try await initiator.submit(.acquire(configuration.acquire[0])).get()
         let established = try await eventually(within: 10) {
             initiatorPlane.snapshot.installed.count == 2 && responderPlane.snapshot.installed.count == 2
         }
-        #expect(established, "initiator \(initiatorPlane.snapshot.eventIDs), responder \(responderPlane.snapshot.eventIDs)")
+        #expect(
+            established, "initiator \(initiatorPlane.snapshot.eventIDs), responder \(responderPlane.snapshot.eventIDs)")
         try await initiator.shutdown().get()
         try await responder.shutdown().get()
     }

@@ -12,29 +12,35 @@ enum Fixture {
 
     static func pattern(_ text: String) -> WildcardPattern { WildcardPattern(text)! }
 
-    static func mainMode(id: UInt64, cookies: CookiePair? = nil, role: SARole = .responder,
-                         local: String = "10.0.0.1", remote: String = "10.0.0.2",
-                         localIdentity: String? = "CORP\\SERVER1$", remoteIdentity: String? = "CORP\\CLIENT1$",
-                         method: AuthMethod = .kerberos, group: DiffieHellmanGroup? = .ecp256,
-                         expiresAfter lifetime: TimeInterval = 28_800, ruleName: String = "Require inbound") -> MainModeSARecord {
-        MainModeSARecord(id: id, cookies: cookies ?? CookiePair(initiator: id &* 0x9E37_79B9_7F4A_7C15, responder: id),
-                         role: role, local: EndpointAddress(ip(local)), remote: EndpointAddress(ip(remote)),
-                         localIdentity: localIdentity, remoteIdentity: remoteIdentity, authenticationMethod: method,
-                         cipher: .aes256, hash: .sha256, diffieHellmanGroup: group, natDetected: false,
-                         quickModeLimit: 32, created: epoch, expires: epoch + lifetime, ruleName: ruleName)
+    static func mainMode(
+        id: UInt64, cookies: CookiePair? = nil, role: SARole = .responder,
+        local: String = "10.0.0.1", remote: String = "10.0.0.2",
+        localIdentity: String? = "CORP\\SERVER1$", remoteIdentity: String? = "CORP\\CLIENT1$",
+        method: AuthMethod = .kerberos, group: DiffieHellmanGroup? = .ecp256,
+        expiresAfter lifetime: TimeInterval = 28_800, ruleName: String = "Require inbound"
+    ) -> MainModeSARecord {
+        MainModeSARecord(
+            id: id, cookies: cookies ?? CookiePair(initiator: id &* 0x9E37_79B9_7F4A_7C15, responder: id),
+            role: role, local: EndpointAddress(ip(local)), remote: EndpointAddress(ip(remote)),
+            localIdentity: localIdentity, remoteIdentity: remoteIdentity, authenticationMethod: method,
+            cipher: .aes256, hash: .sha256, diffieHellmanGroup: group, natDetected: false,
+            quickModeLimit: 32, created: epoch, expires: epoch + lifetime, ruleName: ruleName)
     }
 
-    static func quickMode(id: UInt64, mainModeID: UInt64, inboundSPI: UInt32? = nil, outboundSPI: UInt32? = nil,
-                          local: String = "10.0.0.1", remote: String = "10.0.0.2",
-                          encapsulation: IPsecEncapsulation = .transport, expiresAfter lifetime: TimeInterval = 3600) -> QuickModeSARecord {
-        QuickModeSARecord(id: id, mainModeID: mainModeID, role: .responder,
-                          inboundSPI: inboundSPI ?? UInt32(truncatingIfNeeded: id) | 0x1000_0000,
-                          outboundSPI: outboundSPI ?? UInt32(truncatingIfNeeded: id) | 0x2000_0000,
-                          localSelector: TrafficSelector(AddressRange(ip(local))),
-                          remoteSelector: TrafficSelector(AddressRange(ip(remote))),
-                          encapsulation: encapsulation, udpEncapsulated: false, cipher: .aes256, integrity: .sha256,
-                          pfsGroup: nil, lifetimeSeconds: 3600, lifetimeKilobytes: 100_000,
-                          created: epoch, expires: epoch + lifetime)
+    static func quickMode(
+        id: UInt64, mainModeID: UInt64, inboundSPI: UInt32? = nil, outboundSPI: UInt32? = nil,
+        local: String = "10.0.0.1", remote: String = "10.0.0.2",
+        encapsulation: IPsecEncapsulation = .transport, expiresAfter lifetime: TimeInterval = 3600
+    ) -> QuickModeSARecord {
+        QuickModeSARecord(
+            id: id, mainModeID: mainModeID, role: .responder,
+            inboundSPI: inboundSPI ?? UInt32(truncatingIfNeeded: id) | 0x1000_0000,
+            outboundSPI: outboundSPI ?? UInt32(truncatingIfNeeded: id) | 0x2000_0000,
+            localSelector: TrafficSelector(AddressRange(ip(local))),
+            remoteSelector: TrafficSelector(AddressRange(ip(remote))),
+            encapsulation: encapsulation, udpEncapsulated: false, cipher: .aes256, integrity: .sha256,
+            pfsGroup: nil, lifetimeSeconds: 3600, lifetimeKilobytes: 100_000,
+            created: epoch, expires: epoch + lifetime)
     }
 }
 

@@ -14,10 +14,13 @@ struct IndexChurnTests {
             // Grow to a few thousand, then shrink, so slots and buckets are reused.
             let target = round % 2 == 0 ? 3000 : 500
             while live.count < target {
-                let record = Fixture.mainMode(id: nextID, remote: "10.\(nextID % 7).0.\(nextID % 200)",
-                                              remoteIdentity: "CORP\\HOST\(nextID % 900)$")
+                let record = Fixture.mainMode(
+                    id: nextID, remote: "10.\(nextID % 7).0.\(nextID % 200)",
+                    remoteIdentity: "CORP\\HOST\(nextID % 900)$")
                 try db.insert(record)
-                try db.insert(Fixture.quickMode(id: nextID, mainModeID: nextID, inboundSPI: UInt32(nextID), outboundSPI: UInt32(nextID % 50)))
+                try db.insert(
+                    Fixture.quickMode(
+                        id: nextID, mainModeID: nextID, inboundSPI: UInt32(nextID), outboundSPI: UInt32(nextID % 50)))
                 live[nextID] = record
                 nextID += 1
             }
@@ -53,7 +56,10 @@ struct IndexChurnTests {
         #expect(db.mainModes(remoteIdentity: "KERBEROS\\HOST$").map(\.id) == [1])
         #expect(db.mainModes(remoteIdentity: "corp\\ölaf").map(\.id) == [2])
         #expect(db.mainModes(remoteIdentity: "corp\\olaf").isEmpty)
-        #expect(db.mainModes(matching: MainModeSAFilter(remoteIdentity: Fixture.pattern("kerberos\\host$"))).map(\.id) == [1])
+        #expect(
+            db.mainModes(matching: MainModeSAFilter(remoteIdentity: Fixture.pattern("kerberos\\host$"))).map(\.id) == [
+                1
+            ])
         #expect(Fixture.pattern("kerberos*").matches("\u{212A}erberos\\Host$"))
     }
 
@@ -65,6 +71,7 @@ struct IndexChurnTests {
         #expect(db.mainModes(remoteIdentity: "CORP\\Alice").map(\.id) == [1])
         let literal = Fixture.pattern("corp\\alice")
         #expect(db.mainModes(matching: MainModeSAFilter(remoteIdentity: literal)).map(\.id) == [1])
-        #expect(db.mainModes(matching: MainModeSAFilter(remoteIdentity: literal, identityScope: .second)).map(\.id) == [1])
+        #expect(
+            db.mainModes(matching: MainModeSAFilter(remoteIdentity: literal, identityScope: .second)).map(\.id) == [1])
     }
 }

@@ -39,8 +39,12 @@ struct IndexTests {
         var db = SADatabase()
         let mm = Fixture.mainMode(id: 1)
         try db.insert(mm)
-        #expect(throws: SADatabaseError.duplicateMainModeID(1)) { try db.insert(Fixture.mainMode(id: 1, cookies: CookiePair(initiator: 5, responder: 6))) }
-        #expect(throws: SADatabaseError.duplicateCookiePair(mm.cookies)) { try db.insert(Fixture.mainMode(id: 2, cookies: mm.cookies)) }
+        #expect(throws: SADatabaseError.duplicateMainModeID(1)) {
+            try db.insert(Fixture.mainMode(id: 1, cookies: CookiePair(initiator: 5, responder: 6)))
+        }
+        #expect(throws: SADatabaseError.duplicateCookiePair(mm.cookies)) {
+            try db.insert(Fixture.mainMode(id: 2, cookies: mm.cookies))
+        }
         #expect(db.mainModeCount == 1)
         #expect(db.mainMode(id: 2) == nil)
         #expect(SADatabaseError.duplicateMainModeID(1).hresult == 0x8032_0009)
@@ -49,7 +53,9 @@ struct IndexTests {
     @Test("A Quick Mode SA whose Main Mode SA is missing is refused")
     func quickModeWithoutParentRejected() {
         var db = SADatabase()
-        #expect(throws: SADatabaseError.mainModeNotFound(99)) { try db.insert(Fixture.quickMode(id: 1, mainModeID: 99)) }
+        #expect(throws: SADatabaseError.mainModeNotFound(99)) {
+            try db.insert(Fixture.quickMode(id: 1, mainModeID: 99))
+        }
         #expect(db.quickModeCount == 0)
         #expect(db.quickMode(id: 1) == nil)
         #expect(SADatabaseError.mainModeNotFound(99).hresult == 0x8032_0008)
@@ -69,7 +75,8 @@ struct IndexTests {
             try db.insert(Fixture.quickMode(id: 10, mainModeID: 2, inboundSPI: 0x5678))
         }
         // Two peers may pick the same SPI for their side.
-        let second = Fixture.quickMode(id: 12, mainModeID: 2, inboundSPI: 0x5678, outboundSPI: 0x9999, remote: "10.0.0.3")
+        let second = Fixture.quickMode(
+            id: 12, mainModeID: 2, inboundSPI: 0x5678, outboundSPI: 0x9999, remote: "10.0.0.3")
         try db.insert(second)
         #expect(db.quickModes(outboundSPI: 0x9999) == [first, second])
         #expect(db.quickMode(inboundSPI: 0x1234) == first)

@@ -24,9 +24,12 @@ struct RandomizedConsistencyTests {
         }
     }
 
-    private static let addresses = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "192.0.2.7", "2001:db8::1", "2001:db8::2"].map(Fixture.ip)
-    private static let identities: [String?] = [nil, "CORP\\CLIENT1$", "corp\\client1$", "CORP\\CLIENT2$",
-                                                "CN=client1.corp.contoso.com", "ÄRGER\\Ölaf", "ärger\\ölaf"]
+    private static let addresses = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "192.0.2.7", "2001:db8::1", "2001:db8::2"].map(
+        Fixture.ip)
+    private static let identities: [String?] = [
+        nil, "CORP\\CLIENT1$", "corp\\client1$", "CORP\\CLIENT2$",
+        "CN=client1.corp.contoso.com", "ÄRGER\\Ölaf", "ärger\\ölaf",
+    ]
     private static let t0 = Fixture.epoch
 
     /// Operations between whole checks: fewer checks under a sanitizer (`scripts/sanitize.sh`
@@ -44,7 +47,9 @@ struct RandomizedConsistencyTests {
         // Outcomes that disagree with the model, by source line, reported once at the end.
         var disagreements: Set<Int> = []
         func agree(_ agrees: Bool, line: Int = #line) { if !agrees { disagreements.insert(line) } }
-        defer { #expect(disagreements.isEmpty, "operations disagree with the model at lines \(disagreements.sorted())") }
+        defer {
+            #expect(disagreements.isEmpty, "operations disagree with the model at lines \(disagreements.sorted())")
+        }
 
         func pick<T>(_ values: [T]) -> T { values[Int(rng.next() % UInt64(values.count))] }
         func below(_ n: UInt64) -> UInt64 { rng.next() % n }
@@ -52,20 +57,29 @@ struct RandomizedConsistencyTests {
         for step in 0..<10_000 {
             switch below(100) {
             case 0..<25:
-                let record = Fixture.mainMode(id: 1 + below(200), cookies: CookiePair(initiator: below(400), responder: 1),
-                                              remote: pick(Self.addresses).description, remoteIdentity: pick(Self.identities),
-                                              expiresAfter: now.timeIntervalSince(Self.t0) + TimeInterval(below(20_000)))
-                let expected: SADatabaseError? = model.mainModes[record.id] != nil ? .duplicateMainModeID(record.id)
-                    : model.mainModes.values.contains { $0.cookies == record.cookies } ? .duplicateCookiePair(record.cookies) : nil
+                let record = Fixture.mainMode(
+                    id: 1 + below(200), cookies: CookiePair(initiator: below(400), responder: 1),
+                    remote: pick(Self.addresses).description, remoteIdentity: pick(Self.identities),
+                    expiresAfter: now.timeIntervalSince(Self.t0) + TimeInterval(below(20_000)))
+                let expected: SADatabaseError? =
+                    model.mainModes[record.id] != nil
+                    ? .duplicateMainModeID(record.id)
+                    : model.mainModes.values.contains { $0.cookies == record.cookies }
+                        ? .duplicateCookiePair(record.cookies) : nil
                 agree(Self.outcome { try db.insert(record) } == expected)
                 if expected == nil { model.mainModes[record.id] = record }
             case 25..<55:
-                let record = Fixture.quickMode(id: 1 + below(600), mainModeID: 1 + below(200), inboundSPI: UInt32(below(500)),
-                                               outboundSPI: UInt32(below(40)), remote: pick(Self.addresses).description,
-                                               expiresAfter: now.timeIntervalSince(Self.t0) + TimeInterval(below(20_000)))
-                let expected: SADatabaseError? = model.quickModes[record.id] != nil ? .duplicateQuickModeID(record.id)
-                    : model.mainModes[record.mainModeID] == nil ? .mainModeNotFound(record.mainModeID)
-                    : model.quickModes.values.contains { $0.inboundSPI == record.inboundSPI } ? .duplicateInboundSPI(record.inboundSPI) : nil
+                let record = Fixture.quickMode(
+                    id: 1 + below(600), mainModeID: 1 + below(200), inboundSPI: UInt32(below(500)),
+                    outboundSPI: UInt32(below(40)), remote: pick(Self.addresses).description,
+                    expiresAfter: now.timeIntervalSince(Self.t0) + TimeInterval(below(20_000)))
+                let expected: SADatabaseError? =
+                    model.quickModes[record.id] != nil
+                    ? .duplicateQuickModeID(record.id)
+                    : model.mainModes[record.mainModeID] == nil
+                        ? .mainModeNotFound(record.mainModeID)
+                        : model.quickModes.values.contains { $0.inboundSPI == record.inboundSPI }
+                            ? .duplicateInboundSPI(record.inboundSPI) : nil
                 agree(Self.outcome { try db.insert(record) } == expected)
                 if expected == nil { model.quickModes[record.id] = record }
             case 55..<62:
@@ -77,7 +91,9 @@ struct RandomizedConsistencyTests {
             case 70..<78:
                 let id = 1 + below(200)
                 let (remote, identity, second) = (pick(Self.addresses), pick(Self.identities), pick(Self.identities))
-                let (expires, cookies) = (now + TimeInterval(below(20_000)), CookiePair(initiator: below(400), responder: 1))
+                let (expires, cookies) = (
+                    now + TimeInterval(below(20_000)), CookiePair(initiator: below(400), responder: 1)
+                )
                 let kind = below(4)
                 let change: (inout MainModeSARecord) -> Void = {
                     switch kind {
@@ -101,7 +117,9 @@ struct RandomizedConsistencyTests {
                 agree(Self.outcome { try db.updateMainMode(id: id, change) } == expected)
             case 78..<86:
                 let id = 1 + below(600)
-                let (expires, inbound, outbound) = (now + TimeInterval(below(5_000)), UInt32(below(500)), UInt32(below(40)))
+                let (expires, inbound, outbound) = (
+                    now + TimeInterval(below(5_000)), UInt32(below(500)), UInt32(below(40))
+                )
                 let kind = below(3)
                 let change: (inout QuickModeSARecord) -> Void = {
                     switch kind {
@@ -127,20 +145,28 @@ struct RandomizedConsistencyTests {
             case 86..<89:
                 let address = pick(Self.addresses)
                 let removed = db.removeMainModes(matching: MainModeSAFilter(remoteAddress: AddressRange(address)))
-                let expected = model.mainModes.values.filter { $0.remote.ip == address }.map(\.id).sorted().compactMap { model.removeMainMode($0) }
+                let expected = model.mainModes.values.filter { $0.remote.ip == address }.map(\.id).sorted().compactMap {
+                    model.removeMainMode($0)
+                }
                 agree(removed == expected)
             case 89..<92:
                 let pattern = pick(["*client1*", "CORP\\CLIENT?$", "*[öo]laf", "cn=*"])
                 let filter = MainModeSAFilter(remoteIdentity: Fixture.pattern(pattern))
                 let removed = db.removeMainModes(matching: filter)
-                let expected = model.mainModes.values.filter(filter.matches).map(\.id).sorted().compactMap { model.removeMainMode($0) }
+                let expected = model.mainModes.values.filter(filter.matches).map(\.id).sorted().compactMap {
+                    model.removeMainMode($0)
+                }
                 agree(removed == expected)
             case 92..<96:
                 now += TimeInterval(below(400))
                 let swept = db.removeExpired(at: now)
-                let dueQuickModes = model.quickModes.values.filter { $0.expires <= now }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }
+                let dueQuickModes = model.quickModes.values.filter { $0.expires <= now }.sorted {
+                    ($0.expires, $0.id) < ($1.expires, $1.id)
+                }
                 for record in dueQuickModes { model.quickModes[record.id] = nil }
-                let dueMainModes = model.mainModes.values.filter { $0.expires <= now }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }
+                let dueMainModes = model.mainModes.values.filter { $0.expires <= now }.sorted {
+                    ($0.expires, $0.id) < ($1.expires, $1.id)
+                }
                 agree(swept.quickModes == dueQuickModes)
                 agree(swept.mainModes == dueMainModes.compactMap { model.removeMainMode($0.id) })
             default:
@@ -179,7 +205,9 @@ struct RandomizedConsistencyTests {
     private func check(_ db: SADatabase, against model: Model, now: Date) throws {
         var disagreements: Set<Int> = []
         func agree(_ agrees: Bool, line: Int = #line) { if !agrees { disagreements.insert(line) } }
-        defer { #expect(disagreements.isEmpty, "the indexes disagree with the model at lines \(disagreements.sorted())") }
+        defer {
+            #expect(disagreements.isEmpty, "the indexes disagree with the model at lines \(disagreements.sorted())")
+        }
         let mainModes = model.mainModes.values.sorted { $0.id < $1.id }
         let quickModes = model.quickModes.values.sorted { $0.id < $1.id }
         agree(db.mainModeCount == mainModes.count)
@@ -207,7 +235,9 @@ struct RandomizedConsistencyTests {
         }
         for case let identity? in Self.identities {
             func same(_ other: String?) -> Bool { other?.lowercased() == identity.lowercased() }
-            agree(db.mainModes(remoteIdentity: identity) == mainModes.filter { same($0.remoteIdentity) || same($0.remoteSecondIdentity) })
+            agree(
+                db.mainModes(remoteIdentity: identity)
+                    == mainModes.filter { same($0.remoteIdentity) || same($0.remoteSecondIdentity) })
             let literal = Fixture.pattern(identity)
             for scope in [IdentityScope.first, .second, .either] {
                 let filter = MainModeSAFilter(remoteIdentity: literal, identityScope: scope)
@@ -221,7 +251,9 @@ struct RandomizedConsistencyTests {
         }
         for spi: UInt32 in 0..<40 {
             agree(db.quickModes(outboundSPI: spi) == (byOutboundSPI[spi] ?? []))
-            agree(db.quickModes(matching: QuickModeSAFilter(spi: spi)) == quickModes.filter { $0.inboundSPI == spi || $0.outboundSPI == spi })
+            agree(
+                db.quickModes(matching: QuickModeSAFilter(spi: spi))
+                    == quickModes.filter { $0.inboundSPI == spi || $0.outboundSPI == spi })
         }
         // Patterns the trigram index answers (a literal run of three), and ones it leaves to a scan.
         for pattern in ["*client1*", "CORP\\CLIENT?$", "*[öo]laf", "cn=*", "*RGER*", "*lie*", "*zzz*", "*t1$", "*?l*"] {
@@ -231,15 +263,22 @@ struct RandomizedConsistencyTests {
             }
         }
         let parentFilter = MainModeSAFilter(remoteIdentity: Fixture.pattern("*client1*"))
-        agree(db.quickModes(matching: QuickModeSAFilter(mainMode: parentFilter))
+        agree(
+            db.quickModes(matching: QuickModeSAFilter(mainMode: parentFilter))
                 == quickModes.filter { parentFilter.matches(model.mainModes[$0.mainModeID]!) })
 
         let deadlines = mainModes.map(\.expires) + quickModes.map(\.expires)
         agree(db.nextExpiry == deadlines.min())
         for horizon in [now, now + 1000, now + 10_000] {
             let expired = db.expired(at: horizon)
-            agree(expired.mainModes == mainModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }.map(\.id))
-            agree(expired.quickModes == quickModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }.map(\.id))
+            agree(
+                expired.mainModes
+                    == mainModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }
+                    .map(\.id))
+            agree(
+                expired.quickModes
+                    == quickModes.filter { $0.expires <= horizon }.sorted { ($0.expires, $0.id) < ($1.expires, $1.id) }
+                    .map(\.id))
         }
     }
 }

@@ -55,7 +55,8 @@ struct RemovalTests {
         try db.insert(Fixture.mainMode(id: 1))
         try db.insert(Fixture.quickMode(id: 11, mainModeID: 1, remote: "10.0.0.2"))
         try db.insert(Fixture.quickMode(id: 12, mainModeID: 1, remote: "10.0.0.99"))
-        let removed = db.removeQuickModes(matching: QuickModeSAFilter(remoteAddress: AddressRange(Fixture.ip("10.0.0.99"))))
+        let removed = db.removeQuickModes(
+            matching: QuickModeSAFilter(remoteAddress: AddressRange(Fixture.ip("10.0.0.99"))))
         #expect(removed.map(\.id) == [12])
         #expect(db.mainMode(id: 1) != nil)
         #expect(db.quickModes(mainModeID: 1).map(\.id) == [11])

@@ -48,7 +48,9 @@ struct UpdateTests {
         #expect(db.mainModes(remoteAddress: Fixture.ip("10.0.0.2")).isEmpty)
 
         let taken = try #require(db.mainMode(id: 2)).cookies
-        #expect(throws: SADatabaseError.duplicateCookiePair(taken)) { try db.updateMainMode(id: 1) { $0.cookies = taken } }
+        #expect(throws: SADatabaseError.duplicateCookiePair(taken)) {
+            try db.updateMainMode(id: 1) { $0.cookies = taken }
+        }
         #expect(throws: SADatabaseError.identityChanged) { try db.updateMainMode(id: 1) { $0.id = 5 } }
         #expect(db.mainMode(cookies: newCookies)?.id == 1)
 
@@ -62,7 +64,9 @@ struct UpdateTests {
         #expect(db.quickMode(inboundSPI: 0x100) == nil)
         #expect(db.quickModes(outboundSPI: 0x400).map(\.id) == [11])
         #expect(db.quickModes(outboundSPI: 0x200).isEmpty)
-        #expect(throws: SADatabaseError.duplicateInboundSPI(0x101)) { try db.updateQuickMode(id: 11) { $0.inboundSPI = 0x101 } }
+        #expect(throws: SADatabaseError.duplicateInboundSPI(0x101)) {
+            try db.updateQuickMode(id: 11) { $0.inboundSPI = 0x101 }
+        }
         #expect(throws: SADatabaseError.identityChanged) { try db.updateQuickMode(id: 11) { $0.mainModeID = 2 } }
         #expect(throws: SADatabaseError.quickModeNotFound(99)) { try db.updateQuickMode(id: 99) { _ in } }
         #expect(db.quickMode(inboundSPI: 0x300)?.mainModeID == 1)
@@ -75,8 +79,10 @@ struct UpdateTests {
         try db.insert(Fixture.mainMode(id: 2, remote: "10.0.0.3"))
         try db.insert(Fixture.quickMode(id: 11, mainModeID: 1, inboundSPI: 0x11, outboundSPI: 0x99))
         try db.insert(Fixture.quickMode(id: 21, mainModeID: 2, inboundSPI: 0x21, outboundSPI: 0x99))
-        try db.insert(Fixture.quickMode(id: 22, mainModeID: 2, inboundSPI: 0x22, outboundSPI: 0x98,
-                                        encapsulation: .tunnel(local: Fixture.ip("198.51.100.1"), remote: Fixture.ip("203.0.113.9"))))
+        try db.insert(
+            Fixture.quickMode(
+                id: 22, mainModeID: 2, inboundSPI: 0x22, outboundSPI: 0x98,
+                encapsulation: .tunnel(local: Fixture.ip("198.51.100.1"), remote: Fixture.ip("203.0.113.9"))))
 
         #expect(db.addInboundBytes(1500, spi: 0x11)?.bytesIn == 1500)
         db.addInboundBytes(500, spi: 0x11)

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(listener, 16) == 0 else {
             close(listener)
@@ -67,13 +70,18 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             let file = directory.appendingPathComponent(String(path.drop { $0 == "/" }))
             var response: [UInt8]
             if !path.contains(".."), let data = FileManager.default.contents(atPath: file.path) {
-                response = Array("HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: \(data.count)\r\n\r\n".utf8) + Array(data)
+                response =
+                    Array(
+                        "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: \(data.count)\r\n\r\n"
+                            .utf8) + Array(data)
             } else {
                 response = Array("HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)
             }
             var sent = 0
             while sent < response.count {
-                let m = response[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                let m = response[sent...].withUnsafeBytes {
+                    send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
                 if m <= 0 { break }
                 sent += m
             }

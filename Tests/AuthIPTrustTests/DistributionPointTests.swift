@@ -23,9 +23,11 @@ struct CDPFixture: CustomTestStringConvertible, Sendable {
     static func all(in folder: String = "pki/cdp") -> [CDPFixture] {
         guard let json = try? TestVectors.load("\(folder)/fixtures.json") else { return [] }
         return (json["fixtures"]?.arrayValue ?? []).map { f in
-            CDPFixture(name: f["name"]?.stringValue ?? "", certificate: f["certificate"]?.stringValue ?? "",
-                       cached: (f["cached"]?.arrayValue ?? []).compactMap(\.stringValue),
-                       expectedWeak: f["expectedWeak"]?.stringValue ?? "", expectedStrong: f["expectedStrong"]?.stringValue ?? "")
+            CDPFixture(
+                name: f["name"]?.stringValue ?? "", certificate: f["certificate"]?.stringValue ?? "",
+                cached: (f["cached"]?.arrayValue ?? []).compactMap(\.stringValue),
+                expectedWeak: f["expectedWeak"]?.stringValue ?? "",
+                expectedStrong: f["expectedStrong"]?.stringValue ?? "")
         }
     }
 
@@ -43,8 +45,11 @@ struct CDPFixture: CustomTestStringConvertible, Sendable {
     /// The validation result as the fixture file writes it: VALID or the symbolic name.
     func run(_ mode: RevocationMode, cache: CRLCache = CRLCache()) throws -> (result: String, requested: [String]) {
         for file in cached {
-            try cache.insert(Array(try #require(FileManager.default.contents(atPath: Self.directory.appendingPathComponent(file).path))),
-                             source: "file:\(file)")
+            try cache.insert(
+                Array(
+                    try #require(FileManager.default.contents(atPath: Self.directory.appendingPathComponent(file).path))
+                ),
+                source: "file:\(file)")
         }
         var validation = CertificateValidation(
             leaf: try Self.load(certificate),
@@ -108,7 +113,8 @@ struct DistributionPointTests {
     @Test("A download enters a directory cache in memory only; saveIfChanged writes it, once")
     func downloadsAreSavedByTheDriver() throws {
         let fixture = try #require(CDPFixture.all().first { $0.name == "clean-cdp" })
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("authip-crl-save-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authip-crl-save-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: directory) }
         let cache = try CRLCache(directory: directory)
         let files = { try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() }
@@ -131,7 +137,8 @@ struct DistributionPointTests {
             policy: .directAccessServer(roots: [try CDPFixture.load("root.pem")], revocation: .strong),
             cache: CRLCache(), at: CDPFixture.validationTime)
         guard case .needCRLs(let urls) = validation.start(),
-              case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls)) else {
+            case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls))
+        else {
             Issue.record("expected a download, then a failure")
             return
         }
@@ -152,7 +159,11 @@ struct CRLFetcherTests {
             Issue.record("no download")
             return
         }
-        #expect(bytes == Array(FileManager.default.contents(atPath: CDPFixture.directory.appendingPathComponent("served/clean.crl").path) ?? Data()))
+        #expect(
+            bytes
+                == Array(
+                    FileManager.default.contents(
+                        atPath: CDPFixture.directory.appendingPathComponent("served/clean.crl").path) ?? Data()))
         #expect(fetcher.fetch("http://127.0.0.1:18931/nothing.crl") == .failed("HTTP 404"))
         if case .downloaded = fetcher.fetch("http://127.0.0.1:18932/x.crl") { Issue.record("closed port answered") }
         #expect(fetcher.fetch("ldap://dir.example/cn=crl") == .failed("unsupported URL"))
@@ -176,10 +187,16 @@ struct CRLFetcherTests {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         listen(listener, 4)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
         let port = UInt16(bigEndian: address.sin_port)
         let start = ContinuousClock.now
         let result = CRLFetcher(timeout: .milliseconds(300)).fetch("http://127.0.0.1:\(port)/slow.crl")

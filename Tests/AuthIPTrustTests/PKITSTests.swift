@@ -22,13 +22,19 @@ struct PKITSCase: CustomTestStringConvertible, Sendable {
     static let validationTime = ISO8601DateFormatter().date(from: "2011-04-15T00:00:00Z")!
 
     static func all() -> [PKITSCase] {
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("pkits-dev-cases.json"), encoding: .utf8),
-              let json = try? JSONValue(parsing: text) else { return [] }
+        guard
+            let text = try? String(
+                contentsOf: directory.appendingPathComponent("pkits-dev-cases.json"), encoding: .utf8),
+            let json = try? JSONValue(parsing: text)
+        else { return [] }
         return (json["cases"]?.arrayValue ?? []).map { c in
-            PKITSCase(id: c["id"]?.stringValue ?? "", name: c["name"]?.stringValue ?? "",
-                      anchor: c["trust_anchor"]?.stringValue ?? "", untrusted: (c["untrusted"]?.arrayValue ?? []).compactMap(\.stringValue),
-                      ee: c["ee"]?.stringValue ?? "", crls: (c["crls"]?.arrayValue ?? []).compactMap(\.stringValue),
-                      expectedWeak: c["expected_weak"]?.stringValue == "VALID", expectedStrong: c["expected_strong"]?.stringValue == "VALID")
+            PKITSCase(
+                id: c["id"]?.stringValue ?? "", name: c["name"]?.stringValue ?? "",
+                anchor: c["trust_anchor"]?.stringValue ?? "",
+                untrusted: (c["untrusted"]?.arrayValue ?? []).compactMap(\.stringValue),
+                ee: c["ee"]?.stringValue ?? "", crls: (c["crls"]?.arrayValue ?? []).compactMap(\.stringValue),
+                expectedWeak: c["expected_weak"]?.stringValue == "VALID",
+                expectedStrong: c["expected_strong"]?.stringValue == "VALID")
         }
     }
 
@@ -41,7 +47,8 @@ struct PKITSCase: CustomTestStringConvertible, Sendable {
     func validate(_ mode: RevocationMode) throws -> TrustVerdict {
         let cache = CRLCache()
         for crl in crls {
-            let data = try #require(FileManager.default.contents(atPath: Self.directory.appendingPathComponent("crls/\(crl).crl").path))
+            let data = try #require(
+                FileManager.default.contents(atPath: Self.directory.appendingPathComponent("crls/\(crl).crl").path))
             try cache.insert(Array(data), source: "file:\(crl).crl")
         }
         var validation = CertificateValidation(
@@ -50,7 +57,8 @@ struct PKITSCase: CustomTestStringConvertible, Sendable {
             cache: cache, at: Self.validationTime)
         var step = validation.start()
         while case .needCRLs(let urls) = step {
-            step = validation.resume(with: Dictionary(uniqueKeysWithValues: urls.map { ($0, CRLDownload.failed("offline")) }))
+            step = validation.resume(
+                with: Dictionary(uniqueKeysWithValues: urls.map { ($0, CRLDownload.failed("offline")) }))
         }
         guard case .finished(let verdict) = step else { throw CancellationError() }
         return verdict

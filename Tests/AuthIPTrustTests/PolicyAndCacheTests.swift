@@ -8,8 +8,9 @@ import Testing
 struct PolicyTests {
     static func verdict(_ name: String, _ policy: (Certificate) -> TrustPolicy) throws -> TrustVerdict {
         let root = try CDPFixture.load("root.pem")
-        var validation = CertificateValidation(leaf: try CDPFixture.load("\(name).pem"), policy: policy(root),
-                                               cache: CRLCache(), at: CDPFixture.validationTime)
+        var validation = CertificateValidation(
+            leaf: try CDPFixture.load("\(name).pem"), policy: policy(root),
+            cache: CRLCache(), at: CDPFixture.validationTime)
         guard case .finished(let verdict) = validation.start() else { throw CancellationError() }
         return verdict
     }
@@ -43,7 +44,9 @@ struct PolicyTests {
 
     @Test("The health-certificate check finds the NAP usage")
     func health() throws {
-        let nap = { (root: Certificate) in TrustPolicy(trustedRoots: [root], revocation: .none, policies: [HealthCertificatePolicy()]) }
+        let nap = { (root: Certificate) in
+            TrustPolicy(trustedRoots: [root], revocation: .none, policies: [HealthCertificatePolicy()])
+        }
         #expect(try Self.verdict("policy-health", nap).isValid)
         #expect(try CDPFixture.load("policy-health.pem").isHealthCertificate)
         #expect(Self.failure(try Self.verdict("policy-client-auth-only", nap)) == .certEWrongUsage)
@@ -51,14 +54,20 @@ struct PolicyTests {
 
     @Test("Roots come from configuration only: a chain to another root fails")
     func untrustedRoot() throws {
-        let pkitsRoot = try #require(try Certificate.load(path: PKITSCase.directory.appendingPathComponent("certs/TrustAnchorRootCertificate.crt").path).first)
-        let verdict = try Self.verdict("policy-client-auth-only") { _ in TrustPolicy(trustedRoots: [pkitsRoot], revocation: .none) }
+        let pkitsRoot = try #require(
+            try Certificate.load(
+                path: PKITSCase.directory.appendingPathComponent("certs/TrustAnchorRootCertificate.crt").path
+            ).first)
+        let verdict = try Self.verdict("policy-client-auth-only") { _ in
+            TrustPolicy(trustedRoots: [pkitsRoot], revocation: .none)
+        }
         #expect(Self.failure(verdict) == .certEChaining)
         // The peer cannot make its own root trusted by sending it as an intermediate.
-        var validation = CertificateValidation(leaf: try CDPFixture.load("policy-client-auth-only.pem"),
-                                               intermediates: [try CDPFixture.load("root.pem")],
-                                               policy: TrustPolicy(trustedRoots: [pkitsRoot], revocation: .none),
-                                               cache: CRLCache(), at: CDPFixture.validationTime)
+        var validation = CertificateValidation(
+            leaf: try CDPFixture.load("policy-client-auth-only.pem"),
+            intermediates: [try CDPFixture.load("root.pem")],
+            policy: TrustPolicy(trustedRoots: [pkitsRoot], revocation: .none),
+            cache: CRLCache(), at: CDPFixture.validationTime)
         guard case .finished(let second) = validation.start() else { throw CancellationError() }
         #expect(Self.failure(second) == .certEUntrustedroot)
     }
@@ -66,9 +75,10 @@ struct PolicyTests {
     @Test("Validity is judged at the given time")
     func validityTime() throws {
         let root = try CDPFixture.load("root.pem")
-        var late = CertificateValidation(leaf: try CDPFixture.load("policy-client-auth-only.pem"),
-                                         policy: .directAccessServer(roots: [root], revocation: .none),
-                                         cache: CRLCache(), at: ISO8601DateFormatter().date(from: "2040-01-01T00:00:00Z")!)
+        var late = CertificateValidation(
+            leaf: try CDPFixture.load("policy-client-auth-only.pem"),
+            policy: .directAccessServer(roots: [root], revocation: .none),
+            cache: CRLCache(), at: ISO8601DateFormatter().date(from: "2040-01-01T00:00:00Z")!)
         guard case .finished(let verdict) = late.start() else { throw CancellationError() }
         #expect(Self.failure(verdict) == .certEExpired)
     }
@@ -76,21 +86,29 @@ struct PolicyTests {
     @Test("Malformed certificates and CRLs are typed errors")
     func malformedInputs() {
         #expect(throws: TrustInputError.malformedCertificate) { try Certificate.parseAll([0x30, 0x03, 0x02, 0x01]) }
-        #expect(throws: TrustInputError.malformedCertificate) { try Certificate.parseAll(Array("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8)) }
+        #expect(throws: TrustInputError.malformedCertificate) {
+            try Certificate.parseAll(Array("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8))
+        }
         #expect(throws: TrustInputError.malformedCRL) { try RevocationList(Array("garbage".utf8)) }
-        #expect(throws: TrustInputError.unreadable("/nonexistent.pem")) { try Certificate.load(path: "/nonexistent.pem") }
+        #expect(throws: TrustInputError.unreadable("/nonexistent.pem")) {
+            try Certificate.load(path: "/nonexistent.pem")
+        }
     }
 }
 
 @Suite("CRL cache")
 struct CRLCacheTests {
     static func served(_ name: String) throws -> [UInt8] {
-        Array(try #require(FileManager.default.contents(atPath: CDPFixture.directory.appendingPathComponent("served/\(name)").path)))
+        Array(
+            try #require(
+                FileManager.default.contents(atPath: CDPFixture.directory.appendingPathComponent("served/\(name)").path)
+            ))
     }
 
     @Test("A directory cache persists, reloads, replaces by issuer and source, and purges expired CRLs")
     func persistence() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("authip-crl-cache-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authip-crl-cache-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: directory) }
         let cache = try CRLCache(directory: directory)
         try cache.insert(try Self.served("clean.crl"), source: "http://a/clean.crl")
@@ -118,7 +136,11 @@ struct CRLCacheTests {
         #expect(!list.isCurrent(at: CDPFixture.validationTime))
         #expect(list.issuer == "CN=Fixture Root CA,O=swift-authip fixtures")
         #expect(!list.isDelta)
-        let pem = try RevocationList(Array(try #require(FileManager.default.contents(atPath: CDPFixture.directory.appendingPathComponent("cached-revoking.crl").path))))
+        let pem = try RevocationList(
+            Array(
+                try #require(
+                    FileManager.default.contents(
+                        atPath: CDPFixture.directory.appendingPathComponent("cached-revoking.crl").path))))
         #expect(pem.entryCount == 1)
     }
 }

@@ -21,16 +21,21 @@ enum AttackPKI {
 
     /// A strong validation of `file`'s certificate against the root, with `cache`.
     static func strongValidation(of file: String, cache: CRLCache = CRLCache()) throws -> CertificateValidation {
-        CertificateValidation(leaf: try certificate(file), policy: .directAccessServer(roots: [try root], revocation: .strong),
-                              cache: cache, at: validationTime)
+        CertificateValidation(
+            leaf: try certificate(file), policy: .directAccessServer(roots: [try root], revocation: .strong),
+            cache: cache, at: validationTime)
     }
 }
 
 /// Runs a validation to its end, answering downloads from the loopback server; returns the
 /// verdict as the fixtures write it and the URLs asked for.
-func validate(_ leaf: Certificate, mode: RevocationMode, cache: CRLCache, root: Certificate, at time: Date) throws
-    -> (result: String, requested: [String]) {
-    var validation = CertificateValidation(leaf: leaf, policy: .directAccessServer(roots: [root], revocation: mode), cache: cache, at: time)
+func validate(
+    _ leaf: Certificate, mode: RevocationMode, cache: CRLCache, root: Certificate, at time: Date
+) throws
+    -> (result: String, requested: [String])
+{
+    var validation = CertificateValidation(
+        leaf: leaf, policy: .directAccessServer(roots: [root], revocation: mode), cache: cache, at: time)
     var requested: [String] = []
     var step = validation.start()
     while case .needCRLs(let urls) = step {
@@ -52,11 +57,15 @@ struct DeltaCRLTests {
     static func run(_ c: CDPFixture, _ mode: RevocationMode) throws -> String {
         let cache = CRLCache()
         for file in c.cached { try cache.insert(try AttackPKI.crl(file), source: "file:\(file)") }
-        return try validate(try AttackPKI.certificate(c.certificate), mode: mode, cache: cache, root: try AttackPKI.root,
-                            at: AttackPKI.validationTime).result
+        return try validate(
+            try AttackPKI.certificate(c.certificate), mode: mode, cache: cache, root: try AttackPKI.root,
+            at: AttackPKI.validationTime
+        ).result
     }
 
-    @Test("Weak mode: genuine deltas revoke and un-revoke; a forged delta never decides", arguments: CDPFixture.all(in: "pki/attacks"))
+    @Test(
+        "Weak mode: genuine deltas revoke and un-revoke; a forged delta never decides",
+        arguments: CDPFixture.all(in: "pki/attacks"))
     func weak(_ c: CDPFixture) throws {
         #expect(try Self.run(c, .weak) == c.expectedWeak)
     }
@@ -70,7 +79,9 @@ struct DeltaCRLTests {
 @Suite("Strong mode's downloads: only for verified paths, only HTTP, bounded, verified before caching", .serialized)
 struct DistributionPointAttackTests {
     init() throws {
-        try #require(LoopbackHTTPServer.attackDistributionPoints != nil, "the loopback HTTP server could not bind 127.0.0.1:18933")
+        try #require(
+            LoopbackHTTPServer.attackDistributionPoints != nil,
+            "the loopback HTTP server could not bind 127.0.0.1:18933")
     }
 
     static var server: LoopbackHTTPServer { LoopbackHTTPServer.attackDistributionPoints! }
@@ -89,8 +100,9 @@ struct DistributionPointAttackTests {
 
     @Test("file:// and ldap:// distribution points are never handed to the driver")
     func onlyHTTP() throws {
-        let (result, requested) = try validate(try AttackPKI.certificate("file-cdp.pem"), mode: .strong, cache: CRLCache(),
-                                               root: try AttackPKI.root, at: AttackPKI.validationTime)
+        let (result, requested) = try validate(
+            try AttackPKI.certificate("file-cdp.pem"), mode: .strong, cache: CRLCache(),
+            root: try AttackPKI.root, at: AttackPKI.validationTime)
         #expect(requested.isEmpty)
         #expect(result == "CRYPT_E_NO_REVOCATION_CHECK")
     }
@@ -98,10 +110,12 @@ struct DistributionPointAttackTests {
     @Test("At most four distribution points of one certificate are downloaded")
     func perCertificateCap() throws {
         let before = Self.server.requestedPaths.count
-        let (result, requested) = try validate(try AttackPKI.certificate("many-cdps.pem"), mode: .strong, cache: CRLCache(),
-                                               root: try AttackPKI.root, at: AttackPKI.validationTime)
+        let (result, requested) = try validate(
+            try AttackPKI.certificate("many-cdps.pem"), mode: .strong, cache: CRLCache(),
+            root: try AttackPKI.root, at: AttackPKI.validationTime)
         #expect(requested.count == CertificateValidation.maximumDistributionPointsPerCertificate)
-        #expect(Self.server.requestedPaths.count - before == CertificateValidation.maximumDistributionPointsPerCertificate)
+        #expect(
+            Self.server.requestedPaths.count - before == CertificateValidation.maximumDistributionPointsPerCertificate)
         #expect(result == "CRYPT_E_REVOCATION_OFFLINE")
     }
 
@@ -110,7 +124,8 @@ struct DistributionPointAttackTests {
         let cache = CRLCache()
         var validation = try AttackPKI.strongValidation(of: "forged-at-cdp.pem", cache: cache)
         guard case .needCRLs(let urls) = validation.start(),
-              case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls)) else {
+            case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls))
+        else {
             Issue.record("expected one download, then a failure")
             return
         }
@@ -118,8 +133,9 @@ struct DistributionPointAttackTests {
         #expect(failure.detail.contains("not signed by"))
         #expect(cache.all.isEmpty)
         // The genuine base still decides for the next certificate.
-        let next = try validate(try AttackPKI.certificate("revoked.pem"), mode: .strong, cache: cache, root: try AttackPKI.root,
-                                at: AttackPKI.validationTime)
+        let next = try validate(
+            try AttackPKI.certificate("revoked.pem"), mode: .strong, cache: cache, root: try AttackPKI.root,
+            at: AttackPKI.validationTime)
         #expect(next.result == "CERT_E_REVOKED")
         #expect(cache.all.map(\.source) == ["http://127.0.0.1:18933/base.crl"])
     }
@@ -171,8 +187,11 @@ struct CRLCacheBoundTests {
         let files = ["GoodCACRL", "TrustAnchorRootCRL", "BadSignedCACRL"]
         let cache = CRLCache(maximumEntries: 2)
         for file in files {
-            try cache.insert(Array(try #require(FileManager.default.contents(atPath: pkits.appendingPathComponent("\(file).crl").path))),
-                             source: file, persistent: false)
+            try cache.insert(
+                Array(
+                    try #require(FileManager.default.contents(atPath: pkits.appendingPathComponent("\(file).crl").path))
+                ),
+                source: file, persistent: false)
         }
         #expect(cache.all.map(\.source) == ["TrustAnchorRootCRL", "BadSignedCACRL"])
         let small = CRLCache(maximumBytes: 1)

@@ -36,9 +36,11 @@ struct PayloadVectorTests {
             message.payloads.forEach { typesSeen.insert($0.type.rawValue) }
         }
         // Every payload type AuthIP uses appears in some vector.
-        let required: [PayloadType] = [.securityAssociation, .keyExchange, .identification, .hash, .nonce, .notify, .vendorID,
-                                       .natDiscovery, .natOriginalAddress, .gss, .fragment, .crypto, .gssIdentity, .auth,
-                                       .keyDictation, .keyDictationWeight]
+        let required: [PayloadType] = [
+            .securityAssociation, .keyExchange, .identification, .hash, .nonce, .notify, .vendorID,
+            .natDiscovery, .natOriginalAddress, .gss, .fragment, .crypto, .gssIdentity, .auth,
+            .keyDictation, .keyDictationWeight,
+        ]
         #expect(required.allSatisfy { typesSeen.contains($0.rawValue) })
     }
 
@@ -85,22 +87,31 @@ struct MessageStructureTests {
 
     @Test("Built messages serialize with computed next-payload fields and lengths, and parse back")
     func buildAndParse() throws {
-        let message = Message(header: header, payloads: [
-            .crypto(CryptoPayload(sequenceNumber: 0)),
-            .securityAssociation(SecurityAssociationPayload(proposals: [
-                Proposal(number: 1, protocolID: .isakmp, transforms: [
-                    Transform(number: 1, transformID: Transform.keyIKE, attributes: [
-                        .basic(MainModeAttribute.encryptionAlgorithm, 7), .basic(MainModeAttribute.keyLength, 256),
-                        .basic(MainModeAttribute.hashAlgorithm, 4), .basic(MainModeAttribute.groupDescription, 0),
-                    ]),
-                ]),
-            ])),
-            .auth(AuthPayload(methods: [.tls, .kerberos])),
-            .nonce(NoncePayload(data: [UInt8](repeating: 0xAB, count: 32))),
-            .vendorID(VendorIDPayload(.microsoftWindows(version: 9))),
-            .vendorID(VendorIDPayload(.fragmentation)),
-            .gssIdentity(GSSIdentityPayload(principalName: "DASERVER$@CORP.CONTOSO.COM")),
-        ])
+        let message = Message(
+            header: header,
+            payloads: [
+                .crypto(CryptoPayload(sequenceNumber: 0)),
+                .securityAssociation(
+                    SecurityAssociationPayload(proposals: [
+                        Proposal(
+                            number: 1, protocolID: .isakmp,
+                            transforms: [
+                                Transform(
+                                    number: 1, transformID: Transform.keyIKE,
+                                    attributes: [
+                                        .basic(MainModeAttribute.encryptionAlgorithm, 7),
+                                        .basic(MainModeAttribute.keyLength, 256),
+                                        .basic(MainModeAttribute.hashAlgorithm, 4),
+                                        .basic(MainModeAttribute.groupDescription, 0),
+                                    ])
+                            ])
+                    ])),
+                .auth(AuthPayload(methods: [.tls, .kerberos])),
+                .nonce(NoncePayload(data: [UInt8](repeating: 0xAB, count: 32))),
+                .vendorID(VendorIDPayload(.microsoftWindows(version: 9))),
+                .vendorID(VendorIDPayload(.fragmentation)),
+                .gssIdentity(GSSIdentityPayload(principalName: "DASERVER$@CORP.CONTOSO.COM")),
+            ])
         let bytes = message.serialized()
         #expect(bytes[16] == PayloadType.crypto.rawValue)
         #expect(bytes[28] == PayloadType.securityAssociation.rawValue)
@@ -116,13 +127,16 @@ struct MessageStructureTests {
 
     @Test("A chain longer than the payload limit is refused")
     func tooManyPayloads() {
-        let payloads: [Payload] = [.crypto(CryptoPayload(sequenceNumber: 0))]
+        let payloads: [Payload] =
+            [.crypto(CryptoPayload(sequenceNumber: 0))]
             + Array(repeating: .vendorID(VendorIDPayload(.gssapi)), count: PayloadChain.maximumPayloads)
         let bytes = Message(header: header, payloads: payloads).serialized()
         #expect(throws: WireError.self) { try Message(parsing: bytes) }
         do { _ = try Message(parsing: bytes) } catch { #expect(error.kindName == "tooManyPayloads") }
         // One fewer is fine.
-        #expect(throws: Never.self) { try Message(parsing: Message(header: header, payloads: Array(payloads.dropLast())).serialized()) }
+        #expect(throws: Never.self) {
+            try Message(parsing: Message(header: header, payloads: Array(payloads.dropLast())).serialized())
+        }
     }
 
     @Test("Payload chains parse and serialize on their own, as the Crypto payload's plaintext")
@@ -130,7 +144,8 @@ struct MessageStructureTests {
         let payloads: [Payload] = [
             .hash(HashPayload(data: [UInt8](repeating: 1, count: 20))),
             .identification(IdentificationPayload(identity: .ipv6Prefix(IPv6Address("2001:db8:1::")!, length: 48))),
-            .identification(IdentificationPayload(identity: .ipv4Address(IPv4Address(10, 0, 0, 1)), ipProtocol: 17, port: 53)),
+            .identification(
+                IdentificationPayload(identity: .ipv4Address(IPv4Address(10, 0, 0, 1)), ipProtocol: 17, port: 53)),
             .notify(.quickModeSynchronize),
         ]
         let (first, bytes) = PayloadChain.serialize(payloads)
@@ -146,10 +161,12 @@ struct MessageStructureTests {
         #expect(NotifyPayload.status(code: 13905).flags == .reliable)
         #expect(NotifyPayload.acknowledgement(of: 9).content == .acknowledgement(sequenceNumber: 9))
         #expect(NotifyPayload.dosCookie(0xA1A2A3A4A5A6A7A8).content == .dosCookie(0xA1A2A3A4A5A6A7A8))
-        #expect(NotifyPayload.acquire(encapsulationMode: 1, flags: 2).content == .acquire(encapsulationMode: 1, flags: 2))
+        #expect(
+            NotifyPayload.acquire(encapsulationMode: 1, flags: 2).content == .acquire(encapsulationMode: 1, flags: 2))
         #expect(NotifyPayload.exchangeInfo([.guaranteeEncryption]).content == .exchangeInfo([.guaranteeEncryption]))
         #expect(NotifyPayload.quickModeSynchronize.content == .quickModeSynchronize)
-        let message = Message(header: ISAKMPHeader(initiatorCookie: 1, exchangeType: .mainMode), payloads: [.notify(.dosCookie(7))])
+        let message = Message(
+            header: ISAKMPHeader(initiatorCookie: 1, exchangeType: .mainMode), payloads: [.notify(.dosCookie(7))])
         #expect(try Message(parsing: message.serialized()) == message)
     }
 
@@ -166,19 +183,23 @@ struct MessageStructureTests {
 
 @Suite("IP addresses and traffic identities")
 struct AddressTests {
-    @Test("IPv6 text follows RFC 5952 and parses back", arguments: [
-        ("2001:db8::1", "2001:db8::1"), ("2001:0DB8:0:0:0:0:0:1", "2001:db8::1"), ("::", "::"), ("::1", "::1"),
-        ("2002:836b:2::836b:2", "2002:836b:2::836b:2"), ("fe80::5efe:10.0.0.1", "fe80::5efe:a00:1"),
-        ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"), ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
-        ("1:0:0:2:0:0:3:4", "1::2:0:0:3:4"),
-    ])
+    @Test(
+        "IPv6 text follows RFC 5952 and parses back",
+        arguments: [
+            ("2001:db8::1", "2001:db8::1"), ("2001:0DB8:0:0:0:0:0:1", "2001:db8::1"), ("::", "::"), ("::1", "::1"),
+            ("2002:836b:2::836b:2", "2002:836b:2::836b:2"), ("fe80::5efe:10.0.0.1", "fe80::5efe:a00:1"),
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"), ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+            ("1:0:0:2:0:0:3:4", "1::2:0:0:3:4"),
+        ])
     func ipv6Text(input: String, canonical: String) throws {
         let address = try #require(IPv6Address(input))
         #expect(address.description == canonical)
         #expect(IPv6Address(canonical) == address)
     }
 
-    @Test("Malformed address text is refused", arguments: ["", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1.2.3", "256.1.1.1", "::g", "1:2:3:4:5:6:7"])
+    @Test(
+        "Malformed address text is refused",
+        arguments: ["", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1.2.3", "256.1.1.1", "::g", "1:2:3:4:5:6:7"])
     func badText(input: String) {
         #expect(IPAddress(input) == nil)
     }
@@ -186,9 +207,13 @@ struct AddressTests {
     @Test("Prefix selectors mask the host bits and print as prefixes")
     func prefixes() throws {
         #expect(TrafficIdentity.ipv4Prefix(IPv4Address("10.1.2.3")!, length: 16).description == "10.1.0.0/16")
-        #expect(TrafficIdentity.ipv6Prefix(IPv6Address("fd03:b402:e10c:7777::1")!, length: 96).description == "fd03:b402:e10c:7777::/96")
+        #expect(
+            TrafficIdentity.ipv6Prefix(IPv6Address("fd03:b402:e10c:7777::1")!, length: 96).description
+                == "fd03:b402:e10c:7777::/96")
         #expect(TrafficIdentity.ipv6Prefix(IPv6Address("2001:db8::1")!, length: 128).description == "2001:db8::1/128")
-        #expect(TrafficIdentity.ipv4Subnet(IPv4Address(10, 0, 0, 0), mask: IPv4Address(255, 0, 255, 0)).description == "10.0.0.0/255.0.255.0")
+        #expect(
+            TrafficIdentity.ipv4Subnet(IPv4Address(10, 0, 0, 0), mask: IPv4Address(255, 0, 255, 0)).description
+                == "10.0.0.0/255.0.255.0")
     }
 
     @Test("Hex decoding accepts spacing and 0x, refuses odd digits and other text")

@@ -3,10 +3,12 @@ import Testing
 
 @Suite("Address ranges and traffic selectors")
 struct TrafficSelectorTests {
-    @Test("Prefixes, ranges and single addresses round-trip through their ID payload form", arguments: [
-        "192.168.1.0/24", "10.0.0.0/8", "0.0.0.0/0", "192.0.2.7", "192.0.2.1-192.0.2.9",
-        "2001:db8::/32", "::/0", "2001:db8:c::7", "fd00::1-fd00::ff", "2002:836b:2::/48",
-    ])
+    @Test(
+        "Prefixes, ranges and single addresses round-trip through their ID payload form",
+        arguments: [
+            "192.168.1.0/24", "10.0.0.0/8", "0.0.0.0/0", "192.0.2.7", "192.0.2.1-192.0.2.9",
+            "2001:db8::/32", "::/0", "2001:db8:c::7", "fd00::1-fd00::ff", "2002:836b:2::/48",
+        ])
     func roundTrip(text: String) throws {
         let range = try #require(AddressRange(text))
         #expect(range.description == text)

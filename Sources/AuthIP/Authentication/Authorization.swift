@@ -24,8 +24,10 @@ struct Authorization {
 /// the block list and the rule's `ResponderIdentity`.
 extension MainModeMachine {
     /// The responder's verdict on the peer that `context` authenticated.
-    func authorize(_ stage: AuthenticationStage, context: any GSSContext, peerFlags: GSSFlags,
-                   _ shared: EndpointContext) -> Result<Authorization, WindowsError> {
+    func authorize(
+        _ stage: AuthenticationStage, context: any GSSContext, peerFlags: GSSFlags,
+        _ shared: EndpointContext
+    ) -> Result<Authorization, WindowsError> {
         let rule = shared.rules[ruleIndex(stage)]
         let peerChain = context.peerCertificates
         let lookup = Self.directoryLookup(for: context, shared)
@@ -40,32 +42,38 @@ extension MainModeMachine {
         if shared.blockList.blocks(names, at: shared.now) { return .failure(.errorIpsecIkeAuthorizationFailure) }
         // A computer proved in Extended Mode must be the one Main Mode authenticated.
         if stage == .extendedMode, let mm = keyed, let proved = ComputerIdentity(context: context, account: account),
-           let mainMode = Self.computer(of: mm), !shared.domains.isSameComputer(mainMode, proved) {
+            let mainMode = Self.computer(of: mm), !shared.domains.isSameComputer(mainMode, proved)
+        {
             return .failure(.errorIpsecIkeAuthorizationFailure)
         }
         if let lookup, context.method != .anonymous {
             if case .unavailable = lookup { return .failure(.secENoAuthenticatingAuthority) }
             guard let account else { return .failure(.errorIpsecIkeAuthorizationFailure) }
-            if !account.isEnabled { return .failure(stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied) }
+            if !account.isEnabled {
+                return .failure(stage == .mainMode ? .errorIpsecIkeAuthorizationFailure : .secELogonDenied)
+            }
         }
         // Groups: the SIDs of the Kerberos ticket's PAC where there is one, else the directory's.
         // A required group that nothing can vouch for refuses the peer.
         let pacSIDs = context.groupSIDs
         if context.method != .anonymous {
-            let isComputer = account.map { $0.kind == .computer } ?? (Self.accountQuery(for: context)?.name.hasSuffix("$") == true)
+            let isComputer =
+                account.map { $0.kind == .computer } ?? (Self.accountQuery(for: context)?.name.hasSuffix("$") == true)
             let group = isComputer ? rule.authorization.requiredComputerGroup : rule.authorization.requiredUserGroup
             if let group, !pacSIDs.contains(group), account?.isMember(of: group) != true {
                 return .failure(.errorIpsecIkeAuthorizationFailure)
             }
         }
         if stage == .mainMode, rule.authorization.requiresHealthCertificate, context.method == .tls,
-           peerChain.first?.isHealthCertificate != true {
+            peerChain.first?.isHealthCertificate != true
+        {
             return .failure(.errorIpsecIkeAuthorizationFailure)
         }
         // A smart card shows as the pkinit indicator of a Kerberos credential; another method
         // (an NTLM fallback) cannot prove one.
         if stage == .extendedMode, rule.authorization.requiresSmartCard || account?.policy.smartCardRequired == true,
-           !context.authenticationIndicators.contains("pkinit") {
+            !context.authenticationIndicators.contains("pkinit")
+        {
             return .failure(.errorIpsecIkeStrongCredAuthorizationFailure)
         }
         return .success(Authorization(names: names))
@@ -74,14 +82,21 @@ extension MainModeMachine {
     /// The initiator's verdict on the responder `context` authenticated: not blocked, and the
     /// rule's expected identity when it has one (SEC_E_WRONG_PRINCIPAL otherwise). Methods that
     /// do not authenticate the responder (NTLM, Anonymous) name nobody and are not refused here.
-    func checkResponder(_ stage: AuthenticationStage, context: any GSSContext, _ shared: EndpointContext) -> Result<Authorization, WindowsError> {
+    func checkResponder(
+        _ stage: AuthenticationStage, context: any GSSContext, _ shared: EndpointContext
+    ) -> Result<Authorization, WindowsError> {
         let names = [context.peerName].compactMap { $0 }
         if shared.blockList.blocks(names, at: shared.now) { return .failure(.errorIpsecIkeAuthorizationFailure) }
-        guard let expected = shared.rules[ruleIndex(stage)].responderIdentity else { return .success(Authorization(names: names)) }
+        guard let expected = shared.rules[ruleIndex(stage)].responderIdentity else {
+            return .success(Authorization(names: names))
+        }
         switch context.method {
         case .tls:
             let hosts = expected.certificateHostNames
-            guard hosts.isEmpty || context.peerCertificates.first.map({ leaf in hosts.contains(where: leaf.isFor(host:)) }) == true else {
+            guard
+                hosts.isEmpty
+                    || context.peerCertificates.first.map({ leaf in hosts.contains(where: leaf.isFor(host:)) }) == true
+            else {
                 return .failure(.secEWrongPrincipal)
             }
         case .kerberos:
@@ -115,8 +130,11 @@ extension MainModeMachine {
             return shared.accountCache.answer(for: query.key, at: shared.now) ?? .unavailable("no answer")
         }
         guard let directory = shared.configuration.directory else { return nil }
-        if context.method == .ntlm, context.role == .acceptor { return context.authenticatedAccount.map { .found($0) } ?? .notFound }
-        return accountQuery(for: context).flatMap { directory.account(named: $0.name, inDomain: "") }.map { .found($0) } ?? .notFound
+        if context.method == .ntlm, context.role == .acceptor {
+            return context.authenticatedAccount.map { .found($0) } ?? .notFound
+        }
+        return accountQuery(for: context).flatMap { directory.account(named: $0.name, inDomain: "") }.map { .found($0) }
+            ?? .notFound
     }
 
     /// The directory account of an authenticated peer, with the domain its credential named:
@@ -131,7 +149,9 @@ extension MainModeMachine {
             let parts = principal.split(separator: "@", maxSplits: 1).map(String.init)
             let realm = parts.count == 2 ? parts[1] : nil
             guard parts[0].hasPrefix("host/") else { return AccountQuery(name: parts[0], domain: realm) }
-            return parts[0].dropFirst(5).split(separator: ".").first.map { AccountQuery(name: $0.uppercased() + "$", domain: realm) }
+            return parts[0].dropFirst(5).split(separator: ".").first.map {
+                AccountQuery(name: $0.uppercased() + "$", domain: realm)
+            }
         }
         if context.method == .tls, let certificate = context.peerCertificates.first {
             return computerAccount(of: certificate).map { AccountQuery(name: $0) }
@@ -188,7 +208,8 @@ struct ComputerIdentity: Hashable {
 
     /// From a computer certificate: `client1.corp.contoso.com` is `CLIENT1$` of `corp.contoso.com`.
     init?(certificate: Certificate) {
-        guard let name = certificate.computerDNSName, let label = name.split(separator: ".").first, !label.isEmpty else { return nil }
+        guard let name = certificate.computerDNSName, let label = name.split(separator: ".").first, !label.isEmpty
+        else { return nil }
         account = label.uppercased() + "$"
         let rest = name.split(separator: ".").dropFirst()
         domain = rest.isEmpty ? nil : rest.joined(separator: ".")

@@ -10,13 +10,16 @@ extension MainModeMachine {
     func authenticationSet(_ stage: AuthenticationStage, _ shared: EndpointContext) -> AuthenticationSet {
         switch stage {
         case .mainMode: return shared.rules[ruleIndex].mainModeAuthentication
-        case .extendedMode: return shared.rules[ruleIndex(.extendedMode)].extendedMode?.authentication ?? AuthenticationSet([])
+        case .extendedMode:
+            return shared.rules[ruleIndex(.extendedMode)].extendedMode?.authentication ?? AuthenticationSet([])
         }
     }
 
     /// The flags every first token of an Extended Mode method carries (MS-AIPS 5.8).
     func extendedModeFlags(_ shared: EndpointContext) -> GSSFlags {
-        guard case .extendedMode(_, let em) = phase, let policy = shared.rules[em.ruleIndex].extendedMode else { return [] }
+        guard case .extendedMode(_, let em) = phase, let policy = shared.rules[em.ruleIndex].extendedMode else {
+            return []
+        }
         var flags: GSSFlags = []
         if policy.impersonate { flags.insert(.impersonationActive) }
         if policy.credentialsAreExplicit { flags.insert(.explicitCredentials) }
@@ -26,13 +29,16 @@ extension MainModeMachine {
     /// Starts (or restarts) the current method's GSS exchange with the current credentials;
     /// moves on through credentials and methods while starting fails locally, and fails the
     /// negotiation when none is left.
-    mutating func initiateMethod(_ stage: AuthenticationStage, retrying: Bool, peerStatus: UInt32, _ shared: inout EndpointContext) {
+    mutating func initiateMethod(
+        _ stage: AuthenticationStage, retrying: Bool, peerStatus: UInt32, _ shared: inout EndpointContext
+    ) {
         guard var gss = negotiation(stage) else { return }
         var retrying = retrying
         let set = authenticationSet(stage, shared)
         while let method = gss.method {
             let entries = set.entries(for: method).filter { $0.canRun(as: .initiator) }
-            guard gss.credentialIndex < entries.count, gss.attempts < shared.settings.maximumAuthenticationAttempts else { break }
+            guard gss.credentialIndex < entries.count, gss.attempts < shared.settings.maximumAuthenticationAttempts
+            else { break }
             gss.attempts += 1
             gss.peerComplete = false
             do throws(GSSFailure) {
@@ -44,9 +50,13 @@ extension MainModeMachine {
                 var flags: GSSFlags = [.newExchange]
                 if retrying { flags.insert(.retryCurrentAuthentication) }
                 if stage == .extendedMode { flags.formUnion(extendedModeFlags(shared)) }
-                let payloads: [Payload] = [.gss(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0))]
-                gss.transcript.append(sendRequest(exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
-                                                  purpose: stage.purpose, &shared))
+                let payloads: [Payload] = [
+                    .gss(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0))
+                ]
+                gss.transcript.append(
+                    sendRequest(
+                        exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
+                        purpose: stage.purpose, &shared))
                 setNegotiation(gss, stage)
                 return
             } catch {
@@ -60,9 +70,13 @@ extension MainModeMachine {
                     // local status, so both sides stay on the same method.
                     gss.context = nil
                     gss.started = true
-                    let payloads: [Payload] = [.gss(GSSPayload(token: [], flags: .newExchange, status: error.status.code))]
-                    gss.transcript.append(sendRequest(exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
-                                                      purpose: stage.purpose, &shared))
+                    let payloads: [Payload] = [
+                        .gss(GSSPayload(token: [], flags: .newExchange, status: error.status.code))
+                    ]
+                    gss.transcript.append(
+                        sendRequest(
+                            exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
+                            purpose: stage.purpose, &shared))
                     setNegotiation(gss, stage)
                     return
                 } else {
@@ -76,7 +90,9 @@ extension MainModeMachine {
     }
 
     /// A GSS response (#4, and the EM rounds).
-    mutating func receiveAuthenticationResponse(_ inbound: Inbound, stage: AuthenticationStage, _ shared: inout EndpointContext) {
+    mutating func receiveAuthenticationResponse(
+        _ inbound: Inbound, stage: AuthenticationStage, _ shared: inout EndpointContext
+    ) {
         guard var gss = negotiation(stage) else { return }
         if let code = inbound.statusCode, inbound.gss == nil {
             failNegotiation(stage, .remote(WindowsError.lookup(code)), notifyPeer: false, &shared)
@@ -90,10 +106,14 @@ extension MainModeMachine {
         }
         if payload.status != 0 {
             // The peer refused (or acknowledged this side giving up): the next credentials or method.
-            if gss.context != nil || gss.lastFailure == nil { gss.lastFailure = .remote(WindowsError.lookup(payload.status)) }
+            if gss.context != nil || gss.lastFailure == nil {
+                gss.lastFailure = .remote(WindowsError.lookup(payload.status))
+            }
             if let context = gss.context, context.method == .tls { gss.peerChain = context.presentedCertificates }
             setNegotiation(gss, stage)
-            moveOn(stage, peerAskedRetry: payload.flags.contains(.retryCurrentAuthentication), peerStatus: payload.status, &shared)
+            moveOn(
+                stage, peerAskedRetry: payload.flags.contains(.retryCurrentAuthentication), peerStatus: payload.status,
+                &shared)
             return
         }
         guard var context = gss.context else {
@@ -120,11 +140,15 @@ extension MainModeMachine {
 
     /// After a step of the initiator's context: wait for what it needs, done, or the next GSS
     /// request.
-    mutating func continueInitiator(_ gss: inout GSSNegotiation, _ stage: AuthenticationStage, _ step: GSSStep,
-                                    _ shared: inout EndpointContext) {
+    mutating func continueInitiator(
+        _ gss: inout GSSNegotiation, _ stage: AuthenticationStage, _ step: GSSStep,
+        _ shared: inout EndpointContext
+    ) {
         guard case .token(let token) = step else {
             if case .needs(.crls(let urls)) = step {
-                suspend(.crls(CRLWait(urls: Set(urls), deadline: crlDeadline(shared), requestKey: nil)), &gss, stage, &shared)
+                suspend(
+                    .crls(CRLWait(urls: Set(urls), deadline: crlDeadline(shared), requestKey: nil)), &gss, stage,
+                    &shared)
             } else {
                 setNegotiation(gss, stage)
                 failNegotiation(stage, .local(.secEInternalError), notifyPeer: true, &shared)
@@ -153,17 +177,23 @@ extension MainModeMachine {
             }
             return
         }
-        gss.transcript.append(sendRequest(exchange: stage.exchange, messageID: stage.messageID,
-                                          payloads: [.gss(GSSPayload(token: token))], purpose: stage.purpose, &shared))
+        gss.transcript.append(
+            sendRequest(
+                exchange: stage.exchange, messageID: stage.messageID,
+                payloads: [.gss(GSSPayload(token: token))], purpose: stage.purpose, &shared))
         setNegotiation(gss, stage)
     }
 
     /// After a failure of the current credentials or method: the next credentials (when the
     /// responder asked for a retry), else the next method, else give up.
-    mutating func moveOn(_ stage: AuthenticationStage, peerAskedRetry: Bool, peerStatus: UInt32, _ shared: inout EndpointContext) {
+    mutating func moveOn(
+        _ stage: AuthenticationStage, peerAskedRetry: Bool, peerStatus: UInt32, _ shared: inout EndpointContext
+    ) {
         guard var gss = negotiation(stage) else { return }
         gss.context = nil
-        let entries = gss.method.map { authenticationSet(stage, shared).entries(for: $0).filter { $0.canRun(as: .initiator) } } ?? []
+        let entries =
+            gss.method.map { authenticationSet(stage, shared).entries(for: $0).filter { $0.canRun(as: .initiator) } }
+            ?? []
         let retry = peerAskedRetry && gss.credentialIndex + 1 < entries.count
         if retry {
             gss.credentialIndex += 1
@@ -176,8 +206,10 @@ extension MainModeMachine {
     }
 
     /// A negotiation failed: Main Mode or Extended Mode, whichever is running.
-    mutating func failNegotiation(_ stage: AuthenticationStage, _ error: NegotiationError, notifyPeer: Bool,
-                                  respondingTo key: ExchangeKey? = nil, reliably: Bool = true, _ shared: inout EndpointContext) {
+    mutating func failNegotiation(
+        _ stage: AuthenticationStage, _ error: NegotiationError, notifyPeer: Bool,
+        respondingTo key: ExchangeKey? = nil, reliably: Bool = true, _ shared: inout EndpointContext
+    ) {
         if stage == .extendedMode || isInExtendedMode {
             failExtendedMode(error, notifyPeer: notifyPeer, respondingTo: key, &shared)
         } else {

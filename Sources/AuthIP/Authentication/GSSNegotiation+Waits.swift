@@ -33,11 +33,15 @@ extension MainModeMachine {
     }
 
     /// When CRL downloads asked for now give up.
-    func crlDeadline(_ shared: EndpointContext) -> Date { shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds / 2) }
+    func crlDeadline(_ shared: EndpointContext) -> Date {
+        shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds / 2)
+    }
 
     /// Suspends the negotiation until `wait` is answered; CRLs are asked for (once per URL
     /// however many negotiations wait for it).
-    mutating func suspend(_ wait: ExternalWait, _ gss: inout GSSNegotiation, _ stage: AuthenticationStage, _ shared: inout EndpointContext) {
+    mutating func suspend(
+        _ wait: ExternalWait, _ gss: inout GSSNegotiation, _ stage: AuthenticationStage, _ shared: inout EndpointContext
+    ) {
         gss.wait = wait
         shared.awaitAnswers(wait, session: id)
         if case .crls(let crls) = wait {
@@ -68,8 +72,12 @@ extension MainModeMachine {
         }
     }
 
-    private mutating func crlFetched(url: String, result: CRLDownload, _ stage: AuthenticationStage, _ shared: inout EndpointContext) {
-        guard var gss = negotiation(stage), case .crls(var wait) = gss.wait, wait.urls.contains(url), wait.results[url] == nil else { return }
+    private mutating func crlFetched(
+        url: String, result: CRLDownload, _ stage: AuthenticationStage, _ shared: inout EndpointContext
+    ) {
+        guard var gss = negotiation(stage), case .crls(var wait) = gss.wait, wait.urls.contains(url),
+            wait.results[url] == nil
+        else { return }
         wait.results[url] = result
         gss.wait = .crls(wait)
         setNegotiation(gss, stage)
@@ -78,7 +86,8 @@ extension MainModeMachine {
 
     /// Gives the downloads (or their failure at the deadline) to the TLS context and goes on.
     mutating func resumeAfterCRLs(_ stage: AuthenticationStage, _ shared: inout EndpointContext) {
-        guard var gss = negotiation(stage), case .crls(let wait)? = endWait(&gss, &shared), var context = gss.context else { return }
+        guard var gss = negotiation(stage), case .crls(let wait)? = endWait(&gss, &shared), var context = gss.context
+        else { return }
         var results = wait.results
         for url in wait.urls where results[url] == nil { results[url] = .failed("no answer by the deadline") }
         do throws(GSSFailure) {
@@ -91,8 +100,9 @@ extension MainModeMachine {
             }
         } catch {
             if let key = wait.requestKey {
-                answerAuthentication(&gss, stage, key: key, token: [], status: error.status,
-                                     flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [], &shared)
+                answerAuthentication(
+                    &gss, stage, key: key, token: [], status: error.status,
+                    flags: Self.isCredentialSpecific(error.status) ? .retryCurrentAuthentication : [], &shared)
             } else {
                 gss.lastFailure = .local(error.status)
                 gss.peerChain = context.presentedCertificates
@@ -109,8 +119,12 @@ extension MainModeMachine {
     }
 
     /// Completes the NTLM context with the DC's answer and answers the held request.
-    mutating func resumeAfterDomainController(_ stage: AuthenticationStage, _ validation: NTLMValidation, _ shared: inout EndpointContext) {
-        guard var gss = negotiation(stage), case .domainController(let wait)? = endWait(&gss, &shared), var context = gss.context else { return }
+    mutating func resumeAfterDomainController(
+        _ stage: AuthenticationStage, _ validation: NTLMValidation, _ shared: inout EndpointContext
+    ) {
+        guard var gss = negotiation(stage), case .domainController(let wait)? = endWait(&gss, &shared),
+            var context = gss.context
+        else { return }
         do throws(GSSFailure) {
             let step = try context.resume(.domainController(validation), now: shared.now)
             gss.context = context
@@ -131,7 +145,9 @@ extension MainModeMachine {
                 resumeAfterCRLs(stage, &shared)
             case .account(let account):
                 if let policy = shared.configuration.remoteDirectory {
-                    shared.accountCache.record(account.key, .unavailable("no answer by the deadline"), now: shared.now, lifetime: policy.cacheLifetime)
+                    shared.accountCache.record(
+                        account.key, .unavailable("no answer by the deadline"), now: shared.now,
+                        lifetime: policy.cacheLifetime)
                 }
                 resumeAfterAccount(stage, &shared)
             case .domainController:

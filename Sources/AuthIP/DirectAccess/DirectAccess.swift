@@ -33,10 +33,12 @@ public enum DirectAccess {
         /// The computer and user checks of both tunnels.
         public var authorization: AuthorizationPolicy
 
-        public init(firstPublicIPv4: IPv4Address, secondPublicIPv4: IPv4Address, certificate: TLSConfiguration,
-                    ntlm: NTLMAcceptorSetup, keytab: KerberosCredentials, infrastructureServers: [AddressRange],
-                    intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil,
-                    authorization: AuthorizationPolicy = AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients")) {
+        public init(
+            firstPublicIPv4: IPv4Address, secondPublicIPv4: IPv4Address, certificate: TLSConfiguration,
+            ntlm: NTLMAcceptorSetup, keytab: KerberosCredentials, infrastructureServers: [AddressRange],
+            intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil,
+            authorization: AuthorizationPolicy = AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients")
+        ) {
             self.firstPublicIPv4 = firstPublicIPv4
             self.secondPublicIPv4 = secondPublicIPv4
             self.certificate = certificate
@@ -57,19 +59,28 @@ public enum DirectAccess {
         /// client.
         public var rules: [ConnectionSecurityRule] {
             let clients = TrafficSelector(.allIPv6)
-            let rules = TunnelRules(mainMode: AuthenticationSet([.certificate(certificate)])) { (TrafficSelector($0), clients) }
-            let computer = ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)]))
-            let infrastructure = rules.make(infrastructureServers, name: "DaServerToInfra", filterID: 70_100,
-                                            endpoints: (infrastructureTunnelEndpoint, .allIPv6), extendedMode: computer,
-                                            authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup,
-                                                                               requiresHealthCertificate: false))
-            let intranet = rules.make(intranetPrefixes, name: "DaServerToCorp", filterID: 70_200, endpoints: (intranetTunnelEndpoint, .allIPv6),
-                                      extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: keytab)])),
-                                      authorization: authorization)
-            let management = rules.make(managementPrefixes ?? [], name: "DaServerToMgmt", filterID: 70_150,
-                                        endpoints: (infrastructureTunnelEndpoint, .allIPv6), extendedMode: computer,
-                                        authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup),
-                                        managementPrefixes: true)
+            let rules = TunnelRules(mainMode: AuthenticationSet([.certificate(certificate)])) {
+                (TrafficSelector($0), clients)
+            }
+            let computer = ExtendedModePolicy(
+                authentication: AuthenticationSet([.ntlm(initiator: nil, acceptor: ntlm)]))
+            let infrastructure = rules.make(
+                infrastructureServers, name: "DaServerToInfra", filterID: 70_100,
+                endpoints: (infrastructureTunnelEndpoint, .allIPv6), extendedMode: computer,
+                authorization: AuthorizationPolicy(
+                    requiredComputerGroup: authorization.requiredComputerGroup,
+                    requiresHealthCertificate: false))
+            let intranet = rules.make(
+                intranetPrefixes, name: "DaServerToCorp", filterID: 70_200,
+                endpoints: (intranetTunnelEndpoint, .allIPv6),
+                extendedMode: ExtendedModePolicy(
+                    authentication: AuthenticationSet([.kerberos(initiator: nil, acceptor: keytab)])),
+                authorization: authorization)
+            let management = rules.make(
+                managementPrefixes ?? [], name: "DaServerToMgmt", filterID: 70_150,
+                endpoints: (infrastructureTunnelEndpoint, .allIPv6), extendedMode: computer,
+                authorization: AuthorizationPolicy(requiredComputerGroup: authorization.requiredComputerGroup),
+                managementPrefixes: true)
             return infrastructure + management + intranet
         }
     }
@@ -97,10 +108,13 @@ public enum DirectAccess {
         /// Kerberos SPN) on every tunnel; nil: any server the roots and the realm vouch for.
         public var serverIdentity: ResponderIdentity?
 
-        public init(address: IPAddress, serverFirstPublicIPv4: IPv4Address, serverSecondPublicIPv4: IPv4Address,
-                    certificate: TLSConfiguration, computerAccount: NTLMCredentials, user: KerberosCredentials,
-                    infrastructureServers: [AddressRange], intranetPrefixes: [AddressRange], managementPrefixes: [AddressRange]? = nil,
-                    serverIdentity: ResponderIdentity? = nil) {
+        public init(
+            address: IPAddress, serverFirstPublicIPv4: IPv4Address, serverSecondPublicIPv4: IPv4Address,
+            certificate: TLSConfiguration, computerAccount: NTLMCredentials, user: KerberosCredentials,
+            infrastructureServers: [AddressRange], intranetPrefixes: [AddressRange],
+            managementPrefixes: [AddressRange]? = nil,
+            serverIdentity: ResponderIdentity? = nil
+        ) {
             self.address = address
             self.serverFirstPublicIPv4 = serverFirstPublicIPv4
             self.serverSecondPublicIPv4 = serverSecondPublicIPv4
@@ -115,19 +129,26 @@ public enum DirectAccess {
 
         public var rules: [ConnectionSecurityRule] {
             let local = TrafficSelector(AddressRange(address))
-            let rules = TunnelRules(mainMode: AuthenticationSet([.certificate(certificate)])) { (local, TrafficSelector($0)) }
-            let computer = ExtendedModePolicy(authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)]))
+            let rules = TunnelRules(mainMode: AuthenticationSet([.certificate(certificate)])) {
+                (local, TrafficSelector($0))
+            }
+            let computer = ExtendedModePolicy(
+                authentication: AuthenticationSet([.ntlm(initiator: computerAccount, acceptor: nil)]))
             let infrastructureServer = AddressRange(.v6(.sixToFour(serverFirstPublicIPv4)))
-            let infrastructure = rules.make(infrastructureServers, name: "ClientToDnsDc", filterID: 70_300,
-                                            endpoints: (address, infrastructureServer), extendedMode: computer)
-            let intranet = rules.make(intranetPrefixes, name: "ClientToCorp", filterID: 70_400,
-                                      endpoints: (address, AddressRange(.v6(.sixToFour(serverSecondPublicIPv4)))),
-                                      extendedMode: ExtendedModePolicy(authentication: AuthenticationSet([.kerberos(initiator: user, acceptor: nil)]),
-                                                                       impersonate: true))
+            let infrastructure = rules.make(
+                infrastructureServers, name: "ClientToDnsDc", filterID: 70_300,
+                endpoints: (address, infrastructureServer), extendedMode: computer)
+            let intranet = rules.make(
+                intranetPrefixes, name: "ClientToCorp", filterID: 70_400,
+                endpoints: (address, AddressRange(.v6(.sixToFour(serverSecondPublicIPv4)))),
+                extendedMode: ExtendedModePolicy(
+                    authentication: AuthenticationSet([.kerberos(initiator: user, acceptor: nil)]),
+                    impersonate: true))
             // Manage out reaches the client over the infrastructure tunnel, which runs without a
             // logged-on user.
-            let management = rules.make(managementPrefixes ?? [], name: "ClientToMgmt", filterID: 70_350,
-                                        endpoints: (address, infrastructureServer), extendedMode: computer, managementPrefixes: true)
+            let management = rules.make(
+                managementPrefixes ?? [], name: "ClientToMgmt", filterID: 70_350,
+                endpoints: (address, infrastructureServer), extendedMode: computer, managementPrefixes: true)
             return (infrastructure + management + intranet).map { rule in
                 var rule = rule
                 rule.responderIdentity = serverIdentity
@@ -145,15 +166,21 @@ extension DirectAccess {
         var mainMode: AuthenticationSet
         var selectors: (AddressRange) -> (local: TrafficSelector, remote: TrafficSelector)
 
-        func make(_ ranges: [AddressRange], name: String, filterID: UInt64, endpoints: (local: IPAddress, remote: AddressRange),
-                  extendedMode: ExtendedModePolicy, authorization: AuthorizationPolicy = .none,
-                  managementPrefixes: Bool = false) -> [ConnectionSecurityRule] {
+        func make(
+            _ ranges: [AddressRange], name: String, filterID: UInt64,
+            endpoints: (local: IPAddress, remote: AddressRange),
+            extendedMode: ExtendedModePolicy, authorization: AuthorizationPolicy = .none,
+            managementPrefixes: Bool = false
+        ) -> [ConnectionSecurityRule] {
             ranges.enumerated().map { index, range in
                 let (local, remote) = selectors(range)
                 return ConnectionSecurityRule(
-                    name: "DirectAccess Policy-\(name) \(index + 1)", filterID: filterID + UInt64(index), local: local, remote: remote,
-                    mode: .tunnel(localEndpoint: endpoints.local, remoteEndpoints: endpoints.remote), mainModeAuthentication: mainMode,
-                    extendedMode: extendedMode, authorization: authorization, managementPrefixes: managementPrefixes ? [range] : [])
+                    name: "DirectAccess Policy-\(name) \(index + 1)", filterID: filterID + UInt64(index), local: local,
+                    remote: remote,
+                    mode: .tunnel(localEndpoint: endpoints.local, remoteEndpoints: endpoints.remote),
+                    mainModeAuthentication: mainMode,
+                    extendedMode: extendedMode, authorization: authorization,
+                    managementPrefixes: managementPrefixes ? [range] : [])
             }
         }
     }

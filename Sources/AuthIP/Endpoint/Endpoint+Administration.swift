@@ -11,16 +11,21 @@ extension Endpoint {
     /// in progress, or start one.
     mutating func acquire(_ traffic: TrafficRequest) {
         guard !context.isShuttingDown else { return }
-        guard let ruleIndex = rules.firstIndex(where: {
-            $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
-                && $0.remote.matches(traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
-        }) else { return }
+        guard
+            let ruleIndex = rules.firstIndex(where: {
+                $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
+                    && $0.remote.matches(
+                        traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
+            })
+        else { return }
         let rule = rules[ruleIndex]
         guard let peer = rule.mainModePeer(for: traffic.destination) else { return }
         let local = EndpointAddress(rule.mainModeLocal(for: traffic.source), port: settings.port)
         let remote = EndpointAddress(peer, port: settings.port)
         let candidates = (sessionsByPeer[peer] ?? []).sorted().filter { id in
-            guard let session = sessions[id], rules[session.ruleIndex].sharesMainMode(with: rule), session.local.ip == local.ip else { return false }
+            guard let session = sessions[id], rules[session.ruleIndex].sharesMainMode(with: rule),
+                session.local.ip == local.ip
+            else { return false }
             switch session.phase {
             case .closing: return false
             case .established(_, let establishment): return !establishment.peerDeleted
@@ -28,7 +33,11 @@ extension Endpoint {
             }
         }
         if candidates.contains(where: { sessions[$0]!.coversTraffic(traffic, context) }) { return }
-        if let first = candidates.first, withSession(first, { $0.refusesManageOut(traffic, ruleIndex: ruleIndex, &$1) }) == true { return }
+        if let first = candidates.first,
+            withSession(first, { $0.refusesManageOut(traffic, ruleIndex: ruleIndex, &$1) }) == true
+        {
+            return
+        }
         if let id = candidates.first(where: { sessions[$0]!.isEstablished }) {
             withSession(id) { $0.startQuickMode(traffic: traffic, ruleIndex: ruleIndex, &$1) }
         } else if let id = candidates.first {
@@ -36,14 +45,18 @@ extension Endpoint {
                 if !session.pendingTraffic.contains(traffic) { session.pendingTraffic.append(traffic) }
             }
         } else if rule.startsMainMode,
-                  let session = MainModeMachine.initiating(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &context) {
+            let session = MainModeMachine.initiating(
+                ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &context)
+        {
             register(session)
         }
     }
 
     /// Removes an MM SA with its QM SAs, the peer told or not.
     mutating func removeMainModeSA(id: UInt64, notifyPeer: Bool) {
-        if withSession(id, { $0.remove(notifyPeer: notifyPeer, &$1) }) == nil, let removed = context.database.removeMainMode(id: id) {
+        if withSession(id, { $0.remove(notifyPeer: notifyPeer, &$1) }) == nil,
+            let removed = context.database.removeMainMode(id: id)
+        {
             for record in removed.quickModes { MainModeMachine.end(record, &context) }
             context.emit(NegotiationEvents.mainModeEnded(removed.mainMode))
         }
@@ -59,17 +72,23 @@ extension Endpoint {
     /// Removes one QM SA: data-plane removals and 5452; the peer told when asked.
     mutating func removeQuickModeSA(id: UInt64, notifyPeer: Bool, reason: WindowsError?) {
         guard let record = context.database.quickMode(id: id) else { return }
-        if withSession(record.mainModeID, { $0.removeQuickModeSA(id, notifyPeer: notifyPeer, reason: reason, &$1) }) == nil,
-           let removed = context.database.removeQuickMode(id: id) {
+        if withSession(record.mainModeID, { $0.removeQuickModeSA(id, notifyPeer: notifyPeer, reason: reason, &$1) })
+            == nil,
+            let removed = context.database.removeQuickMode(id: id)
+        {
             MainModeMachine.end(removed, &context)
         }
     }
 
     /// Counts bytes on an SA; past its kilobyte lifetime it is rekeyed and removed.
     mutating func countBytes(quickModeSAID id: UInt64, inbound: Bool, bytes: UInt64) {
-        guard let record = try? context.database.updateQuickMode(id: id, {
-            if inbound { $0.bytesIn &+= bytes } else { $0.bytesOut &+= bytes }
-        }), record.kilobyteLifetimeReached else { return }
+        guard
+            let record = try? context.database.updateQuickMode(
+                id: id,
+                {
+                    if inbound { $0.bytesIn &+= bytes } else { $0.bytesOut &+= bytes }
+                }), record.kilobyteLifetimeReached
+        else { return }
         if record.role == .initiator { rekey(record.id, mainModeID: record.mainModeID) }
         removeQuickModeSA(id: record.id, notifyPeer: false, reason: .errorIpsecIkeQmExpired)
     }
@@ -88,7 +107,8 @@ extension Endpoint {
         for id in sessions.keys.sorted() {
             withSession(id) { session, shared in
                 guard session.isNegotiating, session.knownPeerNames.contains(where: pattern.matches) else { return }
-                session.failNegotiation(.mainMode, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, &shared)
+                session.failNegotiation(
+                    .mainMode, .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, &shared)
             }
         }
     }

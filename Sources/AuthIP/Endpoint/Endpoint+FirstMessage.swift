@@ -18,15 +18,19 @@ extension Endpoint {
             }
             return
         }
-        guard !context.isShuttingDown, header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0 else { return }
+        guard !context.isShuttingDown, header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0
+        else { return }
         let peerSessions = (sessionsByPeerGroup[settings.peerGroup(of: from.ip)] ?? []).compactMap { sessions[$0] }
         if peerSessions.filter(\.isEstablished).count > settings.maximumMainModeSAsPerPeer
-            || peerSessions.filter(\.isNegotiating).count > settings.maximumNegotiationsPerPeer {
+            || peerSessions.filter(\.isNegotiating).count > settings.maximumNegotiationsPerPeer
+        {
             return
         }
         let responderCookie: UInt64
         if header.responderCookie != 0 {
-            guard isValidDoSCookie(header.responderCookie, initiatorCookie: header.initiatorCookie, peer: from) else { return }
+            guard isValidDoSCookie(header.responderCookie, initiatorCookie: header.initiatorCookie, peer: from) else {
+                return
+            }
             responderCookie = header.responderCookie
         } else if isInDenialOfServiceMode {
             sendDoSCookie(initiatorCookie: header.initiatorCookie, from: to, to: from)
@@ -34,11 +38,16 @@ extension Endpoint {
         } else {
             responderCookie = context.randomCookie()
         }
-        let inbound = Inbound(header: header, sequence: 0, payloads: message.clearPayloads,
-                              chain: Array(raw[min(ISAKMPHeader.size + crypto.headerLength, raw.count)...]), from: from, to: to)
-        guard let ruleIndex = rules.firstIndex(where: { $0.matchesMainMode(local: to.ip, remote: from.ip) }) else { return }
+        let inbound = Inbound(
+            header: header, sequence: 0, payloads: message.clearPayloads,
+            chain: Array(raw[min(ISAKMPHeader.size + crypto.headerLength, raw.count)...]), from: from, to: to)
+        guard let ruleIndex = rules.firstIndex(where: { $0.matchesMainMode(local: to.ip, remote: from.ip) }) else {
+            return
+        }
         let cookies = CookiePair(initiator: header.initiatorCookie, responder: responderCookie)
-        guard let session = MainModeMachine.answering(inbound, cookies: cookies, ruleIndex: ruleIndex, &context) else { return }
+        guard let session = MainModeMachine.answering(inbound, cookies: cookies, ruleIndex: ruleIndex, &context) else {
+            return
+        }
         register(session)
     }
 
@@ -49,15 +58,17 @@ extension Endpoint {
     func dosCookie(initiatorCookie: UInt64, peer: EndpointAddress, slice: Int) -> UInt64 {
         let period = settings.denialOfServiceCookieSlice.seconds
         let index = UInt64(max(0, Int64(now.timeIntervalSince1970 / period) - Int64(slice)))
-        let mac = HashAlgorithm.sha256.hmac(key: denialOfServiceSecret, initiatorCookie.bigEndianBytes, peer.ip.bytes,
-                                            [UInt8(peer.port >> 8), UInt8(peer.port & 0xFF)], index.bigEndianBytes)
+        let mac = HashAlgorithm.sha256.hmac(
+            key: denialOfServiceSecret, initiatorCookie.bigEndianBytes, peer.ip.bytes,
+            [UInt8(peer.port >> 8), UInt8(peer.port & 0xFF)], index.bigEndianBytes)
         return mac.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } | 1
     }
 
     /// Answers a #1 (or its first fragment) with the cookie, keeping no state.
     mutating func sendDoSCookie(initiatorCookie: UInt64, from local: EndpointAddress, to peer: EndpointAddress) {
-        let reply = Message(header: ISAKMPHeader(initiatorCookie: initiatorCookie, exchangeType: .mainMode),
-                            payloads: [.notify(.dosCookie(dosCookie(initiatorCookie: initiatorCookie, peer: peer, slice: 0)))])
+        let reply = Message(
+            header: ISAKMPHeader(initiatorCookie: initiatorCookie, exchangeType: .mainMode),
+            payloads: [.notify(.dosCookie(dosCookie(initiatorCookie: initiatorCookie, peer: peer, slice: 0)))])
         context.outputs.append(.send(reply.serialized(), from: local, to: peer))
     }
 

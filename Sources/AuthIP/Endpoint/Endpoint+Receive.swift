@@ -17,8 +17,11 @@ extension Endpoint {
             return
         }
         if message.crypto == nil {
-            if let notify = message.payloads.first.flatMap({ if case .notify(let n) = $0 { return n } else { return nil } }),
-               case .dosCookie(let cookie) = notify.content {
+            if let notify = message.payloads.first.flatMap({
+                if case .notify(let n) = $0 { return n } else { return nil }
+            }),
+                case .dosCookie(let cookie) = notify.content
+            {
                 receiveDoSCookie(cookie, header: header, from: from)
             }
             return
@@ -38,14 +41,17 @@ extension Endpoint {
 
     /// A Fragment payload: held on its negotiation's budget, or, for a first message, on the
     /// strangers' pool; the whole message once its fragments are in.
-    mutating func receiveFragment(_ fragment: FragmentPayload, header: ISAKMPHeader, from: EndpointAddress, to: EndpointAddress) {
+    mutating func receiveFragment(
+        _ fragment: FragmentPayload, header: ISAKMPHeader, from: EndpointAddress, to: EndpointAddress
+    ) {
         let pool: Reassembly.Pool
         if let id = sessionID(for: header) {
             pool = .session(id)
         } else {
             // Fragments of strangers are taken only for a first message: without a cookie, or
             // with a DoS cookie that proves the address.
-            let proven = header.responderCookie != 0
+            let proven =
+                header.responderCookie != 0
                 && isValidDoSCookie(header.responderCookie, initiatorCookie: header.initiatorCookie, peer: from)
             guard header.responderCookie == 0 || proven else { return }
             if !proven, isInDenialOfServiceMode {
@@ -73,7 +79,8 @@ extension Endpoint {
         guard bytes.count >= ISAKMPHeader.size else { return }
         let cookie = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let responder = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let header = ISAKMPHeader(initiatorCookie: cookie, responderCookie: responder, exchangeType: ExchangeType(rawValue: bytes[18]))
+        let header = ISAKMPHeader(
+            initiatorCookie: cookie, responderCookie: responder, exchangeType: ExchangeType(rawValue: bytes[18]))
         guard let id = sessionID(for: header), let session = sessions[id] else { return }
         session.emitInvalidPacket(header.exchangeType, &context)
     }

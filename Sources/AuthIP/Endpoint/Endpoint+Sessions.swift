@@ -9,7 +9,9 @@ import Foundation
 extension Endpoint {
     /// Runs `body` on session `id` and the shared context; nil when there is no such session.
     @discardableResult
-    mutating func withSession<Result>(_ id: UInt64, _ body: (inout MainModeMachine, inout EndpointContext) -> Result) -> Result? {
+    mutating func withSession<Result>(
+        _ id: UInt64, _ body: (inout MainModeMachine, inout EndpointContext) -> Result
+    ) -> Result? {
         guard let index = sessions.index(forKey: id) else { return nil }
         let (result, before, after) = Self.change(&sessions.values[index], &context, body)
         settle(id, before, after)
@@ -18,8 +20,10 @@ extension Endpoint {
 
     /// Runs `body` on a session in place, with what `settle` compares read before and after
     /// (a copy of a machine would cost a retain per field).
-    private static func change<Result>(_ session: inout MainModeMachine, _ context: inout EndpointContext,
-                                       _ body: (inout MainModeMachine, inout EndpointContext) -> Result) -> (Result, SessionFacts, SessionFacts) {
+    private static func change<Result>(
+        _ session: inout MainModeMachine, _ context: inout EndpointContext,
+        _ body: (inout MainModeMachine, inout EndpointContext) -> Result
+    ) -> (Result, SessionFacts, SessionFacts) {
         let before = SessionFacts(isNegotiating: session.isNegotiating, remote: session.remote)
         let result = body(&session, &context)
         return (result, before, SessionFacts(session))
@@ -102,7 +106,8 @@ extension Endpoint {
         let pair = CookiePair(initiator: header.initiatorCookie, responder: header.responderCookie)
         if let id = answeredByCookies[pair] { return id }
         if let id = initiatedByCookie[header.initiatorCookie], let session = sessions[id],
-           session.cookies.responder == 0 || session.cookies.responder == header.responderCookie {
+            session.cookies.responder == 0 || session.cookies.responder == header.responderCookie
+        {
             return id
         }
         return nil

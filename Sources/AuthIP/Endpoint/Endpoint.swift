@@ -46,7 +46,9 @@ public struct Endpoint {
 
     /// A new endpoint. `random` supplies every nonce, cookie, SPI, IV and DH key; give a seeded
     /// source to replay a run.
-    public init(configuration: EndpointConfiguration, random: some RandomSource, now: Date = Date(timeIntervalSince1970: 0)) {
+    public init(
+        configuration: EndpointConfiguration, random: some RandomSource, now: Date = Date(timeIntervalSince1970: 0)
+    ) {
         var random = random
         denialOfServiceSecret = random.secret(32)
         context = EndpointContext(configuration: configuration, random: EngineRandom(base: random), now: now)
@@ -65,7 +67,8 @@ public struct Endpoint {
         case .ntlmValidated(let request, let validation): ntlmValidated(request, validation)
         case .removeMainModeSAs(let filter): removeMainModeSAs(matching: filter)
         case .removeQuickModeSA(let id): removeQuickModeSA(id: id, notifyPeer: true, reason: nil)
-        case .bytesTransferred(let id, let inbound, let bytes): countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)
+        case .bytesTransferred(let id, let inbound, let bytes):
+            countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)
         case .block(let identity, let until): block(identity, until: until)
         case .unblock(let identity): unblock(identity)
         case .shutdown: shutdown()

@@ -42,7 +42,10 @@ public struct TrafficRequest: Sendable, Hashable {
     public var sourcePort: UInt16
     public var destinationPort: UInt16
 
-    public init(source: IPAddress, destination: IPAddress, ipProtocol: UInt8 = 0, sourcePort: UInt16 = 0, destinationPort: UInt16 = 0) {
+    public init(
+        source: IPAddress, destination: IPAddress, ipProtocol: UInt8 = 0, sourcePort: UInt16 = 0,
+        destinationPort: UInt16 = 0
+    ) {
         self.source = source
         self.destination = destination
         self.ipProtocol = ipProtocol

@@ -8,56 +8,77 @@ import Foundation
 
 /// The audit events of negotiations, filled in from the machines' state.
 enum NegotiationEvents {
-    static func peers(local: EndpointAddress, localName: String?, remote: EndpointAddress,
-                      remoteName: String?) -> (NegotiationPeer, NegotiationPeer) {
-        (NegotiationPeer(principalName: localName, address: AuditAddress(local.ip), keyingModulePort: local.port),
-         NegotiationPeer(principalName: remoteName, address: AuditAddress(remote.ip), keyingModulePort: remote.port))
+    static func peers(
+        local: EndpointAddress, localName: String?, remote: EndpointAddress,
+        remoteName: String?
+    ) -> (NegotiationPeer, NegotiationPeer) {
+        (
+            NegotiationPeer(principalName: localName, address: AuditAddress(local.ip), keyingModulePort: local.port),
+            NegotiationPeer(principalName: remoteName, address: AuditAddress(remote.ip), keyingModulePort: remote.port)
+        )
     }
 
     /// The MM SA as the established events describe it.
     static func mainModeSA(_ session: MainModeMachine, _ mm: KeyedMainMode, _ shared: EndpointContext) -> MainModeSA {
-        let (local, remote) = peers(local: session.local, localName: mm.localIdentity, remote: session.remote, remoteName: mm.remoteIdentity)
-        let suite = MainModeSuite(cipher: CipherAlgorithm(mm.agreement.algorithms.cipher), integrity: IntegrityAlgorithm(mm.agreement.algorithms.hash),
-                                  diffieHellmanGroup: DiffieHellmanGroupParameter(mm.agreement.group),
-                                  lifetimeMinutes: mm.agreement.lifetimeSeconds / 60, quickModeLimit: mm.agreement.quickModeLimit)
-        return MainModeSA(local: local, remote: remote, suite: suite, role: NegotiationRole(session.role), impersonation: .notEnabled,
-                          filterID: shared.rules[session.ruleIndex].filterID, saID: session.id)
+        let (local, remote) = peers(
+            local: session.local, localName: mm.localIdentity, remote: session.remote, remoteName: mm.remoteIdentity)
+        let suite = MainModeSuite(
+            cipher: CipherAlgorithm(mm.agreement.algorithms.cipher),
+            integrity: IntegrityAlgorithm(mm.agreement.algorithms.hash),
+            diffieHellmanGroup: DiffieHellmanGroupParameter(mm.agreement.group),
+            lifetimeMinutes: mm.agreement.lifetimeSeconds / 60, quickModeLimit: mm.agreement.quickModeLimit)
+        return MainModeSA(
+            local: local, remote: remote, suite: suite, role: NegotiationRole(session.role), impersonation: .notEnabled,
+            filterID: shared.rules[session.ruleIndex].filterID, saID: session.id)
     }
 
     /// 4650, or 4651 when certificates authenticated Main Mode.
-    static func mainModeEstablished(_ session: MainModeMachine, _ mm: KeyedMainMode, _ shared: EndpointContext) -> AuditEvent {
+    static func mainModeEstablished(
+        _ session: MainModeMachine, _ mm: KeyedMainMode, _ shared: EndpointContext
+    ) -> AuditEvent {
         let sa = mainModeSA(session, mm, shared)
-        let event = MainModeEstablished(sa: sa, keyingModule: .authIP,
-                                        authenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: mm.localCertificate))
+        let event = MainModeEstablished(
+            sa: sa, keyingModule: .authIP,
+            authenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: mm.localCertificate))
         guard mm.method == .tls else { return .mainModeEstablished(event) }
-        return .mainModeEstablishedWithCertificates(MainModeEstablishedWithCertificates(
-            negotiation: event, localCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
-            remoteCertificate: CertificateSummary(mm.peerChain)))
+        return .mainModeEstablishedWithCertificates(
+            MainModeEstablishedWithCertificates(
+                negotiation: event, localCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
+                remoteCertificate: CertificateSummary(mm.peerChain)))
     }
 
     /// 4979, or 4981 when certificates authenticated Main Mode (the DirectAccess tunnels). This
     /// library runs no certificate method in Extended Mode, so 4980/4982 do not occur.
-    static func extendedModeEstablished(_ session: MainModeMachine, _ mm: KeyedMainMode, _ outcome: ExtendedModeOutcome,
-                                        _ shared: EndpointContext) -> AuditEvent {
+    static func extendedModeEstablished(
+        _ session: MainModeMachine, _ mm: KeyedMainMode, _ outcome: ExtendedModeOutcome,
+        _ shared: EndpointContext
+    ) -> AuditEvent {
         let sa = mainModeSA(session, mm, shared)
-        let extendedSA = ExtendedModeSA(localPrincipalName: outcome.proof.localIdentity, remotePrincipalName: outcome.proof.remoteIdentity,
-                                        impersonation: outcome.proof.impersonation ? .enabled : .notEnabled,
-                                        quickModeFilterID: shared.rules[outcome.ruleIndex].filterID)
+        let extendedSA = ExtendedModeSA(
+            localPrincipalName: outcome.proof.localIdentity, remotePrincipalName: outcome.proof.remoteIdentity,
+            impersonation: outcome.proof.impersonation ? .enabled : .notEnabled,
+            quickModeFilterID: shared.rules[outcome.ruleIndex].filterID)
         let emMethod = AuthIPAudit.AuthenticationMethod(outcome.method, certificate: nil)
         guard mm.method == .tls else {
-            return .extendedModeEstablished(ExtendedModeEstablished(
-                mainMode: sa, mainModeAuthenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: nil),
-                extendedMode: extendedSA, extendedModeAuthenticationMethod: emMethod))
+            return .extendedModeEstablished(
+                ExtendedModeEstablished(
+                    mainMode: sa,
+                    mainModeAuthenticationMethod: AuthIPAudit.AuthenticationMethod(mm.method, certificate: nil),
+                    extendedMode: extendedSA, extendedModeAuthenticationMethod: emMethod))
         }
-        return .extendedModeEstablishedWithMainModeCertificates(ExtendedModeEstablishedWithMainModeCertificates(
-            mainMode: sa, localMainModeCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
-            remoteMainModeCertificate: CertificateSummary(mm.peerChain), extendedMode: extendedSA, extendedModeAuthenticationMethod: emMethod))
+        return .extendedModeEstablishedWithMainModeCertificates(
+            ExtendedModeEstablishedWithMainModeCertificates(
+                mainMode: sa, localMainModeCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
+                remoteMainModeCertificate: CertificateSummary(mm.peerChain), extendedMode: extendedSA,
+                extendedModeAuthenticationMethod: emMethod))
     }
 
     /// 4655.
     static func mainModeEnded(_ record: MainModeSARecord) -> AuditEvent {
-        .mainModeEnded(MainModeEnded(localAddress: AuditAddress(record.local.ip), remoteAddress: AuditAddress(record.remote.ip),
-                                     keyingModule: .authIP, saID: record.id))
+        .mainModeEnded(
+            MainModeEnded(
+                localAddress: AuditAddress(record.local.ip), remoteAddress: AuditAddress(record.remote.ip),
+                keyingModule: .authIP, saID: record.id))
     }
 
     static func trafficEndpoint(_ selector: TrafficSelector?, tunnelEndpoint: IPAddress?) -> TrafficEndpoint {
@@ -65,11 +86,15 @@ enum NegotiationEvents {
         let range = selector.addresses
         var mask: AuditAddress?
         if range.first != range.last, let length = range.prefixLength {
-            mask = AuditAddress(AddressRange(range.first.isV4 ? .v4(IPv4Address(UInt32.max)) : .v6(IPv6Address(high: .max, low: .max)),
-                                             prefixLength: length).first)
+            mask = AuditAddress(
+                AddressRange(
+                    range.first.isV4 ? .v4(IPv4Address(UInt32.max)) : .v6(IPv6Address(high: .max, low: .max)),
+                    prefixLength: length
+                ).first)
         }
-        return TrafficEndpoint(address: AuditAddress(range.first), mask: mask, port: selector.port,
-                               tunnelEndpoint: tunnelEndpoint.map(AuditAddress.init))
+        return TrafficEndpoint(
+            address: AuditAddress(range.first), mask: mask, port: selector.port,
+            tunnelEndpoint: tunnelEndpoint.map(AuditAddress.init))
     }
 
     static func tunnelEndpoints(_ encapsulation: IPsecEncapsulation) -> (IPAddress?, IPAddress?) {
@@ -80,29 +105,35 @@ enum NegotiationEvents {
     /// 5451.
     static func quickModeEstablished(_ record: QuickModeSARecord, rule: ConnectionSecurityRule) -> AuditEvent {
         let (localTunnel, remoteTunnel) = tunnelEndpoints(record.encapsulation)
-        return .quickModeEstablished(QuickModeEstablished(
-            local: trafficEndpoint(record.localSelector, tunnelEndpoint: localTunnel),
-            remote: trafficEndpoint(record.remoteSelector, tunnelEndpoint: remoteTunnel),
-            remotePrivateAddress: nil, ipProtocol: record.localSelector.ipProtocol, keyingModule: .authIP,
-            ahIntegrity: .none, espIntegrity: IntegrityAlgorithm(record.integrity), cipher: CipherAlgorithm(record.cipher),
-            lifetimeSeconds: record.lifetimeSeconds, lifetimeKilobytes: record.lifetimeKilobytes, lifetimePackets: 0,
-            mode: record.encapsulation.isTunnel ? .tunnel : .transport, role: NegotiationRole(record.role),
-            filterID: rule.filterID, mainModeSAID: record.mainModeID, quickModeSAID: record.id,
-            inboundSPI: record.inboundSPI, outboundSPI: record.outboundSPI))
+        return .quickModeEstablished(
+            QuickModeEstablished(
+                local: trafficEndpoint(record.localSelector, tunnelEndpoint: localTunnel),
+                remote: trafficEndpoint(record.remoteSelector, tunnelEndpoint: remoteTunnel),
+                remotePrivateAddress: nil, ipProtocol: record.localSelector.ipProtocol, keyingModule: .authIP,
+                ahIntegrity: .none, espIntegrity: IntegrityAlgorithm(record.integrity),
+                cipher: CipherAlgorithm(record.cipher),
+                lifetimeSeconds: record.lifetimeSeconds, lifetimeKilobytes: record.lifetimeKilobytes,
+                lifetimePackets: 0,
+                mode: record.encapsulation.isTunnel ? .tunnel : .transport, role: NegotiationRole(record.role),
+                filterID: rule.filterID, mainModeSAID: record.mainModeID, quickModeSAID: record.id,
+                inboundSPI: record.inboundSPI, outboundSPI: record.outboundSPI))
     }
 
     /// 5452.
     static func quickModeEnded(_ record: QuickModeSARecord) -> AuditEvent {
         let (localTunnel, remoteTunnel) = tunnelEndpoints(record.encapsulation)
-        return .quickModeEnded(QuickModeEnded(local: trafficEndpoint(record.localSelector, tunnelEndpoint: localTunnel),
-                                              remote: trafficEndpoint(record.remoteSelector, tunnelEndpoint: remoteTunnel),
-                                              ipProtocol: record.localSelector.ipProtocol, quickModeSAID: record.id))
+        return .quickModeEnded(
+            QuickModeEnded(
+                local: trafficEndpoint(record.localSelector, tunnelEndpoint: localTunnel),
+                remote: trafficEndpoint(record.remoteSelector, tunnelEndpoint: remoteTunnel),
+                ipProtocol: record.localSelector.ipProtocol, quickModeSAID: record.id))
     }
 
     /// The invalid-packet event of an exchange (4976 Main Mode, 4977 Quick Mode, 4978 Extended
     /// Mode) between two addresses.
     static func invalidPacket(_ exchange: ExchangeType, local: EndpointAddress, remote: EndpointAddress) -> AuditEvent {
-        let packet = InvalidNegotiationPacket(localAddress: AuditAddress(local.ip), remoteAddress: AuditAddress(remote.ip), keyingModule: .authIP)
+        let packet = InvalidNegotiationPacket(
+            localAddress: AuditAddress(local.ip), remoteAddress: AuditAddress(remote.ip), keyingModule: .authIP)
         switch exchange {
         case .quickMode: return .invalidQuickModePacket(packet)
         case .extendedMode: return .invalidExtendedModePacket(packet)
@@ -119,26 +150,35 @@ extension MainModeMachine {
     }
 
     /// 4653, or 4652 when certificates were being used.
-    func emitMainModeFailure(_ error: NegotiationError, method: AuthMethod?, certificates: (local: Certificate?, peer: [Certificate])?,
-                             _ shared: inout EndpointContext) {
-        let (localPeer, remotePeer) = NegotiationEvents.peers(local: local, localName: keyed?.localIdentity, remote: remote,
-                                                              remoteName: keyed?.remoteIdentity)
+    func emitMainModeFailure(
+        _ error: NegotiationError, method: AuthMethod?, certificates: (local: Certificate?, peer: [Certificate])?,
+        _ shared: inout EndpointContext
+    ) {
+        let (localPeer, remotePeer) = NegotiationEvents.peers(
+            local: local, localName: keyed?.localIdentity, remote: remote,
+            remoteName: keyed?.remoteIdentity)
         let state: MainModeState
         switch phase {
         case .offered: state = role == .initiator ? .sentFirstPayload : .noState
-        case .authenticating, .keyed, .extendedMode, .established: state = role == .initiator ? .sentThirdPayload : .sentSecondPayload
+        case .authenticating, .keyed, .extendedMode, .established:
+            state = role == .initiator ? .sentThirdPayload : .sentSecondPayload
         case .closing: state = .noState
         }
         let failed = MainModeFailed(
             local: localPeer, remote: remotePeer, keyingModule: .authIP,
             failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
-            authenticationMethod: method.map { AuthIPAudit.AuthenticationMethod($0, certificate: certificates?.local) } ?? .unknown,
+            authenticationMethod: method.map { AuthIPAudit.AuthenticationMethod($0, certificate: certificates?.local) }
+                ?? .unknown,
             state: state, role: NegotiationRole(role), impersonation: .notEnabled,
-            filterID: shared.rules[ruleIndex].filterID, initiatorCookie: cookies.initiator, responderCookie: cookies.responder)
+            filterID: shared.rules[ruleIndex].filterID, initiatorCookie: cookies.initiator,
+            responderCookie: cookies.responder)
         if let certificates {
-            shared.emit(.mainModeFailedWithCertificates(MainModeFailedWithCertificates(
-                negotiation: failed, localCertificate: CertificateSummary(certificates.local.map { [$0] } ?? []),
-                remoteCertificate: CertificateSummary(certificates.peer))))
+            shared.emit(
+                .mainModeFailedWithCertificates(
+                    MainModeFailedWithCertificates(
+                        negotiation: failed,
+                        localCertificate: CertificateSummary(certificates.local.map { [$0] } ?? []),
+                        remoteCertificate: CertificateSummary(certificates.peer))))
         } else {
             shared.emit(.mainModeFailed(failed))
         }
@@ -146,18 +186,25 @@ extension MainModeMachine {
 
     /// 4984 (4983 when the Extended Mode method was certificate-based, which this library never
     /// runs): the EM identities, failure point and reason, how far it got.
-    func emitExtendedModeFailure(_ em: ExtendedModeMachine, _ error: NegotiationError, proof: ExtendedModeProof?,
-                                 _ shared: inout EndpointContext) {
+    func emitExtendedModeFailure(
+        _ em: ExtendedModeMachine, _ error: NegotiationError, proof: ExtendedModeProof?,
+        _ shared: inout EndpointContext
+    ) {
         let gss = em.negotiation
         var proof = proof
         if case .finalSent(_, _, let sent) = em.state { proof = proof ?? sent }
-        let localName = proof?.localIdentity ?? gss?.reportedMethod.flatMap { method in
-            authenticationSet(.extendedMode, shared).entries(for: method).first?
-                .localIdentity(role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName)
-        }
+        let localName =
+            proof?.localIdentity
+            ?? gss?.reportedMethod.flatMap { method in
+                authenticationSet(.extendedMode, shared).entries(for: method).first?
+                    .localIdentity(
+                        role: role == .initiator ? .initiator : .acceptor,
+                        principalName: shared.configuration.principalName)
+            }
         // A name a context learned, never the SPN EM #8 announced (nothing authenticated it).
         let remoteName = proof?.remoteIdentity ?? gss?.context?.peerName ?? gss?.lastPeerName
-        let (localPeer, remotePeer) = NegotiationEvents.peers(local: local, localName: localName, remote: remote, remoteName: remoteName)
+        let (localPeer, remotePeer) = NegotiationEvents.peers(
+            local: local, localName: localName, remote: remote, remoteName: remoteName)
         let state: ExtendedModeState
         switch em.state {
         case .finalSent: state = .sentThirdPayload
@@ -165,27 +212,38 @@ extension MainModeMachine {
         case .awaitingQuickMode, .awaitingMethods: state = .noState
         }
         let policyImpersonates = role == .initiator && shared.rules[em.ruleIndex].extendedMode?.impersonate == true
-        let impersonation = (proof?.impersonation ?? policyImpersonates) || gss?.peerFlags.contains(.impersonationActive) == true
-        shared.emit(.extendedModeFailed(ExtendedModeFailed(
-            local: localPeer, remote: remotePeer, failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
-            authenticationMethod: gss?.reportedMethod.map { AuthIPAudit.AuthenticationMethod($0, certificate: nil) } ?? .unknown,
-            state: state, role: NegotiationRole(role), impersonation: impersonation ? .enabled : .notEnabled,
-            quickModeFilterID: shared.rules[em.ruleIndex].filterID)))
+        let impersonation =
+            (proof?.impersonation ?? policyImpersonates) || gss?.peerFlags.contains(.impersonationActive) == true
+        shared.emit(
+            .extendedModeFailed(
+                ExtendedModeFailed(
+                    local: localPeer, remote: remotePeer,
+                    failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
+                    authenticationMethod: gss?.reportedMethod.map {
+                        AuthIPAudit.AuthenticationMethod($0, certificate: nil)
+                    } ?? .unknown,
+                    state: state, role: NegotiationRole(role), impersonation: impersonation ? .enabled : .notEnabled,
+                    quickModeFilterID: shared.rules[em.ruleIndex].filterID)))
     }
 
     /// 4654.
-    func emitQuickModeFailure(local localSelector: TrafficSelector?, remote remoteSelector: TrafficSelector?, ruleIndex: Int,
-                              messageID: UInt32, role: SARole, state: QuickModeState, error: NegotiationError, _ shared: inout EndpointContext) {
+    func emitQuickModeFailure(
+        local localSelector: TrafficSelector?, remote remoteSelector: TrafficSelector?, ruleIndex: Int,
+        messageID: UInt32, role: SARole, state: QuickModeState, error: NegotiationError, _ shared: inout EndpointContext
+    ) {
         let rule = shared.rules[ruleIndex]
         let encapsulation = rule.encapsulation(local: local.ip, remote: remote.ip)
         let (localTunnel, remoteTunnel) = NegotiationEvents.tunnelEndpoints(encapsulation)
-        shared.emit(.quickModeFailed(QuickModeFailed(
-            local: NegotiationEvents.trafficEndpoint(localSelector, tunnelEndpoint: localTunnel),
-            remote: NegotiationEvents.trafficEndpoint(remoteSelector, tunnelEndpoint: remoteTunnel),
-            ipProtocol: localSelector?.ipProtocol ?? 0, remotePrivateAddress: nil, keyingModule: .authIP,
-            failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
-            mode: encapsulation.isTunnel ? .tunnel : .transport,
-            state: state, role: NegotiationRole(role), messageID: messageID, filterID: rule.filterID, mainModeSAID: id)))
+        shared.emit(
+            .quickModeFailed(
+                QuickModeFailed(
+                    local: NegotiationEvents.trafficEndpoint(localSelector, tunnelEndpoint: localTunnel),
+                    remote: NegotiationEvents.trafficEndpoint(remoteSelector, tunnelEndpoint: remoteTunnel),
+                    ipProtocol: localSelector?.ipProtocol ?? 0, remotePrivateAddress: nil, keyingModule: .authIP,
+                    failure: NegotiationFailure(point: error.point, reason: FailureReason(error.code)),
+                    mode: encapsulation.isTunnel ? .tunnel : .transport,
+                    state: state, role: NegotiationRole(role), messageID: messageID, filterID: rule.filterID,
+                    mainModeSAID: id)))
     }
 }
 
@@ -267,6 +325,8 @@ extension CertificateSummary {
     /// The leaf's SHA-1 thumbprint, its issuer and the chain's root; nil without a leaf.
     init?(_ chain: [Certificate]) {
         guard let leaf = chain.first else { return nil }
-        try? self.init(thumbprint: HashAlgorithm.sha1.digest(leaf.der), issuingCA: leaf.issuer, rootCA: chain.last?.issuer ?? leaf.issuer)
+        try? self.init(
+            thumbprint: HashAlgorithm.sha1.digest(leaf.der), issuingCA: leaf.issuer,
+            rootCA: chain.last?.issuer ?? leaf.issuer)
     }
 }

@@ -89,15 +89,19 @@ struct ExtendedModeProof {
 extension ExtendedModeMachine {
     /// Initiator, #7: the methods of the policy this side can start, in its order.
     static func offeredMethods(_ policy: ExtendedModePolicy) -> [AuthMethod] {
-        policy.authentication.offered.filter { method in policy.authentication.entries(for: method).contains { $0.canRun(as: .initiator) } }
+        policy.authentication.offered.filter { method in
+            policy.authentication.entries(for: method).contains { $0.canRun(as: .initiator) }
+        }
     }
 
     /// Responder, #8: the methods of the peer's #7 this side accepts, in the peer's order
     /// (never anonymous: Extended Mode authenticates).
     static func acceptedMethods(_ offered: [AuthMethod], policy: ExtendedModePolicy) -> [AuthMethod] {
         var accepted: [AuthMethod] = []
-        for method in offered where method != .anonymous && !accepted.contains(method)
-            && policy.authentication.entries(for: method).contains(where: { $0.canRun(as: .acceptor) }) {
+        for method in offered
+        where method != .anonymous && !accepted.contains(method)
+            && policy.authentication.entries(for: method).contains(where: { $0.canRun(as: .acceptor) })
+        {
             accepted.append(method)
         }
         return accepted
@@ -118,14 +122,19 @@ extension ExtendedModeMachine {
 
     /// SKEYID_em from the Extended Mode GSS-API secret (with the MM's Z and nonces), and what
     /// it binds every Quick Mode key with.
-    static func proof(_ mm: KeyedMainMode, context: (any GSSContext)?, localIdentity: String?, impersonation: Bool) -> ExtendedModeProof {
-        let skeyidEM = MainModeKeys.extendedModeKey(derivation: mm.derivation, z: mm.agreement.sharedSecret,
-                                                    initiatorNonce: mm.agreement.initiatorNonce, responderNonce: mm.agreement.responderNonce,
-                                                    gssSecret: context?.sessionKey ?? .empty)
-        let binding = QuickModeKeys.ExtendedModeBinding(initiatorNonce: mm.agreement.initiatorNonce, responderNonce: mm.agreement.responderNonce,
-                                                        skeyidEM: skeyidEM)
-        return ExtendedModeProof(skeyidEM: skeyidEM, binding: binding, localIdentity: localIdentity, remoteIdentity: context?.peerName,
-                                 impersonation: impersonation)
+    static func proof(
+        _ mm: KeyedMainMode, context: (any GSSContext)?, localIdentity: String?, impersonation: Bool
+    ) -> ExtendedModeProof {
+        let skeyidEM = MainModeKeys.extendedModeKey(
+            derivation: mm.derivation, z: mm.agreement.sharedSecret,
+            initiatorNonce: mm.agreement.initiatorNonce, responderNonce: mm.agreement.responderNonce,
+            gssSecret: context?.sessionKey ?? .empty)
+        let binding = QuickModeKeys.ExtendedModeBinding(
+            initiatorNonce: mm.agreement.initiatorNonce, responderNonce: mm.agreement.responderNonce,
+            skeyidEM: skeyidEM)
+        return ExtendedModeProof(
+            skeyidEM: skeyidEM, binding: binding, localIdentity: localIdentity, remoteIdentity: context?.peerName,
+            impersonation: impersonation)
     }
 
     /// Initiator, the GSS rounds done and the responder checked: its proof and Auth3 (#11).
@@ -140,13 +149,20 @@ extension ExtendedModeMachine {
     /// Responder, #11: Auth3 counts only once the GSS context is complete and its peer
     /// authorized; then explicit credentials only where the policy allows them. The proof and
     /// Auth4 for #12, or the error that ends the Extended Mode.
-    static func checkFinal(_ hash: HashPayload?, gss: GSSNegotiation, mm: KeyedMainMode, policy: ExtendedModePolicy?,
-                           principalName: String) -> Result<(ExtendedModeProof, auth4: [UInt8]), WindowsError> {
+    static func checkFinal(
+        _ hash: HashPayload?, gss: GSSNegotiation, mm: KeyedMainMode, policy: ExtendedModePolicy?,
+        principalName: String
+    ) -> Result<(ExtendedModeProof, auth4: [UInt8]), WindowsError> {
         guard let context = gss.context, context.isComplete, gss.authorization != nil, let hash else {
             return .failure(.errorIpsecIkeInvalidPayload)
         }
-        let proof = Self.proof(mm, context: context, localIdentity: principalName, impersonation: gss.peerFlags.contains(.impersonationActive))
-        guard constantTimeEqual(hash.data, gss.transcript.extendedInitiatorProof(skeyidEM: proof.skeyidEM, auth1: mm.auth1)) else {
+        let proof = Self.proof(
+            mm, context: context, localIdentity: principalName,
+            impersonation: gss.peerFlags.contains(.impersonationActive))
+        guard
+            constantTimeEqual(
+                hash.data, gss.transcript.extendedInitiatorProof(skeyidEM: proof.skeyidEM, auth1: mm.auth1))
+        else {
             return .failure(.errorIpsecIkeInvalidHash)
         }
         if gss.peerFlags.contains(.explicitCredentials), policy?.allowsExplicitCredentials != true {
@@ -158,6 +174,7 @@ extension ExtendedModeMachine {
     /// Initiator, #12: whether Auth4 is the responder's proof over this Extended Mode.
     func acceptsFinal(_ hash: HashPayload?, mm: KeyedMainMode) -> Bool {
         guard case .finalSent(_, let gss, let proof) = state, let hash else { return false }
-        return constantTimeEqual(hash.data, gss.transcript.extendedResponderProof(skeyidEM: proof.skeyidEM, auth2: mm.auth2))
+        return constantTimeEqual(
+            hash.data, gss.transcript.extendedResponderProof(skeyidEM: proof.skeyidEM, auth2: mm.auth2))
     }
 }

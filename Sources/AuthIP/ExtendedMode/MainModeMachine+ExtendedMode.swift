@@ -18,15 +18,19 @@ extension MainModeMachine {
     /// Initiator, after QM synchronize: EM #7 with this side's methods.
     mutating func startExtendedMode(_ shared: inout EndpointContext) {
         guard case .extendedMode(let mm, var em) = phase, case .awaitingMethods = em.state,
-              let policy = shared.rules[em.ruleIndex].extendedMode else { return }
+            let policy = shared.rules[em.ruleIndex].extendedMode
+        else { return }
         let methods = ExtendedModeMachine.offeredMethods(policy)
         guard !methods.isEmpty else {
             failExtendedMode(.local(.errorIpsecIkeNoPolicy), notifyPeer: true, &shared)
             return
         }
-        var gss = GSSNegotiation(methods: methods, transcript: .extendedMode(hash: mm.agreement.algorithms.hash), peerPrincipalName: nil)
-        gss.transcript.append(sendRequest(exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
-                                          payloads: [.auth(AuthPayload(methods: methods))], purpose: .extendedMode, &shared))
+        var gss = GSSNegotiation(
+            methods: methods, transcript: .extendedMode(hash: mm.agreement.algorithms.hash), peerPrincipalName: nil)
+        gss.transcript.append(
+            sendRequest(
+                exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
+                payloads: [.auth(AuthPayload(methods: methods))], purpose: .extendedMode, &shared))
         em.authenticate(with: gss)
         phase = .extendedMode(mm, em)
     }
@@ -45,7 +49,8 @@ extension MainModeMachine {
         negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         switch em.state {
         case .awaitingMethods: answerExtendedModeMethods(inbound, &shared)
-        case .authenticating(let first, let gss) where inbound.hash != nil: receiveFinalExtendedModeRequest(inbound, first, gss, &shared)
+        case .authenticating(let first, let gss) where inbound.hash != nil:
+            receiveFinalExtendedModeRequest(inbound, first, gss, &shared)
         default: receiveAuthenticationRequest(inbound, stage: .extendedMode, &shared)
         }
     }
@@ -53,20 +58,27 @@ extension MainModeMachine {
     /// EM #8: the methods this side accepts, in the initiator's order, and its SPN.
     private mutating func answerExtendedModeMethods(_ inbound: Inbound, _ shared: inout EndpointContext) {
         guard case .extendedMode(let mm, var em) = phase, let policy = shared.rules[em.ruleIndex].extendedMode,
-              let offered = inbound.auth?.methods else {
+            let offered = inbound.auth?.methods
+        else {
             failExtendedMode(.local(.errorIpsecIkeInvalidPayload), notifyPeer: true, respondingTo: inbound.key, &shared)
             return
         }
         let accepted = ExtendedModeMachine.acceptedMethods(offered, policy: policy)
         guard !accepted.isEmpty else {
-            failExtendedMode(.local(.errorIpsecIkeInvalidAuthPayload), notifyPeer: true, respondingTo: inbound.key, &shared)
+            failExtendedMode(
+                .local(.errorIpsecIkeInvalidAuthPayload), notifyPeer: true, respondingTo: inbound.key, &shared)
             return
         }
-        var gss = GSSNegotiation(methods: accepted, transcript: .extendedMode(hash: mm.agreement.algorithms.hash), peerPrincipalName: nil)
+        var gss = GSSNegotiation(
+            methods: accepted, transcript: .extendedMode(hash: mm.agreement.algorithms.hash), peerPrincipalName: nil)
         gss.transcript.append(inbound.chain)
-        gss.transcript.append(sendResponse(to: inbound.key, payloads: [
-            .auth(AuthPayload(methods: accepted)), .gssIdentity(GSSIdentityPayload(principalName: shared.configuration.principalName)),
-        ], &shared))
+        gss.transcript.append(
+            sendResponse(
+                to: inbound.key,
+                payloads: [
+                    .auth(AuthPayload(methods: accepted)),
+                    .gssIdentity(GSSIdentityPayload(principalName: shared.configuration.principalName)),
+                ], &shared))
         em.authenticate(with: gss)
         phase = .extendedMode(mm, em)
     }
@@ -107,30 +119,39 @@ extension MainModeMachine {
     /// Auth3.
     mutating func finishExtendedModeAuthentication(_ shared: inout EndpointContext) {
         guard case .extendedMode(let mm, var em) = phase, case .authenticating(let first, let gss) = em.state,
-              let policy = shared.rules[em.ruleIndex].extendedMode else { return }
+            let policy = shared.rules[em.ruleIndex].extendedMode
+        else { return }
         let localIdentity = gss.method.flatMap { method in
             authenticationSet(.extendedMode, shared).entries(for: method).first?
                 .localIdentity(role: .initiator, principalName: shared.configuration.principalName)
         }
         // Only a name the method authenticated: never the SPN of EM #8.
-        guard let auth3 = em.sendFinal(mm, localIdentity: localIdentity, impersonation: policy.impersonate) else { return }
+        guard let auth3 = em.sendFinal(mm, localIdentity: localIdentity, impersonation: policy.impersonate) else {
+            return
+        }
         phase = .extendedMode(mm, em)
         // The inbound SA goes in before the final request (MS-AIPS 4.2).
         if let parent = quickModeParent {
-            shared.outputs.append(.installSA(first.exchange.ipsecSA(first.agreement, direction: .inbound, parent: parent, shared)))
+            shared.outputs.append(
+                .installSA(first.exchange.ipsecSA(first.agreement, direction: .inbound, parent: parent, shared)))
         }
-        sendRequest(exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
-                    payloads: [.hash(HashPayload(data: auth3))], purpose: .extendedMode, &shared)
+        sendRequest(
+            exchange: .extendedMode, messageID: InteropProfile.extendedModeMessageID,
+            payloads: [.hash(HashPayload(data: auth3))], purpose: .extendedMode, &shared)
     }
 
     /// Responder, #11: Auth3 counts only once the GSS exchange is complete and its peer
     /// authorized (a proof sent while a check is pending, or after one said no, ends the
     /// Extended Mode); explicit credentials only where allowed; then both SAs and #12.
-    private mutating func receiveFinalExtendedModeRequest(_ inbound: Inbound, _ first: FirstQuickMode, _ gss: GSSNegotiation,
-                                                          _ shared: inout EndpointContext) {
+    private mutating func receiveFinalExtendedModeRequest(
+        _ inbound: Inbound, _ first: FirstQuickMode, _ gss: GSSNegotiation,
+        _ shared: inout EndpointContext
+    ) {
         guard case .extendedMode(let mm, let em) = phase else { return }
-        switch ExtendedModeMachine.checkFinal(inbound.hash, gss: gss, mm: mm, policy: shared.rules[em.ruleIndex].extendedMode,
-                                              principalName: shared.configuration.principalName) {
+        switch ExtendedModeMachine.checkFinal(
+            inbound.hash, gss: gss, mm: mm, policy: shared.rules[em.ruleIndex].extendedMode,
+            principalName: shared.configuration.principalName)
+        {
         case .failure(let code):
             failExtendedMode(.local(code), notifyPeer: true, respondingTo: inbound.key, &shared)
         case .success(let (proof, auth4)):
@@ -141,11 +162,14 @@ extension MainModeMachine {
 
     /// Both sides at the end: the MM SA (with its EM identities) and the QM SA into the
     /// database, 4979–4982 and 5451; the responder's final response in between.
-    private mutating func completeExtendedMode(_ first: FirstQuickMode, _ gss: GSSNegotiation, _ proof: ExtendedModeProof,
-                                               answering key: ExchangeKey? = nil, auth4: [UInt8] = [], _ shared: inout EndpointContext) {
+    private mutating func completeExtendedMode(
+        _ first: FirstQuickMode, _ gss: GSSNegotiation, _ proof: ExtendedModeProof,
+        answering key: ExchangeKey? = nil, auth4: [UInt8] = [], _ shared: inout EndpointContext
+    ) {
         guard case .extendedMode(let mm, let em) = phase else { return }
         if isBlocked([mm.authorization, gss.authorization], shared) {
-            failExtendedMode(.local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: key, proof: proof, &shared)
+            failExtendedMode(
+                .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: key, proof: proof, &shared)
             return
         }
         let outcome = ExtendedModeOutcome(proof: proof, method: gss.reportedMethod ?? .ntlm, ruleIndex: em.ruleIndex)
@@ -158,8 +182,10 @@ extension MainModeMachine {
     /// Extended Mode failed: 4984 (4983 with certificates), and the MM and QM state go
     /// (MS-AIPS 3.6.5/3.7.5): an installed inbound SA is removed, the peer told. `proof` gives
     /// the identities when the exchange got that far.
-    mutating func failExtendedMode(_ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil,
-                                   proof: ExtendedModeProof? = nil, _ shared: inout EndpointContext) {
+    mutating func failExtendedMode(
+        _ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil,
+        proof: ExtendedModeProof? = nil, _ shared: inout EndpointContext
+    ) {
         guard case .extendedMode(_, let em) = phase, let first = em.firstQuickMode else {
             failMainMode(error, notifyPeer: notifyPeer, respondingTo: key, &shared)
             return
@@ -167,7 +193,8 @@ extension MainModeMachine {
         emitExtendedModeFailure(em, error, proof: proof, &shared)
         shared.reservedSPIs.remove(first.agreement.inboundSPI)
         if case .finalSent = em.state {
-            shared.outputs.append(.removeSA(spi: first.agreement.inboundSPI, direction: .inbound, quickModeSAID: first.agreement.saID))
+            shared.outputs.append(
+                .removeSA(spi: first.agreement.inboundSPI, direction: .inbound, quickModeSAID: first.agreement.saID))
         }
         channel.cancel { _ in true }
         if notifyPeer { tellPeer(error.code, respondingTo: key, &shared) }

@@ -5,14 +5,17 @@ import Foundation
 /// asked or taken as the peer's request, and handed to the exchange it belongs to.
 extension MainModeMachine {
     /// Decrypts (or takes as is) a message; reports and drops what does not verify.
-    mutating func open(_ message: Message, raw: [UInt8], from: EndpointAddress, to: EndpointAddress,
-                       _ shared: inout EndpointContext) -> Inbound? {
+    mutating func open(
+        _ message: Message, raw: [UInt8], from: EndpointAddress, to: EndpointAddress,
+        _ shared: inout EndpointContext
+    ) -> Inbound? {
         let header = message.header
         if header.flags.contains(.encrypted) {
             // The responder derives its keys when the first encrypted message comes, and only
             // for a peer every check has authorized: before that, nothing decrypts.
             if case .authenticating(let auth) = phase, role == .responder, auth.gss.context?.isComplete == true,
-               let authorization = auth.gss.authorization {
+                let authorization = auth.gss.authorization
+            {
                 establishKeys(auth, authorization, &shared)
             }
             guard let protection else {
@@ -21,8 +24,9 @@ extension MainModeMachine {
             }
             do {
                 let opened = try protection.open(raw)
-                return Inbound(header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
-                               chain: opened.plaintextChain, from: from, to: to)
+                return Inbound(
+                    header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
+                    chain: opened.plaintextChain, from: from, to: to)
             } catch {
                 emitInvalidPacket(header.exchangeType, &shared)
                 return nil
@@ -33,8 +37,9 @@ extension MainModeMachine {
         if protection != nil { return nil }
         guard let crypto = message.crypto else { return nil }
         let chainStart = ISAKMPHeader.size + crypto.headerLength
-        return Inbound(header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
-                       chain: Array(raw[min(chainStart, raw.count)...]), from: from, to: to)
+        return Inbound(
+            header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
+            chain: Array(raw[min(chainStart, raw.count)...]), from: from, to: to)
     }
 
     /// Routes a message: a response to what this side asked, or a request from the peer.
@@ -65,12 +70,15 @@ extension MainModeMachine {
     /// authenticated message that is new or answers ours, this side answers where it came from.
     private mutating func follow(_ inbound: Inbound) {
         guard natDetected, inbound.header.flags.contains(.encrypted), inbound.from.ip == remote.ip,
-              inbound.from != remote || inbound.to != local else { return }
+            inbound.from != remote || inbound.to != local
+        else { return }
         remote = inbound.from
         local = inbound.to
     }
 
-    private mutating func receiveResponse(_ inbound: Inbound, to request: OutstandingRequest, _ shared: inout EndpointContext) {
+    private mutating func receiveResponse(
+        _ inbound: Inbound, to request: OutstandingRequest, _ shared: inout EndpointContext
+    ) {
         switch request.purpose {
         case .mainMode:
             switch phase {

@@ -13,11 +13,15 @@ import Foundation
 extension MainModeMachine {
     /// A new Main Mode under rule `ruleIndex` for `traffic`, its #1 sent; nil when the rule
     /// has no method this side can start or no DH key could be made.
-    static func initiating(ruleIndex: Int, local: EndpointAddress, remote: EndpointAddress, traffic: TrafficRequest,
-                           _ shared: inout EndpointContext) -> MainModeMachine? {
+    static func initiating(
+        ruleIndex: Int, local: EndpointAddress, remote: EndpointAddress, traffic: TrafficRequest,
+        _ shared: inout EndpointContext
+    ) -> MainModeMachine? {
         let rule = shared.rules[ruleIndex]
         let authentication = rule.mainModeAuthentication
-        let methods = authentication.offered.filter { method in authentication.entries(for: method).contains { $0.canRun(as: .initiator) } }
+        let methods = authentication.offered.filter { method in
+            authentication.entries(for: method).contains { $0.canRun(as: .initiator) }
+        }
         guard !methods.isEmpty, let firstProposal = rule.mainModeCrypto.proposals.first else { return nil }
         let group = authentication.needsDiffieHellman ? firstProposal.group : nil
         let keyPair = group.flatMap { try? DiffieHellmanKeyPair(group: $0, random: &shared.random) }
@@ -31,15 +35,19 @@ extension MainModeMachine {
         ]
         payloads += localVendors(ipv4: remote.isIPv4).map { .vendorID(VendorIDPayload($0)) }
         if remote.isIPv4 {
-            payloads += natDiscovery(cookies: cookies, local: local, remote: remote).map { .natDiscovery(NATDiscoveryPayload(data: $0)) }
+            payloads += natDiscovery(cookies: cookies, local: local, remote: remote).map {
+                .natDiscovery(NATDiscoveryPayload(data: $0))
+            }
         }
         if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
-        var session = MainModeMachine(id: shared.takeSAID(), role: .initiator, cookies: cookies, local: local, remote: remote,
-                                      ruleIndex: ruleIndex,
-                                      phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
+        var session = MainModeMachine(
+            id: shared.takeSAID(), role: .initiator, cookies: cookies, local: local, remote: remote,
+            ruleIndex: ruleIndex,
+            phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
         session.pendingTraffic = [traffic]
-        session.sendRequest(exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode,
-                            maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
+        session.sendRequest(
+            exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode,
+            maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
         return session
     }
 
@@ -54,16 +62,20 @@ extension MainModeMachine {
     }
 
     static func natHash(cookies: CookiePair, _ address: EndpointAddress) -> [UInt8] {
-        InteropProfile.natDiscoveryHash.digest(cookies.initiator.bigEndianBytes + cookies.responder.bigEndianBytes + address.ip.bytes
-                                               + [UInt8(address.port >> 8), UInt8(address.port & 0xFF)])
+        InteropProfile.natDiscoveryHash.digest(
+            cookies.initiator.bigEndianBytes + cookies.responder.bigEndianBytes + address.ip.bytes
+                + [UInt8(address.port >> 8), UInt8(address.port & 0xFF)])
     }
 
     /// Whether NAT-D shows a NAT: the peer's hashes of the addresses differ from ours.
     func detectNAT(_ inbound: Inbound) -> Bool {
         let hashes = inbound.natDiscovery.map(\.data)
         guard hashes.count >= 2 else { return false }
-        let cookies = CookiePair(initiator: inbound.header.initiatorCookie, responder: role == .initiator ? inbound.header.responderCookie : 0)
-        return hashes[0] != Self.natHash(cookies: cookies, inbound.to) || hashes[1] != Self.natHash(cookies: cookies, inbound.from)
+        let cookies = CookiePair(
+            initiator: inbound.header.initiatorCookie,
+            responder: role == .initiator ? inbound.header.responderCookie : 0)
+        return hashes[0] != Self.natHash(cookies: cookies, inbound.to)
+            || hashes[1] != Self.natHash(cookies: cookies, inbound.from)
     }
 
     /// The DoS-cookie reply to #1: send #1 again with that responder cookie (once).
@@ -73,8 +85,9 @@ extension MainModeMachine {
         phase = .offered(offer)
         cookies.responder = cookie
         channel = Channel()
-        sendRequest(exchange: .mainMode, messageID: 0, payloads: offer.payloads, purpose: .mainMode,
-                    maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
+        sendRequest(
+            exchange: .mainMode, messageID: 0, payloads: offer.payloads, purpose: .mainMode,
+            maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
         cookies.responder = 0
     }
 
@@ -85,9 +98,13 @@ extension MainModeMachine {
             return
         }
         let rule = shared.rules[ruleIndex]
-        let offered = MainModeProposals.offers(in: MainModeProposals.payload(for: rule.mainModeCrypto, group: offer.keyPair?.group))
+        let offered = MainModeProposals.offers(
+            in: MainModeProposals.payload(for: rule.mainModeCrypto, group: offer.keyPair?.group))
         guard let answer = inbound.securityAssociation, let chosen = MainModeProposals.offers(in: answer).first,
-              let mine = offered.first(where: { $0.cipher == chosen.cipher && $0.hash == chosen.hash && $0.group == chosen.group }) else {
+            let mine = offered.first(where: {
+                $0.cipher == chosen.cipher && $0.hash == chosen.hash && $0.group == chosen.group
+            })
+        else {
             failMainMode(.local(.errorIpsecIkeProcessErrSa), notifyPeer: true, &shared)
             return
         }
@@ -120,8 +137,9 @@ extension MainModeMachine {
         }
         let agreement = MainModeAgreement(
             algorithms: MainModeAlgorithms(cipher: chosen.cipher, hash: chosen.hash), group: chosen.group,
-            lifetimeSeconds: min(chosen.lifetimeSeconds ?? mine.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds,
-                                 rule.mainModeCrypto.lifetimeSeconds),
+            lifetimeSeconds: min(
+                chosen.lifetimeSeconds ?? mine.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds,
+                rule.mainModeCrypto.lifetimeSeconds),
             quickModeLimit: rule.mainModeCrypto.quickModeLimit,
             initiatorNonce: offer.nonce, responderNonce: nonces[0].data, responderQuickModeNonce: nonces[1].data,
             sharedSecret: sharedSecret, methods: methods, peerPrincipalName: inbound.gssIdentity?.principalName,
@@ -129,32 +147,46 @@ extension MainModeMachine {
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
         transcript.append(payloads: offer.payloads)
         transcript.append(inbound.chain)
-        phase = .authenticating(MainModeAuthentication(
-            agreement: agreement, gss: GSSNegotiation(methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName)))
+        phase = .authenticating(
+            MainModeAuthentication(
+                agreement: agreement,
+                gss: GSSNegotiation(
+                    methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName)))
         initiateMethod(.mainMode, retrying: false, peerStatus: 0, &shared)
     }
 
     /// Derives the MM keys once both GSS contexts are complete and the peer is authorized.
-    mutating func establishKeys(_ auth: MainModeAuthentication, _ authorization: Authorization, _ shared: inout EndpointContext) {
+    mutating func establishKeys(
+        _ auth: MainModeAuthentication, _ authorization: Authorization, _ shared: inout EndpointContext
+    ) {
         let agreement = auth.agreement
         let gss = auth.gss
-        let derivation = KeyDerivation(algorithms: agreement.algorithms, initiatorCookie: cookies.initiator, responderCookie: cookies.responder)
+        let derivation = KeyDerivation(
+            algorithms: agreement.algorithms, initiatorCookie: cookies.initiator, responderCookie: cookies.responder)
         let context = gss.context
-        let keys = MainModeKeys(derivation: derivation, z: agreement.sharedSecret, initiatorNonce: agreement.initiatorNonce,
-                                responderNonce: agreement.responderNonce, gssSecret: context?.sessionKey ?? .empty)
+        let keys = MainModeKeys(
+            derivation: derivation, z: agreement.sharedSecret, initiatorNonce: agreement.initiatorNonce,
+            responderNonce: agreement.responderNonce, gssSecret: context?.sessionKey ?? .empty)
         let method = gss.method ?? .anonymous
         let entry = shared.rules[ruleIndex].mainModeAuthentication.entries(for: method).first
         var localCertificate: Certificate?
-        if case .certificate(let configuration)? = entry { localCertificate = configuration.identities.first?.certificate }
-        phase = .keyed(KeyedMainMode(
-            agreement: agreement, derivation: derivation, keys: keys,
-            protection: CryptoPayloadProtection(algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
-            auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid), auth2: gss.transcript.responderProof(skeyid: keys.skeyid),
-            method: method,
-            localIdentity: entry?.localIdentity(role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName),
-            // Only a name the method authenticated: never the SPN GSS_ID announced.
-            remoteIdentity: context?.peerName, localCertificate: localCertificate,
-            peerChain: method == .tls ? context?.peerCertificates ?? [] : [], authorization: authorization,
-            expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds))))
+        if case .certificate(let configuration)? = entry {
+            localCertificate = configuration.identities.first?.certificate
+        }
+        phase = .keyed(
+            KeyedMainMode(
+                agreement: agreement, derivation: derivation, keys: keys,
+                protection: CryptoPayloadProtection(
+                    algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
+                auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid),
+                auth2: gss.transcript.responderProof(skeyid: keys.skeyid),
+                method: method,
+                localIdentity: entry?.localIdentity(
+                    role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName
+                ),
+                // Only a name the method authenticated: never the SPN GSS_ID announced.
+                remoteIdentity: context?.peerName, localCertificate: localCertificate,
+                peerChain: method == .tls ? context?.peerCertificates ?? [] : [], authorization: authorization,
+                expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds))))
     }
 }

@@ -12,14 +12,18 @@ extension MainModeMachine {
     /// the database with 4650/4651, or with its EM identities and 4979/4981. False when the
     /// database refused it, and the negotiation failed.
     @discardableResult
-    mutating func confirm(authorizedRule: Int, extendedMode: ExtendedModeOutcome? = nil, _ shared: inout EndpointContext) -> Bool {
+    mutating func confirm(
+        authorizedRule: Int, extendedMode: ExtendedModeOutcome? = nil, _ shared: inout EndpointContext
+    ) -> Bool {
         guard let mm = keyed else { return false }
         let rule = shared.rules[ruleIndex]
         var record = MainModeSARecord(
             id: id, cookies: cookies, role: role, local: local, remote: remote,
             localIdentity: mm.localIdentity, remoteIdentity: mm.remoteIdentity, authenticationMethod: mm.method,
-            cipher: mm.agreement.algorithms.cipher, hash: mm.agreement.algorithms.hash, diffieHellmanGroup: mm.agreement.group,
-            natDetected: natDetected, quickModeLimit: Int(mm.agreement.quickModeLimit), created: shared.now, expires: mm.expires,
+            cipher: mm.agreement.algorithms.cipher, hash: mm.agreement.algorithms.hash,
+            diffieHellmanGroup: mm.agreement.group,
+            natDetected: natDetected, quickModeLimit: Int(mm.agreement.quickModeLimit), created: shared.now,
+            expires: mm.expires,
             ruleName: rule.name)
         if let extendedMode {
             record.localSecondIdentity = extendedMode.proof.localIdentity
@@ -33,7 +37,8 @@ extension MainModeMachine {
             return false
         }
         negotiationDeadline = nil
-        phase = .established(mm, Establishment(authorizedRule: authorizedRule, extendedModeBinding: extendedMode?.proof.binding))
+        phase = .established(
+            mm, Establishment(authorizedRule: authorizedRule, extendedModeBinding: extendedMode?.proof.binding))
         // Traffic that waited for this MM SA (at either role) gets its Quick Modes.
         startPendingQuickModes(&shared)
         if let extendedMode {
@@ -46,8 +51,10 @@ extension MainModeMachine {
 
     /// A Main Mode negotiation failed: 4652/4653, the peer told when this side found the
     /// error, and no state left but what waits for that notify's acknowledgement.
-    mutating func failMainMode(_ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil, reliably: Bool = true,
-                               _ shared: inout EndpointContext) {
+    mutating func failMainMode(
+        _ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil, reliably: Bool = true,
+        _ shared: inout EndpointContext
+    ) {
         var method: AuthMethod?
         var certificates: (local: Certificate?, peer: [Certificate])?
         switch phase {
@@ -56,7 +63,11 @@ extension MainModeMachine {
             method = auth.gss.reportedMethod
             if method == .tls {
                 let local = shared.rules[ruleIndex].mainModeAuthentication.entries(for: .tls).first.flatMap {
-                    if case .certificate(let configuration) = $0 { return configuration.identities.first?.certificate } else { return nil }
+                    if case .certificate(let configuration) = $0 {
+                        return configuration.identities.first?.certificate
+                    } else {
+                        return nil
+                    }
                 }
                 certificates = (local, auth.gss.knownPeerChain)
             }
@@ -90,32 +101,39 @@ extension MainModeMachine {
         for record in removed.quickModes {
             Self.end(record, &shared)
             if let link = quickModeSAs.removeValue(forKey: record.id), notifyPeer {
-                sendNotify(.status(code: WindowsError.errorIpsecIkeSaDeleted.code, protocolID: NotifyPayload.quickModeProtocol),
-                           messageID: link.messageID, &shared)
+                sendNotify(
+                    .status(
+                        code: WindowsError.errorIpsecIkeSaDeleted.code, protocolID: NotifyPayload.quickModeProtocol),
+                    messageID: link.messageID, &shared)
             }
         }
         shared.emit(NegotiationEvents.mainModeEnded(removed.mainMode))
         for exchange in quickModes.values {
             if case .synchronizing(let agreement) = exchange.state {
-                shared.outputs.append(.removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
+                shared.outputs.append(
+                    .removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
             }
         }
         channel.cancel { $0 != .notify }
         if notifyPeer, protection != nil {
-            sendNotify(.status(code: WindowsError.errorIpsecIkeSaDeleted.code), messageID: shared.randomMessageID(), &shared)
+            sendNotify(
+                .status(code: WindowsError.errorIpsecIkeSaDeleted.code), messageID: shared.randomMessageID(), &shared)
         }
         close(&shared)
     }
 
     /// Removes one QM SA of this MM SA: data-plane removals and 5452; the peer told when
     /// asked. An MM SA the peer deleted goes with its last QM SA.
-    mutating func removeQuickModeSA(_ saID: UInt64, notifyPeer: Bool, reason: WindowsError?, _ shared: inout EndpointContext) {
+    mutating func removeQuickModeSA(
+        _ saID: UInt64, notifyPeer: Bool, reason: WindowsError?, _ shared: inout EndpointContext
+    ) {
         guard let record = shared.database.removeQuickMode(id: saID) else { return }
         Self.end(record, &shared)
         guard let link = quickModeSAs.removeValue(forKey: saID) else { return }
         if notifyPeer {
-            sendNotify(.status(code: (reason ?? .errorIpsecIkeSaDeleted).code, protocolID: NotifyPayload.quickModeProtocol),
-                       messageID: link.messageID, &shared)
+            sendNotify(
+                .status(code: (reason ?? .errorIpsecIkeSaDeleted).code, protocolID: NotifyPayload.quickModeProtocol),
+                messageID: link.messageID, &shared)
         }
         if case .established(_, let establishment) = phase, establishment.peerDeleted, quickModeSAs.isEmpty {
             remove(notifyPeer: false, &shared)
@@ -132,11 +150,14 @@ extension MainModeMachine {
     /// Starts the Quick Mode that replaces a QM SA of this side; false when this MM SA cannot
     /// carry it (the caller acquires anew).
     mutating func rekey(_ saID: UInt64, _ shared: inout EndpointContext) -> RekeyOutcome {
-        guard var link = quickModeSAs[saID], link.rekeyAt != nil, let record = shared.database.quickMode(id: saID) else { return .none }
+        guard var link = quickModeSAs[saID], link.rekeyAt != nil, let record = shared.database.quickMode(id: saID)
+        else { return .none }
         link.rekeyAt = nil
         quickModeSAs[saID] = link
         guard case .established(_, let establishment) = phase, !establishment.peerDeleted else {
-            return .acquire(TrafficRequest(source: record.localSelector.addresses.first, destination: record.remoteSelector.addresses.first))
+            return .acquire(
+                TrafficRequest(
+                    source: record.localSelector.addresses.first, destination: record.remoteSelector.addresses.first))
         }
         startQuickMode(local: record.localSelector, remote: record.remoteSelector, &shared)
         return .none

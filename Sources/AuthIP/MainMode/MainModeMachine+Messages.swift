@@ -16,17 +16,24 @@ extension MainModeMachine {
     /// Sends a request of this side and tracks it for retransmission; returns the plaintext
     /// payload chain (what the transcripts hash).
     @discardableResult
-    mutating func sendRequest(exchange: ExchangeType, messageID: UInt32, payloads: [Payload], purpose: RequestPurpose,
-                              maximumRetransmissions: Int? = nil, _ shared: inout EndpointContext) -> [UInt8] {
+    mutating func sendRequest(
+        exchange: ExchangeType, messageID: UInt32, payloads: [Payload], purpose: RequestPurpose,
+        maximumRetransmissions: Int? = nil, _ shared: inout EndpointContext
+    ) -> [UInt8] {
         let sequence = channel.takeSequence(exchange)
         let key = ExchangeKey(exchange: exchange, messageID: messageID, sequence: sequence)
         let (datagrams, chain) = build(key: key, payloads: payloads, &shared)
         for datagram in datagrams { send(datagram, &shared) }
         let settings = shared.settings
-        let maximum = maximumRetransmissions ?? (purpose == .notify ? settings.maximumNotifyRetransmissions : settings.maximumRetransmissions)
-        channel.track(key, OutstandingRequest(datagrams: datagrams, purpose: purpose, maximumRetransmissions: maximum,
-                                              interval: settings.retransmitInterval,
-                                              nextAttempt: shared.now.addingTimeInterval(settings.retransmitInterval.seconds)))
+        let maximum =
+            maximumRetransmissions
+            ?? (purpose == .notify ? settings.maximumNotifyRetransmissions : settings.maximumRetransmissions)
+        channel.track(
+            key,
+            OutstandingRequest(
+                datagrams: datagrams, purpose: purpose, maximumRetransmissions: maximum,
+                interval: settings.retransmitInterval,
+                nextAttempt: shared.now.addingTimeInterval(settings.retransmitInterval.seconds)))
         return chain
     }
 
@@ -41,19 +48,27 @@ extension MainModeMachine {
 
     /// The datagrams of a message: clear before the session has keys, encrypted after;
     /// fragmented when too large for the minimum MTU and the peer can reassemble.
-    mutating func build(key: ExchangeKey, payloads: [Payload], _ shared: inout EndpointContext) -> (datagrams: [[UInt8]], chain: [UInt8]) {
-        let header = ISAKMPHeader(initiatorCookie: cookies.initiator, responderCookie: cookies.responder,
-                                  exchangeType: key.exchange, messageID: key.messageID)
+    mutating func build(
+        key: ExchangeKey, payloads: [Payload], _ shared: inout EndpointContext
+    ) -> (datagrams: [[UInt8]], chain: [UInt8]) {
+        let header = ISAKMPHeader(
+            initiatorCookie: cookies.initiator, responderCookie: cookies.responder,
+            exchangeType: key.exchange, messageID: key.messageID)
         let chain = PayloadChain.serialize(payloads)
         let datagram: [UInt8]
         if let protection {
             // A message that cannot be sealed is not sent at all, never in clear.
-            guard let sealed = try? protection.seal(header: header, sequenceNumber: key.sequence,
-                                                    iv: shared.random.bytes(protection.algorithms.cipher.blockSize),
-                                                    firstPayload: chain.first, chain: chain.bytes) else { return ([], chain.bytes) }
+            guard
+                let sealed = try? protection.seal(
+                    header: header, sequenceNumber: key.sequence,
+                    iv: shared.random.bytes(protection.algorithms.cipher.blockSize),
+                    firstPayload: chain.first, chain: chain.bytes)
+            else { return ([], chain.bytes) }
             datagram = sealed
         } else {
-            datagram = Message(header: header, payloads: [.crypto(CryptoPayload(sequenceNumber: key.sequence))] + payloads).serialized()
+            datagram = Message(
+                header: header, payloads: [.crypto(CryptoPayload(sequenceNumber: key.sequence))] + payloads
+            ).serialized()
         }
         guard peerSupportsFragmentation else { return ([datagram], chain.bytes) }
         let ipv4 = remote.isIPv4
@@ -65,7 +80,9 @@ extension MainModeMachine {
 
     /// Tells the peer why this side ends a negotiation: in the response to `key` when there is
     /// one, else in a notify of its own (reliable unless `reliably` is false).
-    mutating func tellPeer(_ code: WindowsError, respondingTo key: ExchangeKey?, reliably: Bool = true, _ shared: inout EndpointContext) {
+    mutating func tellPeer(
+        _ code: WindowsError, respondingTo key: ExchangeKey?, reliably: Bool = true, _ shared: inout EndpointContext
+    ) {
         let notice = NotifyPayload.status(code: code.code, reliable: key == nil && reliably)
         if let key {
             sendResponse(to: key, payloads: [.notify(notice)], &shared)

@@ -15,8 +15,10 @@ extension MainModeMachine {
             return
         }
         if reliable {
-            sendRequest(exchange: .notify, messageID: messageID, payloads: [.notify(notify)], purpose: .notify,
-                        maximumRetransmissions: shared.isShuttingDown ? 1 : shared.settings.maximumNotifyRetransmissions, &shared)
+            sendRequest(
+                exchange: .notify, messageID: messageID, payloads: [.notify(notify)], purpose: .notify,
+                maximumRetransmissions: shared.isShuttingDown ? 1 : shared.settings.maximumNotifyRetransmissions,
+                &shared)
         } else {
             let key = ExchangeKey(exchange: .notify, messageID: messageID, sequence: channel.takeSequence(.notify))
             for datagram in build(key: key, payloads: [.notify(notify)], &shared).datagrams { send(datagram, &shared) }
@@ -44,12 +46,15 @@ extension MainModeMachine {
             guard !isFinished else { return }
             switch notify.content {
             case .status(let code):
-                receiveStatus(WindowsError.lookup(code), quickMode: notify.protocolID == NotifyPayload.quickModeProtocol,
-                              messageID: inbound.header.messageID, &shared)
+                receiveStatus(
+                    WindowsError.lookup(code), quickMode: notify.protocolID == NotifyPayload.quickModeProtocol,
+                    messageID: inbound.header.messageID, &shared)
             case .acquire:
                 let ids = inbound.identifications.compactMap(TrafficSelector.init)
                 if ids.count == 2 {
-                    acquire(peerTraffic: TrafficRequest(source: ids[1].addresses.first, destination: ids[0].addresses.first), &shared)
+                    acquire(
+                        peerTraffic: TrafficRequest(
+                            source: ids[1].addresses.first, destination: ids[0].addresses.first), &shared)
                 }
             default:
                 break
@@ -58,7 +63,9 @@ extension MainModeMachine {
     }
 
     /// NOTIFY_STATUS: a failure of the peer, or a delete.
-    mutating func receiveStatus(_ code: WindowsError, quickMode: Bool, messageID: UInt32, _ shared: inout EndpointContext) {
+    mutating func receiveStatus(
+        _ code: WindowsError, quickMode: Bool, messageID: UInt32, _ shared: inout EndpointContext
+    ) {
         if quickMode {
             if quickModes[messageID] != nil {
                 dropQuickMode(messageID, error: .remote(code), state: .sentFirstPayload, &shared)

@@ -13,19 +13,27 @@ extension MainModeMachine {
     /// A new Main Mode answering `inbound` (#1, its limits and DoS checks passed) under rule
     /// `ruleIndex` with these cookies; nil when this side will not negotiate (the refusal is
     /// sent and recorded, and nothing is kept).
-    static func answering(_ inbound: Inbound, cookies: CookiePair, ruleIndex: Int, _ shared: inout EndpointContext) -> MainModeMachine? {
+    static func answering(
+        _ inbound: Inbound, cookies: CookiePair, ruleIndex: Int, _ shared: inout EndpointContext
+    ) -> MainModeMachine? {
         let rule = shared.rules[ruleIndex]
         guard let sa = inbound.securityAssociation, let offeredMethods = inbound.auth?.methods,
-              let nonce = inbound.nonces.first, !nonce.data.isEmpty else { return nil }
+            let nonce = inbound.nonces.first, !nonce.data.isEmpty
+        else { return nil }
         let peerGroup = inbound.keyExchange != nil ? MainModeProposals.offers(in: sa).first?.group : nil
         var accepted: [AuthMethod] = []
-        for method in offeredMethods where !accepted.contains(method)
+        for method in offeredMethods
+        where !accepted.contains(method)
             && rule.mainModeAuthentication.entries(for: method).contains(where: { $0.canRun(as: .acceptor) })
-            && (peerGroup != nil || (method != .ntlm && method != .anonymous)) {
+            && (peerGroup != nil || (method != .ntlm && method != .anonymous))
+        {
             accepted.append(method)
         }
         let refusal = MainModeRefusal(cookies: cookies, local: inbound.to, remote: inbound.from, ruleIndex: ruleIndex)
-        guard let chosen = MainModeProposals.choose(from: MainModeProposals.offers(in: sa), set: rule.mainModeCrypto, keyExchangeGroup: peerGroup) else {
+        guard
+            let chosen = MainModeProposals.choose(
+                from: MainModeProposals.offers(in: sa), set: rule.mainModeCrypto, keyExchangeGroup: peerGroup)
+        else {
             refusal.refuse(.errorIpsecIkeAttribFail, method: accepted.first, &shared)
             return nil
         }
@@ -37,7 +45,8 @@ extension MainModeMachine {
         var keyPair: DiffieHellmanKeyPair?
         if let group = peerGroup, let ke = inbound.keyExchange {
             guard let pair = try? DiffieHellmanKeyPair(group: group, random: &shared.random),
-                  let secret = try? pair.sharedSecret(peerPublicValue: ke.data) else {
+                let secret = try? pair.sharedSecret(peerPublicValue: ke.data)
+            else {
                 refusal.refuse(.errorIpsecIkeProcessErrKe, method: accepted.first, &shared)
                 return nil
             }
@@ -46,7 +55,8 @@ extension MainModeMachine {
         }
         let agreement = MainModeAgreement(
             algorithms: MainModeAlgorithms(cipher: chosen.cipher, hash: chosen.hash), group: peerGroup,
-            lifetimeSeconds: min(chosen.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds, rule.mainModeCrypto.lifetimeSeconds),
+            lifetimeSeconds: min(
+                chosen.lifetimeSeconds ?? rule.mainModeCrypto.lifetimeSeconds, rule.mainModeCrypto.lifetimeSeconds),
             quickModeLimit: rule.mainModeCrypto.quickModeLimit,
             initiatorNonce: nonce.data, responderNonce: shared.random.bytes(InteropProfile.nonceLength),
             responderQuickModeNonce: shared.random.bytes(InteropProfile.nonceLength),
@@ -54,10 +64,13 @@ extension MainModeMachine {
             legacyICV: inbound.vendors.contains { $0.forcesTwelveByteICV })
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
         transcript.append(inbound.chain)
-        var session = MainModeMachine(id: shared.takeSAID(), role: .responder, cookies: cookies, local: inbound.to, remote: inbound.from,
-                                      ruleIndex: ruleIndex,
-                                      phase: .authenticating(MainModeAuthentication(
-                                          agreement: agreement, gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil))))
+        var session = MainModeMachine(
+            id: shared.takeSAID(), role: .responder, cookies: cookies, local: inbound.to, remote: inbound.from,
+            ruleIndex: ruleIndex,
+            phase: .authenticating(
+                MainModeAuthentication(
+                    agreement: agreement,
+                    gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil))))
         session.peerSupportsFragmentation = inbound.vendors.contains(.fragmentation)
         session.natDetected = session.detectNAT(inbound)
         session.channel.accept(inbound.key)
@@ -68,19 +81,26 @@ extension MainModeMachine {
 
     /// MM #2: the chosen transform, the accepted methods, both nonces, vendor IDs, NAT-D, GSS_ID
     /// and KE.
-    private mutating func answerFirst(_ key: ExchangeKey, _ agreement: MainModeAgreement, transform: Transform,
-                                      keyPair: DiffieHellmanKeyPair?, _ shared: inout EndpointContext) {
+    private mutating func answerFirst(
+        _ key: ExchangeKey, _ agreement: MainModeAgreement, transform: Transform,
+        keyPair: DiffieHellmanKeyPair?, _ shared: inout EndpointContext
+    ) {
         var chosenTransform = transform
         chosenTransform.number = 1
         var payloads: [Payload] = [
-            .securityAssociation(SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .isakmp, transforms: [chosenTransform])])),
+            .securityAssociation(
+                SecurityAssociationPayload(proposals: [
+                    Proposal(number: 1, protocolID: .isakmp, transforms: [chosenTransform])
+                ])),
             .auth(AuthPayload(methods: agreement.methods)),
             .nonce(NoncePayload(data: agreement.responderNonce)),
             .nonce(NoncePayload(data: agreement.responderQuickModeNonce)),
         ]
         payloads += Self.localVendors(ipv4: remote.isIPv4).map { .vendorID(VendorIDPayload($0)) }
         if remote.isIPv4 {
-            payloads += Self.natDiscovery(cookies: cookies, local: local, remote: remote).map { .natDiscovery(NATDiscoveryPayload(data: $0)) }
+            payloads += Self.natDiscovery(cookies: cookies, local: local, remote: remote).map {
+                .natDiscovery(NATDiscoveryPayload(data: $0))
+            }
         }
         payloads.append(.gssIdentity(GSSIdentityPayload(principalName: shared.configuration.principalName)))
         if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
@@ -100,15 +120,23 @@ struct MainModeRefusal {
     var ruleIndex: Int
 
     func refuse(_ code: WindowsError, method: AuthMethod?, _ shared: inout EndpointContext) {
-        let datagram = Message(header: ISAKMPHeader(initiatorCookie: cookies.initiator, responderCookie: cookies.responder, exchangeType: .mainMode),
-                               payloads: [.crypto(CryptoPayload(sequenceNumber: 0)), .notify(.status(code: code.code, reliable: false))]).serialized()
+        let datagram = Message(
+            header: ISAKMPHeader(
+                initiatorCookie: cookies.initiator, responderCookie: cookies.responder, exchangeType: .mainMode),
+            payloads: [.crypto(CryptoPayload(sequenceNumber: 0)), .notify(.status(code: code.code, reliable: false))]
+        ).serialized()
         shared.outputs.append(.send(datagram, from: local, to: remote))
-        let (localPeer, remotePeer) = NegotiationEvents.peers(local: local, localName: nil, remote: remote, remoteName: nil)
-        shared.emit(.mainModeFailed(MainModeFailed(
-            local: localPeer, remote: remotePeer, keyingModule: .authIP,
-            failure: NegotiationFailure(point: .localComputer, reason: FailureReason(code)),
-            authenticationMethod: method.map { AuthIPAudit.AuthenticationMethod($0, certificate: nil) } ?? .unknown,
-            state: .noState, role: .responder, impersonation: .notEnabled,
-            filterID: shared.rules[ruleIndex].filterID, initiatorCookie: cookies.initiator, responderCookie: cookies.responder)))
+        let (localPeer, remotePeer) = NegotiationEvents.peers(
+            local: local, localName: nil, remote: remote, remoteName: nil)
+        shared.emit(
+            .mainModeFailed(
+                MainModeFailed(
+                    local: localPeer, remote: remotePeer, keyingModule: .authIP,
+                    failure: NegotiationFailure(point: .localComputer, reason: FailureReason(code)),
+                    authenticationMethod: method.map { AuthIPAudit.AuthenticationMethod($0, certificate: nil) }
+                        ?? .unknown,
+                    state: .noState, role: .responder, impersonation: .notEnabled,
+                    filterID: shared.rules[ruleIndex].filterID, initiatorCookie: cookies.initiator,
+                    responderCookie: cookies.responder)))
     }
 }

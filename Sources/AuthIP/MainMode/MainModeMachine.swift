@@ -39,8 +39,10 @@ struct MainModeMachine {
     var natDetected = false
     var nextFragmentID: UInt16 = 1
 
-    init(id: UInt64, role: SARole, cookies: CookiePair, local: EndpointAddress, remote: EndpointAddress, ruleIndex: Int,
-         phase: MainModePhase) {
+    init(
+        id: UInt64, role: SARole, cookies: CookiePair, local: EndpointAddress, remote: EndpointAddress, ruleIndex: Int,
+        phase: MainModePhase
+    ) {
         self.id = id
         self.role = role
         self.cookies = cookies
@@ -157,7 +159,9 @@ struct NegotiationError: Error, Hashable {
     var point: FailurePoint
 
     static func local(_ code: WindowsError) -> NegotiationError { NegotiationError(code: code, point: .localComputer) }
-    static func remote(_ code: WindowsError) -> NegotiationError { NegotiationError(code: code, point: .remoteComputer) }
+    static func remote(_ code: WindowsError) -> NegotiationError {
+        NegotiationError(code: code, point: .remoteComputer)
+    }
 }
 
 extension WindowsError {

@@ -1,6 +1,6 @@
 import AuthIPCrypto
-import AuthIPTrust
 import AuthIPGSS
+import AuthIPTrust
 import AuthIPWire
 
 /// Main Mode SA payloads: the initiator's offer and the responder's choice (MS-AIPS 3.3.5.1:
@@ -25,7 +25,9 @@ enum MainModeProposals {
         return SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .isakmp, transforms: transforms)])
     }
 
-    static func transform(number: UInt8, _ proposal: MainModeProposal, group: DiffieHellmanGroup?, lifetimeSeconds: UInt32) -> Transform {
+    static func transform(
+        number: UInt8, _ proposal: MainModeProposal, group: DiffieHellmanGroup?, lifetimeSeconds: UInt32
+    ) -> Transform {
         var attributes: [TransformAttribute] = [.basic(MainModeAttribute.encryptionAlgorithm, proposal.cipher.cryptoID)]
         if let bits = proposal.cipher.keyLengthBits { attributes.append(.basic(MainModeAttribute.keyLength, bits)) }
         attributes += [
@@ -40,13 +42,18 @@ enum MainModeProposals {
     /// A life duration: basic when it fits in 16 bits, else a 4-byte variable attribute.
     static func lifetimeAttribute(_ type: UInt16, _ value: UInt32) -> TransformAttribute {
         if value <= UInt32(UInt16.max) { return .basic(type, UInt16(value)) }
-        return TransformAttribute(type: type, value: .variable([UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]))
+        return TransformAttribute(
+            type: type,
+            value: .variable([
+                UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF),
+            ]))
     }
 
     static func lifetimeValue(_ attribute: TransformAttribute?) -> UInt32? {
         switch attribute?.value {
         case .basic(let v)?: return UInt32(v)
-        case .variable(let bytes)? where bytes.count <= 4 && !bytes.isEmpty: return bytes.reduce(0) { $0 << 8 | UInt32($1) }
+        case .variable(let bytes)? where bytes.count <= 4 && !bytes.isEmpty:
+            return bytes.reduce(0) { $0 << 8 | UInt32($1) }
         default: return nil
         }
     }
@@ -55,10 +62,12 @@ enum MainModeProposals {
     static func offers(in payload: SecurityAssociationPayload) -> [Offer] {
         payload.proposals.filter { $0.protocolID == .isakmp }.flatMap(\.transforms).compactMap { transform in
             guard transform.transformID == Transform.keyIKE,
-                  let cryptoID = transform.basicValue(of: MainModeAttribute.encryptionAlgorithm),
-                  let cipher = BlockCipher(cryptoID: cryptoID, keyLengthBits: transform.basicValue(of: MainModeAttribute.keyLength)),
-                  let hashID = transform.basicValue(of: MainModeAttribute.hashAlgorithm),
-                  let hash = HashAlgorithm(ikeIdentifier: hashID) else { return nil }
+                let cryptoID = transform.basicValue(of: MainModeAttribute.encryptionAlgorithm),
+                let cipher = BlockCipher(
+                    cryptoID: cryptoID, keyLengthBits: transform.basicValue(of: MainModeAttribute.keyLength)),
+                let hashID = transform.basicValue(of: MainModeAttribute.hashAlgorithm),
+                let hash = HashAlgorithm(ikeIdentifier: hashID)
+            else { return nil }
             let groupID = transform.basicValue(of: MainModeAttribute.groupDescription) ?? 0
             let group = DiffieHellmanGroup(rawValue: groupID)
             guard groupID == 0 || group != nil else { return nil }

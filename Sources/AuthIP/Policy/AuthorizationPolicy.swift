@@ -12,8 +12,10 @@ public struct AuthorizationPolicy: Sendable, Hashable {
     /// are held to it whatever this says.
     public var requiresSmartCard: Bool
 
-    public init(requiredComputerGroup: String? = nil, requiredUserGroup: String? = nil, requiresHealthCertificate: Bool = false,
-                requiresSmartCard: Bool = false) {
+    public init(
+        requiredComputerGroup: String? = nil, requiredUserGroup: String? = nil, requiresHealthCertificate: Bool = false,
+        requiresSmartCard: Bool = false
+    ) {
         self.requiredComputerGroup = requiredComputerGroup
         self.requiredUserGroup = requiredUserGroup
         self.requiresHealthCertificate = requiresHealthCertificate

@@ -50,11 +50,13 @@ public struct ConnectionSecurityRule: Sendable {
         case tunnel(localEndpoint: IPAddress, remoteEndpoints: AddressRange)
     }
 
-    public init(name: String, filterID: UInt64 = 0, local: TrafficSelector, remote: TrafficSelector, mode: Mode = .transport,
-                mainModeAuthentication: AuthenticationSet, mainModeCrypto: MainModeCryptoSet = .windowsDefault,
-                quickModeCrypto: QuickModeCryptoSet = .windowsDefault, extendedMode: ExtendedModePolicy? = nil,
-                authorization: AuthorizationPolicy = .none, managementPrefixes: [AddressRange]? = nil,
-                responderIdentity: ResponderIdentity? = nil) {
+    public init(
+        name: String, filterID: UInt64 = 0, local: TrafficSelector, remote: TrafficSelector, mode: Mode = .transport,
+        mainModeAuthentication: AuthenticationSet, mainModeCrypto: MainModeCryptoSet = .windowsDefault,
+        quickModeCrypto: QuickModeCryptoSet = .windowsDefault, extendedMode: ExtendedModePolicy? = nil,
+        authorization: AuthorizationPolicy = .none, managementPrefixes: [AddressRange]? = nil,
+        responderIdentity: ResponderIdentity? = nil
+    ) {
         self.name = name
         self.filterID = filterID
         self.local = local

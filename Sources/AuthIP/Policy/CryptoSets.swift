@@ -43,8 +43,10 @@ public struct QuickModeCryptoSet: Sendable, Hashable {
     /// The DH group of perfect forward secrecy, or nil for none.
     public var pfsGroup: AuthIPCrypto.DiffieHellmanGroup?
 
-    public init(proposals: [QuickModeProposal], lifetimeSeconds: UInt32 = 3_600, lifetimeKilobytes: UInt32 = 100_000,
-                pfsGroup: AuthIPCrypto.DiffieHellmanGroup? = nil) {
+    public init(
+        proposals: [QuickModeProposal], lifetimeSeconds: UInt32 = 3_600, lifetimeKilobytes: UInt32 = 100_000,
+        pfsGroup: AuthIPCrypto.DiffieHellmanGroup? = nil
+    ) {
         self.proposals = proposals
         self.lifetimeSeconds = lifetimeSeconds
         self.lifetimeKilobytes = lifetimeKilobytes

@@ -18,9 +18,11 @@ public struct EndpointConfiguration: Sendable {
     /// the negotiation's thread.
     public var remoteDirectory: RemoteDirectoryPolicy?
 
-    public init(computerName: String, principalName: String, rules: [ConnectionSecurityRule],
-                settings: EndpointSettings = EndpointSettings(), directory: (any AccountDirectory)? = nil,
-                remoteDirectory: RemoteDirectoryPolicy? = nil) {
+    public init(
+        computerName: String, principalName: String, rules: [ConnectionSecurityRule],
+        settings: EndpointSettings = EndpointSettings(), directory: (any AccountDirectory)? = nil,
+        remoteDirectory: RemoteDirectoryPolicy? = nil
+    ) {
         self.computerName = computerName
         self.principalName = principalName
         self.rules = rules

@@ -27,7 +27,9 @@ public struct EndpointSettings: Sendable, Hashable {
     /// ... except in these ranges, where each address is a peer of its own: Teredo (its
     /// clients share their server's /64). Add the IP-HTTPS prefix of a DirectAccess server:
     /// all its IP-HTTPS clients have addresses of that one /64.
-    public var individuallyCountedRanges: [AddressRange] = [AddressRange(.v6(IPv6Address(high: 0x2001_0000_0000_0000, low: 0)), prefixLength: 32)]
+    public var individuallyCountedRanges: [AddressRange] = [
+        AddressRange(.v6(IPv6Address(high: 0x2001_0000_0000_0000, low: 0)), prefixLength: 32)
+    ]
     /// A new MM #1 from a peer is dropped when the peer already has more than this many MM SAs
     /// (MS-AIPS 3.3.7.1) ...
     public var maximumMainModeSAsPerPeer = 20

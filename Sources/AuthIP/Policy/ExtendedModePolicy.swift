@@ -12,8 +12,10 @@ public struct ExtendedModePolicy: Sendable {
     /// when not, an Extended Mode that uses them fails.
     public var allowsExplicitCredentials: Bool
 
-    public init(authentication: AuthenticationSet, impersonate: Bool = false, credentialsAreExplicit: Bool = false,
-                allowsExplicitCredentials: Bool = false) {
+    public init(
+        authentication: AuthenticationSet, impersonate: Bool = false, credentialsAreExplicit: Bool = false,
+        allowsExplicitCredentials: Bool = false
+    ) {
         self.authentication = authentication
         self.impersonate = impersonate
         self.credentialsAreExplicit = credentialsAreExplicit

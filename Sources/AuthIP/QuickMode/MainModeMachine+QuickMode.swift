@@ -14,10 +14,15 @@ extension MainModeMachine {
     /// The selectors this side proposes for traffic: its own address, the rule's remote side.
     /// A rule whose remote side is every address (a server's rule toward any client) is
     /// narrowed to the packet's destination.
-    static func selectors(for traffic: TrafficRequest, rule: ConnectionSecurityRule) -> (local: TrafficSelector, remote: TrafficSelector) {
+    static func selectors(
+        for traffic: TrafficRequest, rule: ConnectionSecurityRule
+    ) -> (local: TrafficSelector, remote: TrafficSelector) {
         var remote = rule.remote
         if remote.addresses.prefixLength == 0 { remote.addresses = AddressRange(traffic.destination) }
-        return (TrafficSelector(AddressRange(traffic.source), ipProtocol: rule.local.ipProtocol, port: rule.local.port), remote)
+        return (
+            TrafficSelector(AddressRange(traffic.source), ipProtocol: rule.local.ipProtocol, port: rule.local.port),
+            remote
+        )
     }
 
     /// What this MM SA's Quick Modes read of it, once it has keys.
@@ -28,16 +33,22 @@ extension MainModeMachine {
         case .extendedMode(_, let em): binding = em.binding
         default: break
         }
-        return keyed.map { QuickModeParent(mainMode: $0, role: role, local: local, remote: remote, natDetected: natDetected,
-                                           extendedModeBinding: binding) }
+        return keyed.map {
+            QuickModeParent(
+                mainMode: $0, role: role, local: local, remote: remote, natDetected: natDetected,
+                extendedModeBinding: binding)
+        }
     }
 
     /// The initiator's Quick Mode payloads and its exchange.
-    func offerQuickMode(local: TrafficSelector, remote: TrafficSelector, messageID: UInt32, exchangeType: ExchangeType,
-                        ruleIndex: Int? = nil, _ shared: inout EndpointContext) -> (QuickModeMachine, [Payload])? {
+    func offerQuickMode(
+        local: TrafficSelector, remote: TrafficSelector, messageID: UInt32, exchangeType: ExchangeType,
+        ruleIndex: Int? = nil, _ shared: inout EndpointContext
+    ) -> (QuickModeMachine, [Payload])? {
         guard let parent = quickModeParent else { return nil }
-        return QuickModeMachine.offer(local: local, remote: remote, messageID: messageID, exchangeType: exchangeType,
-                                      ruleIndex: ruleIndex ?? self.ruleIndex, parent: parent, &shared)
+        return QuickModeMachine.offer(
+            local: local, remote: remote, messageID: messageID, exchangeType: exchangeType,
+            ruleIndex: ruleIndex ?? self.ruleIndex, parent: parent, &shared)
     }
 
     /// #5: the first Quick Mode, inside exchange 243, carrying Auth1.
@@ -46,8 +57,11 @@ extension MainModeMachine {
         let traffic = pendingTraffic.isEmpty ? nil : pendingTraffic.removeFirst()
         let (local, remote) = traffic.map { Self.selectors(for: $0, rule: rule) } ?? (rule.local, rule.remote)
         let messageID = InteropProfile.firstQuickModeMessageID
-        guard let (exchange, payloads) = offerQuickMode(local: local, remote: remote, messageID: messageID, exchangeType: .mainMode,
-                                                        &shared) else {
+        guard
+            let (exchange, payloads) = offerQuickMode(
+                local: local, remote: remote, messageID: messageID, exchangeType: .mainMode,
+                &shared)
+        else {
             failMainMode(.local(.errorIpsecIkeDhFailure), notifyPeer: true, &shared)
             return
         }
@@ -62,28 +76,36 @@ extension MainModeMachine {
         startQuickMode(local: local, remote: remote, ruleIndex: ruleIndex, &shared)
     }
 
-    mutating func startQuickMode(local: TrafficSelector, remote: TrafficSelector, ruleIndex: Int? = nil, _ shared: inout EndpointContext) {
+    mutating func startQuickMode(
+        local: TrafficSelector, remote: TrafficSelector, ruleIndex: Int? = nil, _ shared: inout EndpointContext
+    ) {
         guard case .established(var mm, let establishment) = phase, !establishment.peerDeleted else { return }
         if mm.agreement.quickModeLimit > 0 && mm.quickModeCount >= Int(mm.agreement.quickModeLimit) { return }
         var messageID = shared.randomMessageID()
         while quickModes[messageID] != nil { messageID = shared.randomMessageID() }
-        guard let (exchange, payloads) = offerQuickMode(local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
-                                                        ruleIndex: ruleIndex, &shared) else { return }
+        guard
+            let (exchange, payloads) = offerQuickMode(
+                local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
+                ruleIndex: ruleIndex, &shared)
+        else { return }
         mm.quickModeCount += 1
         phase = .established(mm, establishment)
         quickModes[messageID] = exchange
-        sendRequest(exchange: .quickMode, messageID: messageID, payloads: payloads, purpose: .quickMode(messageID), &shared)
+        sendRequest(
+            exchange: .quickMode, messageID: messageID, payloads: payloads, purpose: .quickMode(messageID), &shared)
     }
 
     /// Whether an SA or a Quick Mode in progress of the session already carries the traffic.
     func coversTraffic(_ traffic: TrafficRequest, _ shared: EndpointContext) -> Bool {
         let carried = shared.database.quickModes(mainModeID: id).contains {
             $0.localSelector.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
-                && $0.remoteSelector.matches(traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
+                && $0.remoteSelector.matches(
+                    traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
         }
-        return carried || quickModes.values.contains {
-            $0.localSelector.matches(traffic.source) && $0.remoteSelector.matches(traffic.destination)
-        } || pendingTraffic.contains(traffic)
+        return carried
+            || quickModes.values.contains {
+                $0.localSelector.matches(traffic.source) && $0.remoteSelector.matches(traffic.destination)
+            } || pendingTraffic.contains(traffic)
     }
 
     /// Starts Quick Modes for traffic that waited for the MM SA.
@@ -99,10 +121,12 @@ extension MainModeMachine {
     mutating func refusesManageOut(_ traffic: TrafficRequest, ruleIndex: Int, _ shared: inout EndpointContext) -> Bool {
         let rule = shared.rules[ruleIndex]
         guard role == .responder, let prefixes = rule.managementPrefixes,
-              !prefixes.contains(where: { $0.contains(traffic.source) }) else { return false }
+            !prefixes.contains(where: { $0.contains(traffic.source) })
+        else { return false }
         let (localSelector, remoteSelector) = Self.selectors(for: traffic, rule: rule)
-        emitQuickModeFailure(local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0, role: .initiator,
-                             state: .noState, error: .local(.errorIpsecIkeNoPolicy), &shared)
+        emitQuickModeFailure(
+            local: localSelector, remote: remoteSelector, ruleIndex: ruleIndex, messageID: 0, role: .initiator,
+            state: .noState, error: .local(.errorIpsecIkeNoPolicy), &shared)
         return true
     }
 
@@ -110,16 +134,22 @@ extension MainModeMachine {
     /// traffic that is the peer's own, under a rule the SA's authorization covers, starts a
     /// Quick Mode, and only on this MM SA: never a Main Mode, never toward another peer.
     mutating func acquire(peerTraffic traffic: TrafficRequest, _ shared: inout EndpointContext) {
-        guard !shared.isShuttingDown, case .established(_, let establishment) = phase, !establishment.peerDeleted else { return }
+        guard !shared.isShuttingDown, case .established(_, let establishment) = phase, !establishment.peerDeleted else {
+            return
+        }
         let authorized = shared.rules[establishment.authorizedRule]
-        guard let ruleIndex = shared.rules.indices.first(where: { index in
-            let rule = shared.rules[index]
-            let peersOwn = rule.mode == .transport ? traffic.destination == remote.ip
-                : rule.allowsPeerSelector(AddressRange(traffic.destination), peer: remote.ip)
-            return rule.matchesMainMode(local: local.ip, remote: remote.ip) && peersOwn
-                && rule.local.matches(traffic.source) && rule.remote.matches(traffic.destination)
-                && rule.sharesAuthorization(with: authorized)
-        }) else { return }
+        guard
+            let ruleIndex = shared.rules.indices.first(where: { index in
+                let rule = shared.rules[index]
+                let peersOwn =
+                    rule.mode == .transport
+                    ? traffic.destination == remote.ip
+                    : rule.allowsPeerSelector(AddressRange(traffic.destination), peer: remote.ip)
+                return rule.matchesMainMode(local: local.ip, remote: remote.ip) && peersOwn
+                    && rule.local.matches(traffic.source) && rule.remote.matches(traffic.destination)
+                    && rule.sharesAuthorization(with: authorized)
+            })
+        else { return }
         guard !coversTraffic(traffic, shared), !refusesManageOut(traffic, ruleIndex: ruleIndex, &shared) else { return }
         startQuickMode(traffic: traffic, ruleIndex: ruleIndex, &shared)
     }
@@ -135,7 +165,8 @@ extension MainModeMachine {
             return
         }
         if isBlocked([mm.authorization], shared) {
-            failMainMode(.local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: inbound.key, &shared)
+            failMainMode(
+                .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: inbound.key, &shared)
             return
         }
         let ruleIndex = quickModeRule(identifications: inbound.identifications, mm: mm, authorizedRule: nil, shared)
@@ -174,7 +205,9 @@ extension MainModeMachine {
             emitInvalidPacket(.quickMode, &shared)
             return
         }
-        guard quickModes[messageID] == nil, messageID != InteropProfile.firstQuickModeMessageID || inbound.header.exchangeType != .mainMode else {
+        guard quickModes[messageID] == nil,
+            messageID != InteropProfile.firstQuickModeMessageID || inbound.header.exchangeType != .mainMode
+        else {
             return
         }
         guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.proof(of: role.peer)) else {
@@ -182,8 +215,14 @@ extension MainModeMachine {
             return
         }
         if establishment.peerDeleted {
-            sendResponse(to: inbound.key, payloads: [.notify(.status(code: WindowsError.errorIpsecIkeMmExpired.code,
-                                                                     protocolID: NotifyPayload.quickModeProtocol, reliable: false))], &shared)
+            sendResponse(
+                to: inbound.key,
+                payloads: [
+                    .notify(
+                        .status(
+                            code: WindowsError.errorIpsecIkeMmExpired.code,
+                            protocolID: NotifyPayload.quickModeProtocol, reliable: false))
+                ], &shared)
             return
         }
         answerQuickMode(inbound, exchangeType: .quickMode, &shared)
@@ -201,20 +240,29 @@ extension MainModeMachine {
         let ids = inbound.identifications
         let first = exchangeType == .mainMode
         var payloads: [Payload] = [.hash(HashPayload(data: mm.proof(of: role)))]
-        func refuse(_ code: WindowsError, local: TrafficSelector?, remote: TrafficSelector?, _ shared: inout EndpointContext) {
-            payloads.append(.notify(NotifyPayload(messageType: .noProposalChosen, protocolID: NotifyPayload.quickModeProtocol, flags: .reliable)))
+        func refuse(
+            _ code: WindowsError, local: TrafficSelector?, remote: TrafficSelector?, _ shared: inout EndpointContext
+        ) {
+            payloads.append(
+                .notify(
+                    NotifyPayload(
+                        messageType: .noProposalChosen, protocolID: NotifyPayload.quickModeProtocol, flags: .reliable)))
             sendResponse(to: inbound.key, payloads: payloads, &shared)
-            emitQuickModeFailure(local: local, remote: remote, ruleIndex: ruleIndex, messageID: messageID, role: .responder,
-                                 state: .noState, error: .local(code), &shared)
+            emitQuickModeFailure(
+                local: local, remote: remote, ruleIndex: ruleIndex, messageID: messageID, role: .responder,
+                state: .noState, error: .local(code), &shared)
         }
         guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1]),
-              let sa = inbound.securityAssociation, let nonce = inbound.nonces.first, !nonce.data.isEmpty else {
+            let sa = inbound.securityAssociation, let nonce = inbound.nonces.first, !nonce.data.isEmpty
+        else {
             refuse(.errorIpsecIkeInvalidPayload, local: nil, remote: nil, &shared)
             return
         }
         var authorizedRule: Int?
         if case .established(_, let establishment) = phase { authorizedRule = establishment.authorizedRule }
-        guard let quickModeRuleIndex = quickModeRule(identifications: ids, mm: mm, authorizedRule: authorizedRule, shared) else {
+        guard
+            let quickModeRuleIndex = quickModeRule(identifications: ids, mm: mm, authorizedRule: authorizedRule, shared)
+        else {
             refuse(.errorIpsecIkeNoPolicy, local: localSelector, remote: peerSelector, &shared)
             return
         }
@@ -223,8 +271,10 @@ extension MainModeMachine {
             return
         }
         guard let parent = quickModeParent else { return }
-        switch QuickModeMachine.answering(inbound, offer: sa, nonce: nonce.data, ids: (ids[0], ids[1]), selectors: (localSelector, peerSelector),
-                                          exchangeType: exchangeType, ruleIndex: quickModeRuleIndex, parent: parent, &shared) {
+        switch QuickModeMachine.answering(
+            inbound, offer: sa, nonce: nonce.data, ids: (ids[0], ids[1]), selectors: (localSelector, peerSelector),
+            exchangeType: exchangeType, ruleIndex: quickModeRuleIndex, parent: parent, &shared)
+        {
         case .failure(let code):
             refuse(code, local: localSelector, remote: peerSelector, &shared)
         case .success(let (exchange, answer)):
@@ -237,16 +287,21 @@ extension MainModeMachine {
     /// with its method, whose selectors contain the proposed ones, with the peer's side its own
     /// (`allowsPeerSelector`); once the MM SA is confirmed, only rules that share the
     /// authorization it passed.
-    func quickModeRule(identifications ids: [IdentificationPayload], mm: KeyedMainMode, authorizedRule: Int?,
-                       _ shared: EndpointContext) -> Int? {
-        guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1]) else { return nil }
+    func quickModeRule(
+        identifications ids: [IdentificationPayload], mm: KeyedMainMode, authorizedRule: Int?,
+        _ shared: EndpointContext
+    ) -> Int? {
+        guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1])
+        else { return nil }
         let authorized = authorizedRule.map { shared.rules[$0] }
         return shared.rules.indices.first { index in
             let rule = shared.rules[index]
             // A Quick Mode the MM responder starts (manage out) must come from a management prefix.
-            let fromManagement = role == .responder || rule.managementPrefixes.map { prefixes in
-                prefixes.contains { $0.contains(peerSelector.addresses) }
-            } ?? true
+            let fromManagement =
+                role == .responder
+                || rule.managementPrefixes.map { prefixes in
+                    prefixes.contains { $0.contains(peerSelector.addresses) }
+                } ?? true
             return rule.matchesMainMode(local: local.ip, remote: remote.ip)
                 && rule.local.contains(localSelector) && rule.remote.contains(peerSelector)
                 && rule.allowsPeerSelector(peerSelector.addresses, peer: remote.ip)
@@ -263,7 +318,9 @@ extension MainModeMachine {
         let settings = shared.settings
         if quickModes.count >= settings.maximumQuickModeNegotiationsPerMainMode
             || quickModeSAs.count >= settings.maximumQuickModeSAsPerMainMode
-            || shared.reservedSPIs.count >= settings.maximumQuickModeNegotiations || shared.database.quickModeCount >= settings.maximumQuickModeSAs {
+            || shared.reservedSPIs.count >= settings.maximumQuickModeNegotiations
+            || shared.database.quickModeCount >= settings.maximumQuickModeSAs
+        {
             return .errorIpsecIkeQmLimit
         }
         return nil
@@ -275,7 +332,8 @@ extension MainModeMachine {
     mutating func receiveFirstQuickModeResponse(_ inbound: Inbound, _ shared: inout EndpointContext) {
         guard case .keyed(let mm) = phase else { return }
         guard let hash = inbound.hash else {
-            let error: NegotiationError = inbound.statusCode.map { .remote(WindowsError.lookup($0)) } ?? .local(.errorIpsecIkeInvalidPayload)
+            let error: NegotiationError =
+                inbound.statusCode.map { .remote(WindowsError.lookup($0)) } ?? .local(.errorIpsecIkeInvalidPayload)
             failMainMode(error, notifyPeer: inbound.statusCode == nil, &shared)
             return
         }
@@ -304,10 +362,12 @@ extension MainModeMachine {
         case .offered:
             guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.proof(of: role.peer)) else {
                 if let code = inbound.statusCode {
-                    dropQuickMode(messageID, error: .remote(WindowsError.lookup(code)), state: .sentFirstPayload, &shared)
+                    dropQuickMode(
+                        messageID, error: .remote(WindowsError.lookup(code)), state: .sentFirstPayload, &shared)
                 } else {
                     emitInvalidPacket(.quickMode, &shared)
-                    dropQuickMode(messageID, error: .local(.errorIpsecIkeInvalidHash), state: .sentFirstPayload, &shared)
+                    dropQuickMode(
+                        messageID, error: .local(.errorIpsecIkeInvalidHash), state: .sentFirstPayload, &shared)
                 }
                 return
             }
@@ -329,7 +389,9 @@ extension MainModeMachine {
 
     /// The responder's choice: checked against the offer; inbound SA installed; QM synchronize.
     mutating func acceptQuickModeAnswer(_ inbound: Inbound, messageID: UInt32, _ shared: inout EndpointContext) {
-        guard let parent = quickModeParent, var exchange = quickModes[messageID], case .offered = exchange.state else { return }
+        guard let parent = quickModeParent, var exchange = quickModes[messageID], case .offered = exchange.state else {
+            return
+        }
         if inbound.notifies.contains(where: { $0.messageType == .noProposalChosen }) {
             dropQuickMode(messageID, error: .remote(.errorIpsecIkeAttribFail), state: .sentFirstPayload, &shared)
             startPendingQuickModes(&shared)
@@ -338,7 +400,8 @@ extension MainModeMachine {
         let agreement: QuickModeAgreement
         switch exchange.accept(inbound, parent: parent, &shared) {
         case .failure(let rejection):
-            dropQuickMode(messageID, error: rejection.error, state: .sentFirstPayload, notifyPeer: rejection.notifyPeer, &shared)
+            dropQuickMode(
+                messageID, error: rejection.error, state: .sentFirstPayload, notifyPeer: rejection.notifyPeer, &shared)
             return
         case .success(let accepted):
             agreement = accepted
@@ -346,16 +409,21 @@ extension MainModeMachine {
         quickModes[messageID] = exchange
         // The inbound SA goes in before QM synchronize leaves, so the peer's first packets land;
         // when Extended Mode follows, its keys wait for SKEYID_em.
-        if case .extendedMode = phase {} else {
+        if case .extendedMode = phase {
+        } else {
             shared.outputs.append(.installSA(exchange.ipsecSA(agreement, direction: .inbound, parent: parent, shared)))
         }
-        sendRequest(exchange: .quickMode, messageID: messageID, payloads: [.notify(.quickModeSynchronize)], purpose: .quickMode(messageID), &shared)
+        sendRequest(
+            exchange: .quickMode, messageID: messageID, payloads: [.notify(.quickModeSynchronize)],
+            purpose: .quickMode(messageID), &shared)
     }
 
     // MARK: - Completion
 
     /// Both directions exist: the SA goes in the database and the data plane, and 5451.
-    mutating func completeQuickMode(_ exchange: QuickModeMachine, _ agreement: QuickModeAgreement, _ shared: inout EndpointContext) {
+    mutating func completeQuickMode(
+        _ exchange: QuickModeMachine, _ agreement: QuickModeAgreement, _ shared: inout EndpointContext
+    ) {
         shared.reservedSPIs.remove(agreement.inboundSPI)
         guard let parent = quickModeParent else { return }
         let rule = shared.rules[exchange.ruleIndex]
@@ -365,11 +433,13 @@ extension MainModeMachine {
         } catch {
             // Not in the database, so not in the data plane either.
             if exchange.role == .initiator {
-                shared.outputs.append(.removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
+                shared.outputs.append(
+                    .removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
             }
-            emitQuickModeFailure(local: exchange.localSelector, remote: exchange.remoteSelector, ruleIndex: exchange.ruleIndex,
-                                 messageID: exchange.messageID, role: exchange.role, state: .sentFinalPayload,
-                                 error: .local(.errorIpsecIkeError), &shared)
+            emitQuickModeFailure(
+                local: exchange.localSelector, remote: exchange.remoteSelector, ruleIndex: exchange.ruleIndex,
+                messageID: exchange.messageID, role: exchange.role, state: .sentFinalPayload,
+                error: .local(.errorIpsecIkeError), &shared)
             return
         }
         if exchange.role == .responder {
@@ -387,19 +457,25 @@ extension MainModeMachine {
 
     /// Ends a Quick Mode negotiation that failed: 4654, its SPI freed, an installed inbound SA
     /// removed, and the peer told when asked.
-    mutating func dropQuickMode(_ messageID: UInt32, error: NegotiationError, state: QuickModeState, notifyPeer: Bool = false,
-                                _ shared: inout EndpointContext) {
+    mutating func dropQuickMode(
+        _ messageID: UInt32, error: NegotiationError, state: QuickModeState, notifyPeer: Bool = false,
+        _ shared: inout EndpointContext
+    ) {
         guard let exchange = quickModes.removeValue(forKey: messageID) else { return }
         channel.cancel { $0 == .quickMode(messageID) }
         shared.reservedSPIs.remove(exchange.reservedSPI)
         if case .synchronizing(let agreement) = exchange.state {
-            shared.outputs.append(.removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
+            shared.outputs.append(
+                .removeSA(spi: agreement.inboundSPI, direction: .inbound, quickModeSAID: agreement.saID))
         }
         if notifyPeer {
-            sendNotify(.status(code: error.code.code, protocolID: NotifyPayload.quickModeProtocol), messageID: messageID, &shared)
+            sendNotify(
+                .status(code: error.code.code, protocolID: NotifyPayload.quickModeProtocol), messageID: messageID,
+                &shared)
         }
-        emitQuickModeFailure(local: exchange.localSelector, remote: exchange.remoteSelector, ruleIndex: exchange.ruleIndex,
-                             messageID: messageID, role: exchange.role, state: state, error: error, &shared)
+        emitQuickModeFailure(
+            local: exchange.localSelector, remote: exchange.remoteSelector, ruleIndex: exchange.ruleIndex,
+            messageID: messageID, role: exchange.role, state: state, error: error, &shared)
         if isEstablished { startPendingQuickModes(&shared) }
     }
 }

@@ -1,7 +1,7 @@
 import AuthIPCrypto
-import AuthIPTrust
 import AuthIPGSS
 import AuthIPSADatabase
+import AuthIPTrust
 import AuthIPWire
 
 /// Quick Mode SA payloads: ESP proposals with this side's SPI, and the responder's choice.
@@ -16,28 +16,40 @@ enum QuickModeProposals {
         var transform: Transform
     }
 
-    static func payload(for set: QuickModeCryptoSet, spi: UInt32, encapsulationMode: UInt16) -> SecurityAssociationPayload {
+    static func payload(
+        for set: QuickModeCryptoSet, spi: UInt32, encapsulationMode: UInt16
+    ) -> SecurityAssociationPayload {
         let transforms = set.proposals.enumerated().map { index, proposal in
             transform(number: UInt8(index + 1), proposal, set: set, encapsulationMode: encapsulationMode)
         }
-        return SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .esp, spi: spi.bigEndianBytes, transforms: transforms)])
+        return SecurityAssociationPayload(proposals: [
+            Proposal(number: 1, protocolID: .esp, spi: spi.bigEndianBytes, transforms: transforms)
+        ])
     }
 
     /// The responder's answer: the chosen transform as offered, under the responder's SPI.
     static func answer(_ offer: Offer, spi: UInt32) -> SecurityAssociationPayload {
         var transform = offer.transform
         transform.number = 1
-        return SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .esp, spi: spi.bigEndianBytes, transforms: [transform])])
+        return SecurityAssociationPayload(proposals: [
+            Proposal(number: 1, protocolID: .esp, spi: spi.bigEndianBytes, transforms: [transform])
+        ])
     }
 
-    static func transform(number: UInt8, _ proposal: QuickModeProposal, set: QuickModeCryptoSet, encapsulationMode: UInt16) -> Transform {
+    static func transform(
+        number: UInt8, _ proposal: QuickModeProposal, set: QuickModeCryptoSet, encapsulationMode: UInt16
+    ) -> Transform {
         var attributes: [TransformAttribute] = [.basic(QuickModeAttribute.encapsulationMode, encapsulationMode)]
-        if let value = proposal.integrity.attributeValue { attributes.append(.basic(QuickModeAttribute.authenticationAlgorithm, value)) }
+        if let value = proposal.integrity.attributeValue {
+            attributes.append(.basic(QuickModeAttribute.authenticationAlgorithm, value))
+        }
         if let bits = proposal.cipher.keyLengthBits { attributes.append(.basic(QuickModeAttribute.keyLength, bits)) }
         if let group = set.pfsGroup { attributes.append(.basic(QuickModeAttribute.groupDescription, group.rawValue)) }
         attributes += [
-            .basic(QuickModeAttribute.lifeType, 1), MainModeProposals.lifetimeAttribute(QuickModeAttribute.lifeDuration, set.lifetimeSeconds),
-            .basic(QuickModeAttribute.lifeType, 2), MainModeProposals.lifetimeAttribute(QuickModeAttribute.lifeDuration, set.lifetimeKilobytes),
+            .basic(QuickModeAttribute.lifeType, 1),
+            MainModeProposals.lifetimeAttribute(QuickModeAttribute.lifeDuration, set.lifetimeSeconds),
+            .basic(QuickModeAttribute.lifeType, 2),
+            MainModeProposals.lifetimeAttribute(QuickModeAttribute.lifeDuration, set.lifetimeKilobytes),
         ]
         return Transform(number: number, transformID: proposal.cipher.transformID, attributes: attributes)
     }
@@ -46,26 +58,33 @@ enum QuickModeProposals {
     static func offers(in payload: SecurityAssociationPayload) -> [Offer] {
         payload.proposals.filter { $0.protocolID == .esp && $0.spi.count == 4 }.flatMap { proposal in
             proposal.transforms.compactMap { transform -> Offer? in
-                guard let cipher = ESPCipher(transformID: transform.transformID,
-                                             keyLengthBits: transform.basicValue(of: QuickModeAttribute.keyLength)),
-                      let integrity = ESPIntegrity(attributeValue: transform.basicValue(of: QuickModeAttribute.authenticationAlgorithm)),
-                      cipher.isAEAD == (integrity == .none) || cipher == .none,
-                      let mode = transform.basicValue(of: QuickModeAttribute.encapsulationMode) else { return nil }
+                guard
+                    let cipher = ESPCipher(
+                        transformID: transform.transformID,
+                        keyLengthBits: transform.basicValue(of: QuickModeAttribute.keyLength)),
+                    let integrity = ESPIntegrity(
+                        attributeValue: transform.basicValue(of: QuickModeAttribute.authenticationAlgorithm)),
+                    cipher.isAEAD == (integrity == .none) || cipher == .none,
+                    let mode = transform.basicValue(of: QuickModeAttribute.encapsulationMode)
+                else { return nil }
                 let groupID = transform.basicValue(of: QuickModeAttribute.groupDescription)
                 let group = groupID.flatMap(DiffieHellmanGroup.init(rawValue:))
                 guard groupID == nil || group != nil else { return nil }
                 var seconds: UInt32?, kilobytes: UInt32?
                 var lifeType: UInt16?
                 for attribute in transform.attributes {
-                    if attribute.type == QuickModeAttribute.lifeType, case .basic(let t) = attribute.value { lifeType = t }
+                    if attribute.type == QuickModeAttribute.lifeType, case .basic(let t) = attribute.value {
+                        lifeType = t
+                    }
                     if attribute.type == QuickModeAttribute.lifeDuration {
                         if lifeType == 1 { seconds = MainModeProposals.lifetimeValue(attribute) }
                         if lifeType == 2 { kilobytes = MainModeProposals.lifetimeValue(attribute) }
                     }
                 }
-                return Offer(proposal: QuickModeProposal(cipher: cipher, integrity: integrity), encapsulationMode: mode,
-                             pfsGroup: group, lifetimeSeconds: seconds, lifetimeKilobytes: kilobytes,
-                             spi: proposal.spi.reduce(0) { $0 << 8 | UInt32($1) }, transform: transform)
+                return Offer(
+                    proposal: QuickModeProposal(cipher: cipher, integrity: integrity), encapsulationMode: mode,
+                    pfsGroup: group, lifetimeSeconds: seconds, lifetimeKilobytes: kilobytes,
+                    spi: proposal.spi.reduce(0) { $0 << 8 | UInt32($1) }, transform: transform)
             }
         }
     }
@@ -84,5 +103,7 @@ enum QuickModeProposals {
 }
 
 extension UInt32 {
-    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
+    var bigEndianBytes: [UInt8] {
+        [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)]
+    }
 }

@@ -103,7 +103,8 @@ struct Channel {
     /// Forgets that a request was seen, so that its retransmission counts as new: for a
     /// request dropped unanswered.
     mutating func forget(_ key: ExchangeKey) {
-        guard var window = windows[key.exchange], key.sequence <= window.highest, window.highest - key.sequence < 64 else { return }
+        guard var window = windows[key.exchange], key.sequence <= window.highest, window.highest - key.sequence < 64
+        else { return }
         window.seen &= ~(1 << UInt64(window.highest - key.sequence))
         windows[key.exchange] = window
     }

@@ -10,7 +10,8 @@ enum Fragmentation {
     static func overhead(ipv4: Bool) -> Int { (ipv4 ? 20 : 40) + 8 + 4 }
 
     /// The datagram, or its fragments when it exceeds the MTU.
-    static func split(_ datagram: [UInt8], header: ISAKMPHeader, fragmentID: UInt16, mtu: Int, ipv4: Bool) -> [[UInt8]] {
+    static func split(_ datagram: [UInt8], header: ISAKMPHeader, fragmentID: UInt16, mtu: Int, ipv4: Bool) -> [[UInt8]]
+    {
         let limit = mtu - overhead(ipv4: ipv4)
         guard datagram.count > limit else { return [datagram] }
         let chunk = limit - ISAKMPHeader.size - 8
@@ -21,8 +22,9 @@ enum Fragmentation {
         fragmentHeader.flags.remove(.encrypted)
         while offset < datagram.count {
             let end = min(offset + chunk, datagram.count)
-            let payload = FragmentPayload(fragmentID: fragmentID, number: number, isLast: end == datagram.count,
-                                          data: Array(datagram[offset..<end]))
+            let payload = FragmentPayload(
+                fragmentID: fragmentID, number: number, isLast: end == datagram.count,
+                data: Array(datagram[offset..<end]))
             fragments.append(Message(header: fragmentHeader, payloads: [.fragment(payload)]).serialized())
             offset = end
             number &+= 1
@@ -105,7 +107,9 @@ struct Reassembly {
         }
         var entry = pending[key]!
         if fragment.isLast {
-            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else { return drop(key, outcome) }
+            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else {
+                return drop(key, outcome)
+            }
             entry.last = fragment.number
         } else if let last = entry.last, fragment.number >= last {
             return drop(key, outcome)
@@ -115,7 +119,9 @@ struct Reassembly {
             return outcome
         }
         let size = fragment.data.count
-        guard entry.bytes + size <= Self.maximumMessageBytes, admitBytes(size, pool, keeping: key, &outcome) else { return drop(key, outcome) }
+        guard entry.bytes + size <= Self.maximumMessageBytes, admitBytes(size, pool, keeping: key, &outcome) else {
+            return drop(key, outcome)
+        }
         entry.bytes += size
         count(pool, messages: 0, bytes: size)
         entry.fragments[fragment.number] = fragment.data
@@ -133,10 +139,13 @@ struct Reassembly {
     private mutating func admitMessage(_ pool: Pool, _ outcome: inout Outcome) -> Bool {
         switch pool {
         case .session:
-            return messagesByPool[pool, default: 0] < Self.maximumPendingPerSession && sessionMessages < Self.maximumSessionMessages
+            return messagesByPool[pool, default: 0] < Self.maximumPendingPerSession
+                && sessionMessages < Self.maximumSessionMessages
         case .stranger:
             guard messagesByPool[pool, default: 0] < Self.maximumPendingPerStranger else { return false }
-            while strangerMessages >= Self.maximumStrangerMessages, evictOldestStranger(keeping: nil) { outcome.evicted += 1 }
+            while strangerMessages >= Self.maximumStrangerMessages, evictOldestStranger(keeping: nil) {
+                outcome.evicted += 1
+            }
             return strangerMessages < Self.maximumStrangerMessages
         }
     }
@@ -145,9 +154,12 @@ struct Reassembly {
     private mutating func admitBytes(_ size: Int, _ pool: Pool, keeping key: Key, _ outcome: inout Outcome) -> Bool {
         switch pool {
         case .session:
-            return bytesByPool[pool, default: 0] + size <= Self.maximumBytesPerSession && sessionBytes + size <= Self.maximumSessionBytes
+            return bytesByPool[pool, default: 0] + size <= Self.maximumBytesPerSession
+                && sessionBytes + size <= Self.maximumSessionBytes
         case .stranger:
-            while strangerBytes + size > Self.maximumStrangerBytes, evictOldestStranger(keeping: key) { outcome.evicted += 1 }
+            while strangerBytes + size > Self.maximumStrangerBytes, evictOldestStranger(keeping: key) {
+                outcome.evicted += 1
+            }
             return strangerBytes + size <= Self.maximumStrangerBytes
         }
     }

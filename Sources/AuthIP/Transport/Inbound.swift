@@ -20,12 +20,18 @@ struct Inbound {
     var hash: HashPayload? { first { if case .hash(let p) = $0 { return p } else { return nil } } }
     var notifies: [NotifyPayload] { all { if case .notify(let p) = $0 { return p } else { return nil } } }
     var nonces: [NoncePayload] { all { if case .nonce(let p) = $0 { return p } else { return nil } } }
-    var securityAssociation: SecurityAssociationPayload? { first { if case .securityAssociation(let p) = $0 { return p } else { return nil } } }
-    var identifications: [IdentificationPayload] { all { if case .identification(let p) = $0 { return p } else { return nil } } }
+    var securityAssociation: SecurityAssociationPayload? {
+        first { if case .securityAssociation(let p) = $0 { return p } else { return nil } }
+    }
+    var identifications: [IdentificationPayload] {
+        all { if case .identification(let p) = $0 { return p } else { return nil } }
+    }
     var keyExchange: KeyExchangePayload? { first { if case .keyExchange(let p) = $0 { return p } else { return nil } } }
     var auth: AuthPayload? { first { if case .auth(let p) = $0 { return p } else { return nil } } }
     var vendors: [KnownVendor] { all { if case .vendorID(let p) = $0 { return p.knownVendor } else { return nil } } }
-    var natDiscovery: [NATDiscoveryPayload] { all { if case .natDiscovery(let p) = $0 { return p } else { return nil } } }
+    var natDiscovery: [NATDiscoveryPayload] {
+        all { if case .natDiscovery(let p) = $0 { return p } else { return nil } }
+    }
     var gssIdentity: GSSIdentityPayload? { first { if case .gssIdentity(let p) = $0 { return p } else { return nil } } }
 
     /// The error code of a NOTIFY_STATUS in the message (either numbering).

@@ -36,7 +36,9 @@ struct RateLimiter {
         return true
     }
 
-    private static func level(_ bucket: (tokens: Double, updated: Date), rate: Double, burst: Double, now: Date) -> Double {
+    private static func level(
+        _ bucket: (tokens: Double, updated: Date), rate: Double, burst: Double, now: Date
+    ) -> Double {
         min(burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rate)
     }
 }

@@ -21,9 +21,11 @@ public struct ExtendedModeEstablished: Hashable, Sendable {
 
     var auditValues: [AuditValue] {
         mainMode.endpointValues + [.parameter(mainModeAuthenticationMethod)] + mainMode.suiteAndIdentityValues
-            + [.optionalText(extendedMode.localPrincipalName), .optionalText(extendedMode.remotePrincipalName),
-               .parameter(extendedModeAuthenticationMethod), .parameter(extendedMode.impersonation),
-               .uint64(extendedMode.quickModeFilterID)]
+            + [
+                .optionalText(extendedMode.localPrincipalName), .optionalText(extendedMode.remotePrincipalName),
+                .parameter(extendedModeAuthenticationMethod), .parameter(extendedMode.impersonation),
+                .uint64(extendedMode.quickModeFilterID),
+            ]
     }
 }
 
@@ -61,7 +63,8 @@ public struct ExtendedModeEstablishedWithMainModeCertificates: Hashable, Sendabl
     public var extendedModeAuthenticationMethod: AuthenticationMethod
 
     public init(
-        mainMode: MainModeSA, localMainModeCertificate: CertificateSummary?, remoteMainModeCertificate: CertificateSummary?,
+        mainMode: MainModeSA, localMainModeCertificate: CertificateSummary?,
+        remoteMainModeCertificate: CertificateSummary?,
         extendedMode: ExtendedModeSA, extendedModeAuthenticationMethod: AuthenticationMethod
     ) {
         self.mainMode = mainMode
@@ -75,9 +78,11 @@ public struct ExtendedModeEstablishedWithMainModeCertificates: Hashable, Sendabl
         mainMode.certificateValues(local: localMainModeCertificate, remote: remoteMainModeCertificate)
             + NegotiationPeer.addressValues(local: mainMode.local, remote: mainMode.remote)
             + mainMode.suiteAndIdentityValues
-            + [.optionalText(extendedMode.localPrincipalName), .optionalText(extendedMode.remotePrincipalName),
-               .parameter(extendedModeAuthenticationMethod), .parameter(extendedMode.impersonation),
-               .uint64(extendedMode.quickModeFilterID)]
+            + [
+                .optionalText(extendedMode.localPrincipalName), .optionalText(extendedMode.remotePrincipalName),
+                .parameter(extendedModeAuthenticationMethod), .parameter(extendedMode.impersonation),
+                .uint64(extendedMode.quickModeFilterID),
+            ]
     }
 }
 
@@ -94,7 +99,8 @@ public struct ExtendedModeEstablishedWithCertificates: Hashable, Sendable {
     public var remoteExtendedModeCertificate: CertificateSummary?
 
     public init(
-        mainMode: MainModeSA, localMainModeCertificate: CertificateSummary?, remoteMainModeCertificate: CertificateSummary?,
+        mainMode: MainModeSA, localMainModeCertificate: CertificateSummary?,
+        remoteMainModeCertificate: CertificateSummary?,
         extendedMode: ExtendedModeSA, localExtendedModeCertificate: CertificateSummary?,
         remoteExtendedModeCertificate: CertificateSummary?
     ) {
@@ -108,8 +114,10 @@ public struct ExtendedModeEstablishedWithCertificates: Hashable, Sendable {
 
     var auditValues: [AuditValue] {
         mainMode.certificateValues(local: localMainModeCertificate, remote: remoteMainModeCertificate)
-            + [.uint32(UInt32(mainMode.local.keyingModulePort)), .address(mainMode.remote.address),
-               .uint32(UInt32(mainMode.remote.keyingModulePort))]
+            + [
+                .uint32(UInt32(mainMode.local.keyingModulePort)), .address(mainMode.remote.address),
+                .uint32(UInt32(mainMode.remote.keyingModulePort)),
+            ]
             + mainMode.suiteAndIdentityValues
             + extendedMode.certificateValues(local: localExtendedModeCertificate, remote: remoteExtendedModeCertificate)
     }
@@ -118,7 +126,9 @@ public struct ExtendedModeEstablishedWithCertificates: Hashable, Sendable {
 extension MainModeSA {
     /// LocalMMPrincipalName, the local certificate (3), RemoteMMPrincipalName, the remote
     /// certificate (3).
-    func certificateValues(local localCertificate: CertificateSummary?, remote remoteCertificate: CertificateSummary?) -> [AuditValue] {
+    func certificateValues(
+        local localCertificate: CertificateSummary?, remote remoteCertificate: CertificateSummary?
+    ) -> [AuditValue] {
         [.optionalText(local.principalName)] + localCertificate.auditValues
             + [.optionalText(remote.principalName)] + remoteCertificate.auditValues
     }

@@ -32,8 +32,10 @@ public struct ExtendedModeFailed: Hashable, Sendable {
     var auditValues: [AuditValue] {
         [.optionalText(local.principalName), .optionalText(remote.principalName)]
             + NegotiationPeer.addressValues(local: local, remote: remote) + failure.auditValues
-            + [.parameter(authenticationMethod), .parameter(state), .parameter(role), .parameter(impersonation),
-               .uint64(quickModeFilterID)]
+            + [
+                .parameter(authenticationMethod), .parameter(state), .parameter(role), .parameter(impersonation),
+                .uint64(quickModeFilterID),
+            ]
     }
 }
 

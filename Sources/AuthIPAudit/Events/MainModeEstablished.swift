@@ -22,7 +22,9 @@ public struct MainModeEstablishedWithCertificates: Hashable, Sendable {
     public var localCertificate: CertificateSummary?
     public var remoteCertificate: CertificateSummary?
 
-    public init(negotiation: MainModeEstablished, localCertificate: CertificateSummary?, remoteCertificate: CertificateSummary?) {
+    public init(
+        negotiation: MainModeEstablished, localCertificate: CertificateSummary?, remoteCertificate: CertificateSummary?
+    ) {
         self.negotiation = negotiation
         self.localCertificate = localCertificate
         self.remoteCertificate = remoteCertificate

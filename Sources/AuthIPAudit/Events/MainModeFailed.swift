@@ -36,8 +36,10 @@ public struct MainModeFailed: Hashable, Sendable {
     /// MMAuthMethod, State, Role, MMImpersonationState, MMFilterID, InitiatorCookie,
     /// ResponderCookie.
     var trailingValues: [AuditValue] {
-        [.parameter(authenticationMethod), .parameter(state), .parameter(role), .parameter(impersonation),
-         .uint64(filterID), .cookie(initiatorCookie), .cookie(responderCookie)]
+        [
+            .parameter(authenticationMethod), .parameter(state), .parameter(role), .parameter(impersonation),
+            .uint64(filterID), .cookie(initiatorCookie), .cookie(responderCookie),
+        ]
     }
 
     var auditValues: [AuditValue] {
@@ -53,7 +55,9 @@ public struct MainModeFailedWithCertificates: Hashable, Sendable {
     public var localCertificate: CertificateSummary?
     public var remoteCertificate: CertificateSummary?
 
-    public init(negotiation: MainModeFailed, localCertificate: CertificateSummary?, remoteCertificate: CertificateSummary?) {
+    public init(
+        negotiation: MainModeFailed, localCertificate: CertificateSummary?, remoteCertificate: CertificateSummary?
+    ) {
         self.negotiation = negotiation
         self.localCertificate = localCertificate
         self.remoteCertificate = remoteCertificate

@@ -60,13 +60,15 @@ public struct QuickModeEstablished: Hashable, Sendable {
     }
 
     var auditValues: [AuditValue] {
-        [.address(local.address), .address(local.mask), .uint32(UInt32(local.port)), .address(local.tunnelEndpoint),
-         .address(remote.address), .address(remote.mask), .uint32(UInt32(remote.port)),
-         .address(remotePrivateAddress), .address(remote.tunnelEndpoint),
-         .uint32(UInt32(ipProtocol)), .parameter(keyingModule),
-         .parameter(ahIntegrity), .parameter(espIntegrity), .parameter(cipher),
-         .uint32(lifetimeSeconds), .uint32(lifetimeKilobytes), .uint32(lifetimePackets),
-         .parameter(mode), .parameter(role), .uint64(filterID), .uint64(mainModeSAID), .uint64(quickModeSAID),
-         .uint64(UInt64(inboundSPI)), .uint64(UInt64(outboundSPI)), .uint64(tunnelID), .uint64(trafficSelectorID)]
+        [
+            .address(local.address), .address(local.mask), .uint32(UInt32(local.port)), .address(local.tunnelEndpoint),
+            .address(remote.address), .address(remote.mask), .uint32(UInt32(remote.port)),
+            .address(remotePrivateAddress), .address(remote.tunnelEndpoint),
+            .uint32(UInt32(ipProtocol)), .parameter(keyingModule),
+            .parameter(ahIntegrity), .parameter(espIntegrity), .parameter(cipher),
+            .uint32(lifetimeSeconds), .uint32(lifetimeKilobytes), .uint32(lifetimePackets),
+            .parameter(mode), .parameter(role), .uint64(filterID), .uint64(mainModeSAID), .uint64(quickModeSAID),
+            .uint64(UInt64(inboundSPI)), .uint64(UInt64(outboundSPI)), .uint64(tunnelID), .uint64(trafficSelectorID),
+        ]
     }
 }

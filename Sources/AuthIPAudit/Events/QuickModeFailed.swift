@@ -47,7 +47,9 @@ public struct QuickModeFailed: Hashable, Sendable {
         local.auditValues + remote.auditValues
             + [.uint32(UInt32(ipProtocol)), .address(remotePrivateAddress), .parameter(keyingModule)]
             + failure.auditValues
-            + [.parameter(mode), .parameter(state), .parameter(role), .uint32(messageID), .uint64(filterID),
-               .uint64(mainModeSAID), .uint64(tunnelID), .uint64(trafficSelectorID)]
+            + [
+                .parameter(mode), .parameter(state), .parameter(role), .uint32(messageID), .uint64(filterID),
+                .uint64(mainModeSAID), .uint64(tunnelID), .uint64(trafficSelectorID),
+            ]
     }
 }

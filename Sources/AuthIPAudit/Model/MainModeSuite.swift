@@ -21,7 +21,9 @@ public struct MainModeSuite: Hashable, Sendable {
 
     /// MMCipherAlg, MMIntegrityAlg, DHGroup, MMLifetime, QMLimit.
     var auditValues: [AuditValue] {
-        [.parameter(cipher), .parameter(integrity), .parameter(diffieHellmanGroup),
-         .uint32(lifetimeMinutes), .uint32(quickModeLimit)]
+        [
+            .parameter(cipher), .parameter(integrity), .parameter(diffieHellmanGroup),
+            .uint32(lifetimeMinutes), .uint32(quickModeLimit),
+        ]
     }
 }

@@ -18,7 +18,9 @@ public struct NegotiationPeer: Hashable, Sendable {
 extension NegotiationPeer {
     /// LocalAddress, LocalKeyModPort, RemoteAddress, RemoteKeyModPort.
     static func addressValues(local: NegotiationPeer, remote: NegotiationPeer) -> [AuditValue] {
-        [.address(local.address), .uint32(UInt32(local.keyingModulePort)),
-         .address(remote.address), .uint32(UInt32(remote.keyingModulePort))]
+        [
+            .address(local.address), .uint32(UInt32(local.keyingModulePort)),
+            .address(remote.address), .uint32(UInt32(remote.keyingModulePort)),
+        ]
     }
 }

@@ -47,7 +47,10 @@ public struct ExtendedModeSA: Hashable, Sendable {
     /// The WFP filter of the quick mode policy that started the negotiation.
     public var quickModeFilterID: UInt64
 
-    public init(localPrincipalName: String?, remotePrincipalName: String?, impersonation: ImpersonationState, quickModeFilterID: UInt64) {
+    public init(
+        localPrincipalName: String?, remotePrincipalName: String?, impersonation: ImpersonationState,
+        quickModeFilterID: UInt64
+    ) {
         self.localPrincipalName = localPrincipalName
         self.remotePrincipalName = remotePrincipalName
         self.impersonation = impersonation

@@ -10,7 +10,9 @@ public struct TrafficEndpoint: Hashable, Sendable {
     /// The tunnel endpoint in tunnel mode, or nil (`-`).
     public var tunnelEndpoint: AuditAddress?
 
-    public init(address: AuditAddress?, mask: AuditAddress? = nil, port: UInt16 = 0, tunnelEndpoint: AuditAddress? = nil) {
+    public init(
+        address: AuditAddress?, mask: AuditAddress? = nil, port: UInt16 = 0, tunnelEndpoint: AuditAddress? = nil
+    ) {
         self.address = address
         self.mask = mask
         self.port = port

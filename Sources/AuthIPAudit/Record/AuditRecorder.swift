@@ -14,7 +14,9 @@ public struct AuditRecorder: Hashable, Sendable {
     }
 
     /// The event as the next record.
-    public mutating func record(_ event: AuditEvent, at time: AuditTime, activityID: UUID? = nil) throws(AuditModelError) -> AuditRecord {
+    public mutating func record(
+        _ event: AuditEvent, at time: AuditTime, activityID: UUID? = nil
+    ) throws(AuditModelError) -> AuditRecord {
         guard lastRecordID < UInt64.max else { throw .recordIDsExhausted }
         lastRecordID += 1
         return AuditRecord(recordID: lastRecordID, time: time, activityID: activityID, origin: origin, event: event)

@@ -34,7 +34,8 @@ public struct AuditTime: Hashable, Comparable, Sendable {
         let days = Self.floorDivide(seconds, by: 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civilDate(daysSinceUnixEpoch: days)
-        let date = Self.padded(year, width: 4) + "-" + Self.padded(month, width: 2) + "-" + Self.padded(day, width: 2)
+        let date =
+            Self.padded(year, width: 4) + "-" + Self.padded(month, width: 2) + "-" + Self.padded(day, width: 2)
             + "T" + Self.padded(secondOfDay / 3600, width: 2) + ":" + Self.padded(secondOfDay / 60 % 60, width: 2)
             + ":" + Self.padded(secondOfDay % 60, width: 2)
         return (date, ticksOfSecond)

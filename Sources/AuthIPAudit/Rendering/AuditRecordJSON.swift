@@ -11,8 +11,13 @@ extension AuditRecord {
         let (descriptor, values) = event.parts
         let correlation: [(String, JSONValue)] = activityIDText.map { [("ActivityID", .string($0))] } ?? []
         let system: JSONValue = .object([
-            ("Provider", .object([("Name", .string(SecurityAuditingProvider.name)),
-                                  ("Guid", .string(SecurityAuditingProvider.guid))])),
+            (
+                "Provider",
+                .object([
+                    ("Name", .string(SecurityAuditingProvider.name)),
+                    ("Guid", .string(SecurityAuditingProvider.guid)),
+                ])
+            ),
             ("EventID", .number(descriptor.eventID)),
             ("Version", .number(descriptor.version)),
             ("Level", .number(SecurityAuditingProvider.level)),
@@ -31,11 +36,14 @@ extension AuditRecord {
         return .object([
             ("System", system),
             ("EventData", .object(eventData)),
-            ("RenderingInfo", .object([
-                ("Message", .string(event.message)),
-                ("Task", .string(descriptor.subcategory)),
-                ("Keywords", .array([.string(descriptor.keywords.displayName)])),
-            ])),
+            (
+                "RenderingInfo",
+                .object([
+                    ("Message", .string(event.message)),
+                    ("Task", .string(descriptor.subcategory)),
+                    ("Keywords", .array([.string(descriptor.keywords.displayName)])),
+                ])
+            ),
         ])
     }
 }

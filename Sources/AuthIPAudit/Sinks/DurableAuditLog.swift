@@ -1,10 +1,11 @@
+import AuthIPJSON
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AuthIPJSON
-import Foundation
 
 /// An append-only JSON-lines file of audit records that never loses a record it has
 /// acknowledged.

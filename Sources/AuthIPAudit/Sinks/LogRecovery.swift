@@ -1,9 +1,10 @@
+import AuthIPJSON
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import AuthIPJSON
 
 /// Brings a log file that a crash may have cut short back to whole records: reads only the
 /// end of the file, truncates a torn or unreadable final line, and finds the last record ID.
@@ -72,7 +73,8 @@ private struct LogFileReader {
     func recordID(in range: Range<Int64>) throws(DurableAuditLogError) -> UInt64? {
         let text = String(decoding: try read(range), as: UTF8.self)
         guard let record = try? JSONValue(parsing: text),
-              let id = record["System"]?["EventRecordID"]?.stringValue else { return nil }
+            let id = record["System"]?["EventRecordID"]?.stringValue
+        else { return nil }
         return UInt64(id)
     }
 

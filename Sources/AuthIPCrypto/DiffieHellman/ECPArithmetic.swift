@@ -28,7 +28,9 @@ final class ECPArithmetic: @unchecked Sendable {
     }
 
     private func scalar(_ secret: SecretBytes) throws(CryptoError) -> OpaquePointer {
-        let d = secret.withUnsafeBytes { BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32($0.count), BN_secure_new()) }!
+        let d = secret.withUnsafeBytes {
+            BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32($0.count), BN_secure_new())
+        }!
         guard !BN_is_zero(d).isTrue, BN_cmp(d, order) < 0 else {
             BN_clear_free(d)
             throw .invalidPrivateKey
@@ -51,14 +53,19 @@ final class ECPArithmetic: @unchecked Sendable {
         let ctx = BN_CTX_new()
         defer { BN_CTX_free(ctx) }
         let length = coordinateLength
-        let x = peer.withUnsafeBytes { BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(length), nil) }!
-        let y = peer.withUnsafeBytes { BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self) + length, Int32(length), nil) }!
+        let x = peer.withUnsafeBytes {
+            BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(length), nil)
+        }!
+        let y = peer.withUnsafeBytes {
+            BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self) + length, Int32(length), nil)
+        }!
         let peerPoint = EC_POINT_new(group)
         defer { BN_free(x); BN_free(y); EC_POINT_free(peerPoint) }
         guard BN_cmp(x, fieldPrime) < 0, BN_cmp(y, fieldPrime) < 0,
-              EC_POINT_set_affine_coordinates(group, peerPoint, x, y, ctx) == 1,
-              EC_POINT_is_on_curve(group, peerPoint, ctx) == 1,
-              EC_POINT_is_at_infinity(group, peerPoint) == 0 else {
+            EC_POINT_set_affine_coordinates(group, peerPoint, x, y, ctx) == 1,
+            EC_POINT_is_on_curve(group, peerPoint, ctx) == 1,
+            EC_POINT_is_at_infinity(group, peerPoint) == 0
+        else {
             ERR_clear_error()
             throw .invalidPublicValue
         }
@@ -66,7 +73,8 @@ final class ECPArithmetic: @unchecked Sendable {
         let product = EC_POINT_new(group)
         defer { BN_clear_free(d); EC_POINT_clear_free(product) }
         guard EC_POINT_mul(group, product, nil, peerPoint, d, ctx) == 1,
-              EC_POINT_is_at_infinity(group, product) == 0 else { throw .invalidPublicValue }
+            EC_POINT_is_at_infinity(group, product) == 0
+        else { throw .invalidPublicValue }
         var xBytes = try coordinates(product, ctx: ctx, both: false)
         defer { wipe(&xBytes) }
         return SecretBytes(xBytes)

@@ -40,9 +40,13 @@ final class MODPArithmetic: @unchecked Sendable {
     }
 
     func sharedSecret(_ exponent: SecretBytes, _ peer: [UInt8]) throws(CryptoError) -> SecretBytes {
-        let y = peer.withUnsafeBytes { BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32($0.count), nil) }!
+        let y = peer.withUnsafeBytes {
+            BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32($0.count), nil)
+        }!
         defer { BN_free(y) }
-        guard !BN_is_zero(y).isTrue, !BN_is_one(y).isTrue, BN_cmp(y, primeMinusOne) < 0 else { throw .invalidPublicValue }
+        guard !BN_is_zero(y).isTrue, !BN_is_one(y).isTrue, BN_cmp(y, primeMinusOne) < 0 else {
+            throw .invalidPublicValue
+        }
         let z = try power(base: y, exponent: exponent)
         defer { BN_clear_free(z) }
         return SecretBytes(count: length) { out in
@@ -54,7 +58,9 @@ final class MODPArithmetic: @unchecked Sendable {
         guard !exponent.isEmpty else { throw .invalidPrivateKey }
         let ctx = BN_CTX_secure_new()
         defer { BN_CTX_free(ctx) }
-        let x = exponent.withUnsafeBytes { BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32($0.count), BN_secure_new()) }!
+        let x = exponent.withUnsafeBytes {
+            BN_bin2bn($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32($0.count), BN_secure_new())
+        }!
         defer { BN_clear_free(x) }
         guard !BN_is_zero(x).isTrue else { throw .invalidPrivateKey }
         BN_set_flags(x, BN_FLG_CONSTTIME)
@@ -68,7 +74,9 @@ final class MODPArithmetic: @unchecked Sendable {
 
     static func bytes(_ bn: OpaquePointer, length: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: length)
-        out.withUnsafeMutableBytes { _ = BN_bn2binpad(bn, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(length)) }
+        out.withUnsafeMutableBytes {
+            _ = BN_bn2binpad(bn, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(length))
+        }
         return out
     }
 }

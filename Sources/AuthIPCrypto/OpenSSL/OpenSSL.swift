@@ -13,7 +13,6 @@ public enum OpenSSL {
         return legacyProvider != nil
     }()
 
-
     /// The text of OpenSSL's oldest queued error, clearing the queue.
     public static func lastError() -> String {
         let code = ERR_get_error()

@@ -90,13 +90,19 @@ public enum BlockCipher: String, Hashable, Sendable, CaseIterable {
                 input.withUnsafeBytes { inBytes in
                     output.withUnsafeMutableBytes { outBytes in
                         let out = outBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        guard EVP_CipherInit_ex2(ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                                 ivBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0, nil) == 1,
-                              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { return false }
+                        guard
+                            EVP_CipherInit_ex2(
+                                ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                ivBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0, nil) == 1,
+                            EVP_CIPHER_CTX_set_padding(ctx, 0) == 1
+                        else { return false }
                         var n: Int32 = 0
                         if input.count > 0 {
-                            guard EVP_CipherUpdate(ctx, out, &n, inBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                                   Int32(input.count)) == 1 else { return false }
+                            guard
+                                EVP_CipherUpdate(
+                                    ctx, out, &n, inBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                    Int32(input.count)) == 1
+                            else { return false }
                         }
                         var tail: Int32 = 0
                         guard EVP_CipherFinal_ex(ctx, out + Int(n), &tail) == 1 else { return false }

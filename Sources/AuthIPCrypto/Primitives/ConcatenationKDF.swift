@@ -8,8 +8,10 @@ public enum ConcatenationKDF {
             var block = [UInt8](repeating: 0, count: hash.digestLength)
             defer { wipe(&block) }
             for counter in 1...max(blockCount, 1) where length > 0 {
-                let counterBytes: [UInt8] = [UInt8(counter >> 24 & 0xFF), UInt8(counter >> 16 & 0xFF),
-                                             UInt8(counter >> 8 & 0xFF), UInt8(counter & 0xFF)]
+                let counterBytes: [UInt8] = [
+                    UInt8(counter >> 24 & 0xFF), UInt8(counter >> 16 & 0xFF),
+                    UInt8(counter >> 8 & 0xFF), UInt8(counter & 0xFF),
+                ]
                 hash.digest(parts: [.bytes(counterBytes), .secret(z), .secret(otherInfo)], into: &block)
                 let start = (counter - 1) * hash.digestLength
                 let n = min(hash.digestLength, length - start)

@@ -101,7 +101,9 @@ public enum HashAlgorithm: String, Hashable, Sendable, CaseIterable {
             }
         }
         var length: UInt32 = 0
-        out.withUnsafeMutableBytes { _ = EVP_DigestFinal_ex(ctx, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) }
+        out.withUnsafeMutableBytes {
+            _ = EVP_DigestFinal_ex(ctx, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+        }
     }
 
     /// HMAC over the concatenation of `parts`; AuthIP's prf(key, message).
@@ -115,20 +117,27 @@ public enum HashAlgorithm: String, Hashable, Sendable, CaseIterable {
     }
 
     func hmac(key: UnsafeRawBufferPointer, parts: [[UInt8]]) -> [UInt8] {
-        guard let ctx = EVP_MAC_CTX_dup(Self.hmacTemplates[self]!.pointer) else { preconditionFailure("EVP_MAC_CTX_dup failed") }
+        guard let ctx = EVP_MAC_CTX_dup(Self.hmacTemplates[self]!.pointer) else {
+            preconditionFailure("EVP_MAC_CTX_dup failed")
+        }
         defer { EVP_MAC_CTX_free(ctx) }
         // HMAC with an empty key is valid, but OpenSSL wants a non-null pointer for it.
         let zero: UInt8 = 0
         let initialized = withUnsafePointer(to: zero) { zeroPointer in
-            EVP_MAC_init(ctx, key.count > 0 ? key.baseAddress!.assumingMemoryBound(to: UInt8.self) : zeroPointer, key.count, nil)
+            EVP_MAC_init(
+                ctx, key.count > 0 ? key.baseAddress!.assumingMemoryBound(to: UInt8.self) : zeroPointer, key.count, nil)
         }
         precondition(initialized == 1, "EVP_MAC_init failed: \(OpenSSL.lastError())")
         for part in parts {
-            part.withUnsafeBytes { _ = EVP_MAC_update(ctx, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count) }
+            part.withUnsafeBytes {
+                _ = EVP_MAC_update(ctx, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count)
+            }
         }
         var out = [UInt8](repeating: 0, count: digestLength)
         var length = 0
-        out.withUnsafeMutableBytes { _ = EVP_MAC_final(ctx, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, $0.count) }
+        out.withUnsafeMutableBytes {
+            _ = EVP_MAC_final(ctx, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, $0.count)
+        }
         return out
     }
 }

@@ -64,7 +64,9 @@ public enum RC4 {
 
     /// One RC4 pass of `input` into `output` (the same length); nil for a key that is not 16
     /// bytes or a missing legacy provider, false when OpenSSL refuses.
-    private static func run(key: SecretBytes, _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool? {
+    private static func run(
+        key: SecretBytes, _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) -> Bool? {
         guard key.count == 16, let cipher = cipher?.pointer else { return nil }
         guard input.count > 0 else { return true }
         let ctx = EVP_CIPHER_CTX_new()
@@ -73,8 +75,10 @@ public enum RC4 {
             let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
             var n: Int32 = 0
             var tail: Int32 = 0
-            return EVP_EncryptInit_ex2(ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil) == 1
-                && EVP_EncryptUpdate(ctx, out, &n, input.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(input.count)) == 1
+            return EVP_EncryptInit_ex2(ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil)
+                == 1
+                && EVP_EncryptUpdate(
+                    ctx, out, &n, input.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(input.count)) == 1
                 && EVP_EncryptFinal_ex(ctx, out + Int(n), &tail) == 1
                 && Int(n + tail) == input.count
         }

@@ -31,8 +31,9 @@ public struct SystemRandomSource: RandomSource {
 
     public mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         guard buffer.count > 0 else { return }
-        precondition(RAND_bytes(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.count)) == 1,
-                     "RAND_bytes failed: \(OpenSSL.lastError())")
+        precondition(
+            RAND_bytes(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.count)) == 1,
+            "RAND_bytes failed: \(OpenSSL.lastError())")
     }
 }
 
@@ -48,7 +49,9 @@ public struct SeededRandomSource: RandomSource {
     /// A seed given as a number, for `--seed S` style options.
     public init(seed: UInt64) {
         var bytes: [UInt8] = []
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: seed >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: seed >> UInt64(shift)))
+        }
         self.init(seed: bytes)
     }
 
@@ -57,7 +60,9 @@ public struct SeededRandomSource: RandomSource {
         while written < buffer.count {
             if pending.isEmpty {
                 var block = seed
-                for shift in stride(from: 56, through: 0, by: -8) { block.append(UInt8(truncatingIfNeeded: counter >> UInt64(shift))) }
+                for shift in stride(from: 56, through: 0, by: -8) {
+                    block.append(UInt8(truncatingIfNeeded: counter >> UInt64(shift)))
+                }
                 pending = HashAlgorithm.sha256.digest(block)
                 counter += 1
             }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,7 +31,8 @@ public enum SecretFile {
                 let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else {
-                    failure = .unreadable(path: path, reason: n < 0 ? String(cString: strerror(errno)) : "shorter than its size")
+                    failure = .unreadable(
+                        path: path, reason: n < 0 ? String(cString: strerror(errno)) : "shorter than its size")
                     return
                 }
                 done += n
@@ -50,12 +52,15 @@ public enum SecretFile {
 
     /// Reads a file that may or may not hold secrets, into a wiped buffer, without checking
     /// its permissions: the caller checks them (`checkPermissions`) once it knows.
-    public static func readUnchecked(_ path: String, maximumSize: Int = 16 << 20) throws(SecretFileError) -> SecretBytes {
+    public static func readUnchecked(_ path: String, maximumSize: Int = 16 << 20) throws(SecretFileError) -> SecretBytes
+    {
         try read(path, maximumSize: maximumSize, checking: false)
     }
 
     private static func check(_ status: stat, path: String) throws(SecretFileError) {
-        guard status.st_uid == geteuid() || status.st_uid == 0 else { throw .foreignOwner(path: path, owner: status.st_uid) }
+        guard status.st_uid == geteuid() || status.st_uid == 0 else {
+            throw .foreignOwner(path: path, owner: status.st_uid)
+        }
         let mode = status.st_mode & 0o777
         guard mode & 0o077 == 0 else { throw .accessibleToOthers(path: path, mode: mode) }
     }
@@ -74,7 +79,8 @@ public enum SecretFileError: Error, Hashable, Sendable, CustomStringConvertible 
         case .unreadable(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .accessibleToOthers(let path, let mode):
-            return "refusing \(path): mode \(String(format: "%04o", mode)) lets group or others at a secret (chmod 600 \(path))"
+            return
+                "refusing \(path): mode \(String(format: "%04o", mode)) lets group or others at a secret (chmod 600 \(path))"
         case .foreignOwner(let path, let owner):
             return "refusing \(path): owned by uid \(owner), neither this user nor root"
         }

@@ -13,7 +13,9 @@ public struct AnonymousContext: GSSContext {
 
     public init(role: GSSRole) { self.role = role }
 
-    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
+    public mutating func step<R: RandomSource>(
+        _ token: [UInt8], now: Date, random: inout R
+    ) throws(GSSFailure) -> GSSStep {
         guard token.isEmpty else { throw GSSFailure(.secEInvalidToken, "an Anonymous token is empty") }
         guard !isComplete else { throw GSSFailure(.secEInvalidToken, "the Anonymous exchange is already complete") }
         isComplete = true

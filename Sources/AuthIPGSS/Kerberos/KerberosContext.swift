@@ -56,8 +56,12 @@ public final class KerberosContext: GSSContext {
     }
 
     public func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
-        guard !failed, !isComplete else { throw GSSFailure(.secEInvalidToken, "the Kerberos exchange is not expecting a token") }
-        if role == .acceptor, token.isEmpty { throw fail(.secEInvalidToken, "the acceptor needs the initiator's token") }
+        guard !failed, !isComplete else {
+            throw GSSFailure(.secEInvalidToken, "the Kerberos exchange is not expecting a token")
+        }
+        if role == .acceptor, token.isEmpty {
+            throw fail(.secEInvalidToken, "the acceptor needs the initiator's token")
+        }
         var minor: OM_uint32 = 0
         var output = gss_buffer_desc()
         var source: gss_name_t?
@@ -66,10 +70,12 @@ public final class KerberosContext: GSSContext {
             let inputPointer: gss_buffer_t? = token.isEmpty ? nil : withUnsafeMutablePointer(to: &input) { $0 }
             if role == .initiator {
                 let flags = OM_uint32(GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)
-                return gss_init_sec_context(&minor, credential, &context, target, authip_gss_mech_krb5(), flags, 0,
-                                            nil, inputPointer, nil, &output, nil, nil)
+                return gss_init_sec_context(
+                    &minor, credential, &context, target, authip_gss_mech_krb5(), flags, 0,
+                    nil, inputPointer, nil, &output, nil, nil)
             }
-            return gss_accept_sec_context(&minor, &context, credential, inputPointer, nil, &source, nil, &output, nil, nil, nil)
+            return gss_accept_sec_context(
+                &minor, &context, credential, inputPointer, nil, &source, nil, &output, nil, nil, nil)
         }
         defer {
             var releaseMinor: OM_uint32 = 0
@@ -83,8 +89,13 @@ public final class KerberosContext: GSSContext {
         if major == OM_uint32(GSS_S_COMPLETE) {
             if let source {
                 peerName = Self.display(source)
-                authenticationIndicators = Self.attribute("auth-indicators", of: source).map { String(decoding: $0, as: UTF8.self) }
-                groupSIDs = Self.attribute("urn:mspac:logon-info", of: source).first.flatMap { try? KerberosLogonInfo(ndr: $0) }?.sids ?? []
+                authenticationIndicators = Self.attribute("auth-indicators", of: source).map {
+                    String(decoding: $0, as: UTF8.self)
+                }
+                groupSIDs =
+                    Self.attribute("urn:mspac:logon-info", of: source).first.flatMap {
+                        try? KerberosLogonInfo(ndr: $0)
+                    }?.sids ?? []
             }
             sessionKey = try sessionKeyOfContext()
             isComplete = true
@@ -110,8 +121,11 @@ public final class KerberosContext: GSSContext {
     }
 
     /// The credential, and the logon cache it lives in when a password logon made one.
-    private static func acquire(_ credentials: KerberosCredentials, usage: gss_cred_usage_t) throws(GSSFailure)
-        -> (gss_cred_id_t?, String?) {
+    private static func acquire(
+        _ credentials: KerberosCredentials, usage: gss_cred_usage_t
+    ) throws(GSSFailure)
+        -> (gss_cred_id_t?, String?)
+    {
         var minor: OM_uint32 = 0
         var credential: gss_cred_id_t?
         var mechanisms = gss_OID_set_desc(count: 1, elements: authip_gss_mech_krb5())
@@ -140,7 +154,9 @@ public final class KerberosContext: GSSContext {
         return (credential, logonCache)
     }
 
-    private static func withStore(_ entry: (String, String)?, _ body: (gss_const_key_value_set_t?) -> OM_uint32) -> OM_uint32 {
+    private static func withStore(
+        _ entry: (String, String)?, _ body: (gss_const_key_value_set_t?) -> OM_uint32
+    ) -> OM_uint32 {
         guard let (key, value) = entry else { return body(nil) }
         return key.withCString { keyPointer in
             value.withCString { valuePointer in
@@ -161,7 +177,9 @@ public final class KerberosContext: GSSContext {
             var buffer = gss_buffer_desc(length: raw.count, value: raw.baseAddress)
             return gss_import_name(&minor, &buffer, authip_gss_nt_krb5_principal(), &name)
         }
-        guard authip_gss_error(major) == 0 else { throw GSSFailure(.secETargetUnknown, "bad principal name \(principal)") }
+        guard authip_gss_error(major) == 0 else {
+            throw GSSFailure(.secETargetUnknown, "bad principal name \(principal)")
+        }
         return name
     }
 
@@ -184,10 +202,13 @@ public final class KerberosContext: GSSContext {
             var value = gss_buffer_desc(), shown = gss_buffer_desc()
             let major = attribute.withUnsafeMutableBytes { raw in
                 var attributeBuffer = gss_buffer_desc(length: raw.count, value: raw.baseAddress)
-                return gss_get_name_attribute(&minor, name, &attributeBuffer, &authenticated, &complete, &value, &shown, &more)
+                return gss_get_name_attribute(
+                    &minor, name, &attributeBuffer, &authenticated, &complete, &value, &shown, &more)
             }
             guard major == OM_uint32(GSS_S_COMPLETE) else { break }
-            if authenticated != 0 { values.append(Array(UnsafeRawBufferPointer(start: value.value, count: value.length))) }
+            if authenticated != 0 {
+                values.append(Array(UnsafeRawBufferPointer(start: value.value, count: value.length)))
+            }
             gss_release_buffer(&minor, &value)
             gss_release_buffer(&minor, &shown)
         }
@@ -198,13 +219,14 @@ public final class KerberosContext: GSSContext {
     static func status(major: OM_uint32, minor: OM_uint32) -> WindowsError {
         switch Int32(bitPattern: minor) {
         case Int32(truncatingIfNeeded: KRB5KRB_AP_ERR_SKEW): return .secETimeSkew
-        case Int32(truncatingIfNeeded: KRB5KDC_ERR_CLIENT_REVOKED), Int32(truncatingIfNeeded: KRB5KDC_ERR_PREAUTH_FAILED),
-             Int32(truncatingIfNeeded: KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN), Int32(truncatingIfNeeded: KRB5KDC_ERR_POLICY),
-             Int32(truncatingIfNeeded: KRB5KDC_ERR_KEY_EXP):
+        case Int32(truncatingIfNeeded: KRB5KDC_ERR_CLIENT_REVOKED),
+            Int32(truncatingIfNeeded: KRB5KDC_ERR_PREAUTH_FAILED),
+            Int32(truncatingIfNeeded: KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN), Int32(truncatingIfNeeded: KRB5KDC_ERR_POLICY),
+            Int32(truncatingIfNeeded: KRB5KDC_ERR_KEY_EXP):
             return .secELogonDenied
         case Int32(truncatingIfNeeded: KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN): return .secETargetUnknown
         case Int32(truncatingIfNeeded: KRB5KRB_AP_WRONG_PRINC), Int32(truncatingIfNeeded: KRB5_KT_NOTFOUND),
-             Int32(truncatingIfNeeded: KRB5KRB_AP_ERR_MODIFIED), Int32(truncatingIfNeeded: KRB5KRB_AP_ERR_NOT_US):
+            Int32(truncatingIfNeeded: KRB5KRB_AP_ERR_MODIFIED), Int32(truncatingIfNeeded: KRB5KRB_AP_ERR_NOT_US):
             return .secEWrongPrincipal
         case Int32(truncatingIfNeeded: KRB5KRB_AP_ERR_TKT_EXPIRED): return .secEContextExpired
         case Int32(truncatingIfNeeded: KRB5_FCC_NOFILE), Int32(truncatingIfNeeded: KRB5_CC_NOTFOUND):

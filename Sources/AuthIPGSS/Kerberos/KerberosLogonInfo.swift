@@ -14,7 +14,9 @@ public struct KerberosLogonInfo: Hashable, Sendable {
     public init(ndr bytes: [UInt8]) throws(PACError) {
         var reader = NDRReader(bytes)
         // Common header (version 1, little-endian, 8 bytes), private header, top-level pointer.
-        guard try reader.byte() == 1, try reader.byte() == 0x10 else { throw PACError("PAC logon info: not NDR version 1 little-endian") }
+        guard try reader.byte() == 1, try reader.byte() == 0x10 else {
+            throw PACError("PAC logon info: not NDR version 1 little-endian")
+        }
         try reader.skip(6 + 8 + 4)
         try reader.skip(6 * 8)  // logon, logoff, kick-off, password times
         var strings: [UInt32] = []
@@ -28,7 +30,8 @@ public struct KerberosLogonInfo: Hashable, Sendable {
         var serverAndDomain: [UInt32] = []
         for _ in 0..<2 { serverAndDomain.append(try reader.unicodeStringPointer()) }
         let domainID = try reader.uint32()
-        try reader.skip(8 + 4 + 4 + 8 + 8 + 4 + 4)  // reserved, UAC, sub-auth status, last logons, failed count, reserved
+        // Reserved, UAC, sub-auth status, last logons, failed count, reserved.
+        try reader.skip(8 + 4 + 4 + 8 + 8 + 4 + 4)
         _ = try reader.uint32()  // extra SID count
         let extraSIDs = try reader.uint32()
         let resourceDomain = try reader.uint32()

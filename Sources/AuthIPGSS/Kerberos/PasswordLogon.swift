@@ -49,7 +49,9 @@ package enum PasswordLogon {
     /// The name of a MEMORY cache holding `principal`'s TGT.
     static func memoryCache(principal: String, password: String) throws(GSSFailure) -> String {
         var context: krb5_context?
-        guard krb5_init_context(&context) == 0, let context else { throw GSSFailure(.secEInternalError, "krb5_init_context failed") }
+        guard krb5_init_context(&context) == 0, let context else {
+            throw GSSFailure(.secEInternalError, "krb5_init_context failed")
+        }
         defer { krb5_free_context(context) }
         var client: krb5_principal?
         guard krb5_parse_name(context, principal, &client) == 0 else {
@@ -60,19 +62,23 @@ package enum PasswordLogon {
         // The password goes to krb5 from a buffer of ours, wiped afterwards.
         var secret = Array(password.utf8CString)
         defer { secret.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
-        let code = secret.withUnsafeBufferPointer { krb5_get_init_creds_password(context, &credentials, client, $0.baseAddress, nil, nil, 0, nil, nil) }
+        let code = secret.withUnsafeBufferPointer {
+            krb5_get_init_creds_password(context, &credentials, client, $0.baseAddress, nil, nil, 0, nil, nil)
+        }
         guard code == 0 else {
             let message = krb5_get_error_message(context, code)
             defer { krb5_free_error_message(context, message) }
-            throw GSSFailure(KerberosContext.status(major: 0, minor: OM_uint32(bitPattern: code)),
-                             message.map { String(cString: $0) } ?? "logon failed")
+            throw GSSFailure(
+                KerberosContext.status(major: 0, minor: OM_uint32(bitPattern: code)),
+                message.map { String(cString: $0) } ?? "logon failed")
         }
         defer { krb5_free_cred_contents(context, &credentials) }
         let name = "MEMORY:authip-logon-\(getpid())-\(counter.next())"
         var cache: krb5_ccache?
         guard krb5_cc_resolve(context, name, &cache) == 0, let cache,
-              krb5_cc_initialize(context, cache, client) == 0,
-              krb5_cc_store_cred(context, cache, &credentials) == 0 else {
+            krb5_cc_initialize(context, cache, client) == 0,
+            krb5_cc_store_cred(context, cache, &credentials) == 0
+        else {
             throw GSSFailure(.secEInternalError, "cannot store the logon's tickets")
         }
         // A MEMORY cache lives while the process holds it open; closing it keeps its contents.

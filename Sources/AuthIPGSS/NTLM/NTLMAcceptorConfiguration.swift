@@ -21,8 +21,10 @@ public struct NTLMAcceptorConfiguration: Sendable {
     /// MaxLifetime as Windows applies it: 36 hours.
     public static let windowsMaximumLifetime: TimeInterval = 36 * 3600
 
-    public init(netbiosDomainName: String, netbiosComputerName: String, dnsDomainName: String, dnsComputerName: String,
-                maximumTimestampSkew: TimeInterval? = windowsMaximumLifetime, requiresMIC: Bool = true) {
+    public init(
+        netbiosDomainName: String, netbiosComputerName: String, dnsDomainName: String, dnsComputerName: String,
+        maximumTimestampSkew: TimeInterval? = windowsMaximumLifetime, requiresMIC: Bool = true
+    ) {
         self.netbiosDomainName = netbiosDomainName
         self.netbiosComputerName = netbiosComputerName
         self.dnsDomainName = dnsDomainName

@@ -71,9 +71,10 @@ public struct NTLMAcceptorContext: GSSContext {
 
     /// The check the domain controller makes of an AUTHENTICATE_MESSAGE.
     private static func validation(of received: Received) -> NTLMValidationRequest {
-        NTLMValidationRequest(userName: received.message.userName, domainName: received.message.domainName,
-                              workstation: received.message.workstation, serverChallenge: received.sent.serverChallenge,
-                              ntResponse: received.message.ntChallengeResponse, lmResponse: received.message.lmChallengeResponse)
+        NTLMValidationRequest(
+            userName: received.message.userName, domainName: received.message.domainName,
+            workstation: received.message.workstation, serverChallenge: received.sent.serverChallenge,
+            ntResponse: received.message.ntChallengeResponse, lmResponse: received.message.lmChallengeResponse)
     }
 
     /// Finishes the exchange with the domain controller's answer.
@@ -86,9 +87,13 @@ public struct NTLMAcceptorContext: GSSContext {
             case .validated(let sessionBaseKey, let account):
                 state = .complete(try finish(received, sessionBaseKey: sessionBaseKey, account: account, now: now))
             case .refused(let status, let reason):
-                throw GSSFailure(status, "the domain controller refused \(received.message.domainName)\\\(received.message.userName): \(reason)")
+                throw GSSFailure(
+                    status,
+                    "the domain controller refused \(received.message.domainName)\\\(received.message.userName): \(reason)"
+                )
             case .unavailable(let reason):
-                throw GSSFailure(.secENoAuthenticatingAuthority, "no domain controller could check the NTLM response: \(reason)")
+                throw GSSFailure(
+                    .secENoAuthenticatingAuthority, "no domain controller could check the NTLM response: \(reason)")
             }
         } catch {
             state = .failed
@@ -117,7 +122,9 @@ public struct NTLMAcceptorContext: GSSContext {
         return nil
     }
 
-    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
+    public mutating func step<R: RandomSource>(
+        _ token: [UInt8], now: Date, random: inout R
+    ) throws(GSSFailure) -> GSSStep {
         do throws(GSSFailure) {
             switch state {
             case .awaitingNegotiate:
@@ -145,7 +152,9 @@ public struct NTLMAcceptorContext: GSSContext {
     }
 
     /// The CHALLENGE_MESSAGE answering `token` (§3.2.5.1.1).
-    private func challenge<R: RandomSource>(for token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> ChallengeSent {
+    private func challenge<R: RandomSource>(
+        for token: [UInt8], now: Date, random: inout R
+    ) throws(GSSFailure) -> ChallengeSent {
         let negotiate = try NTLMNegotiateMessage(parsing: token)
         var flags: NTLMNegotiateFlags = [.ntlm, .requestTarget, .targetTypeDomain, .targetInfo]
         if negotiate.flags.contains(.unicode) {
@@ -164,9 +173,10 @@ public struct NTLMAcceptorContext: GSSContext {
         targetInfo.setName(.dnsComputerName, configuration.dnsComputerName)
         targetInfo.timestamp = FileTime(now)
         let serverChallenge = random.bytes(8)
-        let message = NTLMChallengeMessage(flags: flags, targetName: configuration.netbiosDomainName,
-                                           serverChallenge: serverChallenge, targetInfo: targetInfo,
-                                           version: flags.contains(.version) ? .announced : nil)
+        let message = NTLMChallengeMessage(
+            flags: flags, targetName: configuration.netbiosDomainName,
+            serverChallenge: serverChallenge, targetInfo: targetInfo,
+            version: flags.contains(.version) ? .announced : nil)
         return ChallengeSent(negotiate: token, challenge: message.serialized(), serverChallenge: serverChallenge)
     }
 
@@ -194,31 +204,40 @@ public struct NTLMAcceptorContext: GSSContext {
         }
         let responseKey = NTLMv2.responseKey(ntHash: account.ntHash, user: message.userName, domain: message.domainName)
         let temp = Array(message.ntChallengeResponse[16...])
-        let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: received.sent.serverChallenge, clientChallenge: temp)
+        let proof = NTLMv2.ntProofString(
+            responseKey: responseKey, serverChallenge: received.sent.serverChallenge, clientChallenge: temp)
         guard SecretBytes(proof) == SecretBytes(message.ntChallengeResponse[0..<16]) else {
-            throw GSSFailure(.secELogonDenied, "STATUS_LOGON_FAILURE: the NTLMv2 response of \(who) does not match its password")
+            throw GSSFailure(
+                .secELogonDenied, "STATUS_LOGON_FAILURE: the NTLMv2 response of \(who) does not match its password")
         }
-        return try finish(received, sessionBaseKey: NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof),
-                          account: account, now: now)
+        return try finish(
+            received, sessionBaseKey: NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof),
+            account: account, now: now)
     }
 
     /// With the response proven (here or by the DC): the exported session key, the MIC, the
     /// account's state and policy, the timestamp.
-    private func finish(_ received: Received, sessionBaseKey: SecretBytes, account: Account, now: Date) throws(GSSFailure) -> Logon {
+    private func finish(
+        _ received: Received, sessionBaseKey: SecretBytes, account: Account, now: Date
+    ) throws(GSSFailure) -> Logon {
         let message = received.message
         let who = "\(message.domainName)\\\(message.userName)"
         let sessionKey = try exportedSessionKey(message, keyExchangeKey: sessionBaseKey)
-        try checkMIC(message, token: received.token, clientChallenge: received.clientChallenge, sessionKey: sessionKey, after: received.sent)
+        try checkMIC(
+            message, token: received.token, clientChallenge: received.clientChallenge, sessionKey: sessionKey,
+            after: received.sent)
         guard account.isEnabled else {
             throw GSSFailure(.secELogonDenied, "STATUS_ACCOUNT_DISABLED: \(account.qualifiedName) is disabled")
         }
         guard !account.policy.denyNTLM else {
-            throw GSSFailure(.secELogonDenied, "STATUS_ACCOUNT_RESTRICTION: the policy of \(account.qualifiedName) denies NTLM")
+            throw GSSFailure(
+                .secELogonDenied, "STATUS_ACCOUNT_RESTRICTION: the policy of \(account.qualifiedName) denies NTLM")
         }
         if let limit = configuration.maximumTimestampSkew {
             let skew = received.clientChallenge.timestamp.distance(to: FileTime(now))
             guard skew <= limit else {
-                throw GSSFailure(.secETimeSkew, "the NTLMv2 response of \(who) is \(Int(skew)) s from now, over \(Int(limit)) s")
+                throw GSSFailure(
+                    .secETimeSkew, "the NTLMv2 response of \(who) is \(Int(skew)) s from now, over \(Int(limit)) s")
             }
         }
         return Logon(account: account, sessionKey: sessionKey)
@@ -226,10 +245,14 @@ public struct NTLMAcceptorContext: GSSContext {
 
     /// The ExportedSessionKey: the key-exchange key, or with KEY_EXCH and SIGN or SEAL the key
     /// the client sent under RC4 (§3.2.5.1.2).
-    private func exportedSessionKey(_ message: NTLMAuthenticateMessage, keyExchangeKey: SecretBytes) throws(GSSFailure) -> SecretBytes {
+    private func exportedSessionKey(
+        _ message: NTLMAuthenticateMessage, keyExchangeKey: SecretBytes
+    ) throws(GSSFailure) -> SecretBytes {
         guard message.flags.exchangesKey else { return keyExchangeKey }
         guard message.encryptedRandomSessionKey.count == 16 else {
-            throw GSSFailure(.secEInvalidToken, "the NTLM EncryptedRandomSessionKey is \(message.encryptedRandomSessionKey.count) bytes, not 16")
+            throw GSSFailure(
+                .secEInvalidToken,
+                "the NTLM EncryptedRandomSessionKey is \(message.encryptedRandomSessionKey.count) bytes, not 16")
         }
         do {
             return try RC4.decrypt(key: keyExchangeKey, message.encryptedRandomSessionKey)
@@ -239,8 +262,10 @@ public struct NTLMAcceptorContext: GSSContext {
     }
 
     /// Checks the MIC the client's MsvAvFlags announce, or its absence against `requiresMIC`.
-    private func checkMIC(_ message: NTLMAuthenticateMessage, token: [UInt8], clientChallenge: NTLMv2ClientChallenge,
-                          sessionKey: SecretBytes, after sent: ChallengeSent) throws(GSSFailure) {
+    private func checkMIC(
+        _ message: NTLMAuthenticateMessage, token: [UInt8], clientChallenge: NTLMv2ClientChallenge,
+        sessionKey: SecretBytes, after sent: ChallengeSent
+    ) throws(GSSFailure) {
         guard clientChallenge.avPairs.flags & NTLMTargetInfo.micProvided != 0 else {
             if configuration.requiresMIC {
                 throw GSSFailure(.secELogonDenied, "the NTLM AUTHENTICATE_MESSAGE carries no MIC")
@@ -250,8 +275,9 @@ public struct NTLMAcceptorContext: GSSContext {
         guard let received = message.mic else {
             throw GSSFailure(.secEInvalidToken, "the NTLM AUTHENTICATE_MESSAGE announces a MIC but has no MIC field")
         }
-        let expected = NTLMv2.mic(exportedSessionKey: sessionKey, negotiate: sent.negotiate,
-                                  challenge: sent.challenge, authenticate: token)
+        let expected = NTLMv2.mic(
+            exportedSessionKey: sessionKey, negotiate: sent.negotiate,
+            challenge: sent.challenge, authenticate: token)
         guard SecretBytes(expected) == SecretBytes(received) else {
             throw GSSFailure(.secEInvalidToken, "the MIC of the NTLM AUTHENTICATE_MESSAGE does not match")
         }

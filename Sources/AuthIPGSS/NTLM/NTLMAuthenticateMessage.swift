@@ -1,4 +1,5 @@
 import AuthIPAccounts
+
 /// AUTHENTICATE_MESSAGE (MS-NLMP §2.2.1.3), the initiator's last token: who it is, its
 /// responses to the server challenge, the encrypted exported session key and the MIC.
 public struct NTLMAuthenticateMessage: Hashable, Sendable {
@@ -16,9 +17,11 @@ public struct NTLMAuthenticateMessage: Hashable, Sendable {
     /// Where the MIC sits in the message.
     public static let micRange = 72..<88
 
-    public init(flags: NTLMNegotiateFlags, lmChallengeResponse: [UInt8], ntChallengeResponse: [UInt8],
-                domainName: String, userName: String, workstation: String,
-                encryptedRandomSessionKey: [UInt8], version: NTLMVersion?, mic: [UInt8]?) {
+    public init(
+        flags: NTLMNegotiateFlags, lmChallengeResponse: [UInt8], ntChallengeResponse: [UInt8],
+        domainName: String, userName: String, workstation: String,
+        encryptedRandomSessionKey: [UInt8], version: NTLMVersion?, mic: [UInt8]?
+    ) {
         self.flags = flags
         self.lmChallengeResponse = lmChallengeResponse
         self.ntChallengeResponse = ntChallengeResponse
@@ -47,7 +50,8 @@ public struct NTLMAuthenticateMessage: Hashable, Sendable {
         userName = try reader.text(user, unicode: unicode, "UserName")
         workstation = try reader.text(workstationField, unicode: unicode, "Workstation")
         encryptedRandomSessionKey = key.bytes
-        let fixedEnd = NTLMMessageReader.payloadStart([lm, nt, domain, user, workstationField, key], messageLength: bytes.count)
+        let fixedEnd = NTLMMessageReader.payloadStart(
+            [lm, nt, domain, user, workstationField, key], messageLength: bytes.count)
         version = flags.contains(.version) && fixedEnd >= 72 ? NTLMVersion(try reader.bytes(at: 64, count: 8)) : nil
         mic = fixedEnd >= Self.micRange.upperBound ? try reader.bytes(at: Self.micRange.lowerBound, count: 16) : nil
     }
@@ -59,8 +63,11 @@ public struct NTLMAuthenticateMessage: Hashable, Sendable {
         let text: (String) -> [UInt8] = { unicode ? WindowsText.utf16LittleEndian($0) : NTLMText.oem($0) }
         var writer = NTLMMessageWriter(type: 3, fixedLength: Self.micRange.upperBound)
         // Windows' payload order: the names, then the responses, then the key.
-        writer.appendFields([lmChallengeResponse, ntChallengeResponse, text(domainName), text(userName),
-                             text(workstation), encryptedRandomSessionKey], payloadOrder: [2, 3, 4, 0, 1, 5])
+        writer.appendFields(
+            [
+                lmChallengeResponse, ntChallengeResponse, text(domainName), text(userName),
+                text(workstation), encryptedRandomSessionKey,
+            ], payloadOrder: [2, 3, 4, 0, 1, 5])
         writer.append(flags.rawValue)
         writer.append(version?.serialized ?? [UInt8](repeating: 0, count: 8))
         writer.append(mic ?? [UInt8](repeating: 0, count: 16))

@@ -1,4 +1,5 @@
 import AuthIPAccounts
+
 /// CHALLENGE_MESSAGE (MS-NLMP §2.2.1.2), the acceptor's answer to NEGOTIATE: the negotiated
 /// flags, the 8-byte server challenge and the target information.
 public struct NTLMChallengeMessage: Hashable, Sendable {
@@ -9,8 +10,10 @@ public struct NTLMChallengeMessage: Hashable, Sendable {
     public var targetInfo: NTLMTargetInfo?
     public var version: NTLMVersion?
 
-    public init(flags: NTLMNegotiateFlags, targetName: String, serverChallenge: [UInt8],
-                targetInfo: NTLMTargetInfo?, version: NTLMVersion?) {
+    public init(
+        flags: NTLMNegotiateFlags, targetName: String, serverChallenge: [UInt8],
+        targetInfo: NTLMTargetInfo?, version: NTLMVersion?
+    ) {
         self.flags = flags
         self.targetName = targetName
         self.serverChallenge = serverChallenge
@@ -33,7 +36,8 @@ public struct NTLMChallengeMessage: Hashable, Sendable {
 
     public func serialized() -> [UInt8] {
         var writer = NTLMMessageWriter(type: 2, fixedLength: 56)
-        writer.appendField(flags.contains(.unicode) ? WindowsText.utf16LittleEndian(targetName) : NTLMText.oem(targetName))
+        writer.appendField(
+            flags.contains(.unicode) ? WindowsText.utf16LittleEndian(targetName) : NTLMText.oem(targetName))
         writer.append(flags.rawValue)
         writer.append(serverChallenge)
         writer.append([UInt8](repeating: 0, count: 8))

@@ -45,7 +45,9 @@ public struct NTLMInitiatorContext: GSSContext {
         return nil
     }
 
-    public mutating func step<R: RandomSource>(_ token: [UInt8], now: Date, random: inout R) throws(GSSFailure) -> GSSStep {
+    public mutating func step<R: RandomSource>(
+        _ token: [UInt8], now: Date, random: inout R
+    ) throws(GSSFailure) -> GSSStep {
         switch state {
         case .initial:
             guard token.isEmpty else {
@@ -57,7 +59,8 @@ public struct NTLMInitiatorContext: GSSContext {
             return .token(negotiate)
         case .negotiateSent(let negotiate):
             do throws(GSSFailure) {
-                let (authenticate, sessionKey) = try answer(challenge: token, negotiate: negotiate, now: now, random: &random)
+                let (authenticate, sessionKey) = try answer(
+                    challenge: token, negotiate: negotiate, now: now, random: &random)
                 state = .complete(sessionKey: sessionKey)
                 return .token(authenticate)
             } catch {
@@ -70,8 +73,10 @@ public struct NTLMInitiatorContext: GSSContext {
     }
 
     /// The AUTHENTICATE_MESSAGE for `challenge` (MS-NLMP §3.1.5.1.2) and the exported session key.
-    private func answer<R: RandomSource>(challenge token: [UInt8], negotiate: [UInt8], now: Date,
-                                         random: inout R) throws(GSSFailure) -> ([UInt8], SecretBytes) {
+    private func answer<R: RandomSource>(
+        challenge token: [UInt8], negotiate: [UInt8], now: Date,
+        random: inout R
+    ) throws(GSSFailure) -> ([UInt8], SecretBytes) {
         let challenge = try NTLMChallengeMessage(parsing: token)
         guard challenge.flags.contains(.unicode) else {
             throw GSSFailure(.secEInvalidToken, "the NTLM CHALLENGE_MESSAGE did not select Unicode")
@@ -84,18 +89,23 @@ public struct NTLMInitiatorContext: GSSContext {
         var avPairs = challenge.targetInfo ?? NTLMTargetInfo()
         let serverTimestamp = avPairs.timestamp
         if serverTimestamp != nil { avPairs.flags |= NTLMTargetInfo.micProvided }
-        let clientChallenge = NTLMv2ClientChallenge(timestamp: serverTimestamp ?? FileTime(now),
-                                                    challengeFromClient: random.bytes(8), avPairs: avPairs)
+        let clientChallenge = NTLMv2ClientChallenge(
+            timestamp: serverTimestamp ?? FileTime(now),
+            challengeFromClient: random.bytes(8), avPairs: avPairs)
 
-        let responseKey = NTLMv2.responseKey(ntHash: credentials.ntHash, user: credentials.user, domain: credentials.domain)
+        let responseKey = NTLMv2.responseKey(
+            ntHash: credentials.ntHash, user: credentials.user, domain: credentials.domain)
         let temp = clientChallenge.serialized
-        let proof = NTLMv2.ntProofString(responseKey: responseKey, serverChallenge: challenge.serverChallenge, clientChallenge: temp)
+        let proof = NTLMv2.ntProofString(
+            responseKey: responseKey, serverChallenge: challenge.serverChallenge, clientChallenge: temp)
         let keyExchangeKey = NTLMv2.sessionBaseKey(responseKey: responseKey, ntProofString: proof)
         // With a MIC the LM response is Z(24) (§3.1.5.1.2); without one, LMv2.
-        let lmResponse = serverTimestamp != nil
+        let lmResponse =
+            serverTimestamp != nil
             ? [UInt8](repeating: 0, count: 24)
-            : NTLMv2.lmResponse(responseKey: responseKey, serverChallenge: challenge.serverChallenge,
-                                clientChallenge: clientChallenge.challengeFromClient)
+            : NTLMv2.lmResponse(
+                responseKey: responseKey, serverChallenge: challenge.serverChallenge,
+                clientChallenge: clientChallenge.challengeFromClient)
 
         let exportedSessionKey: SecretBytes
         var encryptedKey: [UInt8] = []
@@ -115,8 +125,9 @@ public struct NTLMInitiatorContext: GSSContext {
             domainName: credentials.domain, userName: credentials.user, workstation: credentials.workstation,
             encryptedRandomSessionKey: encryptedKey, version: flags.contains(.version) ? .announced : nil, mic: nil)
         if serverTimestamp != nil {
-            authenticate.mic = NTLMv2.mic(exportedSessionKey: exportedSessionKey, negotiate: negotiate,
-                                          challenge: token, authenticate: authenticate.serialized())
+            authenticate.mic = NTLMv2.mic(
+                exportedSessionKey: exportedSessionKey, negotiate: negotiate,
+                challenge: token, authenticate: authenticate.serialized())
         }
         return (authenticate.serialized(), exportedSessionKey)
     }

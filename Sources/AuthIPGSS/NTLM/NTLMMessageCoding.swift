@@ -10,7 +10,9 @@ struct NTLMMessageReader {
     init(_ bytes: [UInt8], type: UInt32, name: String, fixedLength: Int) throws(GSSFailure) {
         self.bytes = bytes
         self.name = name
-        guard bytes.count >= fixedLength else { throw invalid("is \(bytes.count) bytes, shorter than its \(fixedLength)-byte header") }
+        guard bytes.count >= fixedLength else {
+            throw invalid("is \(bytes.count) bytes, shorter than its \(fixedLength)-byte header")
+        }
         guard bytes.starts(with: Self.signature) else { throw invalid("does not start with the NTLMSSP signature") }
         let found = try uint32(at: 8)
         guard found == type else { throw invalid("has MessageType \(found), not \(type)") }
@@ -51,7 +53,9 @@ struct NTLMMessageReader {
 
     func text(_ field: Field, unicode: Bool, _ name: String) throws(GSSFailure) -> String {
         guard unicode else { return NTLMText.fromOEM(field.bytes) }
-        guard let text = NTLMText.fromUTF16LittleEndian(field.bytes) else { throw invalid("has an odd-length Unicode \(name)") }
+        guard let text = NTLMText.fromUTF16LittleEndian(field.bytes) else {
+            throw invalid("has an odd-length Unicode \(name)")
+        }
         return text
     }
 

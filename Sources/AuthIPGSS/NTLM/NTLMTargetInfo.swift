@@ -1,4 +1,5 @@
 import AuthIPAccounts
+
 /// A list of AV_PAIRs (MS-NLMP §2.2.2.1): the TargetInfo of a CHALLENGE_MESSAGE and the
 /// AvPairs of an NTLMv2 client challenge. Pairs keep their order; MsvAvEOL is implied.
 public struct NTLMTargetInfo: Hashable, Sendable {
@@ -52,11 +53,13 @@ public struct NTLMTargetInfo: Hashable, Sendable {
             offset += 4
             if id == .eol { break }
             guard length <= bytes.count - offset else {
-                throw GSSFailure(.secEInvalidToken, "the NTLM AV_PAIR \(id.rawValue) of \(length) bytes runs past the list")
+                throw GSSFailure(
+                    .secEInvalidToken, "the NTLM AV_PAIR \(id.rawValue) of \(length) bytes runs past the list")
             }
             let expected: Int? = id == .flags ? 4 : id == .timestamp ? 8 : nil
             if let expected, length != expected {
-                throw GSSFailure(.secEInvalidToken, "the NTLM AV_PAIR \(id.rawValue) is \(length) bytes, not \(expected)")
+                throw GSSFailure(
+                    .secEInvalidToken, "the NTLM AV_PAIR \(id.rawValue) is \(length) bytes, not \(expected)")
             }
             pairs.append(Pair(id: id, value: Array(bytes[offset..<offset + length])))
             offset += length
@@ -69,8 +72,10 @@ public struct NTLMTargetInfo: Hashable, Sendable {
         var bytes: [UInt8] = []
         for pair in pairs + [Pair(id: .eol, value: [])] {
             let length = UInt16(truncatingIfNeeded: pair.value.count)
-            bytes += [UInt8(truncatingIfNeeded: pair.id.rawValue), UInt8(truncatingIfNeeded: pair.id.rawValue >> 8),
-                      UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8)]
+            bytes += [
+                UInt8(truncatingIfNeeded: pair.id.rawValue), UInt8(truncatingIfNeeded: pair.id.rawValue >> 8),
+                UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8),
+            ]
             bytes += pair.value
         }
         return bytes

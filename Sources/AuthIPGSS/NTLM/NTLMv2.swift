@@ -7,18 +7,23 @@ public enum NTLMv2 {
     /// NTOWFv2 = HMAC_MD5(NTOWFv1, UNICODE(ConcatenationOf(Uppercase(User), UserDom))), which
     /// is both ResponseKeyNT and ResponseKeyLM.
     public static func responseKey(ntHash: SecretBytes, user: String, domain: String) -> SecretBytes {
-        SecretBytes(HashAlgorithm.md5.hmac(key: ntHash, WindowsText.utf16LittleEndian(WindowsText.uppercased(user) + domain)))
+        SecretBytes(
+            HashAlgorithm.md5.hmac(key: ntHash, WindowsText.utf16LittleEndian(WindowsText.uppercased(user) + domain)))
     }
 
     /// NTProofStr = HMAC_MD5(ResponseKeyNT, ConcatenationOf(ServerChallenge, temp)), with
     /// `clientChallenge` the serialized NTLMv2_CLIENT_CHALLENGE (temp) exactly as sent.
-    public static func ntProofString(responseKey: SecretBytes, serverChallenge: [UInt8], clientChallenge: [UInt8]) -> [UInt8] {
+    public static func ntProofString(
+        responseKey: SecretBytes, serverChallenge: [UInt8], clientChallenge: [UInt8]
+    ) -> [UInt8] {
         HashAlgorithm.md5.hmac(key: responseKey, serverChallenge, clientChallenge)
     }
 
     /// The LMv2 response: HMAC_MD5(ResponseKeyLM, ConcatenationOf(ServerChallenge,
     /// ClientChallenge)) followed by ClientChallenge.
-    public static func lmResponse(responseKey: SecretBytes, serverChallenge: [UInt8], clientChallenge: [UInt8]) -> [UInt8] {
+    public static func lmResponse(
+        responseKey: SecretBytes, serverChallenge: [UInt8], clientChallenge: [UInt8]
+    ) -> [UInt8] {
         HashAlgorithm.md5.hmac(key: responseKey, serverChallenge, clientChallenge) + clientChallenge
     }
 
@@ -30,10 +35,14 @@ public enum NTLMv2 {
 
     /// MIC = HMAC_MD5(ExportedSessionKey, ConcatenationOf(NEGOTIATE_MESSAGE, CHALLENGE_MESSAGE,
     /// AUTHENTICATE_MESSAGE)), the last with its MIC field zeroed (§3.1.5.1.2).
-    public static func mic(exportedSessionKey: SecretBytes, negotiate: [UInt8], challenge: [UInt8], authenticate: [UInt8]) -> [UInt8] {
+    public static func mic(
+        exportedSessionKey: SecretBytes, negotiate: [UInt8], challenge: [UInt8], authenticate: [UInt8]
+    ) -> [UInt8] {
         var zeroed = authenticate
         let range = NTLMAuthenticateMessage.micRange
-        if zeroed.count >= range.upperBound { zeroed.replaceSubrange(range, with: [UInt8](repeating: 0, count: range.count)) }
+        if zeroed.count >= range.upperBound {
+            zeroed.replaceSubrange(range, with: [UInt8](repeating: 0, count: range.count))
+        }
         return HashAlgorithm.md5.hmac(key: exportedSessionKey, negotiate, challenge, zeroed)
     }
 }

@@ -14,9 +14,12 @@ public struct NTLMv2ClientChallenge: Hashable, Sendable {
     /// Parses the structure; SEC_E_INVALID_TOKEN when it is short, of another response
     /// version, or its AV pairs are malformed.
     public init(parsing bytes: [UInt8]) throws(GSSFailure) {
-        guard bytes.count >= 28 else { throw GSSFailure(.secEInvalidToken, "the NTLMv2 client challenge is \(bytes.count) bytes") }
+        guard bytes.count >= 28 else {
+            throw GSSFailure(.secEInvalidToken, "the NTLMv2 client challenge is \(bytes.count) bytes")
+        }
         guard bytes[0] == 1, bytes[1] == 1 else {
-            throw GSSFailure(.secEInvalidToken, "the NTLMv2 client challenge has RespType \(bytes[0]), HiRespType \(bytes[1])")
+            throw GSSFailure(
+                .secEInvalidToken, "the NTLMv2 client challenge has RespType \(bytes[0]), HiRespType \(bytes[1])")
         }
         timestamp = FileTime(rawValue: bytes[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) })
         challengeFromClient = Array(bytes[16..<24])

@@ -42,7 +42,9 @@ public final class TLSContext: GSSContext {
         guard !configuration.identities.isEmpty else { throw GSSFailure(.secENoCredentials, "no computer certificate") }
         self.role = role
         self.configuration = configuration
-        guard let ctx = TLSContext.sharedContext(for: role) else { throw GSSFailure(.secEInternalError, "SSL_CTX_new failed") }
+        guard let ctx = TLSContext.sharedContext(for: role) else {
+            throw GSSFailure(.secEInternalError, "SSL_CTX_new failed")
+        }
         guard let ssl = SSL_new(ctx) else { throw GSSFailure(.secEInternalError, "SSL_new failed") }
         self.ssl = ssl
         incoming = BIO_new(BIO_s_mem())
@@ -93,8 +95,9 @@ public final class TLSContext: GSSContext {
         if validation == nil, let leaf = SSL_get0_peer_certificate(ssl) {
             let presented = Certificate(retaining: leaf), intermediates = peerIntermediates()
             presentedCertificates = [presented] + intermediates
-            validation = CertificateValidation(leaf: presented, intermediates: intermediates,
-                                               policy: configuration.trust, cache: configuration.crlCache, at: now)
+            validation = CertificateValidation(
+                leaf: presented, intermediates: intermediates,
+                policy: configuration.trust, cache: configuration.crlCache, at: now)
             heldOutput = output
             return try judge(validation!.start(), handshakeDone: result == 1)
         }
@@ -186,7 +189,9 @@ public final class TLSContext: GSSContext {
         OpenSSLProviders.load()
         var table: [GSSRole: Fetched] = [:]
         for role in [GSSRole.initiator, .acceptor] {
-            guard let ctx = SSL_CTX_new(role == .initiator ? TLS_client_method() : TLS_server_method()) else { continue }
+            guard let ctx = SSL_CTX_new(role == .initiator ? TLS_client_method() : TLS_server_method()) else {
+                continue
+            }
             _ = authip_SSL_CTX_set_versions(ctx, TLS1_2_VERSION, TLS1_2_VERSION)
             authip_SSL_CTX_set_single_handshake(ctx)
             table[role] = Fetched(pointer: ctx)
@@ -224,7 +229,9 @@ final class IdentitySelection {
                 accepted.append(X509_NAME_hash_ex(authip_sk_X509_NAME_value(names, index), nil, nil, nil))
             }
         }
-        let chosen = accepted.isEmpty ? selection.identities.first
+        let chosen =
+            accepted.isEmpty
+            ? selection.identities.first
             : selection.identities.first { identity in accepted.contains(where: identity.isIssued(byNameHash:)) }
         guard let chosen else {
             selection.failedSelection = true
@@ -233,4 +240,3 @@ final class IdentitySelection {
         return SSL_use_cert_and_key(ssl, chosen.x509, chosen.key, chosen.chainStack, 1)
     }
 }
-

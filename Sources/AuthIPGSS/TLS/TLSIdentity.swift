@@ -17,7 +17,9 @@ public final class TLSIdentity: @unchecked Sendable {
     ///   - certificate: the computer certificate.
     ///   - privateKeyPEM: its key (PKCS#8 or traditional PEM, unencrypted).
     ///   - chain: intermediates to send after it.
-    public convenience init(certificate: Certificate, privateKeyPEM: [UInt8], chain: [Certificate] = []) throws(GSSFailure) {
+    public convenience init(
+        certificate: Certificate, privateKeyPEM: [UInt8], chain: [Certificate] = []
+    ) throws(GSSFailure) {
         try self.init(certificate: certificate, privateKey: SecretBytes(privateKeyPEM), chain: chain)
     }
 
@@ -61,8 +63,11 @@ public final class TLSIdentity: @unchecked Sendable {
     /// otherwise).
     public convenience init(certificatePath: String, keyPath: String) throws {
         let certificates = try Certificate.load(path: certificatePath)
-        guard let first = certificates.first else { throw GSSFailure(.secENoCredentials, "no certificate in \(certificatePath)") }
-        try self.init(certificate: first, privateKey: try SecretFile.read(keyPath), chain: Array(certificates.dropFirst()))
+        guard let first = certificates.first else {
+            throw GSSFailure(.secENoCredentials, "no certificate in \(certificatePath)")
+        }
+        try self.init(
+            certificate: first, privateKey: try SecretFile.read(keyPath), chain: Array(certificates.dropFirst()))
     }
 
     deinit {

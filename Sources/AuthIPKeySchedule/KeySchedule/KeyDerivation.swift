@@ -27,8 +27,10 @@ public struct KeyDerivation: Sendable {
     }
 
     /// A-KDF(z, OtherInfo(pub, priv), length) where `pub` and `priv` are written by the closures.
-    func derive(z: SecretBytes, length: Int, suppPubInfo: (inout ByteSink) -> Void,
-                suppPrivInfo: (inout ByteSink) -> Void) -> SecretBytes {
+    func derive(
+        z: SecretBytes, length: Int, suppPubInfo: (inout ByteSink) -> Void,
+        suppPrivInfo: (inout ByteSink) -> Void
+    ) -> SecretBytes {
         let otherInfo = SecretConcatenation.build { sink in
             sink.append(bigEndian: algorithms.cipher.cryptoID)
             sink.append(bigEndian: initiatorCookie)

@@ -1,4 +1,5 @@
 import AuthIPCrypto
+
 /// The MM SA keys of MS-AIPS 3.1.7.4, derived once both GSS contexts are complete.
 public struct MainModeKeys: Sendable {
     public let skeyid: SecretBytes
@@ -13,8 +14,10 @@ public struct MainModeKeys: Sendable {
 
     /// Derives the keys from Z (g^xy, or empty without DH), the MM nonce bodies and the
     /// GSS-APIsecret of the MM authentication.
-    public init(derivation: KeyDerivation, z: SecretBytes, initiatorNonce: [UInt8], responderNonce: [UInt8],
-                gssSecret: SecretBytes) {
+    public init(
+        derivation: KeyDerivation, z: SecretBytes, initiatorNonce: [UInt8], responderNonce: [UInt8],
+        gssSecret: SecretBytes
+    ) {
         let hashLength = derivation.algorithms.hash.digestLength
         let cipher = derivation.algorithms.cipher
         func nonces(_ sink: inout ByteSink) {
@@ -23,17 +26,31 @@ public struct MainModeKeys: Sendable {
         }
         skeyid = derivation.derive(z: z, length: hashLength, suppPubInfo: nonces) { $0.append(gssSecret) }
         let skeyid = self.skeyid
-        skeyidD = derivation.derive(z: z, length: hashLength, suppPubInfo: { nonces(&$0); $0.append(UInt8(0)) }) {
+        skeyidD = derivation.derive(
+            z: z, length: hashLength,
+            suppPubInfo: {
+                nonces(&$0); $0.append(UInt8(0))
+            }
+        ) {
             $0.append(skeyid)
         }
         let skeyidD = self.skeyidD
-        skeyidA = derivation.derive(z: z, length: hashLength, suppPubInfo: { nonces(&$0); $0.append(UInt8(1)) }) {
+        skeyidA = derivation.derive(
+            z: z, length: hashLength,
+            suppPubInfo: {
+                nonces(&$0); $0.append(UInt8(1))
+            }
+        ) {
             $0.append(skeyidD)
             $0.append(skeyid)
         }
         let skeyidA = self.skeyidA
-        skeyidE = derivation.derive(z: z, length: max(hashLength, cipher.keyLength),
-                                    suppPubInfo: { nonces(&$0); $0.append(UInt8(2)) }) {
+        skeyidE = derivation.derive(
+            z: z, length: max(hashLength, cipher.keyLength),
+            suppPubInfo: {
+                nonces(&$0); $0.append(UInt8(2))
+            }
+        ) {
             $0.append(skeyidA)
             $0.append(skeyid)
         }
@@ -41,10 +58,16 @@ public struct MainModeKeys: Sendable {
     }
 
     /// SKEYID_em: the key of the EM authentication proofs and of the QM keys after EM.
-    public static func extendedModeKey(derivation: KeyDerivation, z: SecretBytes, initiatorNonce: [UInt8],
-                                       responderNonce: [UInt8], gssSecret: SecretBytes) -> SecretBytes {
-        derivation.derive(z: z, length: derivation.algorithms.hash.digestLength,
-                          suppPubInfo: { $0.append(initiatorNonce); $0.append(responderNonce) }) { $0.append(gssSecret) }
+    public static func extendedModeKey(
+        derivation: KeyDerivation, z: SecretBytes, initiatorNonce: [UInt8],
+        responderNonce: [UInt8], gssSecret: SecretBytes
+    ) -> SecretBytes {
+        derivation.derive(
+            z: z, length: derivation.algorithms.hash.digestLength,
+            suppPubInfo: {
+                $0.append(initiatorNonce); $0.append(responderNonce)
+            }
+        ) { $0.append(gssSecret) }
     }
 
     /// The first keyLength bytes; for DES and 3DES each byte gets odd parity in its low bit.

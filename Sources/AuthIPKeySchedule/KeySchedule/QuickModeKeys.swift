@@ -22,9 +22,11 @@ public struct QuickModeKeys: Sendable, Hashable {
     /// KEYMAT = A-KDF(Z(qm), OtherInfo(MessageId || SPI || Ni(qm) || Nr(qm) || SKEYID_d,
     /// [Ni || Nr || SKEYID_em]), integrityKeyLength + encryptionKeyLength), split by
     /// `InteropProfile.quickModeKeyOrder`. `spi` is the receiving side's SPI of this SA.
-    public init(derivation: KeyDerivation, skeyidD: SecretBytes, messageID: UInt32, spi: UInt32,
-                initiatorNonce: [UInt8], responderNonce: [UInt8], pfsSecret: SecretBytes = .empty,
-                extendedMode: ExtendedModeBinding? = nil, integrityKeyLength: Int, encryptionKeyLength: Int) {
+    public init(
+        derivation: KeyDerivation, skeyidD: SecretBytes, messageID: UInt32, spi: UInt32,
+        initiatorNonce: [UInt8], responderNonce: [UInt8], pfsSecret: SecretBytes = .empty,
+        extendedMode: ExtendedModeBinding? = nil, integrityKeyLength: Int, encryptionKeyLength: Int
+    ) {
         let keymat = derivation.derive(
             z: pfsSecret, length: integrityKeyLength + encryptionKeyLength,
             suppPubInfo: { sink in

@@ -13,13 +13,18 @@ public struct CryptoPayloadProtection: Sendable {
     private let encryptionKey: SecretBytes
     private let integrityKey: SecretBytes
 
-    /// - Parameter legacyICV: the peer sent "MS NT5 ISAKMPOAKLEY" version 5, 6 or 7, whose
-    ///   ICV is 12 bytes whatever the hash.
+    /// - Parameters:
+    ///   - algorithms: the Main Mode cipher and hash.
+    ///   - keys: the Main Mode keys (the encryption key and SKEYID_a).
+    ///   - legacyICV: the peer sent "MS NT5 ISAKMPOAKLEY" version 5, 6 or 7, whose ICV is 12
+    ///     bytes whatever the hash.
     public init(algorithms: MainModeAlgorithms, keys: MainModeKeys, legacyICV: Bool) {
-        self.init(algorithms: algorithms, encryptionKey: keys.encryptionKey, integrityKey: keys.skeyidA, legacyICV: legacyICV)
+        self.init(
+            algorithms: algorithms, encryptionKey: keys.encryptionKey, integrityKey: keys.skeyidA, legacyICV: legacyICV)
     }
 
-    public init(algorithms: MainModeAlgorithms, encryptionKey: SecretBytes, integrityKey: SecretBytes, legacyICV: Bool) {
+    public init(algorithms: MainModeAlgorithms, encryptionKey: SecretBytes, integrityKey: SecretBytes, legacyICV: Bool)
+    {
         self.algorithms = algorithms
         self.encryptionKey = encryptionKey
         self.integrityKey = integrityKey
@@ -38,20 +43,28 @@ public struct CryptoPayloadProtection: Sendable {
 
     /// The whole datagram for `payloads` under `header` (whose E flag is set here), with a
     /// fresh random IV.
-    public func seal(header: ISAKMPHeader, sequenceNumber: UInt32, payloads: [Payload],
-                     random: inout some RandomSource) throws(CryptoError) -> [UInt8] {
-        try seal(header: header, sequenceNumber: sequenceNumber, iv: random.bytes(algorithms.cipher.blockSize), payloads: payloads)
+    public func seal(
+        header: ISAKMPHeader, sequenceNumber: UInt32, payloads: [Payload],
+        random: inout some RandomSource
+    ) throws(CryptoError) -> [UInt8] {
+        try seal(
+            header: header, sequenceNumber: sequenceNumber, iv: random.bytes(algorithms.cipher.blockSize),
+            payloads: payloads)
     }
 
     /// As above with a given IV (test vectors, replays).
-    public func seal(header: ISAKMPHeader, sequenceNumber: UInt32, iv: [UInt8], payloads: [Payload]) throws(CryptoError) -> [UInt8] {
+    public func seal(
+        header: ISAKMPHeader, sequenceNumber: UInt32, iv: [UInt8], payloads: [Payload]
+    ) throws(CryptoError) -> [UInt8] {
         let (first, chain) = PayloadChain.serialize(payloads)
         return try seal(header: header, sequenceNumber: sequenceNumber, iv: iv, firstPayload: first, chain: chain)
     }
 
     /// Seals an already serialized payload chain whose first payload is `firstPayload`.
-    public func seal(header: ISAKMPHeader, sequenceNumber: UInt32, iv: [UInt8], firstPayload: PayloadType,
-                     chain: [UInt8]) throws(CryptoError) -> [UInt8] {
+    public func seal(
+        header: ISAKMPHeader, sequenceNumber: UInt32, iv: [UInt8], firstPayload: PayloadType,
+        chain: [UInt8]
+    ) throws(CryptoError) -> [UInt8] {
         let blockSize = algorithms.cipher.blockSize
         guard iv.count == blockSize else { throw .invalidKeyLength }
         let padLength = (blockSize - (chain.count + 2) % blockSize) % blockSize
@@ -65,9 +78,15 @@ public struct CryptoPayloadProtection: Sendable {
 
         var sealedHeader = header
         sealedHeader.flags.insert(.encrypted)
-        var message = Message(header: sealedHeader, payloads: [
-            .crypto(CryptoPayload(sequenceNumber: sequenceNumber, iv: iv, protectedContent: ciphertext + [UInt8](repeating: 0, count: icvLength))),
-        ]).serialized()
+        var message = Message(
+            header: sealedHeader,
+            payloads: [
+                .crypto(
+                    CryptoPayload(
+                        sequenceNumber: sequenceNumber, iv: iv,
+                        protectedContent: ciphertext + [UInt8](repeating: 0, count: icvLength)))
+            ]
+        ).serialized()
         let icvStart = message.count - icvLength
         let icv = integrityCheck(message[0..<icvStart])
         message.replaceSubrange(icvStart..., with: icv)
@@ -110,29 +129,36 @@ public struct CryptoPayloadProtection: Sendable {
         guard let crypto = message.crypto, let content = crypto.protectedContent else { throw .notEncrypted }
         let blockSize = algorithms.cipher.blockSize
         guard crypto.iv.count == blockSize, content.count >= icvLength + blockSize,
-              (content.count - icvLength) % blockSize == 0 else { throw .badLength }
+            (content.count - icvLength) % blockSize == 0
+        else { throw .badLength }
 
         let expected = integrityCheck(datagram[0..<(datagram.count - icvLength)])
         let matches = expected.withUnsafeBytes { a in
-            datagram.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress! + (datagram.count - icvLength), icvLength) == 0 }
+            datagram.withUnsafeBytes { b in
+                CRYPTO_memcmp(a.baseAddress, b.baseAddress! + (datagram.count - icvLength), icvLength) == 0
+            }
         }
         guard matches else { throw .integrityCheckFailed }
 
         var plaintext: [UInt8]
         do {
-            plaintext = try algorithms.cipher.decrypt(key: encryptionKey, iv: crypto.iv, Array(content.dropLast(icvLength)))
+            plaintext = try algorithms.cipher.decrypt(
+                key: encryptionKey, iv: crypto.iv, Array(content.dropLast(icvLength)))
         } catch {
             throw .badLength
         }
         let firstPayload = PayloadType(rawValue: plaintext[plaintext.count - 1])
         let padLength = Int(plaintext[plaintext.count - 2])
         guard padLength + 2 <= plaintext.count,
-              plaintext[(plaintext.count - 2 - padLength)..<(plaintext.count - 2)].elementsEqual((0..<padLength).map { UInt8($0 + 1) })
+            plaintext[(plaintext.count - 2 - padLength)..<(plaintext.count - 2)].elementsEqual(
+                (0..<padLength).map { UInt8($0 + 1) })
         else { throw .badPadding }
         plaintext.removeLast(padLength + 2)
         do {
             let payloads = try PayloadChain.parse(plaintext, first: firstPayload)
-            return Opened(header: message.header, sequenceNumber: crypto.sequenceNumber, payloads: payloads, plaintextChain: plaintext)
+            return Opened(
+                header: message.header, sequenceNumber: crypto.sequenceNumber, payloads: payloads,
+                plaintextChain: plaintext)
         } catch {
             wipe(&plaintext)
             throw .malformedPlaintext(error)

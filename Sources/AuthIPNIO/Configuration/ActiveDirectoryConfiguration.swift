@@ -29,16 +29,23 @@ struct ActiveDirectoryConfiguration: Decodable, Sendable {
     var cacheLifetime: Int
     var timeout: Int
 
-    private enum CodingKeys: String, CodingKey { case uri, security, caFile, bindDN, passwordFile, baseDN, domain, cacheLifetime, timeout }
+    private enum CodingKeys: String, CodingKey {
+        case uri, security, caFile, bindDN, passwordFile, baseDN, domain, cacheLifetime, timeout
+    }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        uri = try container.decode(.uri, as: "an ldaps:// or ldap:// URI") { $0.hasPrefix("ldaps://") || $0.hasPrefix("ldap://") ? $0 : nil }
-        security = try container.decode(.security, as: "ldaps or startTLS") { ["ldaps": .ldaps, "startTLS": .startTLS][$0] }
+        uri = try container.decode(.uri, as: "an ldaps:// or ldap:// URI") {
+            $0.hasPrefix("ldaps://") || $0.hasPrefix("ldap://") ? $0 : nil
+        }
+        security = try container.decode(.security, as: "ldaps or startTLS") {
+            ["ldaps": .ldaps, "startTLS": .startTLS][$0]
+        }
         guard uri.hasPrefix(security == .ldaps ? "ldaps://" : "ldap://") else {
-            throw DecodingError.dataCorruptedError(forKey: .uri, in: container,
-                                                   debugDescription: "does not match security: ldaps needs ldaps://, startTLS ldap://")
+            throw DecodingError.dataCorruptedError(
+                forKey: .uri, in: container,
+                debugDescription: "does not match security: ldaps needs ldaps://, startTLS ldap://")
         }
         caFile = try container.decode(String.self, forKey: .caFile)
         bindDN = try container.decode(String.self, forKey: .bindDN)
@@ -48,13 +55,18 @@ struct ActiveDirectoryConfiguration: Decodable, Sendable {
         cacheLifetime = try container.decodeIfPresent(Int.self, forKey: .cacheLifetime) ?? 60
         timeout = try container.decodeIfPresent(Int.self, forKey: .timeout) ?? 10
         guard cacheLifetime >= 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .cacheLifetime, in: container, debugDescription: "is negative")
+            throw DecodingError.dataCorruptedError(
+                forKey: .cacheLifetime, in: container, debugDescription: "is negative")
         }
-        guard timeout > 0 else { throw DecodingError.dataCorruptedError(forKey: .timeout, in: container, debugDescription: "is not positive") }
+        guard timeout > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .timeout, in: container, debugDescription: "is not positive")
+        }
     }
 
     /// The directory, its password read, and how the engine uses it.
-    func directory(file: (String) -> String) throws(DriverConfigurationError) -> (LDAPAccountDirectory, RemoteDirectoryPolicy) {
+    func directory(
+        file: (String) -> String
+    ) throws(DriverConfigurationError) -> (LDAPAccountDirectory, RemoteDirectoryPolicy) {
         let path = file(passwordFile)
         let contents: SecretBytes
         do {
@@ -64,10 +76,16 @@ struct ActiveDirectoryConfiguration: Decodable, Sendable {
         }
         // The first line, without its end: counted in place, copied into a secret of its own.
         let length = contents.withUnsafeBytes { bytes in bytes.firstIndex { $0 == 0x0A || $0 == 0x0D } ?? bytes.count }
-        guard length > 0 else { throw .unloadable(field: "activeDirectory.passwordFile", path: path, reason: "no password on its first line") }
-        let configuration = LDAPDirectoryConfiguration(uri: uri, security: security, caFile: file(caFile), bindDN: bindDN,
-                                                       password: contents.prefix(length), baseDN: baseDN, domain: domain)
-        return (LDAPAccountDirectory(configuration: configuration),
-                RemoteDirectoryPolicy(cacheLifetime: .seconds(cacheLifetime), timeout: .seconds(timeout)))
+        guard length > 0 else {
+            throw .unloadable(
+                field: "activeDirectory.passwordFile", path: path, reason: "no password on its first line")
+        }
+        let configuration = LDAPDirectoryConfiguration(
+            uri: uri, security: security, caFile: file(caFile), bindDN: bindDN,
+            password: contents.prefix(length), baseDN: baseDN, domain: domain)
+        return (
+            LDAPAccountDirectory(configuration: configuration),
+            RemoteDirectoryPolicy(cacheLifetime: .seconds(cacheLifetime), timeout: .seconds(timeout))
+        )
     }
 }

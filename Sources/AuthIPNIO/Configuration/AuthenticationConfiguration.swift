@@ -43,8 +43,9 @@ enum AuthenticationConfiguration: Decodable {
             try decoder.rejectUnknownMembers(MethodKey.self)
             self = .anonymous
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .method, in: method,
-                                                   debugDescription: "is \"\(other)\", not certificate, kerberos, ntlm or anonymous")
+            throw DecodingError.dataCorruptedError(
+                forKey: .method, in: method,
+                debugDescription: "is \"\(other)\", not certificate, kerberos, ntlm or anonymous")
         }
     }
 
@@ -57,7 +58,8 @@ enum AuthenticationConfiguration: Decodable {
         let initiator = try roles.decodeIfPresent(Initiator.self, forKey: .initiator)
         let acceptor = try roles.decodeIfPresent(Acceptor.self, forKey: .acceptor)
         guard initiator != nil || acceptor != nil else {
-            throw DecodingError.dataCorruptedError(forKey: .method, in: roles, debugDescription: "needs an initiator, an acceptor or both")
+            throw DecodingError.dataCorruptedError(
+                forKey: .method, in: roles, debugDescription: "needs an initiator, an acceptor or both")
         }
         return (initiator, acceptor)
     }
@@ -70,7 +72,9 @@ enum AuthenticationConfiguration: Decodable {
 
     /// The proposal, with its files loaded; `field` names this entry in errors, `file` resolves
     /// a configured path.
-    func proposal(field: String, workstation: String, file: (String) -> String) throws(DriverConfigurationError) -> AuthenticationProposal {
+    func proposal(
+        field: String, workstation: String, file: (String) -> String
+    ) throws(DriverConfigurationError) -> AuthenticationProposal {
         switch self {
         case .certificate(let setup):
             return .certificate(try setup.tlsConfiguration(field: field, file: file))
@@ -98,4 +102,3 @@ enum AuthenticationConfiguration: Decodable {
         }
     }
 }
-

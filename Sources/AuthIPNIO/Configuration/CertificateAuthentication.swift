@@ -29,7 +29,9 @@ struct CertificateAuthentication: Decodable {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case method, identities, trustedRoots, revocation, crlCache, peerUsage }
+    private enum CodingKeys: String, CodingKey {
+        case method, identities, trustedRoots, revocation, crlCache, peerUsage
+    }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(CodingKeys.self)
@@ -37,20 +39,24 @@ struct CertificateAuthentication: Decodable {
         let usages = ["initiator": ExtendedKeyUsagePolicy.initiator, "responder": ExtendedKeyUsagePolicy.responder]
         identities = try container.decodeNonEmpty([IdentityFiles].self, forKey: .identities)
         trustedRoots = try container.decodeNonEmpty([String].self, forKey: .trustedRoots)
-        revocation = try container.decodeIfPresent(.revocation, as: "none, weak or strong", RevocationMode.init(rawValue:)) ?? .weak
+        revocation =
+            try container.decodeIfPresent(.revocation, as: "none, weak or strong", RevocationMode.init(rawValue:))
+            ?? .weak
         crlCache = try container.decodeIfPresent(String.self, forKey: .crlCache)
         peerUsage = try container.decodeIfPresent(.peerUsage, as: "initiator or responder") { usages[$0] }
     }
 
     /// The TLS configuration with the certificates, keys, roots and CRL cache loaded.
-    func tlsConfiguration(field: String, file: (String) -> String) throws(DriverConfigurationError) -> TLSConfiguration {
+    func tlsConfiguration(field: String, file: (String) -> String) throws(DriverConfigurationError) -> TLSConfiguration
+    {
         var loaded: [TLSIdentity] = []
         for (index, identity) in identities.enumerated() {
             let certificate = file(identity.certificate), key = file(identity.key)
             do {
                 loaded.append(try TLSIdentity(certificatePath: certificate, keyPath: key))
             } catch {
-                throw .unloadable(field: "\(field).identities[\(index)]", path: "\(certificate) and \(key)", reason: "\(error)")
+                throw .unloadable(
+                    field: "\(field).identities[\(index)]", path: "\(certificate) and \(key)", reason: "\(error)")
             }
         }
         var roots: [Certificate] = []
@@ -61,11 +67,14 @@ struct CertificateAuthentication: Decodable {
                 throw .unloadable(field: "\(field).trustedRoots[\(index)]", path: file(root), reason: "\(error)")
             }
         }
-        let trust = TrustPolicy(trustedRoots: roots, revocation: revocation,
-                                policies: [DigitalSignatureKeyUsagePolicy()] + (peerUsage.map { [$0] } ?? []))
+        let trust = TrustPolicy(
+            trustedRoots: roots, revocation: revocation,
+            policies: [DigitalSignatureKeyUsagePolicy()] + (peerUsage.map { [$0] } ?? []))
         guard let crlCache else { return TLSConfiguration(identities: loaded, trust: trust) }
         do {
-            return TLSConfiguration(identities: loaded, trust: trust, crlCache: try CRLCache(directory: URL(fileURLWithPath: file(crlCache))))
+            return TLSConfiguration(
+                identities: loaded, trust: trust,
+                crlCache: try CRLCache(directory: URL(fileURLWithPath: file(crlCache))))
         } catch {
             throw .unloadable(field: "\(field).crlCache", path: file(crlCache), reason: "\(error)")
         }

@@ -16,8 +16,10 @@ struct MainModeCryptoConfiguration: Decodable {
         let defaults = MainModeCryptoSet.windowsDefault
         cryptoSet = MainModeCryptoSet(
             proposals: try container.decodeNonEmpty([Proposal].self, forKey: .proposals).map(\.proposal),
-            lifetimeSeconds: try container.decodeIfPresent(UInt32.self, forKey: .lifetimeSeconds) ?? defaults.lifetimeSeconds,
-            quickModeLimit: try container.decodeIfPresent(UInt32.self, forKey: .quickModeLimit) ?? defaults.quickModeLimit)
+            lifetimeSeconds: try container.decodeIfPresent(UInt32.self, forKey: .lifetimeSeconds)
+                ?? defaults.lifetimeSeconds,
+            quickModeLimit: try container.decodeIfPresent(UInt32.self, forKey: .quickModeLimit)
+                ?? defaults.quickModeLimit)
     }
 
     private struct Proposal: Decodable {
@@ -28,9 +30,10 @@ struct MainModeCryptoConfiguration: Decodable {
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownMembers(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            proposal = MainModeProposal(cipher: try container.decodeCase(BlockCipher.self, forKey: .cipher),
-                                        hash: try container.decodeCase(HashAlgorithm.self, forKey: .hash),
-                                        group: try container.decodeCase(DiffieHellmanGroup.self, forKey: .group))
+            proposal = MainModeProposal(
+                cipher: try container.decodeCase(BlockCipher.self, forKey: .cipher),
+                hash: try container.decodeCase(HashAlgorithm.self, forKey: .hash),
+                group: try container.decodeCase(DiffieHellmanGroup.self, forKey: .group))
         }
     }
 }
@@ -50,9 +53,12 @@ struct QuickModeCryptoConfiguration: Decodable {
         let defaults = QuickModeCryptoSet.windowsDefault
         cryptoSet = QuickModeCryptoSet(
             proposals: try container.decodeNonEmpty([Proposal].self, forKey: .proposals).map(\.proposal),
-            lifetimeSeconds: try container.decodeIfPresent(UInt32.self, forKey: .lifetimeSeconds) ?? defaults.lifetimeSeconds,
-            lifetimeKilobytes: try container.decodeIfPresent(UInt32.self, forKey: .lifetimeKilobytes) ?? defaults.lifetimeKilobytes,
-            pfsGroup: container.contains(.pfsGroup) ? try container.decodeCase(DiffieHellmanGroup.self, forKey: .pfsGroup) : nil)
+            lifetimeSeconds: try container.decodeIfPresent(UInt32.self, forKey: .lifetimeSeconds)
+                ?? defaults.lifetimeSeconds,
+            lifetimeKilobytes: try container.decodeIfPresent(UInt32.self, forKey: .lifetimeKilobytes)
+                ?? defaults.lifetimeKilobytes,
+            pfsGroup: container.contains(.pfsGroup)
+                ? try container.decodeCase(DiffieHellmanGroup.self, forKey: .pfsGroup) : nil)
     }
 
     private struct Proposal: Decodable {
@@ -63,8 +69,9 @@ struct QuickModeCryptoConfiguration: Decodable {
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownMembers(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            proposal = QuickModeProposal(cipher: try container.decodeCase(ESPCipher.self, forKey: .cipher),
-                                         integrity: try container.decodeCase(ESPIntegrity.self, forKey: .integrity))
+            proposal = QuickModeProposal(
+                cipher: try container.decodeCase(ESPCipher.self, forKey: .cipher),
+                integrity: try container.decodeCase(ESPIntegrity.self, forKey: .integrity))
         }
     }
 }

@@ -59,11 +59,13 @@ public struct DriverConfiguration: Decodable, Sendable {
         do {
             contents = try SecretFile.readUnchecked(path)
         } catch {
-            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\(error)" : "no such file")
+            throw .unreadable(
+                path: path, reason: FileManager.default.fileExists(atPath: path) ? "\(error)" : "no such file")
         }
         var json = contents.withUnsafeBytes { Data($0) }
         defer { json.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
-        let configuration = try DriverConfiguration(json: json, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        let configuration = try DriverConfiguration(
+            json: json, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
         if configuration.holdsPasswords {
             do {
                 try SecretFile.checkPermissions(path)
@@ -97,8 +99,10 @@ public struct DriverConfiguration: Decodable, Sendable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        computerName = try container.decode(.computerName, as: "1 to 255 printable ASCII characters without spaces") { name in
-            (1...255).contains(name.unicodeScalars.count) && name.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) } ? name : nil
+        computerName = try container.decode(.computerName, as: "1 to 255 printable ASCII characters without spaces") {
+            name in
+            (1...255).contains(name.unicodeScalars.count)
+                && name.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) } ? name : nil
         }
         principalName = try container.decode(String.self, forKey: .principalName)
         localAddresses = try container.decodeEach(.localAddresses, as: "an IP address", IPAddress.init)
@@ -106,12 +110,15 @@ public struct DriverConfiguration: Decodable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .localAddresses, in: container, debugDescription: "is empty")
         }
         guard Set(localAddresses).count == localAddresses.count else {
-            throw DecodingError.dataCorruptedError(forKey: .localAddresses, in: container, debugDescription: "lists an address twice")
+            throw DecodingError.dataCorruptedError(
+                forKey: .localAddresses, in: container, debugDescription: "lists an address twice")
         }
         port = try container.decodeIfPresent(UInt16.self, forKey: .port) ?? EndpointSettings().port
-        natTraversalPort = try container.decodeIfPresent(UInt16.self, forKey: .natTraversalPort) ?? EndpointSettings().natTraversalPort
+        natTraversalPort =
+            try container.decodeIfPresent(UInt16.self, forKey: .natTraversalPort) ?? EndpointSettings().natTraversalPort
         guard port != natTraversalPort else {
-            throw DecodingError.dataCorruptedError(forKey: .natTraversalPort, in: container, debugDescription: "is the same as port")
+            throw DecodingError.dataCorruptedError(
+                forKey: .natTraversalPort, in: container, debugDescription: "is the same as port")
         }
         rules = try container.decodeNonEmpty([RuleConfiguration].self, forKey: .rules)
         acquire = try container.decodeIfPresent([Acquire].self, forKey: .acquire)?.map(\.traffic) ?? []
@@ -126,7 +133,9 @@ public struct DriverConfiguration: Decodable, Sendable {
     private func checkAddresses() throws(DriverConfigurationError) {
         for (index, rule) in rules.enumerated() {
             if case .tunnel(let endpoint, _) = rule.mode, !localAddresses.contains(endpoint) {
-                throw .invalidField(field: "rules[\(index)].tunnel.localEndpoint", reason: "is \(endpoint), which is not one of localAddresses")
+                throw .invalidField(
+                    field: "rules[\(index)].tunnel.localEndpoint",
+                    reason: "is \(endpoint), which is not one of localAddresses")
             }
         }
         for (index, traffic) in acquire.enumerated() {
@@ -134,7 +143,9 @@ public struct DriverConfiguration: Decodable, Sendable {
                 throw .invalidField(field: "acquire[\(index)]", reason: "falls under no rule")
             }
             if case .transport = rule.mode, !localAddresses.contains(traffic.source) {
-                throw .invalidField(field: "acquire[\(index)].source", reason: "is \(traffic.source), which is not one of localAddresses")
+                throw .invalidField(
+                    field: "acquire[\(index)].source",
+                    reason: "is \(traffic.source), which is not one of localAddresses")
             }
         }
     }
@@ -142,7 +153,9 @@ public struct DriverConfiguration: Decodable, Sendable {
     /// The Active Directory the driver asks for accounts, and the engine's policy for it; nil
     /// without `activeDirectory`.
     public func remoteDirectory() throws(DriverConfigurationError) -> (LDAPAccountDirectory, RemoteDirectoryPolicy)? {
-        try activeDirectory.map { configuration throws(DriverConfigurationError) in try configuration.directory(file: resolve) }
+        try activeDirectory.map { configuration throws(DriverConfigurationError) in
+            try configuration.directory(file: resolve)
+        }
     }
 
     /// The endpoint's configuration, with every certificate, key, root, CRL cache and account
@@ -155,8 +168,9 @@ public struct DriverConfiguration: Decodable, Sendable {
         for (index, rule) in rules.enumerated() {
             built.append(try rule.rule(field: "rules[\(index)]", workstation: computerName, file: resolve))
         }
-        return EndpointConfiguration(computerName: computerName, principalName: principalName, rules: built, settings: settings,
-                                     remoteDirectory: try remoteDirectory()?.1)
+        return EndpointConfiguration(
+            computerName: computerName, principalName: principalName, rules: built, settings: settings,
+            remoteDirectory: try remoteDirectory()?.1)
     }
 
     private func resolve(_ path: String) -> String {
@@ -174,9 +188,10 @@ private struct Acquire: Decodable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        traffic = TrafficRequest(source: try container.decode(.source, as: "an IP address", IPAddress.init),
-                                 destination: try container.decode(.destination, as: "an IP address", IPAddress.init),
-                                 ipProtocol: try container.decodeIfPresent(UInt8.self, forKey: .protocol) ?? 0,
-                                 destinationPort: try container.decodeIfPresent(UInt16.self, forKey: .port) ?? 0)
+        traffic = TrafficRequest(
+            source: try container.decode(.source, as: "an IP address", IPAddress.init),
+            destination: try container.decode(.destination, as: "an IP address", IPAddress.init),
+            ipProtocol: try container.decodeIfPresent(UInt8.self, forKey: .protocol) ?? 0,
+            destinationPort: try container.decodeIfPresent(UInt16.self, forKey: .port) ?? 0)
     }
 }

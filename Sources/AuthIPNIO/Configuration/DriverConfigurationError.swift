@@ -55,7 +55,8 @@ public enum DriverConfigurationError: Error, Hashable, Sendable, CustomStringCon
         switch type {
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
-        case is UInt8.Type, is UInt16.Type, is UInt32.Type, is UInt64.Type, is Int.Type: return "a whole number in range"
+        case is UInt8.Type, is UInt16.Type, is UInt32.Type, is UInt64.Type, is Int.Type:
+            return "a whole number in range"
         case is [Any].Type: return "an array"
         default: return "an object"
         }

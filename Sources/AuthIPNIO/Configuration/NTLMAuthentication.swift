@@ -19,8 +19,11 @@ struct NTLMInitiator: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         user = try container.decode(String.self, forKey: .user)
         domain = try container.decode(String.self, forKey: .domain)
-        ntHash = NTLMCredentials(user: user, domain: domain, password: try container.decode(String.self, forKey: .password),
-                                 workstation: "").ntHash
+        ntHash =
+            NTLMCredentials(
+                user: user, domain: domain, password: try container.decode(String.self, forKey: .password),
+                workstation: ""
+            ).ntHash
         workstation = try container.decodeIfPresent(String.self, forKey: .workstation)
     }
 
@@ -39,7 +42,9 @@ struct NTLMAcceptor: Decodable {
     var dnsComputer: String
     var directory: String?
 
-    private enum CodingKeys: String, CodingKey { case netbiosDomain, netbiosComputer, dnsDomain, dnsComputer, directory, domainController }
+    private enum CodingKeys: String, CodingKey {
+        case netbiosDomain, netbiosComputer, dnsDomain, dnsComputer, directory, domainController
+    }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownMembers(CodingKeys.self)
@@ -49,16 +54,21 @@ struct NTLMAcceptor: Decodable {
         dnsDomain = try container.decode(String.self, forKey: .dnsDomain)
         dnsComputer = try container.decode(String.self, forKey: .dnsComputer)
         directory = try container.decodeIfPresent(String.self, forKey: .directory)
-        let domainController = try container.decodeIfPresent(.domainController, as: "winbind") { $0 == "winbind" ? $0 : nil }
+        let domainController = try container.decodeIfPresent(.domainController, as: "winbind") {
+            $0 == "winbind" ? $0 : nil
+        }
         guard (directory == nil) != (domainController == nil) else {
-            throw DecodingError.dataCorruptedError(forKey: .directory, in: container, debugDescription: "needs exactly one of directory and domainController")
+            throw DecodingError.dataCorruptedError(
+                forKey: .directory, in: container,
+                debugDescription: "needs exactly one of directory and domainController")
         }
     }
 
     /// The acceptor with its account directory loaded.
     func setup(field: String, file: (String) -> String) throws(DriverConfigurationError) -> NTLMAcceptorSetup {
-        let configuration = NTLMAcceptorConfiguration(netbiosDomainName: netbiosDomain, netbiosComputerName: netbiosComputer,
-                                                      dnsDomainName: dnsDomain, dnsComputerName: dnsComputer)
+        let configuration = NTLMAcceptorConfiguration(
+            netbiosDomainName: netbiosDomain, netbiosComputerName: netbiosComputer,
+            dnsDomainName: dnsDomain, dnsComputerName: dnsComputer)
         guard let directory else { return NTLMAcceptorSetup(configuration: configuration, verifier: .domainController) }
         let accounts: JSONAccountDirectory
         do {

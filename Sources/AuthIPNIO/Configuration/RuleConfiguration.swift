@@ -25,7 +25,8 @@ struct RuleConfiguration: Decodable, Sendable {
     var quickModeCrypto: QuickModeCryptoSet
 
     private enum CodingKeys: String, CodingKey {
-        case name, filterID, local, remote, `protocol`, localPort, remotePort, tunnel, authentication, mainModeCrypto, quickModeCrypto
+        case name, filterID, local, remote, `protocol`, localPort, remotePort, tunnel, authentication, mainModeCrypto,
+            quickModeCrypto
     }
 
     private enum TunnelKeys: String, CodingKey { case localEndpoint, remoteEndpoints }
@@ -38,22 +39,29 @@ struct RuleConfiguration: Decodable, Sendable {
         name = try container.decode(String.self, forKey: .name)
         filterID = try container.decodeIfPresent(UInt64.self, forKey: .filterID) ?? 0
         let ipProtocol = try container.decodeIfPresent(UInt8.self, forKey: .protocol) ?? 0
-        local = TrafficSelector(try container.decode(.local, as: Self.rangeForms, AddressRange.init), ipProtocol: ipProtocol,
-                                port: try container.decodeIfPresent(UInt16.self, forKey: .localPort) ?? 0)
-        remote = TrafficSelector(try container.decode(.remote, as: Self.rangeForms, AddressRange.init), ipProtocol: ipProtocol,
-                                 port: try container.decodeIfPresent(UInt16.self, forKey: .remotePort) ?? 0)
+        local = TrafficSelector(
+            try container.decode(.local, as: Self.rangeForms, AddressRange.init), ipProtocol: ipProtocol,
+            port: try container.decodeIfPresent(UInt16.self, forKey: .localPort) ?? 0)
+        remote = TrafficSelector(
+            try container.decode(.remote, as: Self.rangeForms, AddressRange.init), ipProtocol: ipProtocol,
+            port: try container.decodeIfPresent(UInt16.self, forKey: .remotePort) ?? 0)
         if container.contains(.tunnel) {
             let tunnel = try container.superDecoder(forKey: .tunnel)
             try tunnel.rejectUnknownMembers(TunnelKeys.self)
             let endpoints = try tunnel.container(keyedBy: TunnelKeys.self)
-            mode = .tunnel(localEndpoint: try endpoints.decode(.localEndpoint, as: "an IP address", IPAddress.init),
-                           remoteEndpoints: try endpoints.decode(.remoteEndpoints, as: Self.rangeForms, AddressRange.init))
+            mode = .tunnel(
+                localEndpoint: try endpoints.decode(.localEndpoint, as: "an IP address", IPAddress.init),
+                remoteEndpoints: try endpoints.decode(.remoteEndpoints, as: Self.rangeForms, AddressRange.init))
         } else {
             mode = .transport
         }
         authentication = try container.decodeNonEmpty([AuthenticationConfiguration].self, forKey: .authentication)
-        mainModeCrypto = try container.decodeIfPresent(MainModeCryptoConfiguration.self, forKey: .mainModeCrypto)?.cryptoSet ?? .windowsDefault
-        quickModeCrypto = try container.decodeIfPresent(QuickModeCryptoConfiguration.self, forKey: .quickModeCrypto)?.cryptoSet ?? .windowsDefault
+        mainModeCrypto =
+            try container.decodeIfPresent(MainModeCryptoConfiguration.self, forKey: .mainModeCrypto)?.cryptoSet
+            ?? .windowsDefault
+        quickModeCrypto =
+            try container.decodeIfPresent(QuickModeCryptoConfiguration.self, forKey: .quickModeCrypto)?.cryptoSet
+            ?? .windowsDefault
     }
 
     /// Whether a packet with these addresses, protocol and destination port falls under this rule.
@@ -63,13 +71,17 @@ struct RuleConfiguration: Decodable, Sendable {
     }
 
     /// The rule with its credentials loaded; `field` names it in errors.
-    func rule(field: String, workstation: String, file: (String) -> String) throws(DriverConfigurationError) -> ConnectionSecurityRule {
+    func rule(
+        field: String, workstation: String, file: (String) -> String
+    ) throws(DriverConfigurationError) -> ConnectionSecurityRule {
         var methods: [AuthenticationProposal] = []
         for (index, method) in authentication.enumerated() {
-            methods.append(try method.proposal(field: "\(field).authentication[\(index)]", workstation: workstation, file: file))
+            methods.append(
+                try method.proposal(field: "\(field).authentication[\(index)]", workstation: workstation, file: file))
         }
-        return ConnectionSecurityRule(name: name, filterID: filterID, local: local, remote: remote, mode: mode,
-                                      mainModeAuthentication: AuthenticationSet(methods), mainModeCrypto: mainModeCrypto,
-                                      quickModeCrypto: quickModeCrypto)
+        return ConnectionSecurityRule(
+            name: name, filterID: filterID, local: local, remote: remote, mode: mode,
+            mainModeAuthentication: AuthenticationSet(methods), mainModeCrypto: mainModeCrypto,
+            quickModeCrypto: quickModeCrypto)
     }
 }

@@ -12,7 +12,8 @@ extension Decoder {
     func rejectUnknownMembers<Keys: CodingKey>(_ keys: Keys.Type) throws {
         let members = try container(keyedBy: MemberName.self)
         for member in members.allKeys where Keys(stringValue: member.stringValue) == nil {
-            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: codingPath + [member], debugDescription: "is not a known field"))
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: codingPath + [member], debugDescription: "is not a known field"))
         }
     }
 }
@@ -22,7 +23,8 @@ extension KeyedDecodingContainer {
     func decode<Value>(_ key: Key, as expected: String, _ parse: (String) -> Value?) throws -> Value {
         let text = try decode(String.self, forKey: key)
         guard let value = parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "is \"\(text)\", not \(expected)")
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "is \"\(text)\", not \(expected)")
         }
         return value
     }
@@ -36,7 +38,9 @@ extension KeyedDecodingContainer {
     /// An array member that must hold at least one element.
     func decodeNonEmpty<Element: Decodable>(_ type: [Element].Type, forKey key: Key) throws -> [Element] {
         let elements = try decode(type, forKey: key)
-        guard !elements.isEmpty else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "is empty") }
+        guard !elements.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "is empty")
+        }
         return elements
     }
 
@@ -47,8 +51,10 @@ extension KeyedDecodingContainer {
         while !elements.isAtEnd {
             let text = try elements.decode(String.self)
             guard let value = parse(text) else {
-                throw DecodingError.dataCorrupted(DecodingError.Context(
-                    codingPath: elements.codingPath + [MemberIndex(values.count)], debugDescription: "is \"\(text)\", not \(expected)"))
+                throw DecodingError.dataCorrupted(
+                    DecodingError.Context(
+                        codingPath: elements.codingPath + [MemberIndex(values.count)],
+                        debugDescription: "is \"\(text)\", not \(expected)"))
             }
             values.append(value)
         }

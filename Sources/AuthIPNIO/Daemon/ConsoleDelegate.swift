@@ -16,7 +16,9 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     private let state: Mutex<State>
     private let settled: @Sendable (EstablishmentWatch.Outcome) -> Void
 
-    init(lines: EventLines, watch: EstablishmentWatch?, settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void) {
+    init(
+        lines: EventLines, watch: EstablishmentWatch?, settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void
+    ) {
         state = Mutex(State(lines: lines, watch: watch))
         self.settled = settled
     }
@@ -27,13 +29,19 @@ final class ConsoleDelegate: EndpointDriverDelegate {
         if let outcome { settled(outcome) }
     }
 
-    func endpointDriver(_ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64) {
+    func endpointDriver(
+        _ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64
+    ) {
         Console.print(state.withLock { $0.lines.removed(spi: spi, direction: direction, quickModeSAID: quickModeSAID) })
     }
 
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
-        let (line, outcome) = state.withLock { state in (Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) },
-                                                         state.watch?.audit(event)) }
+        let (line, outcome) = state.withLock { state in
+            (
+                Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) },
+                state.watch?.audit(event)
+            )
+        }
         switch line {
         case .success(let text): Console.print(text)
         case .failure(let error): Console.note("event \(event.descriptor.eventID) not printed: \(error)")
@@ -41,7 +49,9 @@ final class ConsoleDelegate: EndpointDriverDelegate {
         if let outcome { settled(outcome) }
     }
 
-    func endpointDriver(_ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError) {
+    func endpointDriver(
+        _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError
+    ) {
         Console.note("to \(destination): \(error)")
     }
 }

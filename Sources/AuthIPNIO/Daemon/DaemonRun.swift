@@ -1,7 +1,7 @@
 import AuthIP
 import AuthIPDirectory
-import Foundation
 import Dispatch
+import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -32,8 +32,10 @@ public struct DaemonRun {
     /// Whether to stop once the acquired traffic is protected or a negotiation fails.
     public var stopsWhenEstablished: Bool
 
-    public init(configuration: DriverConfiguration, format: EventLineFormat = .text, duration: Duration? = nil,
-                acquiresAtStart: Bool = false, stopsWhenEstablished: Bool = false) {
+    public init(
+        configuration: DriverConfiguration, format: EventLineFormat = .text, duration: Duration? = nil,
+        acquiresAtStart: Bool = false, stopsWhenEstablished: Bool = false
+    ) {
         self.configuration = configuration
         self.format = format
         self.duration = duration
@@ -46,7 +48,8 @@ public struct DaemonRun {
     /// wait for, an `EndpointDriverError` when a socket cannot be bound.
     public func run() throws -> Outcome {
         if stopsWhenEstablished && configuration.acquire.isEmpty {
-            throw DriverConfigurationError.invalidField(field: "acquire", reason: "is empty: there is no traffic to wait for")
+            throw DriverConfigurationError.invalidField(
+                field: "acquire", reason: "is empty: there is no traffic to wait for")
         }
         let endpointConfiguration = try configuration.endpointConfiguration()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -56,15 +59,18 @@ public struct DaemonRun {
         defer { withExtendedLifetime(signals) {} }
 
         let watch = stopsWhenEstablished ? EstablishmentWatch(configuration.acquire) : nil
-        let delegate = ConsoleDelegate(lines: try EventLines(format: format, computerName: configuration.computerName), watch: watch) {
+        let delegate = ConsoleDelegate(
+            lines: try EventLines(format: format, computerName: configuration.computerName), watch: watch
+        ) {
             switch $0 {
             case .established: stop.settle(.established)
             case .failed(let reason): stop.settle(.failed(reason))
             }
         }
-        let driver = EndpointDriver(configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
-                                    eventLoopGroup: group, delegate: delegate, directory: try configuration.remoteDirectory()?.0,
-                                    domainController: WinbindDomainController())
+        let driver = EndpointDriver(
+            configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
+            eventLoopGroup: group, delegate: delegate, directory: try configuration.remoteDirectory()?.0,
+            domainController: WinbindDomainController())
         try driver.start().wait()
         Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
         if let duration {

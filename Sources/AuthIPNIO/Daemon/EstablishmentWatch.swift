@@ -26,7 +26,7 @@ struct EstablishmentWatch {
     func audit(_ event: AuditEvent) -> Outcome? {
         switch event {
         case .mainModeFailed, .mainModeFailedWithCertificates, .extendedModeFailed, .extendedModeFailedWithCertificates,
-             .quickModeFailed, .keyingModulesNotStarted:
+            .quickModeFailed, .keyingModulesNotStarted:
             let reason = event.eventData.first { $0.name == "FailureReason" }?.value.displayText
             return .failed("event \(event.descriptor.eventID)" + (reason.map { ": \($0)" } ?? ""))
         default:

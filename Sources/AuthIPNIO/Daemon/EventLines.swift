@@ -20,7 +20,8 @@ struct EventLines {
 
     init(format: EventLineFormat, computerName: String) throws(AuditModelError) {
         self.format = format
-        recorder = AuditRecorder(origin: try AuditOrigin(computer: computerName, processID: UInt32(getpid()), threadID: 0))
+        recorder = AuditRecorder(
+            origin: try AuditOrigin(computer: computerName, processID: UInt32(getpid()), threadID: 0))
     }
 
     mutating func audit(_ event: AuditEvent, at date: Date) throws(AuditModelError) -> String {
@@ -39,7 +40,8 @@ struct EventLines {
         let mode = sa.encapsulation.isTunnel ? "tunnel" : "transport"
         switch format {
         case .text:
-            return "SA installed: \(sa.direction.rawValue) SPI \(Self.hex(sa.spi)) QMSAID \(sa.quickModeSAID) \(sa.source) -> \(sa.destination) "
+            return
+                "SA installed: \(sa.direction.rawValue) SPI \(Self.hex(sa.spi)) QMSAID \(sa.quickModeSAID) \(sa.source) -> \(sa.destination) "
                 + "\(mode) via \(sa.outerSource) -> \(sa.outerDestination)\(sa.udpEncapsulated ? " UDP-encapsulated" : ""), "
                 + "ESP \(sa.cipher)/\(sa.integrity)"
         case .json:
@@ -47,8 +49,10 @@ struct EventLines {
                 ("sa", "installed"), ("direction", .string(sa.direction.rawValue)), ("spi", .string(Self.hex(sa.spi))),
                 ("quickModeSAID", .string(String(sa.quickModeSAID))), ("source", .string(sa.source.description)),
                 ("destination", .string(sa.destination.description)), ("mode", .string(mode)),
-                ("outerSource", .string(sa.outerSource.description)), ("outerDestination", .string(sa.outerDestination.description)),
-                ("udpEncapsulated", .bool(sa.udpEncapsulated)), ("cipher", .string("\(sa.cipher)")), ("integrity", .string("\(sa.integrity)")),
+                ("outerSource", .string(sa.outerSource.description)),
+                ("outerDestination", .string(sa.outerDestination.description)),
+                ("udpEncapsulated", .bool(sa.udpEncapsulated)), ("cipher", .string("\(sa.cipher)")),
+                ("integrity", .string("\(sa.integrity)")),
             ]).compactText
         }
     }
@@ -58,8 +62,10 @@ struct EventLines {
         case .text:
             return "SA removed: \(direction.rawValue) SPI \(Self.hex(spi)) QMSAID \(quickModeSAID)"
         case .json:
-            return JSONValue.object([("sa", "removed"), ("direction", .string(direction.rawValue)), ("spi", .string(Self.hex(spi))),
-                                     ("quickModeSAID", .string(String(quickModeSAID)))]).compactText
+            return JSONValue.object([
+                ("sa", "removed"), ("direction", .string(direction.rawValue)), ("spi", .string(Self.hex(spi))),
+                ("quickModeSAID", .string(String(quickModeSAID))),
+            ]).compactText
         }
     }
 

@@ -16,8 +16,10 @@ enum DatagramFraming: Sendable {
             return payload.getBytes(at: payload.readerIndex, length: payload.readableBytes)
         case .nonESPMarker:
             guard payload.readableBytes > Self.marker.count,
-                  payload.getBytes(at: payload.readerIndex, length: Self.marker.count) == Self.marker else { return nil }
-            return payload.getBytes(at: payload.readerIndex + Self.marker.count, length: payload.readableBytes - Self.marker.count)
+                payload.getBytes(at: payload.readerIndex, length: Self.marker.count) == Self.marker
+            else { return nil }
+            return payload.getBytes(
+                at: payload.readerIndex + Self.marker.count, length: payload.readableBytes - Self.marker.count)
         }
     }
 

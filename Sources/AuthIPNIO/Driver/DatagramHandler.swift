@@ -18,7 +18,8 @@ final class DatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let peer = EndpointAddress(envelope.remoteAddress), let message = framing.message(in: envelope.data) else { return }
+        guard let peer = EndpointAddress(envelope.remoteAddress), let message = framing.message(in: envelope.data)
+        else { return }
         driver.received(message, from: peer, to: local)
     }
 }

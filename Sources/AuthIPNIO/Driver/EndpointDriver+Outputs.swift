@@ -40,7 +40,9 @@ extension EndpointDriver {
         return writes
     }
 
-    private func send(_ message: [UInt8], from local: EndpointAddress, to peer: EndpointAddress) -> EventLoopFuture<Void>? {
+    private func send(
+        _ message: [UInt8], from local: EndpointAddress, to peer: EndpointAddress
+    ) -> EventLoopFuture<Void>? {
         guard let channel = state.value.sockets?[local] else {
             delegate.endpointDriver(self, failedToSendTo: peer, because: .noSocket(local))
             return nil
@@ -91,7 +93,9 @@ extension EndpointDriver {
         guard state.value.crlDownloadsInFlight < Self.maximumCRLDownloads else {
             eventLoop.execute {
                 guard self.state.value.sockets != nil else { return }
-                self.handle(.crlFetched(url: url, result: .failed("\(Self.maximumCRLDownloads) CRL downloads are already in flight")))
+                self.handle(
+                    .crlFetched(
+                        url: url, result: .failed("\(Self.maximumCRLDownloads) CRL downloads are already in flight")))
             }
             return
         }
@@ -137,23 +141,30 @@ extension EndpointDriver {
 
     private func lookUp(_ query: AccountQuery, deadline: Date) {
         guard let directory else { return }
-        inBackground(deadline: deadline, unavailable: AccountLookup.unavailable, { directory.lookUp(query, timeout: $0) }) {
+        inBackground(
+            deadline: deadline, unavailable: AccountLookup.unavailable, { directory.lookUp(query, timeout: $0) }
+        ) {
             .accountLookedUp(query, $0)
         }
     }
 
     private func validate(_ request: NTLMValidationRequest, deadline: Date) {
         guard let domainController else { return }
-        inBackground(deadline: deadline, unavailable: NTLMValidation.unavailable, { domainController.validate(request, timeout: $0) }) {
+        inBackground(
+            deadline: deadline, unavailable: NTLMValidation.unavailable,
+            { domainController.validate(request, timeout: $0) }
+        ) {
             .ntlmValidated(request, $0)
         }
     }
 
     /// Runs a blocking call on the thread pool with what is left of the endpoint's deadline when
     /// it starts (none left: not at all), and hands its answer back on the loop.
-    private func inBackground<Answer: Sendable>(deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
-                                                _ work: @escaping @Sendable (Duration) -> Answer,
-                                                answer input: @escaping @Sendable (Answer) -> EndpointInput) {
+    private func inBackground<Answer: Sendable>(
+        deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
+        _ work: @escaping @Sendable (Duration) -> Answer,
+        answer input: @escaping @Sendable (Answer) -> EndpointInput
+    ) {
         guard state.value.directoryCallsInFlight < Self.maximumDirectoryCalls else {
             eventLoop.execute {
                 guard self.state.value.sockets != nil else { return }

@@ -61,13 +61,15 @@ public final class EndpointDriver: Sendable {
     ///   - crlThreadPool: where the blocking CRL downloads run.
     ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
     ///     may shift it into the validity of its credentials.
-    public init(configuration: EndpointConfiguration, localAddresses: [IPAddress],
-                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
-                crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
-                domainController: (any NTLMDomainController)? = nil,
-                threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
-                clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        configuration: EndpointConfiguration, localAddresses: [IPAddress],
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
+        crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
+        domainController: (any NTLMDomainController)? = nil,
+        threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         let eventLoop = eventLoopGroup.next()
         self.eventLoop = eventLoop
         self.localAddresses = localAddresses
@@ -93,7 +95,9 @@ public final class EndpointDriver: Sendable {
 
     /// The local addresses and ports the sockets are bound to once started.
     public var boundAddresses: [EndpointAddress] {
-        localAddresses.flatMap { [EndpointAddress($0, port: ports.ike), EndpointAddress($0, port: ports.natTraversal)] }
+        localAddresses.flatMap {
+            [EndpointAddress($0, port: ports.ike), EndpointAddress($0, port: ports.natTraversal)]
+        }
     }
 
     /// Binds the sockets. Fails with `EndpointDriverError.bindFailed` (and binds nothing) when
@@ -126,7 +130,9 @@ public final class EndpointDriver: Sendable {
     // MARK: - On the loop
 
     private func bindSockets() -> EventLoopFuture<Void> {
-        guard case .idle = state.value.phase else { return eventLoop.makeFailedFuture(EndpointDriverError.alreadyStarted) }
+        guard case .idle = state.value.phase else {
+            return eventLoop.makeFailedFuture(EndpointDriverError.alreadyStarted)
+        }
         state.value.phase = .starting
         let binds = boundAddresses.map { local in bind(local).map { (local, $0) } }
         return EventLoopFuture.whenAllComplete(binds, on: eventLoop).flatMapThrowing { results in
@@ -164,7 +170,8 @@ public final class EndpointDriver: Sendable {
             .channelInitializer { channel in
                 created.value = channel
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(local: local, framing: framing, driver: self))
+                    try channel.pipeline.syncOperations.addHandler(
+                        DatagramHandler(local: local, framing: framing, driver: self))
                 }
             }
             .bind(to: address)

@@ -11,9 +11,11 @@ public protocol EndpointDriverDelegate: Sendable {
     /// Install one direction of a Quick Mode SA in the data plane.
     func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA)
     /// Remove the data-plane SA with this SPI and direction.
-    func endpointDriver(_ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64)
+    func endpointDriver(
+        _ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64)
     /// Record an audit event the endpoint emitted at `time`.
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date)
     /// A datagram to `destination` was not sent; the endpoint retransmits as it would after a loss.
-    func endpointDriver(_ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError)
+    func endpointDriver(
+        _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError)
 }

@@ -11,7 +11,9 @@ extension SocketAddress {
 extension EndpointAddress {
     /// The endpoint address of an IP socket address; nil for a Unix-domain one.
     init?(_ address: SocketAddress) {
-        guard let text = address.ipAddress, let ip = IPAddress(text), let port = address.port.flatMap(UInt16.init(exactly:)) else {
+        guard let text = address.ipAddress, let ip = IPAddress(text),
+            let port = address.port.flatMap(UInt16.init(exactly:))
+        else {
             return nil
         }
         self.init(ip, port: port)

@@ -27,10 +27,12 @@ public struct MainModeSAFilter: Hashable, Sendable {
     public var role: SARole?
     public var ruleName: WildcardPattern?
 
-    public init(localAddress: AddressRange? = nil, remoteAddress: AddressRange? = nil,
-                localIdentity: WildcardPattern? = nil, remoteIdentity: WildcardPattern? = nil,
-                identityScope: IdentityScope = .either, authenticationMethod: AuthMethod? = nil,
-                secondAuthenticationMethod: AuthMethod? = nil, role: SARole? = nil, ruleName: WildcardPattern? = nil) {
+    public init(
+        localAddress: AddressRange? = nil, remoteAddress: AddressRange? = nil,
+        localIdentity: WildcardPattern? = nil, remoteIdentity: WildcardPattern? = nil,
+        identityScope: IdentityScope = .either, authenticationMethod: AuthMethod? = nil,
+        secondAuthenticationMethod: AuthMethod? = nil, role: SARole? = nil, ruleName: WildcardPattern? = nil
+    ) {
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
         self.localIdentity = localIdentity
@@ -45,11 +47,15 @@ public struct MainModeSAFilter: Hashable, Sendable {
     public func matches(_ record: MainModeSARecord) -> Bool {
         if let role, record.role != role { return false }
         if let authenticationMethod, record.authenticationMethod != authenticationMethod { return false }
-        if let secondAuthenticationMethod, record.secondAuthenticationMethod != secondAuthenticationMethod { return false }
+        if let secondAuthenticationMethod, record.secondAuthenticationMethod != secondAuthenticationMethod {
+            return false
+        }
         if let localAddress, !localAddress.contains(record.local.ip) { return false }
         if let remoteAddress, !remoteAddress.contains(record.remote.ip) { return false }
         if let localIdentity, !matches(localIdentity, record.localIdentity, record.localSecondIdentity) { return false }
-        if let remoteIdentity, !matches(remoteIdentity, record.remoteIdentity, record.remoteSecondIdentity) { return false }
+        if let remoteIdentity, !matches(remoteIdentity, record.remoteIdentity, record.remoteSecondIdentity) {
+            return false
+        }
         if let ruleName, !ruleName.matches(record.ruleName) { return false }
         return true
     }

@@ -14,8 +14,10 @@ public struct QuickModeSAFilter: Hashable, Sendable {
     public var mainMode: MainModeSAFilter?
     public var role: SARole?
 
-    public init(spi: UInt32? = nil, localAddress: AddressRange? = nil, remoteAddress: AddressRange? = nil,
-                mainModeID: UInt64? = nil, mainMode: MainModeSAFilter? = nil, role: SARole? = nil) {
+    public init(
+        spi: UInt32? = nil, localAddress: AddressRange? = nil, remoteAddress: AddressRange? = nil,
+        mainModeID: UInt64? = nil, mainMode: MainModeSAFilter? = nil, role: SARole? = nil
+    ) {
         self.spi = spi
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress

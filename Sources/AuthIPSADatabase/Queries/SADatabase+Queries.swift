@@ -18,7 +18,9 @@ extension SADatabase {
             candidates = mainModeRemoteAddresses.slots(for: range.first, in: mainModes)
         } else if let literal = filter.remoteIdentity?.literal {
             candidates = mainModeSlots(remoteIdentity: literal, scope: filter.identityScope)
-        } else if let pattern = filter.remoteIdentity, let slots = mainModeIdentityTrigrams.candidates(for: pattern, in: mainModes) {
+        } else if let pattern = filter.remoteIdentity,
+            let slots = mainModeIdentityTrigrams.candidates(for: pattern, in: mainModes)
+        {
             candidates = slots
         } else {
             return mainModes.slots(where: filter.matches)

@@ -15,7 +15,9 @@ struct ChildLists: Sendable {
 
     mutating func insert(_ child: UInt32, under parent: UInt32) {
         let index = Int(parent)
-        if index >= heads.count { heads.append(contentsOf: repeatElement(SlotLinks.end, count: index - heads.count + 1)) }
+        if index >= heads.count {
+            heads.append(contentsOf: repeatElement(SlotLinks.end, count: index - heads.count + 1))
+        }
         links.link(child, before: heads[index])
         heads[index] = child
     }

@@ -60,7 +60,9 @@ struct IdentityTrigrams: Sendable {
         var seen = Set<UInt32>()
         var kept = PostingList()
         lists[code]?.forEach { slot in
-            if store.isOccupied(slot), Self.trigrams(of: store[slot])?.contains(code) == true, seen.insert(slot).inserted {
+            if store.isOccupied(slot), Self.trigrams(of: store[slot])?.contains(code) == true,
+                seen.insert(slot).inserted
+            {
                 kept.append(slot)
             }
         }

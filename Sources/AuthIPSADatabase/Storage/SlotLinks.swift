@@ -18,7 +18,8 @@ struct SlotLinks: Sendable {
     mutating func link(_ slot: UInt32, before head: UInt32) {
         let index = Int(slot)
         if index >= links.count {
-            links.append(contentsOf: repeatElement(Link(previous: Self.end, next: Self.end), count: index - links.count + 1))
+            links.append(
+                contentsOf: repeatElement(Link(previous: Self.end, next: Self.end), count: index - links.count + 1))
         }
         links[index] = Link(previous: Self.end, next: head)
         if head != Self.end { links[Int(head)].previous = slot }

@@ -73,7 +73,8 @@ extension MainModeSARecord: SlotStorable {
         id: 0, cookies: CookiePair(initiator: 0, responder: 0), role: .initiator,
         local: EndpointAddress(.v4(IPv4Address(0))), remote: EndpointAddress(.v4(IPv4Address(0))),
         localIdentity: nil, remoteIdentity: nil, authenticationMethod: .anonymous, cipher: .aes128, hash: .sha1,
-        diffieHellmanGroup: nil, natDetected: false, quickModeLimit: 0, created: .distantPast, expires: .distantPast, ruleName: "")
+        diffieHellmanGroup: nil, natDetected: false, quickModeLimit: 0, created: .distantPast, expires: .distantPast,
+        ruleName: "")
 }
 
 extension QuickModeSARecord: SlotStorable {
@@ -81,6 +82,7 @@ extension QuickModeSARecord: SlotStorable {
         id: 0, mainModeID: 0, role: .initiator, inboundSPI: 0, outboundSPI: 0,
         localSelector: TrafficSelector(AddressRange(.v4(IPv4Address(0)))),
         remoteSelector: TrafficSelector(AddressRange(.v4(IPv4Address(0)))), encapsulation: .transport,
-        udpEncapsulated: false, cipher: .none, integrity: .none, pfsGroup: nil, lifetimeSeconds: 0, lifetimeKilobytes: 0,
+        udpEncapsulated: false, cipher: .none, integrity: .none, pfsGroup: nil, lifetimeSeconds: 0,
+        lifetimeKilobytes: 0,
         created: .distantPast, expires: .distantPast)
 }

@@ -6,59 +6,69 @@ public enum NetshSATable {
     public static let noMatch = "\nNo SAs match the specified criteria.\n\n"
 
     public static func mainModes(_ records: some Collection<MainModeSARecord>) -> String {
-        table(records.map { record in
-            var lines = [
-                ("Local IP Address", record.local.ip.description),
-                ("Remote IP Address", record.remote.ip.description),
-                ("My ID", record.localIdentity ?? "None"),
-                ("Peer ID", record.remoteIdentity ?? "None"),
-            ]
-            if record.secondAuthenticationMethod != nil {
-                lines += [("My 2nd ID", record.localSecondIdentity ?? "None"), ("Peer 2nd ID", record.remoteSecondIdentity ?? "None")]
-            }
-            var offer = "\(record.cipher.netshName)-\(record.hash.netshName)"
-            if let group = record.diffieHellmanGroup { offer += "-\(group.netshName)" }
-            lines += [
-                ("Auth1", record.authenticationMethod.netshFirstName),
-                ("Auth2", record.secondAuthenticationMethod?.netshSecondName ?? "None"),
-                ("MM Offer", offer),
-                ("Cookie Pair", record.cookies.description),
-                ("Health Cert", "No"),
-            ]
-            return block("Main Mode SA at \(NetshTimestamp.text(record.created))", lines)
-        })
+        table(
+            records.map { record in
+                var lines = [
+                    ("Local IP Address", record.local.ip.description),
+                    ("Remote IP Address", record.remote.ip.description),
+                    ("My ID", record.localIdentity ?? "None"),
+                    ("Peer ID", record.remoteIdentity ?? "None"),
+                ]
+                if record.secondAuthenticationMethod != nil {
+                    lines += [
+                        ("My 2nd ID", record.localSecondIdentity ?? "None"),
+                        ("Peer 2nd ID", record.remoteSecondIdentity ?? "None"),
+                    ]
+                }
+                var offer = "\(record.cipher.netshName)-\(record.hash.netshName)"
+                if let group = record.diffieHellmanGroup { offer += "-\(group.netshName)" }
+                lines += [
+                    ("Auth1", record.authenticationMethod.netshFirstName),
+                    ("Auth2", record.secondAuthenticationMethod?.netshSecondName ?? "None"),
+                    ("MM Offer", offer),
+                    ("Cookie Pair", record.cookies.description),
+                    ("Health Cert", "No"),
+                ]
+                return block("Main Mode SA at \(NetshTimestamp.text(record.created))", lines)
+            })
     }
 
     public static func quickModes(_ records: some Collection<QuickModeSARecord>) -> String {
-        table(records.map { record in
-            var lines = [
-                ("Local IP Address", record.localSelector.addresses.description),
-                ("Remote IP Address", record.remoteSelector.addresses.description),
-                ("Local Port", record.localSelector.port == 0 ? "Any" : String(record.localSelector.port)),
-                ("Remote Port", record.remoteSelector.port == 0 ? "Any" : String(record.remoteSelector.port)),
-                ("Protocol", NetshProtocolName.text(record.localSelector.ipProtocol)),
-                ("Direction", "Both"),
-                ("Encapsulation", record.udpEncapsulated ? "UDP" : "None"),
-            ]
-            if case .tunnel(let local, let remote) = record.encapsulation {
-                lines += [("Local Tunnel Endpoint", local.description), ("Remote Tunnel Endpoint", remote.description)]
-            }
-            lines += [
-                ("QM Offer", offer(record)),
-                ("PFS DH Group", record.pfsGroup?.netshName ?? "None"),
-                ("Inbound SPI", hex(record.inboundSPI)),
-                ("Outbound SPI", hex(record.outboundSPI)),
-            ]
-            return block("Quick Mode SA at \(NetshTimestamp.text(record.created))", lines)
-        })
+        table(
+            records.map { record in
+                var lines = [
+                    ("Local IP Address", record.localSelector.addresses.description),
+                    ("Remote IP Address", record.remoteSelector.addresses.description),
+                    ("Local Port", record.localSelector.port == 0 ? "Any" : String(record.localSelector.port)),
+                    ("Remote Port", record.remoteSelector.port == 0 ? "Any" : String(record.remoteSelector.port)),
+                    ("Protocol", NetshProtocolName.text(record.localSelector.ipProtocol)),
+                    ("Direction", "Both"),
+                    ("Encapsulation", record.udpEncapsulated ? "UDP" : "None"),
+                ]
+                if case .tunnel(let local, let remote) = record.encapsulation {
+                    lines += [
+                        ("Local Tunnel Endpoint", local.description), ("Remote Tunnel Endpoint", remote.description),
+                    ]
+                }
+                lines += [
+                    ("QM Offer", offer(record)),
+                    ("PFS DH Group", record.pfsGroup?.netshName ?? "None"),
+                    ("Inbound SPI", hex(record.inboundSPI)),
+                    ("Outbound SPI", hex(record.outboundSPI)),
+                ]
+                return block("Quick Mode SA at \(NetshTimestamp.text(record.created))", lines)
+            })
     }
 
     /// `ESP:<integrity>-<encryption>+<lifetime>min/<lifetime>kb`, as netsh's qmsecmethods
     /// are written; an AEAD cipher is its own integrity.
     static func offer(_ record: QuickModeSARecord) -> String {
-        let integrity = record.cipher.isAEAD && record.integrity == .none ? record.cipher.netshName : record.integrity.netshName
+        let integrity =
+            record.cipher.isAEAD && record.integrity == .none ? record.cipher.netshName : record.integrity.netshName
         let seconds = record.lifetimeSeconds
-        var text = "ESP:\(integrity)-\(record.cipher.netshName)+" + (seconds % 60 == 0 ? "\(seconds / 60)min" : "\(seconds)sec")
+        var text =
+            "ESP:\(integrity)-\(record.cipher.netshName)+"
+            + (seconds % 60 == 0 ? "\(seconds / 60)min" : "\(seconds)sec")
         if record.lifetimeKilobytes > 0 { text += "/\(record.lifetimeKilobytes)kb" }
         return text
     }

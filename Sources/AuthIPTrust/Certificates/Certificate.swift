@@ -50,7 +50,8 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     /// Every certificate in `data`: PEM (one or more blocks) or a single DER certificate.
     public static func parseAll(_ data: [UInt8]) throws(TrustInputError) -> [Certificate] {
         guard PEM.looksLikePEM(data) else { return [try Certificate(der: data)] }
-        let certificates = PEM.read(data) { bio in PEM_read_bio_X509(bio, nil, nil, nil) }.map(Certificate.init(taking:))
+        let certificates = PEM.read(data) { bio in PEM_read_bio_X509(bio, nil, nil, nil) }.map(
+            Certificate.init(taking:))
         guard !certificates.isEmpty else { throw .malformedCertificate }
         return certificates
     }
@@ -91,22 +92,27 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     public var notAfter: Date { ASN1Time.date(X509_get0_notAfter(x509)) }
 
     /// The URIs of the CRL distribution points, in certificate order.
-    public var crlDistributionPoints: [String] { Self.strings { each, context in authip_cdp_uris(x509, each, context) } }
+    public var crlDistributionPoints: [String] {
+        Self.strings { each, context in authip_cdp_uris(x509, each, context) }
+    }
 
     /// The DNS names of the subject alternative names, in certificate order.
     public var dnsNames: [String] { Self.strings { each, context in authip_san_dns_names(x509, each, context) } }
 
     /// The strings a shim hands its callback one by one (bytes and length).
     private static func strings(
-        _ visit: (@convention(c) (UnsafePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer) -> Void
+        _ visit: (
+            @convention(c) (UnsafePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer
+        ) -> Void
     ) -> [String] {
         final class Box { var strings: [String] = [] }
         let box = Box()
-        visit({ bytes, length, context in
-            guard let bytes, let context else { return }
-            let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
-            Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().strings.append(text)
-        }, Unmanaged.passUnretained(box).toOpaque())
+        visit(
+            { bytes, length, context in
+                guard let bytes, let context else { return }
+                let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
+                Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().strings.append(text)
+            }, Unmanaged.passUnretained(box).toOpaque())
         return box.strings
     }
 
@@ -126,10 +132,12 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     public var extendedKeyUsages: [String]? {
         final class Box { var oids: [String] = [] }
         let box = Box()
-        let present = authip_eku_oids(x509, { oid, context in
-            guard let oid, let context else { return }
-            Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().oids.append(String(cString: oid))
-        }, Unmanaged.passUnretained(box).toOpaque())
+        let present = authip_eku_oids(
+            x509,
+            { oid, context in
+                guard let oid, let context else { return }
+                Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().oids.append(String(cString: oid))
+            }, Unmanaged.passUnretained(box).toOpaque())
         return present == 0 ? nil : box.oids
     }
 

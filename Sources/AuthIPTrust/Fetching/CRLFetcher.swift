@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,7 +56,9 @@ public struct CRLFetcher: Sendable {
 
     private enum ConnectResult { case success, failure(String) }
 
-    private func connect(_ fd: Int32, _ info: UnsafeMutablePointer<addrinfo>, deadline: ContinuousClock.Instant) -> ConnectResult {
+    private func connect(
+        _ fd: Int32, _ info: UnsafeMutablePointer<addrinfo>, deadline: ContinuousClock.Instant
+    ) -> ConnectResult {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
@@ -73,12 +76,15 @@ public struct CRLFetcher: Sendable {
         let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else { return false }
         var descriptor = pollfd(fd: fd, events: events, revents: 0)
-        let milliseconds = Int32(max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        let milliseconds = Int32(
+            max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
         return poll(&descriptor, 1, milliseconds) == 1
     }
 
     private func exchange(_ fd: Int32, _ target: HTTPTarget, deadline: ContinuousClock.Instant) -> CRLDownload {
-        let request = Array("GET \(target.path) HTTP/1.0\r\nHost: \(target.hostHeader)\r\nAccept: */*\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(
+            "GET \(target.path) HTTP/1.0\r\nHost: \(target.hostHeader)\r\nAccept: */*\r\nConnection: close\r\n\r\n".utf8
+        )
         var sent = 0
         while sent < request.count {
             guard wait(fd, events: Int16(POLLOUT), deadline: deadline) else { return .failed("timed out sending") }
@@ -134,7 +140,8 @@ struct HTTPTarget {
 enum HTTPResponse {
     static func body(of response: [UInt8], maximumSize: Int) -> CRLDownload {
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
+        guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator })
+        else {
             return .failed("malformed HTTP response")
         }
         let head = String(decoding: response[0..<end], as: UTF8.self)
@@ -149,7 +156,8 @@ enum HTTPResponse {
         for line in head.split(separator: "\r\n").dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "content-length",
-               let length = Int(parts[1].trimmingCharacters(in: .whitespaces)), length != body.count {
+                let length = Int(parts[1].trimmingCharacters(in: .whitespaces)), length != body.count
+            {
                 return .failed("truncated body (\(body.count) of \(length) bytes)")
             }
         }

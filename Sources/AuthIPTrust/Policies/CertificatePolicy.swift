@@ -25,8 +25,12 @@ public struct ExtendedKeyUsagePolicy: CertificatePolicy {
     public var required: Set<String>
     public var acceptedForAnyRole: Set<String>
 
-    public init(required: Set<String>,
-                acceptedForAnyRole: Set<String> = [ExtendedKeyUsage.ikeIntermediate, ExtendedKeyUsage.ipsecIKE, ExtendedKeyUsage.any]) {
+    public init(
+        required: Set<String>,
+        acceptedForAnyRole: Set<String> = [
+            ExtendedKeyUsage.ikeIntermediate, ExtendedKeyUsage.ipsecIKE, ExtendedKeyUsage.any,
+        ]
+    ) {
         self.required = required
         self.acceptedForAnyRole = acceptedForAnyRole
     }
@@ -40,7 +44,8 @@ public struct ExtendedKeyUsagePolicy: CertificatePolicy {
         guard let leaf = chain.first, let usages = leaf.extendedKeyUsages else { return nil }
         let allowed = required.union(acceptedForAnyRole)
         if usages.contains(where: allowed.contains) { return nil }
-        return TrustFailure(.certEWrongUsage, depth: 0, detail: "extended key usage \(usages) lacks \(required.sorted())")
+        return TrustFailure(
+            .certEWrongUsage, depth: 0, detail: "extended key usage \(usages) lacks \(required.sorted())")
     }
 }
 

@@ -51,8 +51,9 @@ public final class CRLCache: @unchecked Sendable {
         guard let text = try? String(contentsOf: indexURL, encoding: .utf8) else { return }
         for item in (try JSONValue(parsing: text)).arrayValue ?? [] {
             guard let file = item["file"]?.stringValue, let source = item["source"]?.stringValue,
-                  let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path),
-                  let list = try? RevocationList(Array(data)) else { continue }
+                let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path),
+                let list = try? RevocationList(Array(data))
+            else { continue }
             store(Entry(list: list, source: source))
         }
     }
@@ -71,9 +72,12 @@ public final class CRLCache: @unchecked Sendable {
     /// Adds an already parsed CRL.
     public func insert(_ list: RevocationList, source: String, persistent: Bool = true) throws {
         lock.lock()
-        if let later = entries.first(where: { $0.list.scope == list.scope && $0.list.issuer == list.issuer && $0.list.supersedes(list) }) {
+        if let later = entries.first(where: {
+            $0.list.scope == list.scope && $0.list.issuer == list.issuer && $0.list.supersedes(list)
+        }) {
             lock.unlock()
-            throw TrustInputError.olderThanCached("\(list.issuer): \(Self.describe(list)) after \(Self.describe(later.list))")
+            throw TrustInputError.olderThanCached(
+                "\(list.issuer): \(Self.describe(list)) after \(Self.describe(later.list))")
         }
         store(Entry(list: list, source: source))
         if !persistent, directory != nil { unsaved = true }
@@ -112,7 +116,8 @@ public final class CRLCache: @unchecked Sendable {
     private func store(_ entry: Entry) {
         let list = entry.list
         entries.removeAll { held in
-            let replaced = held.list.issuer == list.issuer
+            let replaced =
+                held.list.issuer == list.issuer
                 && (held.source == entry.source || (held.list.scope == list.scope && list.supersedes(held.list)))
             if replaced { bytes -= held.list.der.count }
             return replaced
@@ -125,7 +130,8 @@ public final class CRLCache: @unchecked Sendable {
     }
 
     private static func describe(_ list: RevocationList) -> String {
-        list.number.map { "number 0x" + Hex.encode($0) } ?? "thisUpdate \(ISO8601DateFormatter().string(from: list.thisUpdate))"
+        list.number.map { "number 0x" + Hex.encode($0) }
+            ?? "thisUpdate \(ISO8601DateFormatter().string(from: list.thisUpdate))"
     }
 
     /// Every cached CRL, oldest insertion first.
@@ -161,7 +167,8 @@ public final class CRLCache: @unchecked Sendable {
         let format = ISO8601DateFormatter()
         return all.map { entry in
             let next = entry.list.nextUpdate.map(format.string(from:)) ?? "-"
-            return "\(entry.list.issuer) | thisUpdate \(format.string(from: entry.list.thisUpdate)) | nextUpdate \(next) | "
+            return
+                "\(entry.list.issuer) | thisUpdate \(format.string(from: entry.list.thisUpdate)) | nextUpdate \(next) | "
                 + "\(entry.list.entryCount) entries\(entry.list.isDelta ? " (delta)" : "") | \(entry.source)"
         }
     }
@@ -176,17 +183,20 @@ public final class CRLCache: @unchecked Sendable {
             if !FileManager.default.fileExists(atPath: url.path) {
                 try Data(entry.list.der).write(to: url, options: .atomic)
             }
-            index.append(.object([
-                ("file", .string(file)), ("source", .string(entry.source)), ("issuer", .string(entry.list.issuer)),
-                ("thisUpdate", .string(format.string(from: entry.list.thisUpdate))),
-                ("nextUpdate", entry.list.nextUpdate.map { .string(format.string(from: $0)) } ?? .null),
-                ("entries", .number(entry.list.entryCount)), ("delta", .bool(entry.list.isDelta)),
-            ]))
+            index.append(
+                .object([
+                    ("file", .string(file)), ("source", .string(entry.source)), ("issuer", .string(entry.list.issuer)),
+                    ("thisUpdate", .string(format.string(from: entry.list.thisUpdate))),
+                    ("nextUpdate", entry.list.nextUpdate.map { .string(format.string(from: $0)) } ?? .null),
+                    ("entries", .number(entry.list.entryCount)), ("delta", .bool(entry.list.isDelta)),
+                ]))
         }
         let kept = Set(index.compactMap { $0["file"]?.stringValue })
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasSuffix(".crl") && !kept.contains(name) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasSuffix(".crl") && !kept.contains(name) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
-        try (JSONValue.array(index).prettyText + "\n").write(to: directory.appendingPathComponent("index.json"), atomically: true, encoding: .utf8)
+        try (JSONValue.array(index).prettyText + "\n").write(
+            to: directory.appendingPathComponent("index.json"), atomically: true, encoding: .utf8)
     }
 }

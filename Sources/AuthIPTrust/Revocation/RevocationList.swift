@@ -60,7 +60,8 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
         entryCount = revoked == nil ? 0 : Int(authip_sk_X509_REVOKED_num(revoked))
         isDelta = X509_CRL_get_ext_by_NID(parsed, NID_delta_crl, -1) >= 0
         number = Self.integerExtension(parsed, NID_crl_number)
-        scope = Scope(isDelta: isDelta, issuingDistributionPoint: Self.extensionData(parsed, NID_issuing_distribution_point))
+        scope = Scope(
+            isDelta: isDelta, issuingDistributionPoint: Self.extensionData(parsed, NID_issuing_distribution_point))
         requiresWholeList = Self.isIndirect(parsed) || Self.hasUnhandledCriticalExtension(parsed)
     }
 
@@ -187,12 +188,16 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
     private static let handledCRLExtensions: Set<Int32> = [
         NID_issuing_distribution_point, NID_delta_crl, NID_authority_key_identifier, NID_crl_number, NID_freshest_crl,
     ]
-    private static let handledEntryExtensions: Set<Int32> = [NID_certificate_issuer, NID_crl_reason, NID_invalidity_date]
+    private static let handledEntryExtensions: Set<Int32> = [
+        NID_certificate_issuer, NID_crl_reason, NID_invalidity_date,
+    ]
 
     private static func hasUnhandledCriticalExtension(_ crl: OpaquePointer) -> Bool {
         for index in 0..<X509_CRL_get_ext_count(crl) {
             let ext = X509_CRL_get_ext(crl, index)
-            if X509_EXTENSION_get_critical(ext) != 0, !handledCRLExtensions.contains(OBJ_obj2nid(X509_EXTENSION_get_object(ext))) {
+            if X509_EXTENSION_get_critical(ext) != 0,
+                !handledCRLExtensions.contains(OBJ_obj2nid(X509_EXTENSION_get_object(ext)))
+            {
                 return true
             }
         }
@@ -201,7 +206,9 @@ public final class RevocationList: @unchecked Sendable, CustomStringConvertible 
             let entry = authip_sk_X509_REVOKED_value(revoked, index)
             for e in 0..<X509_REVOKED_get_ext_count(entry) {
                 let ext = X509_REVOKED_get_ext(entry, e)
-                if X509_EXTENSION_get_critical(ext) != 0, !handledEntryExtensions.contains(OBJ_obj2nid(X509_EXTENSION_get_object(ext))) {
+                if X509_EXTENSION_get_critical(ext) != 0,
+                    !handledEntryExtensions.contains(OBJ_obj2nid(X509_EXTENSION_get_object(ext)))
+                {
                     return true
                 }
             }

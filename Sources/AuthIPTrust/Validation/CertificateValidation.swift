@@ -35,10 +35,14 @@ public struct CertificateValidation {
     private var signers: [String: Certificate] = [:]
 
     /// - Parameters:
+    ///   - leaf: the certificate judged.
     ///   - intermediates: certificates the peer sent; they may complete the path but are not trusted.
+    ///   - policy: the roots, the revocation mode and the usage checks.
     ///   - cache: the local CRL cache; strong mode adds what it downloads.
     ///   - time: the validation time (the engine's clock, an input).
-    public init(leaf: Certificate, intermediates: [Certificate] = [], policy: TrustPolicy, cache: CRLCache, at time: Date) {
+    public init(
+        leaf: Certificate, intermediates: [Certificate] = [], policy: TrustPolicy, cache: CRLCache, at time: Date
+    ) {
         self.leaf = leaf
         self.intermediates = intermediates
         self.policy = policy
@@ -86,12 +90,16 @@ public struct CertificateValidation {
         let issuerHashes = Set(candidates.map { X509_NAME_hash_ex(X509_get_subject_name($0.x509), nil, nil, nil) })
         // Weak mode counts only CRLs current at the validation time; strong mode gives OpenSSL
         // stale ones too, so that it reports them as expired.
-        let crls = policy.revocation == .none ? [] : cache.all.map(\.list).filter {
-            (issuerHashes.contains($0.issuerHash) || $0.requiresWholeList)
-                && (policy.revocation == .strong || $0.isCurrent(at: time))
-        }
-        let outcome = OpenSSLChainCheck.run(leaf: leaf, intermediates: intermediates, roots: policy.trustedRoots,
-                                            crls: crls, mode: policy.revocation, at: time)
+        let crls =
+            policy.revocation == .none
+            ? []
+            : cache.all.map(\.list).filter {
+                (issuerHashes.contains($0.issuerHash) || $0.requiresWholeList)
+                    && (policy.revocation == .strong || $0.isCurrent(at: time))
+            }
+        let outcome = OpenSSLChainCheck.run(
+            leaf: leaf, intermediates: intermediates, roots: policy.trustedRoots,
+            crls: crls, mode: policy.revocation, at: time)
         guard let error = outcome.error else {
             for rule in policy.policies {
                 if let failure = rule.evaluate(outcome.chain) { return .finished(.invalid(failure)) }
@@ -101,7 +109,8 @@ public struct CertificateValidation {
         let subject = outcome.depth < outcome.chain.count ? outcome.chain[outcome.depth] : nil
         let distributionPoints = subject.map(Self.fetchable) ?? []
         if policy.revocation == .strong, OpenSSLChainCheck.unavailableCRLErrors.contains(error), subject != nil {
-            let untried = distributionPoints.filter { !attempted.contains($0) }.prefix(Self.maximumDownloads - attempted.count)
+            let untried = distributionPoints.filter { !attempted.contains($0) }.prefix(
+                Self.maximumDownloads - attempted.count)
             if !untried.isEmpty {
                 // Nothing is fetched for a path that fails without revocation.
                 if let refusal = verdictWithoutRevocation() { return .finished(refusal) }
@@ -110,10 +119,13 @@ public struct CertificateValidation {
                 return .needCRLs(Array(untried))
             }
         }
-        for url in subject?.crlDistributionPoints ?? [] where !distributionPoints.contains(url) && failures[url] == nil {
-            failures[url] = "not downloaded (only http:// distribution points are, at most \(Self.maximumDistributionPointsPerCertificate))"
+        for url in subject?.crlDistributionPoints ?? [] where !distributionPoints.contains(url) && failures[url] == nil
+        {
+            failures[url] =
+                "not downloaded (only http:// distribution points are, at most \(Self.maximumDistributionPointsPerCertificate))"
         }
-        let windowsError = TrustFailure.mapping(openSSLError: error, distributionPointsTried: !distributionPoints.isEmpty)
+        let windowsError = TrustFailure.mapping(
+            openSSLError: error, distributionPointsTried: !distributionPoints.isEmpty)
         var detail = TrustFailure.openSSLText(error)
         if let subject { detail += " (depth \(outcome.depth): \(subject.subject))" }
         let tried = (subject?.crlDistributionPoints ?? []).compactMap { url in failures[url].map { "\(url): \($0)" } }
@@ -123,11 +135,14 @@ public struct CertificateValidation {
 
     /// The verdict on the path with revocation left out, when that alone refuses it.
     private func verdictWithoutRevocation() -> TrustVerdict? {
-        let outcome = OpenSSLChainCheck.run(leaf: leaf, intermediates: intermediates, roots: policy.trustedRoots,
-                                            crls: [], mode: .none, at: time)
+        let outcome = OpenSSLChainCheck.run(
+            leaf: leaf, intermediates: intermediates, roots: policy.trustedRoots,
+            crls: [], mode: .none, at: time)
         if let error = outcome.error {
             var detail = TrustFailure.openSSLText(error)
-            if outcome.depth < outcome.chain.count { detail += " (depth \(outcome.depth): \(outcome.chain[outcome.depth].subject))" }
+            if outcome.depth < outcome.chain.count {
+                detail += " (depth \(outcome.depth): \(outcome.chain[outcome.depth].subject))"
+            }
             let windowsError = TrustFailure.mapping(openSSLError: error, distributionPointsTried: false)
             return .invalid(TrustFailure(windowsError, depth: outcome.depth, detail: detail))
         }
@@ -140,8 +155,9 @@ public struct CertificateValidation {
     /// The distribution points of a certificate that may be downloaded: `http://` ones, the
     /// first few.
     static func fetchable(_ certificate: Certificate) -> [String] {
-        Array(certificate.crlDistributionPoints.filter { $0.lowercased().hasPrefix("http://") }
-            .prefix(maximumDistributionPointsPerCertificate))
+        Array(
+            certificate.crlDistributionPoints.filter { $0.lowercased().hasPrefix("http://") }
+                .prefix(maximumDistributionPointsPerCertificate))
     }
 }
 

@@ -40,10 +40,14 @@ struct OpenSSLChainCheck {
 
     /// Errors after which the CRL must not be applied at all in weak mode: only an applicable
     /// CRL may revoke there. (Stale CRLs never reach OpenSSL in weak mode.)
-    private static let inapplicableCRLErrors: Set<Int32> = [X509_V_ERR_DIFFERENT_CRL_SCOPE, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER]
+    private static let inapplicableCRLErrors: Set<Int32> = [
+        X509_V_ERR_DIFFERENT_CRL_SCOPE, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER,
+    ]
 
-    static func run(leaf: Certificate, intermediates: [Certificate], roots: [Certificate],
-                    crls: [RevocationList], mode: RevocationMode, at time: Date) -> Outcome {
+    static func run(
+        leaf: Certificate, intermediates: [Certificate], roots: [Certificate],
+        crls: [RevocationList], mode: RevocationMode, at time: Date
+    ) -> Outcome {
         let store = X509_STORE_new()
         let ctx = X509_STORE_CTX_new()
         let untrusted = authip_sk_X509_new()
@@ -65,8 +69,11 @@ struct OpenSSLChainCheck {
         let param = X509_STORE_CTX_get0_param(ctx)
         X509_VERIFY_PARAM_set_time(param, time_t(time.timeIntervalSince1970.rounded(.down)))
         if mode != .none {
-            X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL
-                | X509_V_FLAG_EXTENDED_CRL_SUPPORT | X509_V_FLAG_USE_DELTAS))
+            X509_VERIFY_PARAM_set_flags(
+                param,
+                UInt(
+                    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL
+                        | X509_V_FLAG_EXTENDED_CRL_SUPPORT | X509_V_FLAG_USE_DELTAS))
             let serials = ([leaf] + intermediates + roots).map { X509_get0_serialNumber($0.x509)! }
             for list in crls {
                 guard let (crl, isView) = list.view(for: serials) else { continue }
@@ -93,8 +100,9 @@ struct OpenSSLChainCheck {
             }
         }
         ERR_clear_error()
-        return Outcome(chain: chain, error: valid ? nil : X509_STORE_CTX_get_error(ctx),
-                       depth: Int(X509_STORE_CTX_get_error_depth(ctx)))
+        return Outcome(
+            chain: chain, error: valid ? nil : X509_STORE_CTX_get_error(ctx),
+            depth: Int(X509_STORE_CTX_get_error_depth(ctx)))
     }
 
     /// OpenSSL's own CRL check (issuer, scope, path, times, signature), for `checkCRL` to run.
@@ -120,7 +128,8 @@ struct OpenSSLChainCheck {
         defer { state.vouchedView = outer }
         state.vouchedView = nil
         if let original = state.originals[crl], let issuer = crlIssuer(ctx, depth: X509_STORE_CTX_get_error_depth(ctx)),
-           original.signatureVerifies(with: issuer) {
+            original.signatureVerifies(with: issuer)
+        {
             state.vouchedView = crl
         }
         return defaultCheckCRL(ctx, crl)
@@ -129,8 +138,10 @@ struct OpenSSLChainCheck {
     /// The shared state, from the context or (for a CRL issuer's path, checked in a child
     /// context) from its parent.
     private static func state(of ctx: OpaquePointer) -> CallbackState? {
-        guard let raw = authip_X509_STORE_CTX_get_app_data(ctx)
-            ?? X509_STORE_CTX_get0_parent_ctx(ctx).flatMap({ authip_X509_STORE_CTX_get_app_data($0) }) else { return nil }
+        guard
+            let raw = authip_X509_STORE_CTX_get_app_data(ctx)
+                ?? X509_STORE_CTX_get0_parent_ctx(ctx).flatMap({ authip_X509_STORE_CTX_get_app_data($0) })
+        else { return nil }
         return Unmanaged<CallbackState>.fromOpaque(raw).takeUnretainedValue()
     }
 
@@ -151,7 +162,8 @@ struct OpenSSLChainCheck {
             if inapplicableCRLErrors.contains(e) { state.inapplicable.insert(CallbackState.key(crl, depth: depth)) }
             X509_STORE_CTX_set_error(ctx, X509_V_OK)
             return 1
-        case X509_V_ERR_CERT_REVOKED where state.mode == .weak && state.inapplicable.contains(CallbackState.key(crl, depth: depth)):
+        case X509_V_ERR_CERT_REVOKED
+        where state.mode == .weak && state.inapplicable.contains(CallbackState.key(crl, depth: depth)):
             X509_STORE_CTX_set_error(ctx, X509_V_OK)
             return 1
         default:

@@ -21,8 +21,10 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     public var bytes: [UInt8] {
-        [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-         UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+        [
+            UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+            UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value),
+        ]
     }
 
     public init(bytes: [UInt8]) {
@@ -97,8 +99,9 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
             self.init(groups: groups)
         } else {
             guard let head = parseGroups(halves[0], allowQuad: false),
-                  let tail = parseGroups(halves[1], allowQuad: true),
-                  head.count + tail.count <= 7 else { return nil }
+                let tail = parseGroups(halves[1], allowQuad: true),
+                head.count + tail.count <= 7
+            else { return nil }
             self.init(groups: head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail)
         }
     }
@@ -116,7 +119,9 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
                 runStart = -1
             }
         }
-        func render(_ range: Range<Int>) -> String { groups[range].map { String($0, radix: 16) }.joined(separator: ":") }
+        func render(_ range: Range<Int>) -> String {
+            groups[range].map { String($0, radix: 16) }.joined(separator: ":")
+        }
         guard bestStart >= 0 else { return render(0..<8) }
         return render(0..<bestStart) + "::" + render((bestStart + bestLength)..<8)
     }

@@ -29,7 +29,8 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
 
     /// A range of one family with `first <= last`, or nil.
     public init?(first: IPAddress, last: IPAddress) {
-        guard let a = Self.key(first), let b = Self.key(last), a.family == b.family, (a.high, a.low) <= (b.high, b.low) else {
+        guard let a = Self.key(first), let b = Self.key(last), a.family == b.family, (a.high, a.low) <= (b.high, b.low)
+        else {
             return nil
         }
         self.first = first
@@ -64,10 +65,13 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
         let text = String(text)
         if let slash = text.firstIndex(of: "/") {
             guard let address = IPAddress(text[..<slash]), let length = Int(text[text.index(after: slash)...]),
-                  length >= 0, length <= (address.isV4 ? 32 : 128) else { return nil }
+                length >= 0, length <= (address.isV4 ? 32 : 128)
+            else { return nil }
             self.init(address, prefixLength: length)
         } else if let dash = text.firstIndex(of: "-") {
-            guard let a = IPAddress(text[..<dash]), let b = IPAddress(text[text.index(after: dash)...]) else { return nil }
+            guard let a = IPAddress(text[..<dash]), let b = IPAddress(text[text.index(after: dash)...]) else {
+                return nil
+            }
             self.init(first: a, last: b)
         } else {
             guard let address = IPAddress(text) else { return nil }
@@ -82,7 +86,9 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
     public var isIPv4: Bool { first.isV4 }
 
     public func contains(_ address: IPAddress) -> Bool {
-        guard let k = Self.key(address), let a = Self.key(first), let b = Self.key(last), k.family == a.family else { return false }
+        guard let k = Self.key(address), let a = Self.key(first), let b = Self.key(last), k.family == a.family else {
+            return false
+        }
         return (a.high, a.low) <= (k.high, k.low) && (k.high, k.low) <= (b.high, b.low)
     }
 
@@ -131,7 +137,8 @@ public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
             self.init(.v4(a), prefixLength: ones)
         case .ipv6Subnet(let a, let mask):
             let ones = mask.high.nonzeroBitCount + mask.low.nonzeroBitCount
-            guard case .ipv6Subnet(_, let canonical) = TrafficIdentity.ipv6Prefix(a, length: ones), canonical == mask else { return nil }
+            guard case .ipv6Subnet(_, let canonical) = TrafficIdentity.ipv6Prefix(a, length: ones), canonical == mask
+            else { return nil }
             self.init(.v6(a), prefixLength: ones)
         }
     }

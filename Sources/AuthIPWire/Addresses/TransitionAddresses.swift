@@ -27,7 +27,8 @@ extension IPv6Address {
     /// The ISATAP /96 of a /64 prefix: every ISATAP host behind it, the management prefix a
     /// DirectAccess client can allow manage-out connections from (seed 000).
     public static func isatapPrefix(_ prefix: IPv6Address, globallyUnique: Bool = false) -> AddressRange {
-        AddressRange(.v6(isatap(prefix: prefix, ipv4: IPv4Address(0), globallyUnique: globallyUnique)), prefixLength: 96)
+        AddressRange(
+            .v6(isatap(prefix: prefix, ipv4: IPv4Address(0), globallyUnique: globallyUnique)), prefixLength: 96)
     }
 
     /// The IPv4 address of an ISATAP address, or nil.
@@ -69,8 +70,10 @@ extension IPv6Address {
     /// the client's public (mapped) address and port, un-obfuscated.
     public var teredo: TeredoAddress? {
         guard high >> 32 == 0x2001_0000 else { return nil }
-        return TeredoAddress(server: IPv4Address(UInt32(truncatingIfNeeded: high)), flags: UInt16(truncatingIfNeeded: low >> 48),
-                             mappedPort: ~UInt16(truncatingIfNeeded: low >> 32), mappedAddress: IPv4Address(~UInt32(truncatingIfNeeded: low)))
+        return TeredoAddress(
+            server: IPv4Address(UInt32(truncatingIfNeeded: high)), flags: UInt16(truncatingIfNeeded: low >> 48),
+            mappedPort: ~UInt16(truncatingIfNeeded: low >> 32),
+            mappedAddress: IPv4Address(~UInt32(truncatingIfNeeded: low)))
     }
 }
 

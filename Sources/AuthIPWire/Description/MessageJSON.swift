@@ -27,8 +27,10 @@ extension Payload {
     private var fields: [(String, JSONValue)] {
         switch self {
         case .securityAssociation(let sa):
-            return [("doi", .number(sa.doi)), ("situation", .number(sa.situation)),
-                    ("proposals", .array(sa.proposals.map(\.json)))]
+            return [
+                ("doi", .number(sa.doi)), ("situation", .number(sa.situation)),
+                ("proposals", .array(sa.proposals.map(\.json))),
+            ]
         case .keyExchange(let p): return Self.opaque(p.data)
         case .hash(let p): return Self.opaque(p.data)
         case .nonce(let p): return Self.opaque(p.data)
@@ -36,18 +38,24 @@ extension Payload {
         case .keyDictation(let p): return Self.opaque(p.data)
         case .keyDictationWeight(let p): return [("weight", .number(p.weight))]
         case .identification(let id):
-            return [("idType", .number(id.identity.kind.rawValue)), ("idTypeName", .string(id.identity.kind.name)),
-                    ("protocol", .number(id.ipProtocol)), ("port", .number(id.port)),
-                    ("identity", .string(id.identity.description))]
+            return [
+                ("idType", .number(id.identity.kind.rawValue)), ("idTypeName", .string(id.identity.kind.name)),
+                ("protocol", .number(id.ipProtocol)), ("port", .number(id.port)),
+                ("identity", .string(id.identity.description)),
+            ]
         case .natOriginalAddress(let p): return [("address", .string(p.address.description))]
         case .notify(let n): return n.jsonFields
         case .vendorID(let v):
-            return [("vendor", .string(v.knownVendor?.description ?? Hex.encode(v.data))),
-                    ("known", .bool(v.knownVendor != nil)), ("data", .string(Hex.encode(v.data)))]
+            return [
+                ("vendor", .string(v.knownVendor?.description ?? Hex.encode(v.data))),
+                ("known", .bool(v.knownVendor != nil)), ("data", .string(Hex.encode(v.data))),
+            ]
         case .gss(let g):
-            return [("status", .number(g.status)), ("flags", .number(g.flags.rawValue)),
-                    ("flagNames", .array(g.flags.names.map(JSONValue.string))),
-                    ("tokenLength", .number(g.token.count)), ("token", .string(Hex.encode(g.token)))]
+            return [
+                ("status", .number(g.status)), ("flags", .number(g.flags.rawValue)),
+                ("flagNames", .array(g.flags.names.map(JSONValue.string))),
+                ("tokenLength", .number(g.token.count)), ("token", .string(Hex.encode(g.token))),
+            ]
         case .fragment(let f):
             return [("fragmentID", .number(f.fragmentID)), ("number", .number(f.number)), ("last", .bool(f.isLast))]
                 + Self.opaque(f.data)
@@ -63,8 +71,10 @@ extension Payload {
             return fields
         case .gssIdentity(let g): return [("principalName", .string(g.principalName))]
         case .auth(let a):
-            return [("methods", .array(a.methods.map { .number($0.rawValue) })),
-                    ("methodNames", .array(a.methods.map { .string($0.name) }))]
+            return [
+                ("methods", .array(a.methods.map { .number($0.rawValue) })),
+                ("methodNames", .array(a.methods.map { .string($0.name) })),
+            ]
         }
     }
 
@@ -100,7 +110,8 @@ extension TransformAttribute {
         switch value {
         case .basic(let v):
             fields.append(("value", .number(v)))
-            if protocolID != .isakmp, type == QuickModeAttribute.encapsulationMode, let mode = EncapsulationMode.name(v) {
+            if protocolID != .isakmp, type == QuickModeAttribute.encapsulationMode, let mode = EncapsulationMode.name(v)
+            {
                 fields.append(("valueName", .string(mode)))
             }
         case .variable(let bytes):

@@ -52,12 +52,14 @@ public struct ISAKMPHeader: Hashable, Sendable {
         let versionOffset = reader.offset
         let version = try reader.readUInt8("version")
         guard version >> 4 >= 1 else {
-            throw WireError(.unknownCriticalValue(field: "major version", value: UInt64(version >> 4)), at: versionOffset)
+            throw WireError(
+                .unknownCriticalValue(field: "major version", value: UInt64(version >> 4)), at: versionOffset)
         }
         let exchangeOffset = reader.offset
         let exchangeType = ExchangeType(rawValue: try reader.readUInt8("exchange type"))
         guard ExchangeType.all.contains(exchangeType) else {
-            throw WireError(.unknownCriticalValue(field: "exchange type", value: UInt64(exchangeType.rawValue)), at: exchangeOffset)
+            throw WireError(
+                .unknownCriticalValue(field: "exchange type", value: UInt64(exchangeType.rawValue)), at: exchangeOffset)
         }
         let flagsOffset = reader.offset
         let flags = HeaderFlags(rawValue: try reader.readUInt8("flags"))
@@ -71,7 +73,8 @@ public struct ISAKMPHeader: Hashable, Sendable {
             throw WireError(.badLength(field: "message", value: Int(length)), at: lengthOffset)
         }
         if Int(length) > datagramSize {
-            throw WireError(.truncated(field: "message", needed: Int(length), available: datagramSize), at: lengthOffset)
+            throw WireError(
+                .truncated(field: "message", needed: Int(length), available: datagramSize), at: lengthOffset)
         }
         if Int(length) < datagramSize {
             throw WireError(.trailingBytes(field: "message", count: datagramSize - Int(length)), at: Int(length))

@@ -35,7 +35,9 @@ public struct CryptoPayload: Hashable, Sendable {
         sequenceNumber = try reader.readUInt32("seqNUM")
         iv = reader.readRest()
         if encrypted {
-            guard !rest.isAtEnd else { throw rest.error(.truncated(field: "encrypted content", needed: 1, available: 0)) }
+            guard !rest.isAtEnd else {
+                throw rest.error(.truncated(field: "encrypted content", needed: 1, available: 0))
+            }
             protectedContent = rest.readRest()
         } else {
             protectedContent = nil

@@ -60,7 +60,9 @@ public struct GSSIdentityPayload: WirePayload, Hashable, Sendable {
 
     init(body reader: inout ByteReader) throws(WireError) {
         let start = reader.offset
-        guard reader.remaining % 2 == 0 else { throw reader.error(.badLength(field: "GSS_ID", value: reader.remaining + 4)) }
+        guard reader.remaining % 2 == 0 else {
+            throw reader.error(.badLength(field: "GSS_ID", value: reader.remaining + 4))
+        }
         let bytes = reader.readRest()
         let units = stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
         var name = ""
@@ -107,7 +109,9 @@ public struct AuthPayload: WirePayload, Hashable, Sendable {
     public var methods: [AuthMethod] { entries.map(\.method) }
 
     init(body reader: inout ByteReader) throws(WireError) {
-        guard reader.remaining % 4 == 0 else { throw reader.error(.badLength(field: "Auth", value: reader.remaining + 4)) }
+        guard reader.remaining % 4 == 0 else {
+            throw reader.error(.badLength(field: "Auth", value: reader.remaining + 4))
+        }
         entries = []
         while !reader.isAtEnd {
             let method = AuthMethod(rawValue: try reader.readUInt16("auth method"))
@@ -169,10 +173,14 @@ public struct FragmentPayload: WirePayload, Hashable, Sendable {
         fragmentID = try reader.readUInt16("fragment ID")
         let numberOffset = reader.offset
         number = try reader.readUInt8("fragment number")
-        guard number >= 1 else { throw WireError(.invalidValue(field: "fragment number", reason: "starts at 1"), at: numberOffset) }
+        guard number >= 1 else {
+            throw WireError(.invalidValue(field: "fragment number", reason: "starts at 1"), at: numberOffset)
+        }
         let flagsOffset = reader.offset
         let flags = try reader.readUInt8("fragment flags")
-        guard flags & ~0x01 == 0 else { throw WireError(.unknownCriticalValue(field: "fragment flags", value: UInt64(flags)), at: flagsOffset) }
+        guard flags & ~0x01 == 0 else {
+            throw WireError(.unknownCriticalValue(field: "fragment flags", value: UInt64(flags)), at: flagsOffset)
+        }
         isLast = flags == 0x01
         data = reader.readRest()
     }

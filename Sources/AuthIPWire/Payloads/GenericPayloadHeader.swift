@@ -4,7 +4,8 @@ enum GenericPayloadHeader {
     static let size = 4
 
     /// Reads one header, stores its Next Payload in `next` and returns a reader over the body.
-    static func read(_ reader: inout ByteReader, field: String, next: inout PayloadType) throws(WireError) -> ByteReader {
+    static func read(_ reader: inout ByteReader, field: String, next: inout PayloadType) throws(WireError) -> ByteReader
+    {
         let start = reader.offset
         guard reader.remaining >= size else {
             throw reader.error(.truncated(field: "\(field) header", needed: size, available: reader.remaining))

@@ -11,8 +11,10 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
     public var messageType: NotifyMessageType
     public var data: [UInt8]
 
-    public init(messageType: NotifyMessageType, data: [UInt8] = [], protocolID: UInt8 = NotifyPayload.mainModeProtocol,
-                flags: NotifyFlags = [], doi: UInt32 = SecurityAssociationPayload.ipsecDOI) {
+    public init(
+        messageType: NotifyMessageType, data: [UInt8] = [], protocolID: UInt8 = NotifyPayload.mainModeProtocol,
+        flags: NotifyFlags = [], doi: UInt32 = SecurityAssociationPayload.ipsecDOI
+    ) {
         self.doi = doi
         self.protocolID = protocolID
         self.flags = flags
@@ -70,12 +72,17 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
     }
 
     /// NOTIFY_STATUS with a Win32/HRESULT error code; also the "delete state" notice.
-    public static func status(code: UInt32, protocolID: UInt8 = mainModeProtocol, reliable: Bool = true) -> NotifyPayload {
-        NotifyPayload(messageType: InteropProfile.sentStatusNotify, data: be32(code), protocolID: protocolID, flags: reliable ? .reliable : [])
+    public static func status(
+        code: UInt32, protocolID: UInt8 = mainModeProtocol, reliable: Bool = true
+    ) -> NotifyPayload {
+        NotifyPayload(
+            messageType: InteropProfile.sentStatusNotify, data: be32(code), protocolID: protocolID,
+            flags: reliable ? .reliable : [])
     }
 
     /// NOTIFY_ACK echoing the seqNUM of the Crypto payload it acknowledges.
-    public static func acknowledgement(of sequenceNumber: UInt32, protocolID: UInt8 = mainModeProtocol) -> NotifyPayload {
+    public static func acknowledgement(of sequenceNumber: UInt32, protocolID: UInt8 = mainModeProtocol) -> NotifyPayload
+    {
         NotifyPayload(messageType: .acknowledgement, data: be32(sequenceNumber), protocolID: protocolID)
     }
 
@@ -87,11 +94,14 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
     }
 
     /// NOTIFY_QM_SYNCHRONIZE: the end of a Quick Mode.
-    public static let quickModeSynchronize = NotifyPayload(messageType: .quickModeSynchronize, protocolID: quickModeProtocol)
+    public static let quickModeSynchronize = NotifyPayload(
+        messageType: .quickModeSynchronize, protocolID: quickModeProtocol)
 
     /// NOTIFY_ACQUIRE (reliable): asks the peer to negotiate a new MM SA. Two ID payloads follow.
     public static func acquire(encapsulationMode: UInt32, flags: UInt32) -> NotifyPayload {
-        NotifyPayload(messageType: .acquire, data: be32(encapsulationMode) + be32(flags), protocolID: quickModeProtocol, flags: .reliable)
+        NotifyPayload(
+            messageType: .acquire, data: be32(encapsulationMode) + be32(flags), protocolID: quickModeProtocol,
+            flags: .reliable)
     }
 
     /// EXCHANGE_INFO: negotiation-discovery flags.

@@ -62,7 +62,8 @@ public enum Payload: Hashable, Sendable {
         case .keyDictation: return .keyDictation(try read(KeyDictationPayload.self))
         case .keyDictationWeight: return .keyDictationWeight(try read(KeyDictationWeightPayload.self))
         case .crypto: throw WireError(.payloadLoop(field: "Crypto payload after the first payload"), at: typeOffset)
-        default: throw WireError(.unknownCriticalValue(field: "payload type", value: UInt64(type.rawValue)), at: typeOffset)
+        default:
+            throw WireError(.unknownCriticalValue(field: "payload type", value: UInt64(type.rawValue)), at: typeOffset)
         }
     }
 

@@ -11,7 +11,9 @@ public enum PayloadChain {
         return try parse(&reader, first: first)
     }
 
-    static func parse(_ reader: inout ByteReader, first: PayloadType, appendingTo initial: [Payload] = []) throws(WireError) -> [Payload] {
+    static func parse(
+        _ reader: inout ByteReader, first: PayloadType, appendingTo initial: [Payload] = []
+    ) throws(WireError) -> [Payload] {
         var payloads = initial
         var next = first
         while next != .none {

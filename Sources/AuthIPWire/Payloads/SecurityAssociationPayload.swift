@@ -97,7 +97,8 @@ public struct Proposal: Hashable, Sendable {
         let protocolOffset = reader.offset
         protocolID = ProtocolID(rawValue: try reader.readUInt8("protocol ID"))
         guard [.isakmp, .ah, .esp, .ipcomp].contains(protocolID) else {
-            throw WireError(.unknownCriticalValue(field: "protocol ID", value: UInt64(protocolID.rawValue)), at: protocolOffset)
+            throw WireError(
+                .unknownCriticalValue(field: "protocol ID", value: UInt64(protocolID.rawValue)), at: protocolOffset)
         }
         let spiSizeOffset = reader.offset
         let spiSize = Int(try reader.readUInt8("SPI size"))
@@ -112,13 +113,17 @@ public struct Proposal: Hashable, Sendable {
         var next = PayloadType.transform
         while next != .none {
             guard next == .transform else {
-                throw reader.error(.unknownCriticalValue(field: "payload type inside Proposal", value: UInt64(next.rawValue)))
+                throw reader.error(
+                    .unknownCriticalValue(field: "payload type inside Proposal", value: UInt64(next.rawValue)))
             }
             var body = try GenericPayloadHeader.read(&reader, field: "Transform", next: &next)
             transforms.append(try Transform(body: &body))
         }
         guard transforms.count == transformCount, transformCount > 0 else {
-            throw WireError(.invalidValue(field: "number of transforms", reason: "says \(transformCount), holds \(transforms.count)"), at: countOffset)
+            throw WireError(
+                .invalidValue(
+                    field: "number of transforms", reason: "says \(transformCount), holds \(transforms.count)"),
+                at: countOffset)
         }
         try reader.expectEnd("Proposal")
     }

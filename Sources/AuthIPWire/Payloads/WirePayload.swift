@@ -68,7 +68,9 @@ public struct KeyDictationWeightPayload: WirePayload, Hashable, Sendable {
     public init(weight: UInt32) { self.weight = weight }
 
     init(body reader: inout ByteReader) throws(WireError) {
-        guard reader.remaining == 4 else { throw reader.error(.badLength(field: "Key Dictation Weight", value: reader.remaining + 4)) }
+        guard reader.remaining == 4 else {
+            throw reader.error(.badLength(field: "Key Dictation Weight", value: reader.remaining + 4))
+        }
         weight = try reader.readUInt32("weight")
     }
 

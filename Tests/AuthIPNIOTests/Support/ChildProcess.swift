@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +13,11 @@ final class ChildProcess {
     private let errorFile: URL
 
     /// The `authip` executable built beside the test bundle.
-    static let authip = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        .deletingLastPathComponent().appendingPathComponent("authip")
+    static let authip = URL(
+        fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    )
+    .deletingLastPathComponent().appendingPathComponent("authip")
 
     init(_ name: String, executable: URL, arguments: [String], in directory: URL) throws {
         self.name = name

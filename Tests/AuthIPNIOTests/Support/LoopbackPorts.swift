@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,8 @@ struct LoopbackPorts {
         for _ in 0..<20 {
             let first = Socket(), second = Socket()
             guard let ike = first.bind("127.0.0.1", port: 0), let natTraversal = second.bind("127.0.0.1", port: 0),
-                  Socket().bind("127.0.0.2", port: ike) != nil, Socket().bind("127.0.0.2", port: natTraversal) != nil else { continue }
+                Socket().bind("127.0.0.2", port: ike) != nil, Socket().bind("127.0.0.2", port: natTraversal) != nil
+            else { continue }
             return LoopbackPorts(ike: ike, natTraversal: natTraversal)
         }
         throw Unavailable()

@@ -22,7 +22,9 @@ final class RecordingDataPlane: EndpointDriverDelegate {
         record.withLock { $0.installed.append(sa) }
     }
 
-    func endpointDriver(_ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64) {
+    func endpointDriver(
+        _ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64
+    ) {
         record.withLock { $0.removedSPIs.append(spi) }
     }
 
@@ -30,7 +32,9 @@ final class RecordingDataPlane: EndpointDriverDelegate {
         record.withLock { $0.eventIDs.append(event.descriptor.eventID) }
     }
 
-    func endpointDriver(_ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError) {
+    func endpointDriver(
+        _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError
+    ) {
         record.withLock { $0.sendFailures.append("\(destination): \(error)") }
     }
 }
