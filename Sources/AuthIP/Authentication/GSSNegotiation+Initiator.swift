@@ -50,14 +50,7 @@ extension MainModeMachine {
                 var flags: GSSFlags = [.newExchange]
                 if retrying { flags.insert(.retryCurrentAuthentication) }
                 if stage == .extendedMode { flags.formUnion(extendedModeFlags(shared)) }
-                let payloads: [Payload] = [
-                    .gss(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0))
-                ]
-                gss.transcript.append(
-                    sendRequest(
-                        exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
-                        purpose: stage.purpose, &shared))
-                setNegotiation(gss, stage)
+                sendGSSRequest(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0), stage, &gss, &shared)
                 return
             } catch {
                 gss.lastFailure = .local(error.status)
@@ -70,14 +63,7 @@ extension MainModeMachine {
                     // local status, so both sides stay on the same method.
                     gss.context = nil
                     gss.started = true
-                    let payloads: [Payload] = [
-                        .gss(GSSPayload(token: [], flags: .newExchange, status: error.status.code))
-                    ]
-                    gss.transcript.append(
-                        sendRequest(
-                            exchange: stage.exchange, messageID: stage.messageID, payloads: payloads,
-                            purpose: stage.purpose, &shared))
-                    setNegotiation(gss, stage)
+                    sendGSSRequest(GSSPayload(token: [], flags: .newExchange, status: error.status.code), stage, &gss, &shared)
                     return
                 } else {
                     gss.methodIndex += 1
@@ -177,10 +163,17 @@ extension MainModeMachine {
             }
             return
         }
+        sendGSSRequest(GSSPayload(token: token), stage, &gss, &shared)
+    }
+
+    /// Sends a GSS request of `stage`, adds it to the transcript and puts the negotiation back.
+    private mutating func sendGSSRequest(
+        _ payload: GSSPayload, _ stage: AuthenticationStage, _ gss: inout GSSNegotiation, _ shared: inout EndpointContext
+    ) {
         gss.transcript.append(
             sendRequest(
-                exchange: stage.exchange, messageID: stage.messageID,
-                payloads: [.gss(GSSPayload(token: token))], purpose: stage.purpose, &shared))
+                exchange: stage.exchange, messageID: stage.messageID, payloads: [.gss(payload)], purpose: stage.purpose,
+                &shared))
         setNegotiation(gss, stage)
     }
 
