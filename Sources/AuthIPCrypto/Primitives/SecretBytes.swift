@@ -101,10 +101,10 @@ package struct ByteSink {
 
     package mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
     package mutating func append(_ secret: SecretBytes) { secret.withUnsafeBytes { append($0) } }
-    package mutating func append(_ byte: UInt8) { append([byte]) }
+    package mutating func append(_ byte: UInt8) { Swift.withUnsafeBytes(of: byte) { append($0) } }
 
     /// Appends a big-endian unsigned integer of `T`'s width.
     package mutating func append<T: FixedWidthInteger & UnsignedInteger>(bigEndian value: T) {
-        append(stride(from: T.bitWidth - 8, through: 0, by: -8).map { UInt8(truncatingIfNeeded: value >> $0) })
+        Swift.withUnsafeBytes(of: value.bigEndian) { append($0) }
     }
 }

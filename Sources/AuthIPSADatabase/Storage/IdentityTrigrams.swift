@@ -10,7 +10,7 @@
 /// search through long lists. A slot in a list is only ever a candidate.
 struct IdentityTrigrams: Sendable {
     private var lists: [UInt32: PostingList] = [:]
-    /// Entries of each list whose record left or no longer holds the trigram.
+    /// Entries of each list whose record left or changed its identities.
     private var stale: [UInt32: Int] = [:]
     /// The slots with a non-ASCII identity.
     private var unindexed: Set<UInt32> = []
@@ -54,15 +54,14 @@ struct IdentityTrigrams: Sendable {
         return Array(slots)
     }
 
-    /// Keeps the slots of `code`'s list whose record holds the trigram now, each once.
+    /// Keeps the slots of `code`'s list that hold a record, each once. A slot reused by a record
+    /// without the trigram may stay: it is only ever a candidate, checked against the pattern.
     private mutating func compact(_ code: UInt32, in store: SlotStore<MainModeSARecord>) {
         stale[code] = nil
         var seen = Set<UInt32>()
         var kept = PostingList()
         lists[code]?.forEach { slot in
-            if store.isOccupied(slot), Self.trigrams(of: store[slot])?.contains(code) == true,
-                seen.insert(slot).inserted
-            {
+            if store.isOccupied(slot), seen.insert(slot).inserted {
                 kept.append(slot)
             }
         }
