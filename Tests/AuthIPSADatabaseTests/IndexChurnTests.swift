@@ -1,5 +1,6 @@
 import AuthIPSADatabase
 import AuthIPWire
+import Foundation
 import Testing
 
 @Suite("SA database: indexes under growth and churn")
@@ -10,7 +11,10 @@ struct IndexChurnTests {
         var db = SADatabase()
         var live: [UInt64: MainModeSARecord] = [:]
         var nextID: UInt64 = 1
-        for round in 0..<40 {
+        // Fewer rounds under a sanitizer (`scripts/sanitize.sh` sets AUTHIP_SANITIZER), where
+        // each costs tens of times more and what is looked for is memory and thread errors.
+        let rounds = ProcessInfo.processInfo.environment["AUTHIP_SANITIZER"] == nil ? 40 : 8
+        for round in 0..<rounds {
             // Grow to a few thousand, then shrink, so slots and buckets are reused.
             let target = round % 2 == 0 ? 3000 : 500
             while live.count < target {
