@@ -385,6 +385,28 @@ struct MachineTests {
         pair.responder = responder
     }
 
+    @Test("Closing an initiator that sent #11 (shutdown) frees the first Quick Mode's SPI and removes its inbound SA")
+    func closeDuringExtendedMode() throws {
+        var pair = try Self.infrastructurePair()
+        for _ in 0..<64 where pair.initiatorPhase != "extendedMode.finalSent" {
+            let toServer = MachinePair.takeSends(&pair.client, into: &pair.clientOutputs)
+            let toClient = MachinePair.takeSends(&pair.server, into: &pair.serverOutputs)
+            for datagram in toServer { try pair.deliverToServer(datagram) }
+            for datagram in toClient { try pair.deliverToClient(datagram) }
+        }
+        #expect(pair.initiatorPhase == "extendedMode.finalSent")
+        _ = MachinePair.takeSends(&pair.client, into: &pair.clientOutputs)
+        let inbound = try #require(MachinePair.installed(pair.clientOutputs).first { $0.direction == .inbound })
+        #expect(pair.client.reservedSPIs == [inbound.spi])
+        pair.initiator.close(&pair.client)
+        #expect(pair.client.reservedSPIs.isEmpty)
+        let removed = pair.client.outputs.compactMap { output -> UInt32? in
+            if case .removeSA(let spi, .inbound, _) = output { return spi } else { return nil }
+        }
+        #expect(removed == [inbound.spi])
+        #expect(pair.initiatorPhase == "closing")
+    }
+
     @Test(
         "Extended Mode machine: a wrong computer password fails NTLM; the responder reports 4984 and never establishes")
     func extendedModeFailure() throws {

@@ -180,22 +180,18 @@ extension MainModeMachine {
     }
 
     /// Extended Mode failed: 4984 (4983 with certificates), and the MM and QM state go
-    /// (MS-AIPS 3.6.5/3.7.5): an installed inbound SA is removed, the peer told. `proof` gives
+    /// (MS-AIPS 3.6.5/3.7.5): the peer told, and `close` frees the first Quick Mode's SPI and
+    /// removes an inbound SA already installed. `proof` gives
     /// the identities when the exchange got that far.
     mutating func failExtendedMode(
         _ error: NegotiationError, notifyPeer: Bool, respondingTo key: ExchangeKey? = nil,
         proof: ExtendedModeProof? = nil, _ shared: inout EndpointContext
     ) {
-        guard case .extendedMode(_, let em) = phase, let first = em.firstQuickMode else {
+        guard case .extendedMode(_, let em) = phase, em.firstQuickMode != nil else {
             failMainMode(error, notifyPeer: notifyPeer, respondingTo: key, &shared)
             return
         }
         emitExtendedModeFailure(em, error, proof: proof, &shared)
-        shared.reservedSPIs.remove(first.agreement.inboundSPI)
-        if case .finalSent = em.state {
-            shared.outputs.append(
-                .removeSA(spi: first.agreement.inboundSPI, direction: .inbound, quickModeSAID: first.agreement.saID))
-        }
         channel.cancel { _ in true }
         if notifyPeer { tellPeer(error.code, respondingTo: key, &shared) }
         close(&shared)

@@ -87,6 +87,16 @@ extension MainModeMachine {
     /// for acknowledgements (`isFinished` then tells `Endpoint` to forget it).
     mutating func close(_ shared: inout EndpointContext) {
         for exchange in quickModes.values { shared.reservedSPIs.remove(exchange.reservedSPI) }
+        // The first Quick Mode parked in an Extended Mode: its SPI, and the inbound SA the
+        // initiator installed before #11 (whatever ends the Extended Mode: a failure, a
+        // refused MM SA, shutdown).
+        if case .extendedMode(_, let em) = phase, let first = em.firstQuickMode {
+            shared.reservedSPIs.remove(first.agreement.inboundSPI)
+            if case .finalSent = em.state {
+                shared.outputs.append(
+                    .removeSA(spi: first.agreement.inboundSPI, direction: .inbound, quickModeSAID: first.agreement.saID))
+            }
+        }
         for (_, gss) in negotiations { if let wait = gss.wait { shared.stopAwaiting(wait, session: id) } }
         quickModes = [:]
         phase = .closing(protection)
