@@ -16,11 +16,4 @@ source scripts/install-deps.sh
 export AUTHIP_SANITIZER="$sanitizer"
 # Full unwinding, so that suppressions see the Swift frames above OpenSSL (built without frame pointers).
 export LSAN_OPTIONS="suppressions=$PWD/Tools/sanitizers/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
-# ThreadSanitizer's shadow mapping can miss a region that address-space randomization placed
-# where it does not expect one (seen once here: a SEGV inside the runtime's shadow store, with
-# vm.mmap_rnd_bits 28), so it runs with randomization off for its process tree.
-runner=()
-if [ "$sanitizer" = thread ] && setarch "$(uname -m)" -R true 2>/dev/null; then
-  runner=(setarch "$(uname -m)" -R)
-fi
-"${runner[@]}" swift test --sanitize="$sanitizer" --scratch-path "$scratch"
+swift test --sanitize="$sanitizer" --scratch-path "$scratch"
