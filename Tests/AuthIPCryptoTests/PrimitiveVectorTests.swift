@@ -217,9 +217,6 @@ struct RandomAndSecretTests {
 
     @Test("The system source gives distinct bytes")
     func systemRandom() {
-        // The draws happen outside `#expect`: its expansion captures the generator in closures
-        // that ThreadSanitizer's instrumentation of the access once crashed on (a SEGV inside
-        // its shadow store, twice in fresh runs of `scripts/sanitize.sh thread`).
         var r = SystemRandomSource()
         let first = r.bytes(32)
         let second = r.bytes(32)

@@ -27,6 +27,11 @@ extension RandomSource {
 
 /// OpenSSL's CSPRNG (RAND_bytes).
 public struct SystemRandomSource: RandomSource {
+    /// A byte of storage, so that a value has an address of its own: a `mutating` call on a
+    /// zero-sized value passes a placeholder address, and ThreadSanitizer's instrumentation
+    /// of the access crashed on one (a SEGV in its shadow store).
+    private let storage: UInt8 = 0
+
     public init() { _ = OpenSSL.legacyProviderLoaded }
 
     public mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
