@@ -146,7 +146,7 @@ let package = Package(
             name: "AuthIPNIOTests",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit",
-                "AuthIPWire", "AuthIPTestSupport", "authip",
+                "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "authip",
             ]),
         .testTarget(
             name: "AuthIPCryptoTests",

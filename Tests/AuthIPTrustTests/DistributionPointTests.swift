@@ -127,6 +127,15 @@ struct DistributionPointTests {
         #expect(try !cache.saveIfChanged())
         #expect(try files().filter { $0.hasSuffix(".crl") }.count == 1)
         #expect(try CRLCache(directory: directory).all.map(\.source) == ["http://127.0.0.1:18931/clean.crl"])
+
+        // A write that fails leaves the change unsaved, for the next attempt.
+        try FileManager.default.removeItem(at: directory)
+        try cache.insert(try CRLCacheTests.served("expired.crl"), source: "http://a/expired.crl", persistent: false)
+        #expect(throws: (any Error).self) { try cache.saveIfChanged() }
+        #expect(cache.hasUnsavedChanges)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        #expect(try cache.saveIfChanged())
+        #expect(try CRLCache(directory: directory).all.count == 2)
     }
 
     @Test("A failure carries the HRESULT and the Windows text")

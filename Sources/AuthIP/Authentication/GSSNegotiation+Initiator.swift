@@ -50,7 +50,8 @@ extension MainModeMachine {
                 var flags: GSSFlags = [.newExchange]
                 if retrying { flags.insert(.retryCurrentAuthentication) }
                 if stage == .extendedMode { flags.formUnion(extendedModeFlags(shared)) }
-                sendGSSRequest(GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0), stage, &gss, &shared)
+                sendGSSRequest(
+                    GSSPayload(token: token, flags: flags, status: retrying ? peerStatus : 0), stage, &gss, &shared)
                 return
             } catch {
                 gss.lastFailure = .local(error.status)
@@ -63,7 +64,8 @@ extension MainModeMachine {
                     // local status, so both sides stay on the same method.
                     gss.context = nil
                     gss.started = true
-                    sendGSSRequest(GSSPayload(token: [], flags: .newExchange, status: error.status.code), stage, &gss, &shared)
+                    sendGSSRequest(
+                        GSSPayload(token: [], flags: .newExchange, status: error.status.code), stage, &gss, &shared)
                     return
                 } else {
                     gss.methodIndex += 1
@@ -168,7 +170,8 @@ extension MainModeMachine {
 
     /// Sends a GSS request of `stage`, adds it to the transcript and puts the negotiation back.
     private mutating func sendGSSRequest(
-        _ payload: GSSPayload, _ stage: AuthenticationStage, _ gss: inout GSSNegotiation, _ shared: inout EndpointContext
+        _ payload: GSSPayload, _ stage: AuthenticationStage, _ gss: inout GSSNegotiation,
+        _ shared: inout EndpointContext
     ) {
         gss.transcript.append(
             sendRequest(

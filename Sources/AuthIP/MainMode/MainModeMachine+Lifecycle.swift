@@ -94,7 +94,8 @@ extension MainModeMachine {
             shared.reservedSPIs.remove(first.agreement.inboundSPI)
             if case .finalSent = em.state {
                 shared.outputs.append(
-                    .removeSA(spi: first.agreement.inboundSPI, direction: .inbound, quickModeSAID: first.agreement.saID))
+                    .removeSA(spi: first.agreement.inboundSPI, direction: .inbound, quickModeSAID: first.agreement.saID)
+                )
             }
         }
         for (_, gss) in negotiations { if let wait = gss.wait { shared.stopAwaiting(wait, session: id) } }

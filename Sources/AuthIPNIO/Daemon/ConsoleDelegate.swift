@@ -54,6 +54,10 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     ) {
         Console.note("to \(destination): \(error)")
     }
+
+    func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError) {
+        Console.note("\(error)")
+    }
 }
 
 /// Unbuffered writes to standard output and standard error, so that lines appear as they happen

@@ -113,13 +113,23 @@ extension EndpointDriver {
     }
 
     /// Writes the CRL caches that took downloads in memory, on the CRL pool: the endpoint
-    /// itself never touches a disk.
-    private func saveCRLCaches() {
+    /// itself never touches a disk. A cache that cannot be written is reported to the delegate
+    /// and stays in memory, to be written after the next download.
+    func saveCRLCaches() {
         let caches = persistentCRLCaches.filter(\.hasUnsavedChanges)
         guard !caches.isEmpty else { return }
         crlThreadPool.runIfActive(eventLoop: eventLoop) {
-            for cache in caches { _ = try? cache.saveIfChanged() }
-        }.whenComplete { _ in }
+            caches.compactMap { cache -> EndpointDriverError? in
+                do {
+                    try cache.saveIfChanged()
+                    return nil
+                } catch {
+                    return .crlCacheNotSaved(directory: cache.directory?.path ?? "-", reason: "\(error)")
+                }
+            }
+        }.whenSuccess { failures in
+            for failure in failures { self.delegate.endpointDriver(self, failedToSaveCRLCache: failure) }
+        }
     }
 
     /// The distinct caches with a directory among the certificate methods of every rule.

@@ -18,4 +18,6 @@ public protocol EndpointDriverDelegate: Sendable {
     /// A datagram to `destination` was not sent; the endpoint retransmits as it would after a loss.
     func endpointDriver(
         _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError)
+    /// Downloaded CRLs could not be written to a CRL cache's directory (`crlCacheNotSaved`).
+    func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError)
 }

@@ -12,6 +12,9 @@ public enum EndpointDriverError: Error, Hashable, Sendable, CustomStringConverti
     case noSocket(EndpointAddress)
     /// The socket refused a datagram.
     case sendFailed(reason: String)
+    /// CRLs the endpoint downloaded could not be written to the cache's directory; they stay
+    /// in memory and the next download tries again.
+    case crlCacheNotSaved(directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,7 @@ public enum EndpointDriverError: Error, Hashable, Sendable, CustomStringConverti
         case let .bindFailed(address, reason): return "cannot bind UDP \(address): \(reason)"
         case let .noSocket(address): return "no socket is bound to UDP \(address)"
         case let .sendFailed(reason): return "the datagram was not sent: \(reason)"
+        case let .crlCacheNotSaved(directory, reason): return "the CRL cache \(directory) was not saved: \(reason)"
         }
     }
 }

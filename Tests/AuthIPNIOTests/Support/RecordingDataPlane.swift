@@ -12,6 +12,7 @@ final class RecordingDataPlane: EndpointDriverDelegate {
         var removedSPIs: [UInt32] = []
         var eventIDs: [UInt16] = []
         var sendFailures: [String] = []
+        var cacheFailures: [EndpointDriverError] = []
     }
 
     private let record = Mutex(Record())
@@ -36,6 +37,10 @@ final class RecordingDataPlane: EndpointDriverDelegate {
         _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError
     ) {
         record.withLock { $0.sendFailures.append("\(destination): \(error)") }
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError) {
+        record.withLock { $0.cacheFailures.append(error) }
     }
 }
 
