@@ -23,10 +23,14 @@ public struct DirectAccessLab {
         public var conditions: NetworkConditions
         /// Gap between two clients' first packets (virtual time).
         public var stagger: Duration
+        /// What the server and the clients send where Windows builds may differ.
+        public var serverProfile: InteropProfile
+        public var clientProfile: InteropProfile
 
         public init(
             clients: Int = 1, fault: Fault = .none, tunnel: Tunnel = .infrastructure, seed: UInt64 = 1,
-            conditions: NetworkConditions = .ideal, stagger: Duration = .milliseconds(5)
+            conditions: NetworkConditions = .ideal, stagger: Duration = .milliseconds(5),
+            serverProfile: InteropProfile = .standard, clientProfile: InteropProfile = .standard
         ) {
             self.clients = clients
             self.fault = fault
@@ -34,6 +38,15 @@ public struct DirectAccessLab {
             self.seed = seed
             self.conditions = conditions
             self.stagger = stagger
+            self.serverProfile = serverProfile
+            self.clientProfile = clientProfile
+        }
+
+        /// Endpoint settings with `profile`.
+        static func settings(_ profile: InteropProfile) -> EndpointSettings {
+            var settings = EndpointSettings()
+            settings.interop = profile
+            return settings
         }
     }
 
@@ -110,7 +123,7 @@ public struct DirectAccessLab {
                 Endpoint(
                     configuration: EndpointConfiguration(
                         computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverSetup.rules,
-                        directory: directory),
+                        settings: Options.settings(options.serverProfile), directory: directory),
                     random: SeededRandomSource(seed: options.seed &* 1_000_003), now: Self.start),
                 addresses: [serverSetup.infrastructureTunnelEndpoint, serverSetup.intranetTunnelEndpoint])
         }
@@ -150,7 +163,8 @@ public struct DirectAccessLab {
                     name,
                     Endpoint(
                         configuration: EndpointConfiguration(
-                            computerName: name, principalName: "\(name)$@DA.TEST", rules: rules),
+                            computerName: name, principalName: "\(name)$@DA.TEST", rules: rules,
+                            settings: Options.settings(options.clientProfile)),
                         random: SeededRandomSource(seed: options.seed &* 7_919 &+ UInt64(index)), now: Self.start),
                     addresses: [address]))
             addresses.append(address)

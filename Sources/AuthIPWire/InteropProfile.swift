@@ -1,6 +1,57 @@
 /// Every choice this library makes where MS-AIPS is ambiguous or silent, each in one place.
 /// `Docs/InteropProfile.md` explains each (numbered as the brief's RISK list) and why.
-public enum InteropProfile {
+///
+/// The static members are what this side decided. A profile value adds how a peer may
+/// differ on the wire: what this endpoint *sends* where Windows builds may send otherwise.
+/// Every endpoint accepts every variant whatever its profile (Docs/InteropProfile.md,
+/// "Tolerated variants"); `standard` is what we send, and `variants` stand in for the Windows
+/// builds we cannot run, in the tests and `authip interop matrix`.
+public struct InteropProfile: Sendable, Hashable {
+    /// A short name for logs and the interop matrix.
+    public var name: String
+    /// How this side numbers seqNUM.
+    public var sequenceNumbers: SequenceNumbering = .perRequest
+    /// How this side frames Extended Mode GSS rounds.
+    public var extendedModeGSSFraming: ExtendedModeFraming = .encryptedExtendedModeExchange
+    /// The message ID of this side's Extended Mode responses (MS-AIPS 3.7.5.1 says 0; the
+    /// figures show the request's, 1).
+    public var extendedModeResponseMessageID: UInt32 = InteropProfile.extendedModeMessageID
+    /// Whether the Next Payload of an encrypted Crypto payload names the first inner payload
+    /// (we send 0: the trailer names it).
+    public var encryptedCryptoNamesFirstPayload = false
+    /// Flag bits besides LAST_FRAGMENT this side sets in Fragment payloads.
+    public var extraFragmentFlags: UInt8 = 0
+    /// Whether this side sets the E flag on MM #1 (ignored by the receiver, MS-AIPS 3.3.5.1).
+    public var encryptedFlagOnFirstMessage = false
+    /// Whether this side's MM #1 carries a payload of a type AuthIP does not define (private
+    /// use, not critical), as a newer build might.
+    public var unknownPayloadInFirstMessage = false
+
+    public init(name: String) {
+        self.name = name
+    }
+
+    /// What this library sends.
+    public static let standard = InteropProfile(name: "default")
+
+    /// Profiles that send what Windows builds may send instead, one difference each.
+    public static let variants: [InteropProfile] = [
+        .variant("seqnum-per-message") { $0.sequenceNumbers = .perMessage },
+        .variant("seqnum-per-exchange") { $0.sequenceNumbers = .perExchange },
+        .variant("em-response-message-id-0") { $0.extendedModeResponseMessageID = 0 },
+        .variant("em-gss-on-243-clear") { $0.extendedModeGSSFraming = .clearMainModeExchange },
+        .variant("crypto-next-payload") { $0.encryptedCryptoNamesFirstPayload = true },
+        .variant("fragment-flags") { $0.extraFragmentFlags = 0x80 },
+        .variant("first-message-e-flag") { $0.encryptedFlagOnFirstMessage = true },
+        .variant("unknown-payload") { $0.unknownPayloadInFirstMessage = true },
+    ]
+
+    static func variant(_ name: String, _ change: (inout InteropProfile) -> Void) -> InteropProfile {
+        var profile = InteropProfile(name: name)
+        change(&profile)
+        return profile
+    }
+
     /// RISK 1: the QM KEYMAT split. MS-AIPS 3.4.5.2 and 3.5.5.2 (the two role sections that
     /// compute the keys) put the integrity key first; 3.1.7.4 says the opposite.
     public static let quickModeKeyOrder: QuickModeKeyOrder = .integrityKeyFirst
@@ -39,4 +90,23 @@ public enum QuickModeKeyOrder: Sendable {
     case integrityKeyFirst
     /// The first ipseccryptLength bytes encrypt, the rest authenticate.
     case encryptionKeyFirst
+}
+
+/// How a side numbers the seqNUM of its messages (MS-AIPS 2.2.3.2 leaves it open).
+public enum SequenceNumbering: Sendable, Hashable {
+    /// A counter per exchange type for the requests a side starts; a response echoes its
+    /// request's (RISK 8: ours).
+    case perRequest
+    /// One counter for every message a side sends, responses included.
+    case perMessage
+    /// One number for a whole exchange: every request carries 0, a response echoes it.
+    case perExchange
+}
+
+/// How Extended Mode GSS rounds travel (RISK 6).
+public enum ExtendedModeFraming: Sendable, Hashable {
+    /// Exchange 245, encrypted (the figures; ours).
+    case encryptedExtendedModeExchange
+    /// Exchange 243 with E clear (MS-AIPS's GSS role text).
+    case clearMainModeExchange
 }

@@ -17,7 +17,10 @@ public struct Message: Hashable, Sendable {
         var reader = ByteReader(bytes)
         let (header, first) = try ISAKMPHeader.parse(&reader)
         self.header = header
-        let encrypted = header.flags.contains(.encrypted)
+        // MM #1 (no responder cookie yet) cannot be encrypted: its E flag is ignored
+        // (MS-AIPS 3.3.5.1) and kept in the header.
+        let encrypted =
+            header.flags.contains(.encrypted) && !(header.exchangeType == .mainMode && header.responderCookie == 0)
         guard first == .crypto else {
             if encrypted {
                 throw WireError(
@@ -28,13 +31,9 @@ public struct Message: Hashable, Sendable {
         }
         var next = PayloadType.none
         var body = try GenericPayloadHeader.read(&reader, field: "Crypto", next: &next)
-        let crypto = try CryptoPayload(body: &body, encrypted: encrypted, rest: &reader)
+        var crypto = try CryptoPayload(body: &body, encrypted: encrypted, rest: &reader)
         if encrypted {
-            guard next == .none else {
-                throw WireError(
-                    .invalidValue(field: "Crypto next payload", reason: "must be 0 when E is set"),
-                    at: ISAKMPHeader.size)
-            }
+            crypto.encryptedNextPayload = next
             payloads = [.crypto(crypto)]
             return
         }

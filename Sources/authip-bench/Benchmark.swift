@@ -11,7 +11,8 @@ struct AuthIPBenchmark {
     static let measureTime = Duration.milliseconds(1500)
 
     /// `authip-bench [SECTION...]` runs only these sections: wire, crypto, trust, gss,
-    /// directaccess, sadb (all when none is named).
+    /// directaccess, sadb (all when none is named). `profile-engine` and `profile-floor` run
+    /// only ECDSA tunnels, or only their floor, for 20 s: a steady load for `perf record`.
     static let sections = Set(CommandLine.arguments.dropFirst())
 
     static func wants(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
@@ -22,6 +23,8 @@ struct AuthIPBenchmark {
         if wants("gss") { try AuthenticationBenchmark.run() }
         if wants("directaccess") { try DirectAccessBenchmark.run() }
         if wants("sadb") { SADatabaseBenchmark.run() }
+        if sections.contains("profile-engine") { try DirectAccessBenchmark.profile(floor: false) }
+        if sections.contains("profile-floor") { try DirectAccessBenchmark.profile(floor: true) }
     }
 
     static func primitives() throws {

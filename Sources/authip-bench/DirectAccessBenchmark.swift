@@ -190,6 +190,21 @@ enum DirectAccessBenchmark {
         }
     }
 
+    /// ECDSA tunnels, or only their floor, for 20 seconds.
+    static func profile(floor onlyFloor: Bool) throws {
+        let world = try world(ecdsa: true, realm: nil)
+        var random = SeededRandomSource(seed: 11)
+        let end = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < end {
+            if onlyFloor {
+                _ = floor(world, random: &random, measured: false)
+            } else {
+                seed &+= 2
+                _ = negotiate(world, destination: IPAddress("2001:db8:1::53")!, seed: seed, timed: false)
+            }
+        }
+    }
+
     static func run() throws {
         let realm = try? KerberosRealm.shared.get()
         for (label, ecdsa) in [("infrastructure", false), ("infrastructure_ecdsa", true)] {

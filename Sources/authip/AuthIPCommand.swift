@@ -8,7 +8,7 @@ struct AuthIPCommand: ParsableCommand {
         abstract: "AuthIP (MS-AIPS) tools: decode messages, validate certificates, run the demo.",
         subcommands: [
             DemoCommand.self, SimulateCommand.self, VectorsCommand.self, DecodeCommand.self, CertificateCommand.self,
-            CRLCommand.self, ResponderCommand.self, InitiatorCommand.self,
+            CRLCommand.self, ResponderCommand.self, InitiatorCommand.self, InteropCommand.self,
         ])
 
     /// Usage errors exit with status 2, as Unix tools do; everything else as ArgumentParser

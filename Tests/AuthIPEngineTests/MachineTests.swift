@@ -88,7 +88,7 @@ struct MachinePair {
             let inbound = Inbound(
                 header: message.header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
                 chain: Array(datagram.bytes[(ISAKMPHeader.size + crypto.headerLength)...]),
-                from: datagram.from, to: datagram.to)
+                from: datagram.from, to: datagram.to, digest: DatagramDigest(datagram.bytes))
             let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: server.randomCookie())
             responder = MainModeMachine.answering(inbound, cookies: cookies, ruleIndex: serverRuleIndex, &server)
         }
@@ -245,7 +245,7 @@ struct MachineTests {
             Inbound(
                 header: ISAKMPHeader(
                     initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
-                sequence: 0, payloads: payloads, chain: [], from: from, to: to)
+                sequence: 0, payloads: payloads, chain: [], from: from, to: to, digest: DatagramDigest(payloads.map(\.type.rawValue)))
         }
         let (offered, offer) = try #require(
             QuickModeMachine.offer(

@@ -169,6 +169,22 @@ add("auth", clear_message(0x87, payload(0, struct.pack(">HHHH", 4, 0, 5, 0))), 1
 add("key-dictation", clear_message(0x88, payload(0, bytes.fromhex("01020304"))), 1, {"type": 136, "name": "KeyDictation", "length": 4})
 add("key-dictation-weight", clear_message(0x89, payload(0, struct.pack(">I", 100))), 1, {"type": 137, "name": "KeyDictationWeight", "weight": 100})
 
+# Variants a Windows peer may send, which the parser tolerates (Docs/InteropProfile.md, "Parsing tolerance").
+tol_enc = payload(0x81, struct.pack(">I", 4) + bytes(range(16))) + bytes(range(100, 132))
+add("tolerated-encrypted-crypto-next-payload", header(0x85, 245, 1, 1, len(tol_enc)) + tol_enc, 0,
+    {"type": 133, "name": "Crypto", "sequenceNumber": 4, "encrypted": True, "nextPayload": 0x81, "protectedLength": 32})
+add("tolerated-exchange-info-with-message-id",
+    clear_message(11, payload(0, notify(2, 0, 0x9C45, struct.pack(">II", 1, 0x0A0B0C0D))), exchange=244, message_id=0x0A0B0C0D), 1,
+    {"type": 11, "messageType": 0x9C45, "messageName": "EXCHANGE_INFO", "exchangeInfoFlags": 1, "trailingData": "0a0b0c0d"})
+add("tolerated-fragment-unknown-flags", bare_message(0x84, payload(0, struct.pack(">HBB", 7, 2, 0x81) + bytes.fromhex("eeff"))), 0,
+    {"type": 132, "fragmentID": 7, "number": 2, "last": True, "ignoredFlags": 0x80, "data": "eeff"})
+add("tolerated-unknown-payload-type", clear_message(0x30, payload(10, b"\x01\x02\x03") + payload(0, bytes(8))), 1,
+    {"type": 0x30, "name": "Unknown(48)", "skipped": True, "length": 3, "data": "010203"})
+first_e_body = payload(10, struct.pack(">I", 0)) + payload(0, bytes(range(32)))
+add("tolerated-encrypted-flag-on-first-message",
+    IC + bytes(8) + struct.pack(">BBBBII", 0x85, 0x10, 243, 1, 0, 28 + len(first_e_body)) + first_e_body, 1,
+    {"type": 10, "name": "Nonce", "length": 32})
+
 # Malformed messages: each with the error kind and the byte offset the parser must report.
 malformed = []
 
@@ -188,11 +204,10 @@ bad("ikev1-main-mode-exchange", good[:18] + b"\x02" + good[19:], "unknownCritica
 bad("commit-flag", good[:19] + b"\x02" + good[20:], "invalidValue", 19)
 bad("payload-length-below-4", clear_message(10, struct.pack(">BBH", 0, 0, 3)), "badLength", 36)
 bad("payload-length-beyond-message", clear_message(10, struct.pack(">BBH", 0, 0, 200) + bytes(8)), "truncated", 36)
-bad("unknown-payload-type", clear_message(0x30, payload(0, b"\x00")), "unknownCriticalValue", 36)
+bad("unknown-payload-type-critical", clear_message(0x30, struct.pack(">BBH", 0, 0x80, 5) + b"\x00"), "unknownCriticalValue", 36)
 bad("certificate-payload-not-in-authip", clear_message(6, payload(0, b"\x04abc")), "unknownCriticalValue", 36)
 bad("second-crypto-payload", clear_message(0x85, payload(0, struct.pack(">I", 0))), "payloadLoop", 36)
 bad("encrypted-without-crypto-first", header(10, 243, 1, 0, 12) + payload(0, bytes(8)), "invalidValue", 16)
-bad("encrypted-crypto-with-next-payload", header(0x85, 245, 1, 1, 40) + payload(10, struct.pack(">I", 0) + bytes(16)) + bytes(16), "invalidValue", 28)
 bad("encrypted-crypto-without-content", header(0x85, 245, 1, 1, 24) + payload(0, struct.pack(">I", 0) + bytes(16)), "truncated", 52)
 bad("crypto-length-odd", header(0x85, 243, 0, 0, 12) + payload(0, struct.pack(">I", 0) + bytes(4)), "badLength", 28)
 bad("auth-length-not-multiple-of-4", clear_message(0x87, payload(0, bytes(6))), "badLength", 40)
@@ -204,6 +219,7 @@ bad("sa-transform-count-mismatch", clear_message(1, payload(0, sa([struct.pack("
 bad("sa-unknown-protocol", clear_message(1, payload(0, sa([struct.pack(">BBBB", 1, 9, 0, 1) + payload(0, transform(1, 1, []))]))), "unknownCriticalValue", 53)
 bad("sa-attribute-cut", clear_message(1, payload(0, sa([proposal(1, 1, b"", [transform(1, 1, [attr_tlv(12, bytes(4))])[:-2]])]))), "truncated", 68)
 bad("notify-status-short-data", clear_message(11, payload(0, notify(1, 1, 0x9C54, bytes(3)))), "badLength", 48)
+bad("exchange-info-short-data", clear_message(11, payload(0, notify(2, 0, 0x9C45, bytes(2)))), "badLength", 48)
 bad("notify-dos-cookie-short", bare_message(11, payload(0, notify(1, 0, 0x9C55, bytes(7)))), "badLength", 40)
 bad("gss-id-odd-length", clear_message(0x86, payload(0, b"abc")), "badLength", 40)
 bad("gss-id-lone-surrogate", clear_message(0x86, payload(0, struct.pack("<H", 0xD800))), "invalidValue", 40)

@@ -31,7 +31,7 @@ extension MainModeMachine {
         {
             // Past the peer's TLS rate: dropped unanswered, as if never received.
             shared.rateLimitedTLSStarts += 1
-            channel.forget(key)
+            channel.forget(inbound.digest)
             return
         }
         gss.transcript.append(inbound.chain)

@@ -173,10 +173,10 @@ extension MainModeMachine {
         _ payload: GSSPayload, _ stage: AuthenticationStage, _ gss: inout GSSNegotiation,
         _ shared: inout EndpointContext
     ) {
+        let (exchange, messageID) = stage.framing(shared.settings.interop)
         gss.transcript.append(
             sendRequest(
-                exchange: stage.exchange, messageID: stage.messageID, payloads: [.gss(payload)], purpose: stage.purpose,
-                &shared))
+                exchange: exchange, messageID: messageID, payloads: [.gss(payload)], purpose: stage.purpose, &shared))
         setNegotiation(gss, stage)
     }
 

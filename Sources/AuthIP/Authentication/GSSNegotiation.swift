@@ -7,13 +7,17 @@ import AuthIPWire
 import Foundation
 
 /// Which authentication a GSS exchange belongs to: Main Mode (exchange 243, clear, message ID
-/// 0) or Extended Mode (exchange 245, encrypted, `InteropProfile.extendedModeMessageID`).
+/// 0) or Extended Mode (exchange 245, encrypted, `InteropProfile.extendedModeMessageID`; or,
+/// as the profile's variant, exchange 243 in clear with message ID 0).
 enum AuthenticationStage: Hashable {
     case mainMode
     case extendedMode
 
-    var exchange: ExchangeType { self == .mainMode ? .mainMode : .extendedMode }
-    var messageID: UInt32 { self == .mainMode ? 0 : InteropProfile.extendedModeMessageID }
+    /// The exchange type and message ID of this side's GSS rounds.
+    func framing(_ profile: InteropProfile) -> (exchange: ExchangeType, messageID: UInt32) {
+        if self == .mainMode || profile.extendedModeGSSFraming == .clearMainModeExchange { return (.mainMode, 0) }
+        return (.extendedMode, InteropProfile.extendedModeMessageID)
+    }
     var purpose: RequestPurpose { self == .mainMode ? .mainMode : .extendedMode }
 }
 

@@ -12,7 +12,8 @@ extension Endpoint {
             // #1 again: answer it again (or ignore it while the answer is being made).
             let key = ExchangeKey(exchange: .mainMode, messageID: 0, sequence: message.crypto?.sequenceNumber ?? 0)
             withSession(id) { session, shared in
-                if case .duplicate(let datagrams) = session.channel.classify(key, now: shared.now) {
+                let status = session.channel.classify(key, digest: DatagramDigest(raw), now: shared.now)
+                if case .duplicate(let datagrams) = status {
                     for datagram in datagrams { session.send(datagram, &shared) }
                 }
             }
@@ -40,7 +41,8 @@ extension Endpoint {
         }
         let inbound = Inbound(
             header: header, sequence: 0, payloads: message.clearPayloads,
-            chain: Array(raw[min(ISAKMPHeader.size + crypto.headerLength, raw.count)...]), from: from, to: to)
+            chain: Array(raw[min(ISAKMPHeader.size + crypto.headerLength, raw.count)...]), from: from, to: to,
+            digest: DatagramDigest(raw))
         guard let ruleIndex = rules.firstIndex(where: { $0.matchesMainMode(local: to.ip, remote: from.ip) }) else {
             return
         }

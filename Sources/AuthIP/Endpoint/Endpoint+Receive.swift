@@ -7,7 +7,7 @@ import Foundation
 /// to its machine.
 extension Endpoint {
     mutating func receive(_ bytes: [UInt8], from: EndpointAddress, to: EndpointAddress) {
-        guard let message = try? Message(parsing: bytes) else {
+        guard let message = (try? Message(parsing: bytes)) ?? firstMessageIgnoringEncryption(bytes) else {
             reportInvalidPacket(bytes, from: from)
             return
         }
@@ -28,7 +28,7 @@ extension Endpoint {
         }
         let id = sessionID(for: header)
         if header.responderCookie == 0 || (header.exchangeType == .mainMode && id == nil) {
-            guard header.exchangeType == .mainMode, !header.flags.contains(.encrypted) else { return }
+            guard header.exchangeType == .mainMode, message.crypto?.protectedContent == nil else { return }
             receiveFirstMessage(message, raw: bytes, from: from, to: to)
             return
         }
@@ -72,6 +72,20 @@ extension Endpoint {
         guard let whole = outcome.message else { return }
         if (try? Message(parsing: whole))?.payloads.first.map({ $0.type == .fragment }) == true { return }
         receive(whole, from: from, to: to)
+    }
+
+    /// MM #1 with the E flag set (ignored, MS-AIPS 3.3.5.1) after a DoS cookie: the parser
+    /// takes a message with a responder cookie as encrypted, so a #1 that names no session is
+    /// parsed again as clear.
+    private func firstMessageIgnoringEncryption(_ bytes: [UInt8]) -> Message? {
+        guard bytes.count >= ISAKMPHeader.size, bytes[18] == ExchangeType.mainMode.rawValue,
+            bytes[19] & HeaderFlags.encrypted.rawValue != 0, bytes[20..<24].allSatisfy({ $0 == 0 })
+        else { return nil }
+        var clear = bytes
+        clear[19] &= ~HeaderFlags.encrypted.rawValue
+        guard var message = try? Message(parsing: clear), sessionID(for: message.header) == nil else { return nil }
+        message.header.flags.insert(.encrypted)
+        return message
     }
 
     /// A packet that does not parse: reported when it names a negotiation, else dropped.

@@ -35,13 +35,16 @@ extension MainModeMachine {
         phase = .extendedMode(mm, em)
     }
 
-    /// Responder: EM #7 (methods), a GSS round, or #11 (Auth3).
+    /// Responder: EM #7 (methods), a GSS round, or #11 (Auth3); on exchange 245, or as a
+    /// variant on 243 (a GSS round there may be clear, and is answered so).
     mutating func receiveExtendedModeRequest(_ inbound: Inbound, _ shared: inout EndpointContext) {
-        guard case .extendedMode(_, let em) = phase, em.hasStarted, inbound.header.flags.contains(.encrypted) else {
+        let encrypted = inbound.header.flags.contains(.encrypted)
+        guard case .extendedMode(_, let em) = phase, em.hasStarted, encrypted || inbound.gss != nil else {
             // Extended Mode where none is expected, or before Quick Mode is done: discarded.
             emitInvalidPacket(.extendedMode, &shared)
             return
         }
+        if inbound.header.exchangeType == .mainMode { peerFramesExtendedModeInClear = !encrypted }
         if let code = inbound.statusCode, inbound.gss == nil, inbound.hash == nil {
             failExtendedMode(.remote(WindowsError.lookup(code)), notifyPeer: false, &shared)
             return

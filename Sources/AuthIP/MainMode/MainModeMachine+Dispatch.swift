@@ -26,33 +26,38 @@ extension MainModeMachine {
                 let opened = try protection.open(raw)
                 return Inbound(
                     header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
-                    chain: opened.plaintextChain, from: from, to: to)
+                    chain: opened.plaintextChain, from: from, to: to, digest: DatagramDigest(raw))
             } catch {
                 emitInvalidPacket(header.exchangeType, &shared)
                 return nil
             }
         }
-        // Once keys exist the peer encrypts everything: a clear message is not from it (and
-        // is dropped without an event, so that forgeries cannot fill the log).
-        if protection != nil { return nil }
+        // Once keys exist the peer encrypts everything but, as a variant, its Extended Mode GSS
+        // rounds on exchange 243 (which Auth3/Auth4 authenticate): any other clear message is
+        // not from it (and is dropped without an event, so that forgeries cannot fill the log).
+        if protection != nil {
+            guard case .extendedMode = phase, header.exchangeType == .mainMode,
+                message.clearPayloads.contains(where: { $0.type == .gss })
+            else { return nil }
+        }
         guard let crypto = message.crypto else { return nil }
         let chainStart = ISAKMPHeader.size + crypto.headerLength
         return Inbound(
             header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
-            chain: Array(raw[min(chainStart, raw.count)...]), from: from, to: to)
+            chain: Array(raw[min(chainStart, raw.count)...]), from: from, to: to, digest: DatagramDigest(raw))
     }
 
     /// Routes a message: a response to what this side asked, or a request from the peer.
     mutating func dispatch(_ inbound: Inbound, _ shared: inout EndpointContext) {
-        let key = inbound.key
-        if let request = channel.complete(key) {
-            channel.answered(key)
+        if channel.wasReceived(inbound.digest) { return }
+        if let request = matchResponse(inbound) {
+            channel.received(response: inbound.digest)
             follow(inbound)
             receiveResponse(inbound, to: request, &shared)
             return
         }
-        if channel.wasAnswered(key) { return }
-        switch channel.classify(key, now: shared.now) {
+        let key = inbound.key
+        switch channel.classify(key, digest: inbound.digest, now: shared.now) {
         case .duplicate(let datagrams):
             for datagram in datagrams { send(datagram, &shared) }
         case .inProgress:
@@ -60,10 +65,39 @@ extension MainModeMachine {
         case .replay:
             emitInvalidPacket(inbound.header.exchangeType, &shared)
         case .new:
-            channel.accept(key)
+            channel.accept(key, digest: inbound.digest)
             follow(inbound)
             receiveRequest(inbound, &shared)
         }
+    }
+
+    /// The request of this side a message answers, if it is a response. Besides the exact key
+    /// (exchange type, message ID, seqNUM), Windows variants are matched
+    /// (Docs/InteropProfile.md, "Tolerated variants"): a NOTIFY_ACK by the seqNUM its data
+    /// names; a response with another seqNUM by exchange type and message ID when only one
+    /// request of that kind is outstanding; in Extended Mode, a response on exchange 243 or
+    /// 245 with message ID 0 or 1. A message that matches a notify of ours without
+    /// acknowledging it is a request of the peer's.
+    private mutating func matchResponse(_ inbound: Inbound) -> OutstandingRequest? {
+        let key = inbound.key
+        if key.exchange == .notify {
+            for notify in inbound.notifies {
+                guard case .acknowledgement(let sequence) = notify.content else { continue }
+                if let request = channel.completeNotify(acknowledging: sequence) { return request }
+            }
+        }
+        let inExtendedMode = if case .extendedMode = phase { role == .initiator } else { false }
+        let matched =
+            inExtendedMode && [.mainMode, .extendedMode].contains(key.exchange)
+            ? channel.complete(
+                key, exchanges: [.mainMode, .extendedMode], messageIDs: [0, InteropProfile.extendedModeMessageID])
+            : channel.complete(key)
+        guard let (matchedKey, request) = matched else { return nil }
+        if request.purpose == .notify, !inbound.notifies.contains(where: { $0.messageType == .acknowledgement }) {
+            channel.track(matchedKey, request)
+            return nil
+        }
+        return request
     }
 
     /// Behind a NAT the peer's port changes (500 → 4500, or a new mapping): from an
@@ -83,6 +117,7 @@ extension MainModeMachine {
         case .mainMode:
             switch phase {
             case .offered(let offer): receiveSecond(inbound, offer: offer, &shared)
+            case .extendedMode: receiveExtendedModeResponse(inbound, &shared)
             case .authenticating: receiveAuthenticationResponse(inbound, stage: .mainMode, &shared)
             case .keyed: receiveFirstQuickModeResponse(inbound, &shared)
             default: break
@@ -90,11 +125,6 @@ extension MainModeMachine {
         case .quickMode(let messageID):
             receiveQuickModeResponse(inbound, messageID: messageID, &shared)
         case .notify:
-            guard inbound.notifies.contains(where: { $0.messageType == .acknowledgement }) else {
-                // Not an acknowledgement: the request stands and is sent again.
-                channel.track(inbound.key, request)
-                return
-            }
             sendNextNotify(&shared)
         case .extendedMode:
             receiveExtendedModeResponse(inbound, &shared)
@@ -108,6 +138,7 @@ extension MainModeMachine {
             switch phase {
             case .authenticating where !encrypted: receiveAuthenticationRequest(inbound, stage: .mainMode, &shared)
             case .keyed where encrypted: receiveFirstQuickModeRequest(inbound, &shared)
+            case .extendedMode: receiveExtendedModeRequest(inbound, &shared)
             default: emitInvalidPacket(inbound.header.exchangeType, &shared)
             }
         case .quickMode:

@@ -40,6 +40,9 @@ extension MainModeMachine {
             }
         }
         if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
+        if shared.settings.interop.unknownPayloadInFirstMessage {
+            payloads.append(.unknown(UnknownPayload(type: PayloadType(rawValue: 0xC0), data: [0x57, 0x38])))
+        }
         var session = MainModeMachine(
             id: shared.takeSAID(), role: .initiator, cookies: cookies, local: local, remote: remote,
             ruleIndex: ruleIndex,

@@ -20,7 +20,12 @@ extension MainModeMachine {
         exchange: ExchangeType, messageID: UInt32, payloads: [Payload], purpose: RequestPurpose,
         maximumRetransmissions: Int? = nil, _ shared: inout EndpointContext
     ) -> [UInt8] {
-        let sequence = channel.takeSequence(exchange)
+        let sequence: UInt32
+        switch shared.settings.interop.sequenceNumbers {
+        case .perRequest: sequence = channel.takeSequence(exchange)
+        case .perMessage: sequence = channel.takeSequence(nil)
+        case .perExchange: sequence = 0
+        }
         let key = ExchangeKey(exchange: exchange, messageID: messageID, sequence: sequence)
         let (datagrams, chain) = build(key: key, payloads: payloads, &shared)
         for datagram in datagrams { send(datagram, &shared) }
@@ -40,7 +45,11 @@ extension MainModeMachine {
     /// Sends the response to a request and keeps it for duplicates of that request.
     @discardableResult
     mutating func sendResponse(to key: ExchangeKey, payloads: [Payload], _ shared: inout EndpointContext) -> [UInt8] {
-        let (datagrams, chain) = build(key: key, payloads: payloads, &shared)
+        // The profile's variants: our own seqNUM instead of the request's, another EM message ID.
+        var sent = key
+        if shared.settings.interop.sequenceNumbers == .perMessage { sent.sequence = channel.takeSequence(nil) }
+        if sent.exchange == .extendedMode { sent.messageID = shared.settings.interop.extendedModeResponseMessageID }
+        let (datagrams, chain) = build(key: sent, payloads: payloads, &shared)
         for datagram in datagrams { send(datagram, &shared) }
         channel.remember(response: datagrams, for: key, now: shared.now)
         return chain
@@ -51,18 +60,21 @@ extension MainModeMachine {
     mutating func build(
         key: ExchangeKey, payloads: [Payload], _ shared: inout EndpointContext
     ) -> (datagrams: [[UInt8]], chain: [UInt8]) {
-        let header = ISAKMPHeader(
+        let profile = shared.settings.interop
+        var header = ISAKMPHeader(
             initiatorCookie: cookies.initiator, responderCookie: cookies.responder,
             exchangeType: key.exchange, messageID: key.messageID)
+        let isFirstMessage = key.exchange == .mainMode && cookies.responder == 0
+        if isFirstMessage, profile.encryptedFlagOnFirstMessage { header.flags.insert(.encrypted) }
         let chain = PayloadChain.serialize(payloads)
         let datagram: [UInt8]
-        if let protection {
+        if let protection, !sendsInClear(key, profile) {
             // A message that cannot be sealed is not sent at all, never in clear.
             guard
                 let sealed = try? protection.seal(
                     header: header, sequenceNumber: key.sequence,
                     iv: shared.random.bytes(protection.algorithms.cipher.blockSize),
-                    firstPayload: chain.first, chain: chain.bytes)
+                    firstPayload: chain.first, chain: chain.bytes, namingFirstPayload: profile.encryptedCryptoNamesFirstPayload)
             else { return ([], chain.bytes) }
             datagram = sealed
         } else {
@@ -73,9 +85,20 @@ extension MainModeMachine {
         guard peerSupportsFragmentation else { return ([datagram], chain.bytes) }
         let ipv4 = remote.isIPv4
         let mtu = ipv4 ? shared.settings.fragmentMTUIPv4 : shared.settings.fragmentMTUIPv6
-        let fragments = Fragmentation.split(datagram, header: header, fragmentID: nextFragmentID, mtu: mtu, ipv4: ipv4)
+        let fragments = Fragmentation.split(
+            datagram, header: header, fragmentID: nextFragmentID, mtu: mtu, ipv4: ipv4,
+            extraFlags: profile.extraFragmentFlags)
         if fragments.count > 1 { nextFragmentID &+= 1 }
         return (fragments, chain.bytes)
+    }
+
+    /// Whether a message goes in clear although the session has keys: Extended Mode GSS rounds
+    /// on exchange 243 (`ExtendedModeFraming.clearMainModeExchange`), sent so by the initiator
+    /// whose profile says so and answered so by the responder.
+    func sendsInClear(_ key: ExchangeKey, _ profile: InteropProfile) -> Bool {
+        guard key.exchange == .mainMode, case .extendedMode = phase else { return false }
+        return role == .initiator
+            ? profile.extendedModeGSSFraming == .clearMainModeExchange : peerFramesExtendedModeInClear
     }
 
     /// Tells the peer why this side ends a negotiation: in the response to `key` when there is

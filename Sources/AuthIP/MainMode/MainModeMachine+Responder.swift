@@ -73,7 +73,7 @@ extension MainModeMachine {
                     gss: GSSNegotiation(methods: accepted, transcript: transcript, peerPrincipalName: nil))))
         session.peerSupportsFragmentation = inbound.vendors.contains(.fragmentation)
         session.natDetected = session.detectNAT(inbound)
-        session.channel.accept(inbound.key)
+        session.channel.accept(inbound.key, digest: inbound.digest)
         session.answerFirst(inbound.key, agreement, transform: chosen.transform, keyPair: keyPair, &shared)
         session.negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         return session
@@ -85,13 +85,10 @@ extension MainModeMachine {
         _ key: ExchangeKey, _ agreement: MainModeAgreement, transform: Transform,
         keyPair: DiffieHellmanKeyPair?, _ shared: inout EndpointContext
     ) {
-        var chosenTransform = transform
-        chosenTransform.number = 1
+        // The chosen transform as offered, its number kept.
         var payloads: [Payload] = [
             .securityAssociation(
-                SecurityAssociationPayload(proposals: [
-                    Proposal(number: 1, protocolID: .isakmp, transforms: [chosenTransform])
-                ])),
+                SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .isakmp, transforms: [transform])])),
             .auth(AuthPayload(methods: agreement.methods)),
             .nonce(NoncePayload(data: agreement.responderNonce)),
             .nonce(NoncePayload(data: agreement.responderQuickModeNonce)),

@@ -37,6 +37,9 @@ struct MainModeMachine {
     var notifyQueue: [QueuedNotify] = []
     var peerSupportsFragmentation = false
     var natDetected = false
+    /// Responder: the peer sends its Extended Mode GSS rounds on exchange 243 in clear, and
+    /// is answered so (`ExtendedModeFraming.clearMainModeExchange`).
+    var peerFramesExtendedModeInClear = false
     var nextFragmentID: UInt16 = 1
 
     init(

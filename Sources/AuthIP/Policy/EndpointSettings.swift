@@ -68,5 +68,9 @@ public struct EndpointSettings: Sendable, Hashable {
     /// the old SA lives on for 60 s).
     public var rekeyMargin: Duration = .seconds(60)
 
+    /// What this side sends where Windows builds may differ; every variant is accepted
+    /// whatever this is (`InteropProfile`).
+    public var interop = InteropProfile.standard
+
     public init() {}
 }

@@ -13,6 +13,8 @@ enum QuickModeProposals {
         var lifetimeSeconds: UInt32?
         var lifetimeKilobytes: UInt32?
         var spi: UInt32
+        /// The proposal and transform as offered: the answer keeps their numbers.
+        var proposalNumber: UInt8
         var transform: Transform
     }
 
@@ -27,12 +29,11 @@ enum QuickModeProposals {
         ])
     }
 
-    /// The responder's answer: the chosen transform as offered, under the responder's SPI.
+    /// The responder's answer: the chosen proposal and transform as offered, their numbers
+    /// kept, under the responder's SPI.
     static func answer(_ offer: Offer, spi: UInt32) -> SecurityAssociationPayload {
-        var transform = offer.transform
-        transform.number = 1
-        return SecurityAssociationPayload(proposals: [
-            Proposal(number: 1, protocolID: .esp, spi: spi.bigEndianBytes, transforms: [transform])
+        SecurityAssociationPayload(proposals: [
+            Proposal(number: offer.proposalNumber, protocolID: .esp, spi: spi.bigEndianBytes, transforms: [offer.transform])
         ])
     }
 
@@ -84,7 +85,8 @@ enum QuickModeProposals {
                 return Offer(
                     proposal: QuickModeProposal(cipher: cipher, integrity: integrity), encapsulationMode: mode,
                     pfsGroup: group, lifetimeSeconds: seconds, lifetimeKilobytes: kilobytes,
-                    spi: proposal.spi.reduce(0) { $0 << 8 | UInt32($1) }, transform: transform)
+                    spi: proposal.spi.reduce(0) { $0 << 8 | UInt32($1) }, proposalNumber: proposal.number,
+                    transform: transform)
             }
         }
     }

@@ -1,3 +1,4 @@
+import AuthIPCrypto
 import AuthIPWire
 import Foundation
 
@@ -32,11 +33,32 @@ struct OutstandingRequest {
     var nextAttempt: Date
 }
 
+/// A received datagram's identity: the first 128 bits of its SHA-256. A retransmission is
+/// byte-identical, so this is how duplicates are told from new messages whatever seqNUM the
+/// peer puts in them.
+struct DatagramDigest: Hashable {
+    var high: UInt64
+    var low: UInt64
+
+    init(_ datagram: [UInt8]) {
+        let hash = HashAlgorithm.sha256.digest(datagram)
+        high = hash[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+        low = hash[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}
+
 /// The message bookkeeping of one MM SA (MS-AIPS 2.2.3.3 and 3.1.4): the seqNUM counter per
-/// exchange type for requests this side starts, a window of the peer's requests per exchange
-/// type (64 back from the highest, so that concurrent and reordered exchanges pass and
-/// replays do not), the responses sent recently (re-sent when a request comes again) and the
-/// requests awaiting a response (retransmitted until they get one).
+/// exchange type for requests this side starts; the peer's requests by datagram digest (a
+/// retransmission gets the cached response again, an old copy is a replay) and by seqNUM (a
+/// window of 64 per exchange type, so that concurrent and reordered exchanges pass and old
+/// numbers do not); and this side's requests awaiting a response (retransmitted until one
+/// comes).
+///
+/// A response is matched by its exact key, or, when the peer numbers seqNUM differently
+/// from us (per message, per direction, one for a whole exchange), by exchange type and
+/// message ID when exactly one request of that kind is outstanding (Docs/InteropProfile.md,
+/// "Tolerated variants"). A repeated seqNUM with new content is a new request: only the same
+/// datagram twice is a duplicate.
 struct Channel {
     /// The peer's requests of one exchange type seen so far.
     private struct Window {
@@ -45,19 +67,33 @@ struct Channel {
         var seen: UInt64
     }
 
+    /// A request of the peer that was processed: its key, and its response once sent.
+    private struct Processed {
+        var key: ExchangeKey
+        var response: [[UInt8]]?
+        var expires: Date?
+    }
+
     /// How long a response is kept for the peer's retransmissions of its request.
     static let responseLifetime: TimeInterval = 120
+    /// How many of the peer's processed requests, and of the responses this side received,
+    /// are remembered by digest.
+    static let remembered = 64
 
-    private var nextSequence: [ExchangeType: UInt32] = [:]
+    private var nextSequence: [ExchangeType?: UInt32] = [:]
     private var windows: [ExchangeType: Window] = [:]
-    private var responses: [ExchangeKey: (datagrams: [[UInt8]], expires: Date)] = [:]
+    private var processed: [DatagramDigest: Processed] = [:]
+    /// Processed requests, oldest first, to bound `processed`.
+    private var processedOrder: [DatagramDigest] = []
+    /// The newest request of each key, which a response to that key answers.
+    private var latestRequest: [ExchangeKey: DatagramDigest] = [:]
     private(set) var outstanding: [ExchangeKey: OutstandingRequest] = [:]
-    /// The last requests of this side that were answered: late duplicates of their responses
-    /// are dropped quietly.
-    private var recentlyAnswered: [ExchangeKey] = []
+    /// Responses this side took: late duplicates of them are dropped quietly.
+    private var receivedResponses: [DatagramDigest] = []
 
-    /// The seqNUM for the next request of this exchange type.
-    mutating func takeSequence(_ exchange: ExchangeType) -> UInt32 {
+    /// The seqNUM for the next request of this exchange type, or, for nil, for the next message
+    /// of any kind (`SequenceNumbering.perMessage`).
+    mutating func takeSequence(_ exchange: ExchangeType?) -> UInt32 {
         let value = nextSequence[exchange, default: 0]
         nextSequence[exchange] = value &+ 1
         return value
@@ -75,17 +111,22 @@ struct Channel {
         case replay
     }
 
-    func classify(_ key: ExchangeKey, now: Date) -> RequestStatus {
-        if let cached = responses[key], cached.expires > now { return .duplicate(cached.datagrams) }
+    func classify(_ key: ExchangeKey, digest: DatagramDigest, now: Date) -> RequestStatus {
+        if let seen = processed[digest] {
+            guard let response = seen.response else { return .inProgress }
+            if let expires = seen.expires, expires > now { return .duplicate(response) }
+            return .replay
+        }
         guard let window = windows[key.exchange], key.sequence <= window.highest else { return .new }
-        let offset = window.highest - key.sequence
-        guard offset < 64 else { return .replay }
-        if window.seen & (1 << UInt64(offset)) == 0 { return .new }
-        return offset == 0 && responses[key] == nil ? .inProgress : .replay
+        return window.highest - key.sequence < 64 ? .new : .replay
     }
 
     /// Records a request from the peer as processed.
-    mutating func accept(_ key: ExchangeKey) {
+    mutating func accept(_ key: ExchangeKey, digest: DatagramDigest) {
+        processed[digest] = Processed(key: key)
+        processedOrder.append(digest)
+        if processedOrder.count > Self.remembered { processed[processedOrder.removeFirst()] = nil }
+        latestRequest[key] = digest
         guard var window = windows[key.exchange] else {
             windows[key.exchange] = Window(highest: key.sequence, seen: 1)
             return
@@ -102,34 +143,55 @@ struct Channel {
 
     /// Forgets that a request was seen, so that its retransmission counts as new: for a
     /// request dropped unanswered.
-    mutating func forget(_ key: ExchangeKey) {
-        guard var window = windows[key.exchange], key.sequence <= window.highest, window.highest - key.sequence < 64
-        else { return }
-        window.seen &= ~(1 << UInt64(window.highest - key.sequence))
-        windows[key.exchange] = window
+    mutating func forget(_ digest: DatagramDigest) {
+        processed[digest] = nil
     }
 
-    /// Remembers the response to a request, to re-send on a duplicate of that request.
+    /// Remembers the response to the newest request of `key`, to re-send on a duplicate of it.
     mutating func remember(response datagrams: [[UInt8]], for key: ExchangeKey, now: Date) {
-        responses = responses.filter { $0.value.expires > now }
-        responses[key] = (datagrams, now.addingTimeInterval(Self.responseLifetime))
+        guard let digest = latestRequest[key], processed[digest] != nil else { return }
+        processed[digest]?.response = datagrams
+        processed[digest]?.expires = now.addingTimeInterval(Self.responseLifetime)
+        // Responses are the bulky part: drop the expired ones' bytes.
+        for (other, entry) in processed where entry.expires.map({ $0 <= now }) == true && entry.response != [] {
+            processed[other]?.response = []
+        }
     }
 
     mutating func track(_ key: ExchangeKey, _ request: OutstandingRequest) {
         outstanding[key] = request
     }
 
-    /// Takes the outstanding request a response answers, if any.
-    mutating func complete(_ key: ExchangeKey) -> OutstandingRequest? {
-        outstanding.removeValue(forKey: key)
+    /// Takes the outstanding request a response answers: the one with its exact key, else the
+    /// only one of its exchange type and message ID. `exchanges` widens the exchange types that
+    /// count as equal (an Extended Mode response on 243 or 245), `messageIDs` the message IDs.
+    mutating func complete(
+        _ key: ExchangeKey, exchanges: Set<ExchangeType>? = nil, messageIDs: Set<UInt32>? = nil
+    ) -> (key: ExchangeKey, request: OutstandingRequest)? {
+        if let request = outstanding.removeValue(forKey: key) { return (key, request) }
+        let exchanges = exchanges ?? [key.exchange], messageIDs = messageIDs ?? [key.messageID]
+        let candidates = outstanding.keys.filter { exchanges.contains($0.exchange) && messageIDs.contains($0.messageID) }
+        guard candidates.count == 1, let only = candidates.first, let request = outstanding.removeValue(forKey: only)
+        else { return nil }
+        return (only, request)
     }
 
-    mutating func answered(_ key: ExchangeKey) {
-        recentlyAnswered.append(key)
-        if recentlyAnswered.count > 16 { recentlyAnswered.removeFirst() }
+    /// Takes the outstanding reliable notify a NOTIFY_ACK names by its data (MS-AIPS 3.1.5.1),
+    /// whatever the acknowledgement's own header says.
+    mutating func completeNotify(acknowledging sequence: UInt32) -> OutstandingRequest? {
+        guard let key = outstanding.first(where: { $0.key.sequence == sequence && $0.value.purpose == .notify })?.key
+        else { return nil }
+        return outstanding.removeValue(forKey: key)
     }
 
-    func wasAnswered(_ key: ExchangeKey) -> Bool { recentlyAnswered.contains(key) }
+    /// Records a response this side took.
+    mutating func received(response digest: DatagramDigest) {
+        receivedResponses.append(digest)
+        if receivedResponses.count > Self.remembered { receivedResponses.removeFirst() }
+    }
+
+    /// Whether this datagram is a response this side has taken already.
+    func wasReceived(_ digest: DatagramDigest) -> Bool { receivedResponses.contains(digest) }
 
     mutating func cancel(where predicate: (RequestPurpose) -> Bool) {
         outstanding = outstanding.filter { !predicate($0.value.purpose) }

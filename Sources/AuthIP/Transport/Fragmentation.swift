@@ -10,8 +10,9 @@ enum Fragmentation {
     static func overhead(ipv4: Bool) -> Int { (ipv4 ? 20 : 40) + 8 + 4 }
 
     /// The datagram, or its fragments when it exceeds the MTU.
-    static func split(_ datagram: [UInt8], header: ISAKMPHeader, fragmentID: UInt16, mtu: Int, ipv4: Bool) -> [[UInt8]]
-    {
+    static func split(
+        _ datagram: [UInt8], header: ISAKMPHeader, fragmentID: UInt16, mtu: Int, ipv4: Bool, extraFlags: UInt8 = 0
+    ) -> [[UInt8]] {
         let limit = mtu - overhead(ipv4: ipv4)
         guard datagram.count > limit else { return [datagram] }
         let chunk = limit - ISAKMPHeader.size - 8
@@ -24,7 +25,7 @@ enum Fragmentation {
             let end = min(offset + chunk, datagram.count)
             let payload = FragmentPayload(
                 fragmentID: fragmentID, number: number, isLast: end == datagram.count,
-                data: Array(datagram[offset..<end]))
+                data: Array(datagram[offset..<end]), otherFlags: extraFlags)
             fragments.append(Message(header: fragmentHeader, payloads: [.fragment(payload)]).serialized())
             offset = end
             number &+= 1

@@ -10,6 +10,8 @@ struct Inbound {
     var chain: [UInt8]
     var from: EndpointAddress
     var to: EndpointAddress
+    /// The received datagram's digest (after reassembly): what tells a retransmission.
+    var digest: DatagramDigest
 
     var key: ExchangeKey { ExchangeKey(exchange: header.exchangeType, messageID: header.messageID, sequence: sequence) }
 

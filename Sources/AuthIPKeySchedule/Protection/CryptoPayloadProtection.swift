@@ -61,9 +61,11 @@ public struct CryptoPayloadProtection: Sendable {
     }
 
     /// Seals an already serialized payload chain whose first payload is `firstPayload`.
+    /// `namingFirstPayload` also puts the first inner type in the Crypto payload's Next Payload
+    /// (a variant some peers may send; we send 0).
     public func seal(
         header: ISAKMPHeader, sequenceNumber: UInt32, iv: [UInt8], firstPayload: PayloadType,
-        chain: [UInt8]
+        chain: [UInt8], namingFirstPayload: Bool = false
     ) throws(CryptoError) -> [UInt8] {
         let blockSize = algorithms.cipher.blockSize
         guard iv.count == blockSize else { throw .invalidKeyLength }
@@ -78,15 +80,10 @@ public struct CryptoPayloadProtection: Sendable {
 
         var sealedHeader = header
         sealedHeader.flags.insert(.encrypted)
-        var message = Message(
-            header: sealedHeader,
-            payloads: [
-                .crypto(
-                    CryptoPayload(
-                        sequenceNumber: sequenceNumber, iv: iv,
-                        protectedContent: ciphertext + [UInt8](repeating: 0, count: icvLength)))
-            ]
-        ).serialized()
+        var crypto = CryptoPayload(
+            sequenceNumber: sequenceNumber, iv: iv, protectedContent: ciphertext + [UInt8](repeating: 0, count: icvLength))
+        if namingFirstPayload { crypto.encryptedNextPayload = firstPayload }
+        var message = Message(header: sealedHeader, payloads: [.crypto(crypto)]).serialized()
         let icvStart = message.count - icvLength
         let icv = integrityCheck(message[0..<icvStart])
         message.replaceSubrange(icvStart..., with: icv)

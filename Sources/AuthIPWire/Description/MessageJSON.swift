@@ -57,19 +57,27 @@ extension Payload {
                 ("tokenLength", .number(g.token.count)), ("token", .string(Hex.encode(g.token))),
             ]
         case .fragment(let f):
-            return [("fragmentID", .number(f.fragmentID)), ("number", .number(f.number)), ("last", .bool(f.isLast))]
-                + Self.opaque(f.data)
+            var fields: [(String, JSONValue)] = [
+                ("fragmentID", .number(f.fragmentID)), ("number", .number(f.number)), ("last", .bool(f.isLast)),
+            ]
+            if f.otherFlags != 0 { fields.append(("ignoredFlags", .number(f.otherFlags))) }
+            return fields + Self.opaque(f.data)
         case .crypto(let c):
             var fields: [(String, JSONValue)] = [
                 ("sequenceNumber", .number(c.sequenceNumber)), ("iv", .string(Hex.encode(c.iv))),
                 ("encrypted", .bool(c.protectedContent != nil)),
             ]
+            if c.encryptedNextPayload != .none {
+                // Tolerated (Docs/InteropProfile.md): the first inner type is in the trailer.
+                fields.append(("nextPayload", .number(c.encryptedNextPayload.rawValue)))
+            }
             if let content = c.protectedContent {
                 fields.append(("protectedLength", .number(content.count)))
                 fields.append(("protectedContent", .string(Hex.encode(content))))
             }
             return fields
         case .gssIdentity(let g): return [("principalName", .string(g.principalName))]
+        case .unknown(let p): return [("skipped", .bool(true))] + Self.opaque(p.data)
         case .auth(let a):
             return [
                 ("methods", .array(a.methods.map { .number($0.rawValue) })),
@@ -137,6 +145,10 @@ extension NotifyPayload {
             fields.append(("encapsulationMode", .number(mode)))
             fields.append(("acquireFlags", .number(f)))
         case .quickModeSynchronize, .noProposalChosen, .other: break
+        }
+        if let fixed = messageType.dataLength, data.count > fixed {
+            // Tolerated: Windows appends to some notifies (Docs/InteropProfile.md).
+            fields.append(("trailingData", .string(Hex.encode(Array(data.dropFirst(fixed))))))
         }
         fields.append(("data", .string(Hex.encode(data))))
         return fields

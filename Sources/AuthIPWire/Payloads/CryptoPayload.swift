@@ -17,6 +17,9 @@ public struct CryptoPayload: Hashable, Sendable {
     public var iv: [UInt8]
     /// Ciphertext and ICV, present exactly when the header's E flag is set.
     public var protectedContent: [UInt8]?
+    /// The Next Payload an encrypted Crypto payload carried: we send 0 (the first inner type is
+    /// in the trailer); a peer's other value is tolerated, ignored and kept for the round trip.
+    public var encryptedNextPayload: PayloadType = .none
 
     public init(sequenceNumber: UInt32, iv: [UInt8] = [], protectedContent: [UInt8]? = nil) {
         self.sequenceNumber = sequenceNumber

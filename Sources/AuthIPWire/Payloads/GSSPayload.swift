@@ -160,12 +160,15 @@ public struct FragmentPayload: WirePayload, Hashable, Sendable {
     /// Starts at 1.
     public var number: UInt8
     public var isLast: Bool
+    /// Flag bits other than LAST_FRAGMENT: ignored (MS-IKEE), kept for the round trip.
+    public var otherFlags: UInt8
     public var data: [UInt8]
 
-    public init(fragmentID: UInt16, number: UInt8, isLast: Bool, data: [UInt8]) {
+    public init(fragmentID: UInt16, number: UInt8, isLast: Bool, data: [UInt8], otherFlags: UInt8 = 0) {
         self.fragmentID = fragmentID
         self.number = number
         self.isLast = isLast
+        self.otherFlags = otherFlags & ~0x01
         self.data = data
     }
 
@@ -176,19 +179,16 @@ public struct FragmentPayload: WirePayload, Hashable, Sendable {
         guard number >= 1 else {
             throw WireError(.invalidValue(field: "fragment number", reason: "starts at 1"), at: numberOffset)
         }
-        let flagsOffset = reader.offset
         let flags = try reader.readUInt8("fragment flags")
-        guard flags & ~0x01 == 0 else {
-            throw WireError(.unknownCriticalValue(field: "fragment flags", value: UInt64(flags)), at: flagsOffset)
-        }
-        isLast = flags == 0x01
+        isLast = flags & 0x01 != 0
+        otherFlags = flags & ~0x01
         data = reader.readRest()
     }
 
     func writeBody(to writer: inout ByteWriter) {
         writer.write(fragmentID)
         writer.write(number)
-        writer.write(UInt8(isLast ? 1 : 0))
+        writer.write(UInt8(isLast ? 1 : 0) | otherFlags)
         writer.write(data)
     }
 }

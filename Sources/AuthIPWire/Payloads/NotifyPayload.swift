@@ -34,7 +34,8 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
         protocolID = try reader.readUInt8("notify protocol ID")
         flags = NotifyFlags(rawValue: try reader.readUInt8("notify flags"))
         messageType = NotifyMessageType(rawValue: try reader.readUInt16("notify message type"))
-        if let expected = messageType.dataLength, reader.remaining != expected {
+        // Longer data is accepted: Windows appends the QM message ID to EXCHANGE_INFO (MS-IKEE).
+        if let expected = messageType.dataLength, reader.remaining < expected {
             throw reader.error(.badLength(field: "\(messageType.name) data", value: reader.remaining))
         }
         data = reader.readRest()
@@ -53,13 +54,13 @@ public struct NotifyPayload: WirePayload, Hashable, Sendable {
         func u32() -> UInt32 { data.prefix(4).reduce(0) { $0 << 8 | UInt32($1) } }
         func u32(at i: Int) -> UInt32 { data.dropFirst(i).prefix(4).reduce(0) { $0 << 8 | UInt32($1) } }
         switch messageType {
-        case .exchangeInfo where data.count == 4: return .exchangeInfo(ExchangeInfoFlags(rawValue: u32()))
-        case .status where data.count == 4, .legacyStatus where data.count == 4: return .status(code: u32())
-        case .dosCookie where data.count == 8, .legacyDoSCookie where data.count == 8:
-            return .dosCookie(data.reduce(0) { $0 << 8 | UInt64($1) })
-        case .acknowledgement where data.count == 4: return .acknowledgement(sequenceNumber: u32())
-        case .quickModeSynchronize where data.isEmpty: return .quickModeSynchronize
-        case .acquire where data.count == 8: return .acquire(encapsulationMode: u32(), flags: u32(at: 4))
+        case .exchangeInfo where data.count >= 4: return .exchangeInfo(ExchangeInfoFlags(rawValue: u32()))
+        case .status where data.count >= 4, .legacyStatus where data.count >= 4: return .status(code: u32())
+        case .dosCookie where data.count >= 8, .legacyDoSCookie where data.count >= 8:
+            return .dosCookie(data.prefix(8).reduce(0) { $0 << 8 | UInt64($1) })
+        case .acknowledgement where data.count >= 4: return .acknowledgement(sequenceNumber: u32())
+        case .quickModeSynchronize: return .quickModeSynchronize
+        case .acquire where data.count >= 8: return .acquire(encapsulationMode: u32(), flags: u32(at: 4))
         case .noProposalChosen: return .noProposalChosen
         default: return .other
         }
@@ -159,7 +160,8 @@ public struct NotifyMessageType: RawRepresentable, Hashable, Sendable, CustomStr
         }
     }
 
-    /// The exact data length AuthIP defines for this type, if it defines one.
+    /// The data length AuthIP defines for this type, if it defines one; longer data is
+    /// tolerated and its fixed part read.
     var dataLength: Int? {
         switch self {
         case .exchangeInfo, .status, .legacyStatus, .acknowledgement: return 4

@@ -16,6 +16,9 @@ public enum Payload: Hashable, Sendable {
     case auth(AuthPayload)
     case keyDictation(KeyDictationPayload)
     case keyDictationWeight(KeyDictationWeightPayload)
+    /// A payload type AuthIP does not define, without the critical bit: kept so the message
+    /// round-trips and `authip decode` shows it, and ignored by the engine.
+    case unknown(UnknownPayload)
 
     public var type: PayloadType {
         switch self {
@@ -35,11 +38,14 @@ public enum Payload: Hashable, Sendable {
         case .auth: return .auth
         case .keyDictation: return .keyDictation
         case .keyDictationWeight: return .keyDictationWeight
+        case .unknown(let p): return p.type
         }
     }
 
     /// Reads the body of a payload of `type` (anything but Crypto, which the message reads).
-    static func parseBody(type: PayloadType, _ body: inout ByteReader, typeOffset: Int) throws(WireError) -> Payload {
+    static func parseBody(
+        type: PayloadType, critical: Bool, _ body: inout ByteReader, typeOffset: Int
+    ) throws(WireError) -> Payload {
         func read<P: WirePayload>(_: P.Type) throws(WireError) -> P {
             let payload = try P(body: &body)
             try body.expectEnd(P.payloadType.name)
@@ -62,6 +68,8 @@ public enum Payload: Hashable, Sendable {
         case .keyDictation: return .keyDictation(try read(KeyDictationPayload.self))
         case .keyDictationWeight: return .keyDictationWeight(try read(KeyDictationWeightPayload.self))
         case .crypto: throw WireError(.payloadLoop(field: "Crypto payload after the first payload"), at: typeOffset)
+        case _ where type.isSkippable && !critical:
+            return .unknown(UnknownPayload(type: type, data: body.readRest()))
         default:
             throw WireError(.unknownCriticalValue(field: "payload type", value: UInt64(type.rawValue)), at: typeOffset)
         }
@@ -85,6 +93,18 @@ public enum Payload: Hashable, Sendable {
         case .auth(let p): p.writeBody(to: &writer)
         case .keyDictation(let p): p.writeBody(to: &writer)
         case .keyDictationWeight(let p): p.writeBody(to: &writer)
+        case .unknown(let p): writer.write(p.data)
         }
+    }
+}
+
+/// The body of a payload type AuthIP does not define (`Payload.unknown`).
+public struct UnknownPayload: Hashable, Sendable {
+    public var type: PayloadType
+    public var data: [UInt8]
+
+    public init(type: PayloadType, data: [UInt8]) {
+        self.type = type
+        self.data = data
     }
 }

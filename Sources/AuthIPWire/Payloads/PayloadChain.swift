@@ -20,8 +20,9 @@ public enum PayloadChain {
             guard payloads.count < maximumPayloads else { throw reader.error(.tooManyPayloads(limit: maximumPayloads)) }
             let type = next
             let typeOffset = reader.offset
-            var body = try GenericPayloadHeader.read(&reader, field: type.name, next: &next)
-            payloads.append(try Payload.parseBody(type: type, &body, typeOffset: typeOffset))
+            var critical = false
+            var body = try GenericPayloadHeader.read(&reader, field: type.name, next: &next, critical: &critical)
+            payloads.append(try Payload.parseBody(type: type, critical: critical, &body, typeOffset: typeOffset))
         }
         try reader.expectEnd("payload chain")
         return payloads
@@ -38,7 +39,7 @@ public enum PayloadChain {
         for (index, payload) in payloads.enumerated() {
             var next = index + 1 < payloads.count ? payloads[index + 1].type : .none
             if case .crypto(let crypto) = payload {
-                if crypto.protectedContent != nil { next = .none }
+                if crypto.protectedContent != nil { next = crypto.encryptedNextPayload }
                 writeCrypto(crypto, next: next, to: &writer)
                 continue
             }

@@ -49,4 +49,15 @@ public struct PayloadType: RawRepresentable, Hashable, Sendable, CustomStringCon
     }
 
     public var description: String { name }
+
+    /// Whether a payload of this type may be skipped when its critical bit is clear: a number
+    /// neither AuthIP nor IKEv1 assigns. IKEv1 payloads AuthIP does not use (Certificate,
+    /// Signature, Delete, ...) carry meaning a receiver must not ignore, so they stay errors
+    /// (Docs/InteropProfile.md, "Parsing tolerance").
+    var isSkippable: Bool {
+        switch rawValue {
+        case 0...13, 20, 21, 0x81, 0x84...0x89: return false
+        default: return true
+        }
+    }
 }

@@ -1,0 +1,30 @@
+import AuthIPTestSupport
+import AuthIPWire
+import Foundation
+import Testing
+
+@Suite("authip interop matrix")
+struct InteropCommandTests {
+    @Test("Every Windows variant establishes both tunnels against our default, as initiator and as responder")
+    func matrix() throws {
+        let run = try AuthIPRun(["interop", "matrix"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let pairings = InteropProfile.variants.count * 2 * 2
+        #expect(lines.last == "\(pairings) passed, 0 failed", "\(run.stdout)\(run.stderr)")
+        #expect(lines.count == pairings + 1)
+        for profile in InteropProfile.variants {
+            for role in ["initiator", "responder"] {
+                for tunnel in ["infrastructure", "intranet"] {
+                    let prefix = "\(profile.name) \(role) \(tunnel): established"
+                    #expect(lines.contains { $0.hasPrefix(prefix) }, "\(prefix)\n\(run.stdout)")
+                }
+            }
+            // A variant that changes nothing on the wire in either role would test nothing.
+            let exercised = lines.filter {
+                $0.hasPrefix("\(profile.name) ") && $0.hasSuffix("infrastructure: established")
+            }
+            #expect(!exercised.isEmpty, "\(profile.name) was not exercised in any role\n\(run.stdout)")
+        }
+    }
+}
