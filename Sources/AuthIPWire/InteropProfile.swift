@@ -79,6 +79,12 @@ public struct InteropProfile: Sendable, Hashable {
     public static let sentStatusNotify = NotifyMessageType.status
     public static let sentDoSCookieNotify = NotifyMessageType.dosCookie
 
+    /// The "MS NT5 ISAKMPOAKLEY" version we send: 8 (Windows 7 / Server 2008 R2, DirectAccess's
+    /// first platform). Version 9 (Windows 8 / 2012) would announce what came with it, Key
+    /// Dictation among it, which this library does not implement; a peer that dictates keys
+    /// anyway has its Quick Mode failed with ERROR_IPSEC_IKE_INVALID_PAYLOAD (4654).
+    public static let advertisedWindowsVersion: UInt32 = 8
+
     /// RISK 17: the message ID of the first QM (#5/#6, inside exchange 243), which also feeds
     /// the QM key derivation.
     public static let firstQuickModeMessageID: UInt32 = 0

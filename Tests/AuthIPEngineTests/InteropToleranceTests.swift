@@ -1,3 +1,5 @@
+import AuthIPAudit
+import AuthIPScenarios
 import AuthIPTestSupport
 import AuthIPWire
 import Testing
@@ -50,5 +52,93 @@ struct InteropToleranceTests {
         #expect(answer.proposals.map(\.number) == [3])
         #expect(answer.proposals.first?.transforms.map(\.number) == [3])
         #expect(answer.proposals.first?.spi == [0x9A, 0xBC, 0xDE, 0xF0])
+    }
+}
+
+/// Key Dictation (MS-AIPS 2.2.3.7/2.2.3.8) is not implemented: a Quick Mode whose peer
+/// dictates keys fails on either side instead of running on keys that differ.
+@Suite("Key Dictation")
+struct KeyDictationTests {
+    @Test("A Quick Mode answer carrying Key Dictation is rejected with ERROR_IPSEC_IKE_INVALID_PAYLOAD, the peer told")
+    func answerDictatingKeys() throws {
+        var pair = try MachineTests.infrastructurePair()
+        try pair.run()
+        let clientParent = try #require(pair.initiator.quickModeParent)
+        let serverParent = try #require(pair.responder?.quickModeParent)
+        let messageID: UInt32 = 0x7171
+        func inbound(_ payloads: [Payload], from: EndpointAddress, to: EndpointAddress) -> Inbound {
+            Inbound(
+                header: ISAKMPHeader(
+                    initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
+                sequence: 0, payloads: payloads, chain: [], from: from, to: to,
+                digest: DatagramDigest(payloads.map(\.type.rawValue)))
+        }
+        let (offered, offer) = try #require(
+            QuickModeMachine.offer(
+                local: TrafficSelector(AddressRange(DirectAccessFixture.clientAddress)),
+                remote: TrafficSelector(AddressRange(DirectAccessFixture.domainController.first)), messageID: messageID,
+                exchangeType: .quickMode, ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
+        let request = inbound(offer, from: clientParent.local, to: clientParent.remote)
+        let ids = request.identifications
+        let serverRule = try #require(
+            pair.responder?.quickModeRule(
+                identifications: ids, mm: serverParent.mainMode, authorizedRule: nil, pair.server))
+        guard
+            case .success(let (_, answer)) = QuickModeMachine.answering(
+                request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
+                ids: (ids[0], ids[1]),
+                selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
+                exchangeType: .quickMode, ruleIndex: serverRule, parent: serverParent, &pair.server)
+        else {
+            Issue.record("the responder did not answer")
+            return
+        }
+        var initiator = offered
+        let dictated = answer + [.keyDictationWeight(KeyDictationWeightPayload(weight: 100))]
+        guard
+            case .failure(let rejection) = initiator.accept(
+                inbound(dictated, from: serverParent.local, to: serverParent.remote), parent: clientParent,
+                &pair.client)
+        else {
+            Issue.record("an answer dictating keys was accepted")
+            return
+        }
+        #expect(rejection.error == .local(.errorIpsecIkeInvalidPayload) && rejection.notifyPeer)
+        // Without the dictation the same answer is taken: the rejection is the dictation's.
+        var clean = offered
+        guard
+            case .success = clean.accept(
+                inbound(answer, from: serverParent.local, to: serverParent.remote), parent: clientParent,
+                &pair.client)
+        else {
+            Issue.record("the answer without dictation was refused")
+            return
+        }
+    }
+
+    @Test("A Quick Mode request carrying Key Dictation is refused with NO-PROPOSAL-CHOSEN and 4654 (13843)")
+    func requestDictatingKeys() throws {
+        var pair = try MachineTests.infrastructurePair()
+        try pair.run()
+        let clientParent = try #require(pair.initiator.quickModeParent)
+        let (_, offer) = try #require(
+            QuickModeMachine.offer(
+                local: TrafficSelector(AddressRange(DirectAccessFixture.clientAddress)),
+                remote: TrafficSelector(AddressRange(DirectAccessFixture.domainController.first)), messageID: 0x7272,
+                exchangeType: .quickMode, ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
+        let request = Inbound(
+            header: ISAKMPHeader(initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: 0x7272),
+            sequence: 0, payloads: offer + [.keyDictation(KeyDictationPayload(data: [1, 2, 3, 4]))], chain: [],
+            from: clientParent.local, to: clientParent.remote, digest: DatagramDigest([0x72]))
+        pair.server.outputs = []
+        var responder = try #require(pair.responder)
+        responder.answerQuickMode(request, exchangeType: .quickMode, &pair.server)
+        let events = pair.server.outputs.compactMap { output -> AuditEvent? in
+            if case .audit(let event) = output { return event } else { return nil }
+        }
+        #expect(events.map(\.descriptor.eventID) == [4654], "\(events)")
+        #expect(events.first?.failureCode == .errorIpsecIkeInvalidPayload, "\(events)")
+        #expect(pair.server.outputs.contains { if case .send = $0 { true } else { false } })
+        #expect(!pair.server.outputs.contains { if case .installSA = $0 { true } else { false } })
     }
 }

@@ -56,7 +56,7 @@ extension MainModeMachine {
 
     /// The vendor IDs this side sends in #1/#2.
     static func localVendors(ipv4: Bool) -> [KnownVendor] {
-        [.microsoftWindows(version: 9), .gssapi, .fragmentation] + (ipv4 ? [.rfc3947] : [])
+        [.microsoftWindows(version: InteropProfile.advertisedWindowsVersion), .gssapi, .fragmentation] + (ipv4 ? [.rfc3947] : [])
     }
 
     /// NAT-D hashes: the peer's address first, then this side's (RFC 3947 §3.2).

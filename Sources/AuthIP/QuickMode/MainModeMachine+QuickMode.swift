@@ -253,7 +253,8 @@ extension MainModeMachine {
                 state: .noState, error: .local(code), &shared)
         }
         guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1]),
-            let sa = inbound.securityAssociation, let nonce = inbound.nonces.first, !nonce.data.isEmpty
+            let sa = inbound.securityAssociation, let nonce = inbound.nonces.first, !nonce.data.isEmpty,
+            !inbound.dictatesKeys
         else {
             refuse(.errorIpsecIkeInvalidPayload, local: nil, remote: nil, &shared)
             return

@@ -194,6 +194,9 @@ extension QuickModeMachine {
         guard case .offered(let offer) = state else {
             return .failure(QuickModeRejection(error: .local(.errorIpsecIkeError), notifyPeer: false))
         }
+        guard !inbound.dictatesKeys else {
+            return .failure(QuickModeRejection(error: .local(.errorIpsecIkeInvalidPayload), notifyPeer: true))
+        }
         let offers = QuickModeProposals.offers(
             in: QuickModeProposals.payload(for: offer.set, spi: offer.spi, encapsulationMode: offer.encapsulationMode))
         let responderNonce =

@@ -36,6 +36,12 @@ struct Inbound {
     }
     var gssIdentity: GSSIdentityPayload? { first { if case .gssIdentity(let p) = $0 { return p } else { return nil } } }
 
+    /// Whether the peer dictates Quick Mode keys (Key Dictation, 0x88/0x89), which this library
+    /// does not implement: such a Quick Mode fails instead of running on keys that differ.
+    var dictatesKeys: Bool {
+        payloads.contains { $0.type == .keyDictation || $0.type == .keyDictationWeight }
+    }
+
     /// The error code of a NOTIFY_STATUS in the message (either numbering).
     var statusCode: UInt32? {
         for notify in notifies { if case .status(let code) = notify.content { return code } }
