@@ -89,6 +89,9 @@ static inline X509_REVOKED *authip_sk_X509_REVOKED_value(const STACK_OF(X509_REV
 static inline int authip_SSL_CTX_set_versions(SSL_CTX *ctx, int minimum, int maximum) {
     return SSL_CTX_set_min_proto_version(ctx, minimum) == 1 && SSL_CTX_set_max_proto_version(ctx, maximum) == 1;
 }
+static inline int authip_SSL_set_versions(SSL *ssl, int minimum, int maximum) {
+    return SSL_set_min_proto_version(ssl, minimum) == 1 && SSL_set_max_proto_version(ssl, maximum) == 1;
+}
 /* No session tickets, no renegotiation, no session cache: each handshake stands alone. */
 static inline void authip_SSL_CTX_set_single_handshake(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);

@@ -47,6 +47,9 @@ public final class TLSContext: GSSContext {
         }
         guard let ssl = SSL_new(ctx) else { throw GSSFailure(.secEInternalError, "SSL_new failed") }
         self.ssl = ssl
+        // The rule's versions; below 1.2 OpenSSL 3 wants security level 0 (MD5/SHA-1 handshakes).
+        _ = authip_SSL_set_versions(ssl, configuration.versions.lowerBound.rawValue, configuration.versions.upperBound.rawValue)
+        if configuration.versions.lowerBound < .tls12 { SSL_set_security_level(ssl, 0) }
         incoming = BIO_new(BIO_s_mem())
         outgoing = BIO_new(BIO_s_mem())
         SSL_set_bio(ssl, incoming, outgoing)
@@ -149,6 +152,11 @@ public final class TLSContext: GSSContext {
         return GSSFailure(status, detail)
     }
 
+    /// The TLS version the handshake settled on, once it has.
+    public var negotiatedVersion: TLSVersion? {
+        isComplete ? TLSVersion(rawValue: SSL_version(ssl)) : nil
+    }
+
     private func drain() -> [UInt8] {
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -184,7 +192,8 @@ public final class TLSContext: GSSContext {
         }
     }
 
-    /// One SSL_CTX per role for the process: TLS 1.2 only, no tickets or renegotiation.
+    /// One SSL_CTX per role for the process: TLS 1.2 unless a configuration allows others (set
+    /// per connection), no tickets or renegotiation.
     private static let contexts: [GSSRole: Fetched] = {
         OpenSSLProviders.load()
         var table: [GSSRole: Fetched] = [:]
