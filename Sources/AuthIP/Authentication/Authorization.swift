@@ -110,7 +110,8 @@ extension MainModeMachine {
 
     /// The Kerberos target of an initiator: the rule's expected SPN, else the one GSS_ID named.
     func kerberosTarget(_ stage: AuthenticationStage, announced: String?, _ shared: EndpointContext) -> String? {
-        shared.rules[ruleIndex(stage)].responderIdentity?.servicePrincipalName ?? announced
+        shared.rules[ruleIndex(stage)].responderIdentity?.servicePrincipalName
+            ?? announced.flatMap(SSPIName.kerberosPrincipal)
     }
 
     /// Two principal names for one principal: equal without regard to case, a missing realm
@@ -146,12 +147,7 @@ extension MainModeMachine {
             return context.authenticatedAccount.map { AccountQuery(name: $0.samAccountName, domain: $0.domain) }
         }
         if context.method == .kerberos, let principal = context.peerName {
-            let parts = principal.split(separator: "@", maxSplits: 1).map(String.init)
-            let realm = parts.count == 2 ? parts[1] : nil
-            guard parts[0].hasPrefix("host/") else { return AccountQuery(name: parts[0], domain: realm) }
-            return parts[0].dropFirst(5).split(separator: ".").first.map {
-                AccountQuery(name: $0.uppercased() + "$", domain: realm)
-            }
+            return SSPIName.account(ofPrincipal: principal).map { AccountQuery(name: $0.name, domain: $0.realm) }
         }
         if context.method == .tls, let certificate = context.peerCertificates.first {
             return computerAccount(of: certificate).map { AccountQuery(name: $0) }
