@@ -23,6 +23,9 @@ public struct InteropProfile: Sendable, Hashable {
     public var extraFragmentFlags: UInt8 = 0
     /// Whether this side sets the E flag on MM #1 (ignored by the receiver, MS-AIPS 3.3.5.1).
     public var encryptedFlagOnFirstMessage = false
+    /// Whether this side, as responder, sets GSS_RESPONDER_AUTH_COMPLETE on its last GSS
+    /// answer (some builds may leave it out).
+    public var setsResponderAuthComplete = true
     /// Whether this side's MM #1 carries a payload of a type AuthIP does not define (private
     /// use, not critical), as a newer build might.
     public var unknownPayloadInFirstMessage = false
@@ -44,6 +47,7 @@ public struct InteropProfile: Sendable, Hashable {
         .variant("fragment-flags") { $0.extraFragmentFlags = 0x80 },
         .variant("first-message-e-flag") { $0.encryptedFlagOnFirstMessage = true },
         .variant("unknown-payload") { $0.unknownPayloadInFirstMessage = true },
+        .variant("no-responder-auth-complete") { $0.setsResponderAuthComplete = false },
     ]
 
     static func variant(_ name: String, _ change: (inout InteropProfile) -> Void) -> InteropProfile {

@@ -158,6 +158,8 @@ extension MainModeMachine {
             if gss.peerChain.isEmpty { gss.peerChain = gss.context?.presentedCertificates ?? [] }
             gss.context = nil
         }
+        var flags = flags
+        if !shared.settings.interop.setsResponderAuthComplete { flags.remove(.responderAuthComplete) }
         let payload = GSSPayload(token: token, flags: flags, status: status?.code ?? 0)
         gss.transcript.append(sendResponse(to: key, payloads: [.gss(payload)], &shared))
         setNegotiation(gss, stage)

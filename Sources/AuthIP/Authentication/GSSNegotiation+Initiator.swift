@@ -122,6 +122,10 @@ extension MainModeMachine {
                 return
             }
         }
+        // A context with nothing more to send whose last token the responder took without a
+        // status is done on both sides: a responder that leaves GSS_RESPONDER_AUTH_COMPLETE
+        // out gets no extra empty round (Docs/InteropProfile.md, "Tolerated variants").
+        if context.isComplete, step == .token([]) { gss.peerComplete = true }
         gss.context = context
         continueInitiator(&gss, stage, step, &shared)
     }
