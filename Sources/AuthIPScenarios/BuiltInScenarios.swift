@@ -44,7 +44,39 @@ public enum BuiltInScenarios {
                     .connect(client: 2, tunnel: .infrastructure), .run(milliseconds: 60_000), .shutdown,
                     .run(milliseconds: 30_000),
                 ]),
+            ScenarioVector(
+                name: "lossy-retry",
+                description:
+                    "Three clients over a network with 25% loss: a negotiation times out and the client negotiates again, then shutdown.",
+                options: DirectAccessLab.Options(
+                    clients: 3, seed: 3,
+                    conditions: NetworkConditions(
+                        loss: 0.25, duplication: 0.05, reordering: 0.1,
+                        latency: .milliseconds(20), jitter: .milliseconds(10))),
+                steps: [
+                    .connect(client: 0, tunnel: .infrastructure), .connect(client: 1, tunnel: .infrastructure),
+                    .connect(client: 2, tunnel: .infrastructure), .run(milliseconds: 150_000), .shutdown,
+                    .run(milliseconds: 60_000),
+                ]),
         ]
+        // Each Windows variant against our default, as the server and as the client, on the
+        // infrastructure tunnel (whose traffic is deterministic), shut down at the end.
+        for (offset, profile) in InteropProfile.variants.enumerated() {
+            for server in [true, false] {
+                vectors.append(
+                    ScenarioVector(
+                        name: "interop-\(profile.name)-\(server ? "responder" : "initiator")",
+                        description:
+                            "The infrastructure tunnel with the \(server ? "server" : "client") sending the Windows variant \(profile.name), then shutdown.",
+                        options: DirectAccessLab.Options(
+                            seed: 200 + UInt64(offset), serverProfile: server ? profile : .standard,
+                            clientProfile: server ? .standard : profile),
+                        steps: [
+                            .connect(client: 0, tunnel: .infrastructure), .run(milliseconds: 5_000), .shutdown,
+                            .run(milliseconds: 10_000),
+                        ]))
+            }
+        }
         for (offset, fault) in Fault.allCases.enumerated() where fault != .none {
             let tunnel: Tunnel =
                 [.disabledUser, .noSmartCard, .noHealthCertificate].contains(fault) ? .intranet : .infrastructure

@@ -41,6 +41,12 @@ extension ScenarioVector {
             reordering: try number(network?["reorder"], "reorder"),
             latency: .milliseconds(Int64(try number(network?["latency_ms"], "latency_ms"))),
             jitter: .milliseconds(Int64(try number(network?["jitter_ms"], "jitter_ms"))))
+        func profile(_ field: String) throws(FormatError) -> InteropProfile {
+            guard let name = setup[field]?.stringValue else { return .standard }
+            guard let profile = InteropProfile.named(name) else { throw .invalid("unknown \(field) \(name)") }
+            return profile
+        }
+        let serverProfile = try profile("server_profile"), clientProfile = try profile("client_profile")
         var parsed: [Step] = []
         for step in steps {
             if let connect = step["connect"], let client = connect["client"]?.integerValue,
@@ -68,7 +74,8 @@ extension ScenarioVector {
         self.init(
             name: name, description: json["description"]?.stringValue ?? "",
             options: DirectAccessLab.Options(
-                clients: Int(clients), fault: fault, seed: UInt64(seed), conditions: conditions),
+                clients: Int(clients), fault: fault, seed: UInt64(seed), conditions: conditions,
+                serverProfile: serverProfile, clientProfile: clientProfile),
             steps: parsed, expected: json["expect"])
     }
 
@@ -93,24 +100,25 @@ extension ScenarioVector {
         func milliseconds(_ duration: Duration) -> JSONValue {
             .number(Int64(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))
         }
-        var members: [(String, JSONValue)] = [
-            ("name", .string(name)), ("description", .string(description)),
+        var setup: [(String, JSONValue)] = [
+            ("clients", .number(options.clients)), ("fault", .string(options.fault.rawValue)),
+            ("seed", .number(options.seed)),
             (
-                "setup",
+                "network",
                 .object([
-                    ("clients", .number(options.clients)), ("fault", .string(options.fault.rawValue)),
-                    ("seed", .number(options.seed)),
-                    (
-                        "network",
-                        .object([
-                            ("loss", .double(conditions.loss)), ("duplicate", .double(conditions.duplication)),
-                            ("reorder", .double(conditions.reordering)),
-                            ("latency_ms", milliseconds(conditions.latency)),
-                            ("jitter_ms", milliseconds(conditions.jitter)),
-                        ])
-                    ),
+                    ("loss", .double(conditions.loss)), ("duplicate", .double(conditions.duplication)),
+                    ("reorder", .double(conditions.reordering)),
+                    ("latency_ms", milliseconds(conditions.latency)),
+                    ("jitter_ms", milliseconds(conditions.jitter)),
                 ])
             ),
+        ]
+        // What the server or the clients send differently (Docs/InteropProfile.md, "Tolerated
+        // variants"); absent for our default.
+        if options.serverProfile != .standard { setup.append(("server_profile", .string(options.serverProfile.name))) }
+        if options.clientProfile != .standard { setup.append(("client_profile", .string(options.clientProfile.name))) }
+        var members: [(String, JSONValue)] = [
+            ("name", .string(name)), ("description", .string(description)), ("setup", .object(setup)),
             ("steps", .array(steps)),
         ]
         if let expected { members.append(("expect", expected)) }

@@ -50,6 +50,11 @@ public struct InteropProfile: Sendable, Hashable {
         .variant("no-responder-auth-complete") { $0.setsResponderAuthComplete = false },
     ]
 
+    /// The standard profile or a variant, by name.
+    public static func named(_ name: String) -> InteropProfile? {
+        ([standard] + variants).first { $0.name == name }
+    }
+
     static func variant(_ name: String, _ change: (inout InteropProfile) -> Void) -> InteropProfile {
         var profile = InteropProfile(name: name)
         change(&profile)

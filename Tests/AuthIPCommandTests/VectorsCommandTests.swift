@@ -12,7 +12,7 @@ struct VectorsCommandTests {
             atPath: TestVectors.directory.appendingPathComponent("scenarios").path
         )
         .filter { $0.hasSuffix(".json") }
-        #expect(files.count >= 14)
+        #expect(files.count >= 30)
         #expect(run.stdout.hasSuffix("\(files.count) passed, 0 failed\n"))
     }
 

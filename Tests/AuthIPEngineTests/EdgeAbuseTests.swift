@@ -47,8 +47,11 @@ struct EdgeAbuseTests {
 
     @Test("Forged DoS-cookie notifies make the initiator re-send its #1 once, not once per forgery")
     func dosCookieSpam() throws {
+        var once = EndpointSettings()
+        once.negotiationRetries = 0
         var fixture = EngineFixture(
-            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientSettings: once)
         fixture.simulation.recordsTraffic = true
         fixture.simulation.conditions.loss = 1
         fixture.connect()

@@ -80,7 +80,9 @@ struct FailureTests {
         offline.expectNothingLeft()
     }
 
-    @Test("A silent responder: the initiator retries #1 three times, then 4653 ERROR_IPSEC_IKE_TIMED_OUT")
+    @Test(
+        "A silent responder: the initiator retries #1 three times, then 4653 ERROR_IPSEC_IKE_TIMED_OUT; three new negotiations after 1, 2 and 4 s, then nothing"
+    )
     func silentResponder() throws {
         var fixture = EngineFixture(
             clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()])
@@ -89,9 +91,19 @@ struct FailureTests {
         fixture.run(seconds: 29)
         #expect(fixture.clientNode.sentDatagrams == 4)
         #expect(fixture.clientNode.events.isEmpty)
-        fixture.run(seconds: 5)
+        // #1 at 0 s, again at 2, 6 and 14 s; the last wait ends at 30 s.
+        fixture.run(seconds: 1.5)
         #expect(fixture.clientNode.failureReason(4653) == WindowsError.errorIpsecIkeTimedOut.text)
         #expect(fixture.clientNode.field("State", of: 4653)?.contains("first") == true)
+        // The traffic is still waiting: a new Main Mode (new cookies) 1 s after the failure.
+        #expect(fixture.clientNode.endpoint.sessionCount == 0)
+        fixture.run(seconds: 1)
+        #expect(fixture.clientNode.endpoint.sessionCount == 1 && fixture.clientNode.sentDatagrams == 5)
+        fixture.run(seconds: 150)
+        #expect(fixture.clientNode.events(4653).count == 4, "\(fixture.clientNode.eventIDs)")
+        #expect(fixture.clientNode.sentDatagrams == 16)
+        fixture.run(seconds: 600)
+        #expect(fixture.clientNode.sentDatagrams == 16, "no negotiation after the last retry")
         fixture.expectNothingLeft()
     }
 
@@ -110,8 +122,9 @@ struct FailureTests {
         #expect(
             fixture.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeTimedOut.text,
             "certificates were being used")
-        let last = try #require(fixture.simulation.trace.last)
-        #expect(last.sender == "DASERVER")
+        // (The client negotiates again meanwhile; its datagrams are lost too.)
+        let last = try #require(fixture.simulation.trace.last { $0.sender == "DASERVER" })
+        #expect(last.time > EngineFixture.start.addingTimeInterval(59))
         let notify = try Message(parsing: last.bytes)
         #expect(notify.header.exchangeType == .notify)
         fixture.run(seconds: 120)

@@ -9,7 +9,7 @@ import Foundation
 extension Endpoint {
     /// Traffic needs an SA: reuse a Quick Mode SA or an MM SA that covers it, join a Main Mode
     /// in progress, or start one.
-    mutating func acquire(_ traffic: TrafficRequest) {
+    mutating func acquire(_ traffic: TrafficRequest, retryAttempt: Int = 0) {
         guard !context.isShuttingDown else { return }
         guard
             let ruleIndex = rules.firstIndex(where: {
@@ -43,11 +43,13 @@ extension Endpoint {
         } else if let id = candidates.first {
             withSession(id) { session, _ in
                 if !session.pendingTraffic.contains(traffic) { session.pendingTraffic.append(traffic) }
+                if !session.acquiredTraffic.contains(traffic) { session.acquiredTraffic.append(traffic) }
             }
         } else if rule.startsMainMode,
-            let session = MainModeMachine.initiating(
+            var session = MainModeMachine.initiating(
                 ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &context)
         {
+            session.retryAttempt = retryAttempt
             register(session)
         }
     }
@@ -121,6 +123,7 @@ extension Endpoint {
     /// Tells every peer and removes every SA and negotiation.
     mutating func shutdown() {
         context.isShuttingDown = true
+        negotiationRetries = [:]
         for record in context.database.mainModes() {
             removeMainModeSA(id: record.id, notifyPeer: true)
         }

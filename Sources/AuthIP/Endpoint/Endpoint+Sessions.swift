@@ -65,6 +65,7 @@ extension Endpoint {
     /// Forgets a session entirely.
     private mutating func discard(_ id: UInt64, wasNegotiating: Bool) {
         guard let session = sessions.removeValue(forKey: id) else { return }
+        scheduleRetry(of: session)
         for (_, gss) in session.negotiations { if let wait = gss.wait { context.stopAwaiting(wait, session: id) } }
         if wasNegotiating { adjustHalfOpen(by: -1) }
         if session.role == .initiator {

@@ -40,6 +40,9 @@ public struct Endpoint {
     /// many half-open negotiations, or the strangers' fragment pool under pressure.
     public internal(set) var isInDenialOfServiceMode = false
     var timers = DeadlineQueue<UInt64>()
+    /// Traffic whose negotiation the peer stopped answering: negotiated again when due.
+    var negotiationRetries: [TrafficRequest: NegotiationRetry] = [:]
+    var retriesScheduled: UInt64 = 0
     var reassembly = Reassembly()
     let denialOfServiceSecret: SecretBytes
     private var announcedWakeUp: Date?
@@ -111,6 +114,7 @@ public struct Endpoint {
         if let next = reassembly.earliestDeadline { candidates.append(next) }
         if let next = reassemblyPressureUntil { candidates.append(next) }
         if let next = context.database.nextExpiry { candidates.append(next) }
+        if let next = negotiationRetries.values.map(\.due).min() { candidates.append(next) }
         return candidates.min()
     }
 }

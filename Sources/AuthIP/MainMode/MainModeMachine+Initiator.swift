@@ -48,6 +48,7 @@ extension MainModeMachine {
             ruleIndex: ruleIndex,
             phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
         session.pendingTraffic = [traffic]
+        session.acquiredTraffic = [traffic]
         session.sendRequest(
             exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode,
             maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)

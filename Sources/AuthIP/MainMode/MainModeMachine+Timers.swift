@@ -12,9 +12,11 @@ extension MainModeMachine {
             case .resend(let datagrams):
                 for datagram in datagrams { send(datagram, &shared) }
             case .exhausted(.mainMode):
+                retry = role == .initiator
                 failMainMode(.local(.errorIpsecIkeTimedOut), notifyPeer: false, &shared)
                 return []
             case .exhausted(.extendedMode):
+                retry = role == .initiator
                 failExtendedMode(.local(.errorIpsecIkeTimedOut), notifyPeer: false, &shared)
                 return []
             case .exhausted(.quickMode(let messageID)):
@@ -25,6 +27,7 @@ extension MainModeMachine {
             }
         }
         if isNegotiating, min(negotiationDeadline ?? .distantFuture, negotiationLimit) <= now {
+            retry = role == .initiator
             failNegotiation(.mainMode, .local(.errorIpsecIkeTimedOut), notifyPeer: true, reliably: false, &shared)
             return []
         }

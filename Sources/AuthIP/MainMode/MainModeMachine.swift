@@ -27,6 +27,13 @@ struct MainModeMachine {
     var quickModeSAs: [UInt64: QuickModeSALink] = [:]
     /// Traffic waiting for this MM SA (initiator): a Quick Mode starts for each once it is up.
     var pendingTraffic: [TrafficRequest] = []
+    /// Initiator: the traffic this negotiation is for, to negotiate again if the peer stops
+    /// answering (`retry`), and how many negotiations for it came before this one.
+    var acquiredTraffic: [TrafficRequest] = []
+    var retryAttempt = 0
+    /// Initiator: the negotiation ended because the peer stopped answering; the endpoint
+    /// starts a new one for `acquiredTraffic` after a backoff (`EndpointSettings.negotiationRetries`).
+    var retry = false
     /// When this side gives up on a negotiation that does not progress: the responder waiting
     /// for the peer's next message (MS-AIPS: 60 s), the initiator between its first Quick Mode
     /// and the end of Extended Mode.

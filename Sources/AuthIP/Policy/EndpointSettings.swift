@@ -68,6 +68,12 @@ public struct EndpointSettings: Sendable, Hashable {
     /// the old SA lives on for 60 s).
     public var rekeyMargin: Duration = .seconds(60)
 
+    /// How many times an initiator negotiates again for traffic whose negotiation the peer
+    /// stopped answering (timed out), as Windows does while the traffic persists; the first
+    /// retry waits `negotiationRetryBackoff`, each later one twice as long.
+    public var negotiationRetries = 3
+    public var negotiationRetryBackoff: Duration = .seconds(1)
+
     /// What this side sends where Windows builds may differ; every variant is accepted
     /// whatever this is (`InteropProfile`).
     public var interop = InteropProfile.standard

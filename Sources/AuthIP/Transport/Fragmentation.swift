@@ -94,8 +94,10 @@ struct Reassembly {
     private var strangerArrivals: [Key] = []
 
     /// Adds a fragment held on `pool`; the outcome has the whole datagram once every fragment
-    /// is in. Inconsistent fragments (two last ones, a number past the last) drop the message,
-    /// as MS-IKEE says.
+    /// is in. Inconsistent fragments (two different last ones, a number past the last) drop the
+    /// message, as MS-IKEE says; a fragment seen before (a duplicate, or the sender's
+    /// retransmission of the whole set) is ignored, so that each retransmission only has to
+    /// deliver the fragments still missing.
     mutating func add(_ fragment: FragmentPayload, key: Key, pool: Pool, now: Date, timeout: Duration) -> Outcome {
         var outcome = Outcome()
         guard fragment.number >= 1 else { return outcome }
@@ -108,7 +110,9 @@ struct Reassembly {
         }
         var entry = pending[key]!
         if fragment.isLast {
-            guard entry.last == nil, entry.fragments.keys.allSatisfy({ $0 <= fragment.number }) else {
+            guard entry.last == nil || entry.last == fragment.number,
+                entry.fragments.keys.allSatisfy({ $0 <= fragment.number })
+            else {
                 return drop(key, outcome)
             }
             entry.last = fragment.number
