@@ -13,6 +13,8 @@ public struct SimulatedNode {
     /// `recordsEvents` is off), and how many of each ID there were.
     public internal(set) var events: [(time: Date, event: AuditEvent)] = []
     public internal(set) var eventCounts: [UInt16: Int] = [:]
+    /// What the endpoint calibrated against its peers, in order.
+    public internal(set) var calibrations: [Calibration] = []
     /// The data plane: installed SAs by QMSAID and direction.
     public internal(set) var installedSAs: [UInt64: [IPsecSA.Direction: IPsecSA]] = [:]
     /// Every datagram it sent.

@@ -164,6 +164,8 @@ public struct Simulation {
             }
         case .wakeUp(let time):
             wakeUps.schedule(index, at: time)
+        case .calibrated(let calibration):
+            nodes[index].calibrations.append(calibration)
         }
     }
 

@@ -23,6 +23,10 @@ public struct InteropProfile: Sendable, Hashable {
     public var extraFragmentFlags: UInt8 = 0
     /// Whether this side sets the E flag on MM #1 (ignored by the receiver, MS-AIPS 3.3.5.1).
     public var encryptedFlagOnFirstMessage = false
+    /// The TLS GSS-APIsecret this side uses first, and whether it tries the other candidates
+    /// (`tlsSecretCandidates`); a Windows build knows one form only.
+    public var tlsSecret: TLSSecretForm = .exporter
+    public var calibratesTLSSecret = true
     /// Whether this side, as responder, sets GSS_RESPONDER_AUTH_COMPLETE on its last GSS
     /// answer (some builds may leave it out).
     public var setsResponderAuthComplete = true
@@ -48,6 +52,14 @@ public struct InteropProfile: Sendable, Hashable {
         .variant("first-message-e-flag") { $0.encryptedFlagOnFirstMessage = true },
         .variant("unknown-payload") { $0.unknownPayloadInFirstMessage = true },
         .variant("no-responder-auth-complete") { $0.setsResponderAuthComplete = false },
+        .variant("tls-secret-eap-key") {
+            $0.tlsSecret = .eapKeyMaterial
+            $0.calibratesTLSSecret = false
+        },
+        .variant("tls-secret-master-secret") {
+            $0.tlsSecret = .masterSecret
+            $0.calibratesTLSSecret = false
+        },
     ]
 
     /// The standard profile or a variant, by name.
@@ -73,6 +85,10 @@ public struct InteropProfile: Sendable, Hashable {
     public static let tlsExporterLabel = "EXPORTER-AuthIP-GSS-APIsecret"
     /// RISK 4/5: the length of the TLS exporter output used as GSS-APIsecret.
     public static let tlsExporterLength = 32
+    /// RISK 4/5, calibrated: the GSS-APIsecret forms of TLS a responder tries on the peer's first
+    /// encrypted message (the one whose keys verify its ICV wins) and an initiator tries in turn
+    /// when Main Mode goes unanswered after #5, in this order; what worked is remembered per peer.
+    public static let tlsSecretCandidates: [TLSSecretForm] = [.exporter, .eapKeyMaterial, .masterSecret]
 
     /// RISK 6: every EM message, GSS rounds included, uses exchange type 245, the E flag and
     /// this message ID.
@@ -124,4 +140,16 @@ public enum ExtendedModeFraming: Sendable, Hashable {
     case encryptedExtendedModeExchange
     /// Exchange 243 with E clear (MS-AIPS's GSS role text).
     case clearMainModeExchange
+}
+
+/// What the GSS-APIsecret of certificate authentication is (RISK 4/5). AuthIP over TLS
+/// shipped with Vista, years before Schannel had an RFC 5705 exporter, so the form Windows
+/// uses is calibrated against the peer's own proof rather than guessed.
+public enum TLSSecretForm: String, CaseIterable, Sendable, Hashable {
+    /// The RFC 5705 exporter with `InteropProfile.tlsExporterLabel`, 32 bytes (ours).
+    case exporter = "exporter"
+    /// RFC 5216's EAP-TLS key material ("client EAP encryption"), its first 64 bytes (the MSK).
+    case eapKeyMaterial = "eap-tls-msk"
+    /// The 48-byte TLS master secret.
+    case masterSecret = "master-secret"
 }

@@ -19,6 +19,8 @@
 #include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/ssl.h>
+#include <openssl/kdf.h>
+#include <string.h>
 
 /* OpenSSL spells these as macros, which Swift cannot call. */
 
@@ -88,6 +90,39 @@ static inline X509_REVOKED *authip_sk_X509_REVOKED_value(const STACK_OF(X509_REV
 /* TLS version bounds and stacks of names (macros in OpenSSL). */
 static inline int authip_SSL_CTX_set_versions(SSL_CTX *ctx, int minimum, int maximum) {
     return SSL_CTX_set_min_proto_version(ctx, minimum) == 1 && SSL_CTX_set_max_proto_version(ctx, maximum) == 1;
+}
+/* The other GSS-APIsecret candidates of a finished TLS connection (Docs/InteropProfile.md):
+   its master secret, and RFC 5216's EAP-TLS key material, PRF(master, "client EAP encryption",
+   client.random || server.random), with the connection's own PRF. */
+static inline int authip_tls_master_secret(SSL *ssl, unsigned char *out, size_t length) {
+    SSL_SESSION *session = SSL_get_session(ssl);
+    return session != NULL && SSL_SESSION_get_master_key(session, out, length) == length;
+}
+static inline int authip_tls_eap_key(SSL *ssl, unsigned char *out, size_t length) {
+    unsigned char master[48], seed[21 + 64];
+    SSL_SESSION *session = SSL_get_session(ssl);
+    if (session == NULL || SSL_SESSION_get_master_key(session, master, sizeof master) != sizeof master) return 0;
+    memcpy(seed, "client EAP encryption", 21);
+    if (SSL_get_client_random(ssl, seed + 21, 32) != 32 || SSL_get_server_random(ssl, seed + 53, 32) != 32) return 0;
+    const char *digest = "MD5-SHA1";
+    if (SSL_version(ssl) >= TLS1_2_VERSION) {
+        const EVP_MD *md = SSL_CIPHER_get_handshake_digest(SSL_get_current_cipher(ssl));
+        if (md == NULL) return 0;
+        digest = EVP_MD_get0_name(md);
+    }
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, master, sizeof master),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof seed),
+        OSSL_PARAM_construct_end(),
+    };
+    int ok = ctx != NULL && EVP_KDF_derive(ctx, out, length, params) == 1;
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    OPENSSL_cleanse(master, sizeof master);
+    return ok;
 }
 static inline int authip_SSL_set_versions(SSL *ssl, int minimum, int maximum) {
     return SSL_set_min_proto_version(ssl, minimum) == 1 && SSL_set_max_proto_version(ssl, maximum) == 1;

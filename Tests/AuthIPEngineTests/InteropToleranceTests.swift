@@ -1,4 +1,5 @@
 import AuthIPAudit
+import AuthIPSADatabase
 import AuthIPScenarios
 import AuthIPTestSupport
 import AuthIPWire
@@ -140,5 +141,66 @@ struct KeyDictationTests {
         #expect(events.first?.failureCode == .errorIpsecIkeInvalidPayload, "\(events)")
         #expect(pair.server.outputs.contains { if case .send = $0 { true } else { false } })
         #expect(!pair.server.outputs.contains { if case .installSA = $0 { true } else { false } })
+    }
+}
+
+/// The TLS GSS-APIsecret, calibrated against the peer's own proof (Docs/InteropProfile.md).
+@Suite("TLS secret calibration")
+struct TLSSecretCalibrationTests {
+    static func settings(_ name: String) throws -> EndpointSettings {
+        var settings = EndpointSettings()
+        settings.interop = try #require(InteropProfile.named(name))
+        return settings
+    }
+
+    @Test("A responder finds the initiator's secret form by the keys that verify its first encrypted message")
+    func responderCalibrates() throws {
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientSettings: try Self.settings("tls-secret-eap-key"))
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+        #expect(!fixture.clientNode.eventIDs.contains(4652), "first try: \(fixture.clientNode.eventIDs)")
+        #expect(
+            fixture.serverNode.calibrations == [Calibration(peer: fixture.clientAddress, tlsSecret: .eapKeyMaterial)])
+    }
+
+    @Test(
+        "An initiator whose #5 goes unanswered tries the next secret form in a new Main Mode, once per form, and remembers what worked"
+    )
+    func initiatorCalibrates() throws {
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverSettings: try Self.settings("tls-secret-master-secret"))
+        fixture.connect()
+        fixture.run(seconds: 150)
+        fixture.expectEstablished()
+        // The exporter, then the EAP-TLS key, each unanswered; then the master secret.
+        #expect(fixture.clientNode.events(4652).count == 2, "\(fixture.clientNode.eventIDs)")
+        #expect(
+            fixture.clientNode.calibrations == [Calibration(peer: fixture.serverAddress, tlsSecret: .masterSecret)])
+        // The next Main Mode to that peer starts with what worked.
+        fixture.simulation.inject(.removeMainModeSAs(MainModeSAFilter()), into: fixture.client)
+        fixture.run(seconds: 5)
+        fixture.connect()
+        fixture.run(seconds: 10)
+        #expect(fixture.clientNode.events(4652).count == 2, "\(fixture.clientNode.eventIDs)")
+        fixture.expectEstablished()
+    }
+
+    @Test("An endpoint that knows one form only, against another form: no calibration, the failure as before")
+    func noCommonForm() throws {
+        var client = try Self.settings("tls-secret-eap-key")
+        client.negotiationRetries = 0
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverSettings: try Self.settings("tls-secret-master-secret"), clientSettings: client)
+        fixture.connect()
+        fixture.run(seconds: 120)
+        #expect(fixture.clientNode.events(4652).count == 1, "\(fixture.clientNode.eventIDs)")
+        #expect(fixture.clientNode.calibrations.isEmpty && fixture.serverNode.calibrations.isEmpty)
+        fixture.run(seconds: 60)
+        fixture.expectNothingLeft()
     }
 }

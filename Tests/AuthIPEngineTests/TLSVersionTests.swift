@@ -3,6 +3,7 @@ import AuthIPCrypto
 import AuthIPGSS
 import AuthIPTestSupport
 import AuthIPTrust
+import AuthIPWire
 import Testing
 
 /// The TLS version range of certificate authentication, a rule setting: TLS 1.2 only unless
@@ -71,5 +72,19 @@ struct TLSVersionTests {
         fixture.connect()
         fixture.run()
         fixture.expectEstablished()
+    }
+
+    @Test("Both sides derive the same GSS-APIsecret candidates, of their lengths and all different, in TLS 1.2 and 1.0")
+    func secretCandidates() throws {
+        for versions in [TLSVersion.tls12 ... .tls12, .tls10 ... .tls10] {
+            let (initiator, acceptor, failure) = try Self.handshake(
+                client: try Self.client(versions), server: try Self.server(.tls10 ... .tls12))
+            #expect(failure == nil)
+            let mine = TLSSecretForm.allCases.map { initiator.sessionKey($0) }
+            let theirs = TLSSecretForm.allCases.map { acceptor.sessionKey($0) }
+            #expect(mine == theirs && !mine.contains(nil))
+            #expect(mine.map { $0?.count } == [32, 64, 48])
+            #expect(Set(mine.compactMap { $0 }).count == 3)
+        }
     }
 }

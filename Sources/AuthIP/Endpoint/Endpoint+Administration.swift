@@ -9,7 +9,7 @@ import Foundation
 extension Endpoint {
     /// Traffic needs an SA: reuse a Quick Mode SA or an MM SA that covers it, join a Main Mode
     /// in progress, or start one.
-    mutating func acquire(_ traffic: TrafficRequest, retryAttempt: Int = 0) {
+    mutating func acquire(_ traffic: TrafficRequest, retry: NegotiationRetry? = nil) {
         guard !context.isShuttingDown else { return }
         guard
             let ruleIndex = rules.firstIndex(where: {
@@ -49,7 +49,10 @@ extension Endpoint {
             var session = MainModeMachine.initiating(
                 ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &context)
         {
-            session.retryAttempt = retryAttempt
+            if let retry {
+                session.retryAttempt = retry.attempt
+                if let forms = retry.tlsSecretCandidates { session.tlsSecretCandidates = forms }
+            }
             register(session)
         }
     }

@@ -1,4 +1,5 @@
 import AuthIPErrors
+import AuthIPWire
 import Foundation
 
 /// Everything due at `now`: the sessions' deadlines, fragments, DoS-cookie mode, SA lifetimes.
@@ -11,7 +12,7 @@ extension Endpoint {
         for (traffic, retry) in negotiationRetries.sorted(by: { ($0.value.due, $0.value.order) < ($1.value.due, $1.value.order) })
         where retry.due <= now {
             negotiationRetries[traffic] = nil
-            acquire(traffic, retryAttempt: retry.attempt)
+            acquire(traffic, retry: retry)
         }
         reassembly.expire(at: now)
         updateDenialOfServiceMode()
@@ -29,6 +30,9 @@ extension Endpoint {
 /// `EndpointSettings.negotiationRetries` times (Docs/InteropProfile.md, "Loss").
 struct NegotiationRetry {
     var attempt: Int
+    /// When #5 went unanswered with TLS: the GSS-APIsecret forms still to try, next first
+    /// (these new negotiations do not count as retries).
+    var tlsSecretCandidates: [TLSSecretForm]?
     var due: Date
     /// Scheduling order, for retries due at the same instant.
     var order: UInt64
@@ -37,13 +41,16 @@ struct NegotiationRetry {
 extension Endpoint {
     /// After an initiator's negotiation ended unanswered: its traffic again, later.
     mutating func scheduleRetry(of session: MainModeMachine) {
-        guard session.retry, !context.isShuttingDown, session.retryAttempt < settings.negotiationRetries else { return }
-        let attempt = session.retryAttempt + 1
-        let delay = settings.negotiationRetryBackoff.seconds * Double(1 << min(attempt - 1, 16))
+        guard session.retry, !context.isShuttingDown else { return }
+        let calibrating = session.tlsSecretUnanswered && session.tlsSecretCandidates.count > 1
+        guard calibrating || session.retryAttempt < settings.negotiationRetries else { return }
+        let attempt = calibrating ? session.retryAttempt : session.retryAttempt + 1
+        let delay = settings.negotiationRetryBackoff.seconds * Double(1 << min(max(attempt - 1, 0), 16))
         for traffic in session.acquiredTraffic where negotiationRetries[traffic] == nil {
             retriesScheduled &+= 1
             negotiationRetries[traffic] = NegotiationRetry(
-                attempt: attempt, due: now.addingTimeInterval(delay), order: retriesScheduled)
+                attempt: attempt, tlsSecretCandidates: calibrating ? Array(session.tlsSecretCandidates.dropFirst()) : nil,
+                due: now.addingTimeInterval(delay), order: retriesScheduled)
         }
     }
 }

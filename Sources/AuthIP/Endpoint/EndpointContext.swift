@@ -27,6 +27,8 @@ struct EndpointContext {
     var rateLimitedTLSStarts = 0
     /// SPIs chosen for Quick Modes still being negotiated.
     var reservedSPIs: Set<UInt32> = []
+    /// The TLS GSS-APIsecret form each peer was found to use (`InteropProfile.tlsSecretCandidates`).
+    var tlsSecretForms = TLSSecretMemory()
     private var nextSAID: UInt64 = 1
     /// Set by `shutdown`: notifies are retransmitted at most once (MS-AIPS note <12>).
     var isShuttingDown = false
@@ -98,4 +100,32 @@ struct EndpointContext {
 struct EngineRandom: RandomSource {
     var base: any RandomSource
     mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) { base.fill(buffer) }
+}
+
+/// The TLS GSS-APIsecret form that worked with each peer, for its next negotiations in
+/// either role; bounded, the oldest forgotten first.
+struct TLSSecretMemory {
+    static let capacity = 65_536
+    private var forms: [IPAddress: TLSSecretForm] = [:]
+    private var order: [IPAddress] = []
+
+    subscript(peer: IPAddress) -> TLSSecretForm? { forms[peer] }
+
+    /// Remembers `form` for `peer`; whether that is news (a first or a different form).
+    mutating func remember(_ form: TLSSecretForm, for peer: IPAddress) -> Bool {
+        guard forms[peer] != form else { return false }
+        if forms[peer] == nil {
+            order.append(peer)
+            if order.count > Self.capacity { forms[order.removeFirst()] = nil }
+        }
+        forms[peer] = form
+        return true
+    }
+
+    /// The forms to try with `peer`, the remembered or preferred one first.
+    func candidates(for peer: IPAddress, _ profile: InteropProfile) -> [TLSSecretForm] {
+        let first = forms[peer] ?? profile.tlsSecret
+        guard profile.calibratesTLSSecret else { return [profile.tlsSecret] }
+        return [first] + InteropProfile.tlsSecretCandidates.filter { $0 != first }
+    }
 }

@@ -27,6 +27,21 @@ public enum EndpointOutput: Sendable {
     case lookUpAccount(AccountQuery, deadline: Date)
     /// Call again with `timer` at this time.
     case wakeUp(at: Date)
+    /// A choice the peer's own proof decided (Docs/InteropProfile.md, "Calibrated"): worth a
+    /// log line, so an administrator sees what a Windows build uses.
+    case calibrated(Calibration)
+}
+
+/// What the engine found a peer to use where Windows builds may differ.
+public struct Calibration: Sendable, Hashable {
+    public var peer: IPAddress
+    /// The TLS GSS-APIsecret form whose keys the peer's messages verified under.
+    public var tlsSecret: TLSSecretForm
+
+    public init(peer: IPAddress, tlsSecret: TLSSecretForm) {
+        self.peer = peer
+        self.tlsSecret = tlsSecret
+    }
 }
 
 /// One direction of a Quick Mode SA, with everything a data plane needs to run ESP.

@@ -12,11 +12,25 @@ extension MainModeMachine {
         let header = message.header
         if header.flags.contains(.encrypted) {
             // The responder derives its keys when the first encrypted message comes, and only
-            // for a peer every check has authorized: before that, nothing decrypts.
+            // for a peer every check has authorized: before that, nothing decrypts. With TLS
+            // the GSS-APIsecret form whose keys verify the message is the peer's.
             if case .authenticating(let auth) = phase, role == .responder, auth.gss.context?.isComplete == true,
                 let authorization = auth.gss.authorization
             {
-                establishKeys(auth, authorization, &shared)
+                let forms =
+                    auth.gss.method == .tls
+                    ? shared.tlsSecretForms.candidates(for: remote.ip, shared.settings.interop) : [.exporter]
+                for form in forms {
+                    let mm = keyed(auth, authorization, tlsSecret: form, shared)
+                    guard let opened = try? mm.protection.open(raw) else { continue }
+                    phase = .keyed(mm)
+                    noteTLSSecret(mm, &shared)
+                    return Inbound(
+                        header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
+                        chain: opened.plaintextChain, from: from, to: to, digest: DatagramDigest(raw))
+                }
+                emitInvalidPacket(header.exchangeType, &shared)
+                return nil
             }
             guard let protection else {
                 emitInvalidPacket(header.exchangeType, &shared)

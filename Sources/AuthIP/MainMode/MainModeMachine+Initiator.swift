@@ -49,6 +49,7 @@ extension MainModeMachine {
             phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
         session.pendingTraffic = [traffic]
         session.acquiredTraffic = [traffic]
+        session.tlsSecretCandidates = shared.tlsSecretForms.candidates(for: remote.ip, shared.settings.interop)
         session.sendRequest(
             exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode,
             maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
@@ -163,6 +164,15 @@ extension MainModeMachine {
     mutating func establishKeys(
         _ auth: MainModeAuthentication, _ authorization: Authorization, _ shared: inout EndpointContext
     ) {
+        phase = .keyed(keyed(auth, authorization, tlsSecret: tlsSecretCandidates.first ?? .exporter, shared))
+    }
+
+    /// The keys and proofs of a Main Mode whose context is complete and whose peer every check
+    /// authorized, with TLS from the GSS-APIsecret in `form`.
+    func keyed(
+        _ auth: MainModeAuthentication, _ authorization: Authorization, tlsSecret form: TLSSecretForm,
+        _ shared: EndpointContext
+    ) -> KeyedMainMode {
         let agreement = auth.agreement
         let gss = auth.gss
         let derivation = KeyDerivation(
@@ -170,15 +180,14 @@ extension MainModeMachine {
         let context = gss.context
         let keys = MainModeKeys(
             derivation: derivation, z: agreement.sharedSecret, initiatorNonce: agreement.initiatorNonce,
-            responderNonce: agreement.responderNonce, gssSecret: context?.sessionKey ?? .empty)
+            responderNonce: agreement.responderNonce, gssSecret: context?.sessionKey(form) ?? .empty)
         let method = gss.method ?? .anonymous
         let entry = shared.rules[ruleIndex].mainModeAuthentication.entries(for: method).first
         var localCertificate: Certificate?
         if case .certificate(let configuration)? = entry {
             localCertificate = configuration.identities.first?.certificate
         }
-        phase = .keyed(
-            KeyedMainMode(
+        return KeyedMainMode(
                 agreement: agreement, derivation: derivation, keys: keys,
                 protection: CryptoPayloadProtection(
                     algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
@@ -190,7 +199,15 @@ extension MainModeMachine {
                 ),
                 // Only a name the method authenticated: never the SPN GSS_ID announced.
                 remoteIdentity: context?.peerName, localCertificate: localCertificate,
-                peerChain: method == .tls ? context?.peerCertificates ?? [] : [], authorization: authorization,
-                expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds))))
+                peerChain: method == .tls ? context?.peerCertificates ?? [] : [], tlsSecret: method == .tls ? form : nil,
+                authorization: authorization,
+                expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
+    }
+
+    /// The peer's proof verified under keys from `mm.tlsSecret`: remembered for the peer, and
+    /// reported when that is news.
+    func noteTLSSecret(_ mm: KeyedMainMode, _ shared: inout EndpointContext) {
+        guard let form = mm.tlsSecret, shared.tlsSecretForms.remember(form, for: remote.ip) else { return }
+        shared.outputs.append(.calibrated(Calibration(peer: remote.ip, tlsSecret: form)))
     }
 }

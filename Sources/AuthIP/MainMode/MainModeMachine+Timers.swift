@@ -13,6 +13,8 @@ extension MainModeMachine {
                 for datagram in datagrams { send(datagram, &shared) }
             case .exhausted(.mainMode):
                 retry = role == .initiator
+                // Unanswered after #5: the peer may derive its keys from another TLS secret.
+                if case .keyed(let mm) = phase, mm.tlsSecret != nil { tlsSecretUnanswered = true }
                 failMainMode(.local(.errorIpsecIkeTimedOut), notifyPeer: false, &shared)
                 return []
             case .exhausted(.extendedMode):

@@ -34,6 +34,10 @@ struct MainModeMachine {
     /// Initiator: the negotiation ended because the peer stopped answering; the endpoint
     /// starts a new one for `acquiredTraffic` after a backoff (`EndpointSettings.negotiationRetries`).
     var retry = false
+    /// Initiator: the TLS GSS-APIsecret forms still to try with this peer, the one in use first.
+    var tlsSecretCandidates: [TLSSecretForm] = []
+    /// Initiator: #5 went unanswered with keys from `tlsSecretCandidates.first`.
+    var tlsSecretUnanswered = false
     /// When this side gives up on a negotiation that does not progress: the responder waiting
     /// for the peer's next message (MS-AIPS: 60 s), the initiator between its first Quick Mode
     /// and the end of Extended Mode.

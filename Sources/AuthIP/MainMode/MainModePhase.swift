@@ -74,6 +74,8 @@ struct KeyedMainMode {
     var remoteIdentity: String?
     var localCertificate: Certificate?
     var peerChain: [Certificate]
+    /// With TLS: the GSS-APIsecret form the keys came from.
+    var tlsSecret: TLSSecretForm?
     /// The checks of the peer Main Mode authenticated, passed.
     let authorization: Authorization
     /// Quick Modes of this MM SA after the first, for its QM limit.

@@ -342,6 +342,7 @@ extension MainModeMachine {
             failMainMode(.local(.errorIpsecIkeInvalidHash), notifyPeer: true, &shared)
             return
         }
+        noteTLSSecret(mm, &shared)
         if isBlocked([mm.authorization], shared) {
             failMainMode(.local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, &shared)
             return

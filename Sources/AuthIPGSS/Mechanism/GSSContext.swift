@@ -33,6 +33,8 @@ public protocol GSSContext {
     var peerName: String? { get }
     /// The GSS-APIsecret, once complete (nil for methods without one, such as Anonymous).
     var sessionKey: SecretBytes? { get }
+    /// The GSS-APIsecret in one of TLS's candidate forms (RISK 4/5); other methods have one.
+    func sessionKey(_ form: TLSSecretForm) -> SecretBytes?
 
     /// What authorization judges, as far as the method knows it: the peer's validated
     /// certificate chain (leaf first) ...
@@ -52,6 +54,7 @@ extension GSSContext {
         throw GSSFailure(.secEInvalidToken, "the \(method) exchange asked for nothing")
     }
 
+    public func sessionKey(_ form: TLSSecretForm) -> SecretBytes? { sessionKey }
     public var peerCertificates: [Certificate] { [] }
     public var presentedCertificates: [Certificate] { [] }
     public var authenticatedAccount: Account? { nil }

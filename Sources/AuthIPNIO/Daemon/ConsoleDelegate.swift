@@ -58,6 +58,10 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError) {
         Console.note("\(error)")
     }
+
+    func endpointDriver(_ driver: EndpointDriver, calibrated calibration: Calibration) {
+        Console.note("calibrated: \(calibration.peer) uses the TLS GSS-APIsecret \(calibration.tlsSecret.rawValue)")
+    }
 }
 
 /// Unbuffered writes to standard output and standard error, so that lines appear as they happen

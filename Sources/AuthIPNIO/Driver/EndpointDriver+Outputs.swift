@@ -35,6 +35,8 @@ extension EndpointDriver {
                 validate(request, deadline: deadline)
             case .wakeUp(let date):
                 scheduleWakeUp(at: date)
+            case .calibrated(let calibration):
+                delegate.endpointDriver(self, calibrated: calibration)
             }
         }
         return writes

@@ -20,4 +20,6 @@ public protocol EndpointDriverDelegate: Sendable {
         _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError)
     /// Downloaded CRLs could not be written to a CRL cache's directory (`crlCacheNotSaved`).
     func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError)
+    /// The endpoint found what a peer uses where Windows builds differ: worth a log line.
+    func endpointDriver(_ driver: EndpointDriver, calibrated calibration: Calibration)
 }

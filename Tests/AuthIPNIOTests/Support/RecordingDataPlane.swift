@@ -42,6 +42,8 @@ final class RecordingDataPlane: EndpointDriverDelegate {
     func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError) {
         record.withLock { $0.cacheFailures.append(error) }
     }
+
+    func endpointDriver(_ driver: EndpointDriver, calibrated calibration: Calibration) {}
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
