@@ -60,8 +60,12 @@ public enum BuiltInScenarios {
                 ]),
         ]
         // Each Windows variant against our default, as the server and as the client, on the
-        // infrastructure tunnel (whose traffic is deterministic), shut down at the end.
-        for (offset, profile) in InteropProfile.variants.enumerated() {
+        // infrastructure tunnel (whose traffic is deterministic), shut down at the end. Two
+        // cannot show there: NAT-D exists only over IPv4 (DirectAccess runs IKE over IPv6), and
+        // the Quick Mode key split only with CBC and HMAC; the engine tests and the interop
+        // matrix cover them.
+        let invisible: Set<String> = ["nat-d-sha1", "qm-keys-encryption-first"]
+        for (offset, profile) in InteropProfile.variants.enumerated() where !invisible.contains(profile.name) {
             for server in [true, false] {
                 vectors.append(
                     ScenarioVector(

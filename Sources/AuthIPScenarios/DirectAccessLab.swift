@@ -26,6 +26,8 @@ public struct DirectAccessLab {
         /// What the server and the clients send where Windows builds may differ.
         public var serverProfile: InteropProfile
         public var clientProfile: InteropProfile
+        /// The Quick Mode proposals of both sides, when not the presets'.
+        public var quickModeCrypto: QuickModeCryptoSet?
 
         public init(
             clients: Int = 1, fault: Fault = .none, tunnel: Tunnel = .infrastructure, seed: UInt64 = 1,
@@ -122,7 +124,8 @@ public struct DirectAccessLab {
                 "DASERVER",
                 Endpoint(
                     configuration: EndpointConfiguration(
-                        computerName: "DASERVER", principalName: KerberosRealm.service, rules: serverSetup.rules,
+                        computerName: "DASERVER", principalName: KerberosRealm.service,
+                        rules: Self.adjusting(serverSetup.rules, options.serverProfile.quickModeKeyOrder, options),
                         settings: Options.settings(options.serverProfile), directory: directory),
                     random: SeededRandomSource(seed: options.seed &* 1_000_003), now: Self.start),
                 addresses: [serverSetup.infrastructureTunnelEndpoint, serverSetup.intranetTunnelEndpoint])
@@ -150,7 +153,7 @@ public struct DirectAccessLab {
                 serverIdentity: ResponderIdentity(
                     servicePrincipalName: KerberosRealm.service,
                     certificateHostNames: [pki.server.certificate.computerDNSName ?? ""]))
-            var rules = setup.rules
+            var rules = Self.adjusting(setup.rules, options.clientProfile.quickModeKeyOrder, options)
             if fault == .noProposal {
                 for i in rules.indices {
                     rules[i].mainModeCrypto = MainModeCryptoSet(proposals: [
@@ -177,6 +180,18 @@ public struct DirectAccessLab {
     }
 
     static func machinePassword(_ name: String) -> String { "\(name)-Machine-Secret" }
+
+    /// `rules` with the Quick Mode key split of a profile and the options' Quick Mode proposals.
+    static func adjusting(_ rules: [ConnectionSecurityRule], _ order: QuickModeKeyOrder, _ options: Options)
+        -> [ConnectionSecurityRule]
+    {
+        rules.map { rule in
+            var rule = rule
+            rule.quickModeKeyOrder = order
+            if let set = options.quickModeCrypto { rule.quickModeCrypto = set }
+            return rule
+        }
+    }
 
     /// The domain: the clients' computer accounts in the DirectAccess clients group, alice in
     /// the DirectAccess users group, as the fault leaves them.

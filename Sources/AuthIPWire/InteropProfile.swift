@@ -27,6 +27,12 @@ public struct InteropProfile: Sendable, Hashable {
     /// (`tlsSecretCandidates`); a Windows build knows one form only.
     public var tlsSecret: TLSSecretForm = .exporter
     public var calibratesTLSSecret = true
+    /// Whether this side hashes its NAT-D payloads with SHA-1 (RFC 3947's) instead of SHA-256
+    /// (E1); a responder answers in the initiator's.
+    public var natDiscoveryWithSHA1 = false
+    /// The Quick Mode KEYMAT split this side's rules use (`ConnectionSecurityRule.quickModeKeyOrder`):
+    /// no proof can tell, so a peer that differs needs the administrator's setting to match.
+    public var quickModeKeyOrder: QuickModeKeyOrder = InteropProfile.quickModeKeyOrder
     /// Whether this side, as responder, sets GSS_RESPONDER_AUTH_COMPLETE on its last GSS
     /// answer (some builds may leave it out).
     public var setsResponderAuthComplete = true
@@ -56,6 +62,8 @@ public struct InteropProfile: Sendable, Hashable {
             $0.tlsSecret = .eapKeyMaterial
             $0.calibratesTLSSecret = false
         },
+        .variant("nat-d-sha1") { $0.natDiscoveryWithSHA1 = true },
+        .variant("qm-keys-encryption-first") { $0.quickModeKeyOrder = .encryptionKeyFirst },
         .variant("tls-secret-master-secret") {
             $0.tlsSecret = .masterSecret
             $0.calibratesTLSSecret = false
@@ -116,11 +124,11 @@ public struct InteropProfile: Sendable, Hashable {
 }
 
 /// Which half of the QM KEYMAT is which.
-public enum QuickModeKeyOrder: Sendable {
+public enum QuickModeKeyOrder: String, Sendable, Hashable {
     /// The first ipsechashLength bytes authenticate, the last ipseccryptLength encrypt.
-    case integrityKeyFirst
+    case integrityKeyFirst = "integrity-key-first"
     /// The first ipseccryptLength bytes encrypt, the rest authenticate.
-    case encryptionKeyFirst
+    case encryptionKeyFirst = "encryption-key-first"
 }
 
 /// How a side numbers the seqNUM of its messages (MS-AIPS 2.2.3.2 leaves it open).

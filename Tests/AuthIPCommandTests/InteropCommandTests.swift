@@ -20,7 +20,10 @@ struct InteropCommandTests {
                     #expect(lines.contains { $0.hasPrefix(prefix) }, "\(prefix)\n\(run.stdout)")
                 }
             }
-            // A variant that changes nothing on the wire in either role would test nothing.
+            // A variant that changes nothing on the wire in either role would test nothing. NAT-D
+            // exists only over IPv4, and DirectAccess runs IKE over IPv6: its variant is
+            // exercised by the engine tests (`NATDiscoveryTests`).
+            if profile.name == "nat-d-sha1" { continue }
             let exercised = lines.filter {
                 $0.hasPrefix("\(profile.name) ") && $0.hasSuffix("infrastructure: established")
             }

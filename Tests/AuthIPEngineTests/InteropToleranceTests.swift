@@ -204,3 +204,34 @@ struct TLSSecretCalibrationTests {
         fixture.expectNothingLeft()
     }
 }
+
+/// NAT-D hashed with SHA-1 (RFC 3947's) by the peer instead of SHA-256 (E1).
+@Suite("NAT-D hash")
+struct NATDiscoveryTests {
+    @Test(
+        "A peer hashing NAT-D with SHA-1 is understood in either role: no NAT seen where there is none, answered in SHA-1",
+        arguments: [true, false])
+    func sha1(variantIsClient: Bool) throws {
+        var variant = EndpointSettings()
+        variant.interop = try #require(InteropProfile.named("nat-d-sha1"))
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            ipv4: true, serverSettings: variantIsClient ? EndpointSettings() : variant,
+            clientSettings: variantIsClient ? variant : EndpointSettings())
+        fixture.simulation.recordsTraffic = true
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+        // Without a NAT nothing moves to 4500 and no SA is UDP-encapsulated.
+        #expect(fixture.clientNode.installedSAs.values.flatMap(\.values).allSatisfy { !$0.udpEncapsulated })
+        #expect(fixture.simulation.trace.allSatisfy { $0.to.port == 500 })
+        // The variant hashes with SHA-1 (20 bytes); our responder answers in the initiator's hash.
+        for (sender, length) in [("CLIENT1", variantIsClient ? 20 : 32), ("DASERVER", 20)] {
+            let first = try #require(fixture.simulation.trace.first { $0.sender == sender })
+            let natD = try Message(parsing: first.bytes).payloads.compactMap { payload -> Int? in
+                if case .natDiscovery(let p) = payload { return p.data.count } else { return nil }
+            }
+            #expect(natD == [length, length], "\(sender): \(natD)")
+        }
+    }
+}

@@ -35,7 +35,8 @@ extension MainModeMachine {
         ]
         payloads += localVendors(ipv4: remote.isIPv4).map { .vendorID(VendorIDPayload($0)) }
         if remote.isIPv4 {
-            payloads += natDiscovery(cookies: cookies, local: local, remote: remote).map {
+            let hash: HashAlgorithm = shared.settings.interop.natDiscoveryWithSHA1 ? .sha1 : InteropProfile.natDiscoveryHash
+            payloads += natDiscovery(cookies: cookies, local: local, remote: remote, hash: hash).map {
                 .natDiscovery(NATDiscoveryPayload(data: $0))
             }
         }
@@ -62,25 +63,38 @@ extension MainModeMachine {
     }
 
     /// NAT-D hashes: the peer's address first, then this side's (RFC 3947 §3.2).
-    static func natDiscovery(cookies: CookiePair, local: EndpointAddress, remote: EndpointAddress) -> [[UInt8]] {
-        [remote, local].map { natHash(cookies: cookies, $0) }
+    static func natDiscovery(
+        cookies: CookiePair, local: EndpointAddress, remote: EndpointAddress, hash: HashAlgorithm
+    ) -> [[UInt8]] {
+        [remote, local].map { natHash(cookies: cookies, $0, hash: hash) }
     }
 
-    static func natHash(cookies: CookiePair, _ address: EndpointAddress) -> [UInt8] {
-        InteropProfile.natDiscoveryHash.digest(
+    static func natHash(cookies: CookiePair, _ address: EndpointAddress, hash: HashAlgorithm) -> [UInt8] {
+        hash.digest(
             cookies.initiator.bigEndianBytes + cookies.responder.bigEndianBytes + address.ip.bytes
                 + [UInt8(address.port >> 8), UInt8(address.port & 0xFF)])
     }
 
-    /// Whether NAT-D shows a NAT: the peer's hashes of the addresses differ from ours.
+    /// The hash of the peer's NAT-D payloads, by their length: SHA-256 (E1) or SHA-1 (RFC
+    /// 3947's, which a Windows build may use); nil without NAT-D.
+    static func natDiscoveryHash(of inbound: Inbound) -> HashAlgorithm? {
+        switch inbound.natDiscovery.first?.data.count {
+        case HashAlgorithm.sha256.digestLength: return .sha256
+        case HashAlgorithm.sha1.digestLength: return .sha1
+        default: return nil
+        }
+    }
+
+    /// Whether NAT-D shows a NAT: the peer's hashes of the addresses differ from ours, hashed
+    /// as the peer hashes.
     func detectNAT(_ inbound: Inbound) -> Bool {
         let hashes = inbound.natDiscovery.map(\.data)
-        guard hashes.count >= 2 else { return false }
+        guard hashes.count >= 2, let hash = Self.natDiscoveryHash(of: inbound) else { return false }
         let cookies = CookiePair(
             initiator: inbound.header.initiatorCookie,
             responder: role == .initiator ? inbound.header.responderCookie : 0)
-        return hashes[0] != Self.natHash(cookies: cookies, inbound.to)
-            || hashes[1] != Self.natHash(cookies: cookies, inbound.from)
+        return hashes[0] != Self.natHash(cookies: cookies, inbound.to, hash: hash)
+            || hashes[1] != Self.natHash(cookies: cookies, inbound.from, hash: hash)
     }
 
     /// The DoS-cookie reply to #1: send #1 again with that responder cookie (once).

@@ -74,16 +74,20 @@ extension MainModeMachine {
         session.peerSupportsFragmentation = inbound.vendors.contains(.fragmentation)
         session.natDetected = session.detectNAT(inbound)
         session.channel.accept(inbound.key, digest: inbound.digest)
-        session.answerFirst(inbound.key, agreement, transform: chosen.transform, keyPair: keyPair, &shared)
+        session.answerFirst(
+            inbound.key, agreement, transform: chosen.transform, keyPair: keyPair,
+            natHash: shared.settings.interop.natDiscoveryWithSHA1
+                ? .sha1 : Self.natDiscoveryHash(of: inbound) ?? InteropProfile.natDiscoveryHash, &shared)
         session.negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         return session
     }
 
     /// MM #2: the chosen transform, the accepted methods, both nonces, vendor IDs, NAT-D, GSS_ID
     /// and KE.
+    /// NAT-D is hashed as the peer hashed its own.
     private mutating func answerFirst(
         _ key: ExchangeKey, _ agreement: MainModeAgreement, transform: Transform,
-        keyPair: DiffieHellmanKeyPair?, _ shared: inout EndpointContext
+        keyPair: DiffieHellmanKeyPair?, natHash: HashAlgorithm, _ shared: inout EndpointContext
     ) {
         // The chosen transform as offered, its number kept.
         var payloads: [Payload] = [
@@ -95,7 +99,7 @@ extension MainModeMachine {
         ]
         payloads += Self.localVendors(ipv4: remote.isIPv4).map { .vendorID(VendorIDPayload($0)) }
         if remote.isIPv4 {
-            payloads += Self.natDiscovery(cookies: cookies, local: local, remote: remote).map {
+            payloads += Self.natDiscovery(cookies: cookies, local: local, remote: remote, hash: natHash).map {
                 .natDiscovery(NATDiscoveryPayload(data: $0))
             }
         }

@@ -29,6 +29,10 @@ public struct ConnectionSecurityRule: Sendable {
     /// Responder, on a tunnel rule toward a range of peers: what a peer may claim as its own
     /// side of a Quick Mode.
     public var peerSelectors: PeerSelectors = .peerAddress
+    /// Which half of the Quick Mode KEYMAT is the ESP integrity key (RISK 1). No proof in the
+    /// negotiation tells: a wrong split shows as ESP integrity failures on the first packets
+    /// in both directions while IKE reports success (Docs/Interop.md tells how to check).
+    public var quickModeKeyOrder: QuickModeKeyOrder = InteropProfile.quickModeKeyOrder
 
     /// What a peer of a tunnel rule toward a range of peers may propose as its own traffic.
     /// Another peer's address, or `::/0`, would get it SAs for traffic that is not its own.

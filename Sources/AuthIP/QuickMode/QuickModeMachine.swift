@@ -258,7 +258,7 @@ extension QuickModeMachine {
             initiatorNonce: agreement.initiatorNonce, responderNonce: agreement.responderNonce,
             pfsSecret: agreement.pfsSecret, extendedMode: parent.extendedModeBinding,
             integrityKeyLength: agreement.proposal.integrity.keyLength,
-            encryptionKeyLength: agreement.proposal.cipher.keyLength)
+            encryptionKeyLength: agreement.proposal.cipher.keyLength, order: shared.rules[ruleIndex].quickModeKeyOrder)
         let inbound = direction == .inbound
         let (local, remote) = (parent.local, parent.remote)
         return IPsecSA(

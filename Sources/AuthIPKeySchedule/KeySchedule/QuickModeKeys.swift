@@ -21,11 +21,13 @@ public struct QuickModeKeys: Sendable, Hashable {
 
     /// KEYMAT = A-KDF(Z(qm), OtherInfo(MessageId || SPI || Ni(qm) || Nr(qm) || SKEYID_d,
     /// [Ni || Nr || SKEYID_em]), integrityKeyLength + encryptionKeyLength), split by
-    /// `InteropProfile.quickModeKeyOrder`. `spi` is the receiving side's SPI of this SA.
+    /// `order` (the rule's; `InteropProfile.quickModeKeyOrder` by default). `spi` is the
+    /// receiving side's SPI of this SA.
     public init(
         derivation: KeyDerivation, skeyidD: SecretBytes, messageID: UInt32, spi: UInt32,
         initiatorNonce: [UInt8], responderNonce: [UInt8], pfsSecret: SecretBytes = .empty,
-        extendedMode: ExtendedModeBinding? = nil, integrityKeyLength: Int, encryptionKeyLength: Int
+        extendedMode: ExtendedModeBinding? = nil, integrityKeyLength: Int, encryptionKeyLength: Int,
+        order: QuickModeKeyOrder = InteropProfile.quickModeKeyOrder
     ) {
         let keymat = derivation.derive(
             z: pfsSecret, length: integrityKeyLength + encryptionKeyLength,
@@ -42,7 +44,7 @@ public struct QuickModeKeys: Sendable, Hashable {
                 sink.append(extendedMode.responderNonce)
                 sink.append(extendedMode.skeyidEM)
             })
-        switch InteropProfile.quickModeKeyOrder {
+        switch order {
         case .integrityKeyFirst:
             integrityKey = keymat.prefix(integrityKeyLength)
             encryptionKey = keymat.suffix(encryptionKeyLength)
