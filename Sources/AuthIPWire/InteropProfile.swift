@@ -33,6 +33,10 @@ public struct InteropProfile: Sendable, Hashable {
     /// The Quick Mode KEYMAT split this side's rules use (`ConnectionSecurityRule.quickModeKeyOrder`):
     /// no proof can tell, so a peer that differs needs the administrator's setting to match.
     public var quickModeKeyOrder: QuickModeKeyOrder = InteropProfile.quickModeKeyOrder
+    /// The form of the Main Mode proofs this side computes first, and whether it tries the
+    /// others (`TranscriptForm.candidates`).
+    public var transcriptForm = TranscriptForm.standard
+    public var calibratesTranscript = true
     /// Whether this side, as responder, sets GSS_RESPONDER_AUTH_COMPLETE on its last GSS
     /// answer (some builds may leave it out).
     public var setsResponderAuthComplete = true
@@ -61,6 +65,14 @@ public struct InteropProfile: Sendable, Hashable {
         .variant("tls-secret-eap-key") {
             $0.tlsSecret = .eapKeyMaterial
             $0.calibratesTLSSecret = false
+        },
+        .variant("auth-over-whole-messages") {
+            $0.transcriptForm = TranscriptForm(coverage: .wholeMessage, hashChain: true)
+            $0.calibratesTranscript = false
+        },
+        .variant("auth-with-crypto-payload-unhashed") {
+            $0.transcriptForm = TranscriptForm(coverage: .withCryptoPayload, hashChain: false)
+            $0.calibratesTranscript = false
         },
         .variant("nat-d-sha1") { $0.natDiscoveryWithSHA1 = true },
         .variant("qm-keys-encryption-first") { $0.quickModeKeyOrder = .encryptionKeyFirst },
@@ -160,4 +172,36 @@ public enum TLSSecretForm: String, CaseIterable, Sendable, Hashable {
     case eapKeyMaterial = "eap-tls-msk"
     /// The 48-byte TLS master secret.
     case masterSecret = "master-secret"
+}
+
+/// What the Main Mode proofs Auth1/Auth2 are computed over (RISK 3; MS-AIPS 3.1.7.4 "hash all
+/// the IKE payloads as plaintext"), calibrated against the peer's Auth1.
+public struct TranscriptForm: Sendable, Hashable, CustomStringConvertible {
+    /// Which bytes of each message enter the transcript.
+    public enum Coverage: String, Sendable, Hashable, CaseIterable {
+        /// The plaintext payload chain after the Crypto payload (ours).
+        case payloadChain = "payloads"
+        /// The Crypto payload (header, seqNUM, IV) and the chain.
+        case withCryptoPayload = "crypto+payloads"
+        /// The whole message, ISAKMP header included.
+        case wholeMessage = "message"
+    }
+
+    public var coverage: Coverage
+    /// Whether the prf takes the hash chain h_n (ours) or the messages themselves.
+    public var hashChain: Bool
+
+    public init(coverage: Coverage, hashChain: Bool) {
+        self.coverage = coverage
+        self.hashChain = hashChain
+    }
+
+    /// Ours: the hash chain over the payload chains.
+    public static let standard = TranscriptForm(coverage: .payloadChain, hashChain: true)
+    /// Every form a responder tries on Auth1, and an initiator in turn; ours first.
+    public static let candidates: [TranscriptForm] = [true, false].flatMap { hashChain in
+        Coverage.allCases.map { TranscriptForm(coverage: $0, hashChain: hashChain) }
+    }
+
+    public var description: String { "\(coverage.rawValue)\(hashChain ? "" : ", no hash chain")" }
 }

@@ -163,7 +163,8 @@ struct TLSSecretCalibrationTests {
         fixture.expectEstablished()
         #expect(!fixture.clientNode.eventIDs.contains(4652), "first try: \(fixture.clientNode.eventIDs)")
         #expect(
-            fixture.serverNode.calibrations == [Calibration(peer: fixture.clientAddress, tlsSecret: .eapKeyMaterial)])
+            fixture.serverNode.calibrations == [Calibration(peer: fixture.clientAddress, tlsSecret: .eapKeyMaterial)],
+            "\(fixture.serverNode.calibrations)")
     }
 
     @Test(
@@ -179,7 +180,8 @@ struct TLSSecretCalibrationTests {
         // The exporter, then the EAP-TLS key, each unanswered; then the master secret.
         #expect(fixture.clientNode.events(4652).count == 2, "\(fixture.clientNode.eventIDs)")
         #expect(
-            fixture.clientNode.calibrations == [Calibration(peer: fixture.serverAddress, tlsSecret: .masterSecret)])
+            fixture.clientNode.calibrations == [Calibration(peer: fixture.serverAddress, tlsSecret: .masterSecret)],
+            "\(fixture.clientNode.calibrations)")
         // The next Main Mode to that peer starts with what worked.
         fixture.simulation.inject(.removeMainModeSAs(MainModeSAFilter()), into: fixture.client)
         fixture.run(seconds: 5)
@@ -233,5 +235,49 @@ struct NATDiscoveryTests {
             }
             #expect(natD == [length, length], "\(sender): \(natD)")
         }
+    }
+}
+
+/// The form of Auth1/Auth2, calibrated against the peer's Auth1 (Docs/InteropProfile.md).
+@Suite("Proof form calibration")
+struct TranscriptCalibrationTests {
+    @Test("A responder finds the form the initiator's Auth1 is in, and answers Auth2 in it")
+    func responderCalibrates() throws {
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientSettings: try TLSSecretCalibrationTests.settings("auth-over-whole-messages"))
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+        #expect(!fixture.clientNode.eventIDs.contains(4652), "first try: \(fixture.clientNode.eventIDs)")
+        #expect(
+            fixture.serverNode.calibrations == [
+                Calibration(
+                    peer: fixture.clientAddress, tlsSecret: .exporter,
+                    transcript: TranscriptForm(coverage: .wholeMessage, hashChain: true))
+            ], "\(fixture.serverNode.calibrations)")
+    }
+
+    @Test("An initiator whose Auth1 is refused tries the next form in a new Main Mode, once per form, and remembers")
+    func initiatorCalibrates() throws {
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            serverSettings: try TLSSecretCalibrationTests.settings("auth-with-crypto-payload-unhashed"))
+        fixture.connect()
+        fixture.run(seconds: 60)
+        fixture.expectEstablished()
+        let form = TranscriptForm(coverage: .withCryptoPayload, hashChain: false)
+        let refusals = try #require(TranscriptForm.candidates.firstIndex(of: form))
+        #expect(fixture.clientNode.events(4652).count == refusals, "\(fixture.clientNode.eventIDs)")
+        #expect(
+            fixture.clientNode.calibrations == [
+                Calibration(peer: fixture.serverAddress, tlsSecret: .exporter, transcript: form)
+            ], "\(fixture.clientNode.calibrations)")
+        fixture.simulation.inject(.removeMainModeSAs(MainModeSAFilter()), into: fixture.client)
+        fixture.run(seconds: 5)
+        fixture.connect()
+        fixture.run(seconds: 10)
+        #expect(fixture.clientNode.events(4652).count == refusals, "the next Main Mode starts in the form that worked")
+        fixture.expectEstablished()
     }
 }

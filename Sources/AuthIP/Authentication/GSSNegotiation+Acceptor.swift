@@ -34,7 +34,7 @@ extension MainModeMachine {
             channel.forget(inbound.digest)
             return
         }
-        gss.transcript.append(inbound.chain)
+        gss.transcript.append(inbound.transcriptMessage)
         gss.peerFlags.formUnion(payload.flags.intersection([.impersonationActive, .explicitCredentials]))
         if payload.flags.contains(.newExchange) {
             gss.methodIndex = nextMethodIndex

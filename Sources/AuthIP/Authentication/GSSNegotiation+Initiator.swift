@@ -86,7 +86,7 @@ extension MainModeMachine {
             failNegotiation(stage, .remote(WindowsError.lookup(code)), notifyPeer: false, &shared)
             return
         }
-        gss.transcript.append(inbound.chain)
+        gss.transcript.append(inbound.transcriptMessage)
         guard let payload = inbound.gss else {
             setNegotiation(gss, stage)
             failNegotiation(stage, .local(.errorIpsecIkeInvalidPayload), notifyPeer: true, &shared)

@@ -52,6 +52,7 @@ extension Endpoint {
             if let retry {
                 session.retryAttempt = retry.attempt
                 if let forms = retry.tlsSecretCandidates { session.tlsSecretCandidates = forms }
+                if let forms = retry.transcriptCandidates { session.transcriptCandidates = forms }
             }
             register(session)
         }

@@ -1,5 +1,6 @@
 import AuthIPCrypto
 import AuthIPSADatabase
+import AuthIPKeySchedule
 import AuthIPWire
 import Foundation
 
@@ -39,10 +40,10 @@ extension Endpoint {
         } else {
             responderCookie = context.randomCookie()
         }
+        let parts = TranscriptMessage(clear: raw, cryptoLength: crypto.headerLength)
         let inbound = Inbound(
-            header: header, sequence: 0, payloads: message.clearPayloads,
-            chain: Array(raw[min(ISAKMPHeader.size + crypto.headerLength, raw.count)...]), from: from, to: to,
-            digest: DatagramDigest(raw))
+            header: header, sequence: 0, payloads: message.clearPayloads, chain: parts.chain, from: from, to: to,
+            digest: DatagramDigest(raw), clearHeader: parts.header, clearCrypto: parts.cryptoPayload)
         guard let ruleIndex = rules.firstIndex(where: { $0.matchesMainMode(local: to.ip, remote: from.ip) }) else {
             return
         }

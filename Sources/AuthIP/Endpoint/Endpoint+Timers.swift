@@ -33,6 +33,8 @@ struct NegotiationRetry {
     /// When #5 went unanswered with TLS: the GSS-APIsecret forms still to try, next first
     /// (these new negotiations do not count as retries).
     var tlsSecretCandidates: [TLSSecretForm]?
+    /// When the peer refused Auth1: the proof forms still to try, next first.
+    var transcriptCandidates: [TranscriptForm]?
     var due: Date
     /// Scheduling order, for retries due at the same instant.
     var order: UInt64
@@ -42,14 +44,20 @@ extension Endpoint {
     /// After an initiator's negotiation ended unanswered: its traffic again, later.
     mutating func scheduleRetry(of session: MainModeMachine) {
         guard session.retry, !context.isShuttingDown else { return }
-        let calibrating = session.tlsSecretUnanswered && session.tlsSecretCandidates.count > 1
-        guard calibrating || session.retryAttempt < settings.negotiationRetries else { return }
+        let nextSecret = session.tlsSecretUnanswered && session.tlsSecretCandidates.count > 1
+        let nextTranscript = session.auth1Refused && session.transcriptCandidates.count > 1
+        let calibrating = nextSecret || nextTranscript
+        // A refused Auth1 is retried only in another form, never as if unanswered.
+        guard calibrating || (!session.auth1Refused && session.retryAttempt < settings.negotiationRetries) else {
+            return
+        }
         let attempt = calibrating ? session.retryAttempt : session.retryAttempt + 1
         let delay = settings.negotiationRetryBackoff.seconds * Double(1 << min(max(attempt - 1, 0), 16))
         for traffic in session.acquiredTraffic where negotiationRetries[traffic] == nil {
             retriesScheduled &+= 1
             negotiationRetries[traffic] = NegotiationRetry(
-                attempt: attempt, tlsSecretCandidates: calibrating ? Array(session.tlsSecretCandidates.dropFirst()) : nil,
+                attempt: attempt, tlsSecretCandidates: nextSecret ? Array(session.tlsSecretCandidates.dropFirst()) : nil,
+                transcriptCandidates: nextTranscript ? Array(session.transcriptCandidates.dropFirst()) : nil,
                 due: now.addingTimeInterval(delay), order: retriesScheduled)
         }
     }

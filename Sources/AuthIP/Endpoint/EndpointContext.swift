@@ -27,8 +27,8 @@ struct EndpointContext {
     var rateLimitedTLSStarts = 0
     /// SPIs chosen for Quick Modes still being negotiated.
     var reservedSPIs: Set<UInt32> = []
-    /// The TLS GSS-APIsecret form each peer was found to use (`InteropProfile.tlsSecretCandidates`).
-    var tlsSecretForms = TLSSecretMemory()
+    /// What each peer was found to use where Windows builds differ (Docs/InteropProfile.md).
+    var calibrations = CalibrationMemory()
     private var nextSAID: UInt64 = 1
     /// Set by `shutdown`: notifies are retransmitted at most once (MS-AIPS note <12>).
     var isShuttingDown = false
@@ -102,30 +102,43 @@ struct EngineRandom: RandomSource {
     mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) { base.fill(buffer) }
 }
 
-/// The TLS GSS-APIsecret form that worked with each peer, for its next negotiations in
-/// either role; bounded, the oldest forgotten first.
-struct TLSSecretMemory {
+/// What worked with each peer where Windows builds may differ (the TLS GSS-APIsecret form, the
+/// form of the Main Mode proofs), for its next negotiations in either role; bounded, the
+/// oldest peer forgotten first.
+struct CalibrationMemory {
     static let capacity = 65_536
-    private var forms: [IPAddress: TLSSecretForm] = [:]
+    private var entries: [IPAddress: Calibration] = [:]
     private var order: [IPAddress] = []
 
-    subscript(peer: IPAddress) -> TLSSecretForm? { forms[peer] }
-
-    /// Remembers `form` for `peer`; whether that is news (a first or a different form).
-    mutating func remember(_ form: TLSSecretForm, for peer: IPAddress) -> Bool {
-        guard forms[peer] != form else { return false }
-        if forms[peer] == nil {
+    /// Remembers what the peer's proof settled; the calibration when it is news.
+    mutating func remember(
+        tlsSecret: TLSSecretForm?, transcript: TranscriptForm, for peer: IPAddress
+    ) -> Calibration? {
+        var entry = entries[peer] ?? Calibration(peer: peer, tlsSecret: nil, transcript: .standard)
+        let known = entries[peer] != nil
+        if let tlsSecret { entry.tlsSecret = tlsSecret }
+        entry.transcript = transcript
+        guard entries[peer] != entry else { return nil }
+        if !known {
             order.append(peer)
-            if order.count > Self.capacity { forms[order.removeFirst()] = nil }
+            if order.count > Self.capacity { entries[order.removeFirst()] = nil }
         }
-        forms[peer] = form
-        return true
+        entries[peer] = entry
+        // A first peer in our own forms is no news.
+        return known || entry.tlsSecret.map({ $0 != .exporter }) == true || transcript != .standard ? entry : nil
     }
 
-    /// The forms to try with `peer`, the remembered or preferred one first.
-    func candidates(for peer: IPAddress, _ profile: InteropProfile) -> [TLSSecretForm] {
-        let first = forms[peer] ?? profile.tlsSecret
+    /// The TLS secret forms to try with `peer`, the remembered or preferred one first.
+    func tlsSecrets(for peer: IPAddress, _ profile: InteropProfile) -> [TLSSecretForm] {
         guard profile.calibratesTLSSecret else { return [profile.tlsSecret] }
+        let first = entries[peer]?.tlsSecret ?? profile.tlsSecret
         return [first] + InteropProfile.tlsSecretCandidates.filter { $0 != first }
+    }
+
+    /// The proof forms to try with `peer`, the remembered or preferred one first.
+    func transcripts(for peer: IPAddress, _ profile: InteropProfile) -> [TranscriptForm] {
+        guard profile.calibratesTranscript else { return [profile.transcriptForm] }
+        let first = entries[peer]?.transcript ?? profile.transcriptForm
+        return [first] + TranscriptForm.candidates.filter { $0 != first }
     }
 }

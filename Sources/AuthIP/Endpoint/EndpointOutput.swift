@@ -33,14 +33,23 @@ public enum EndpointOutput: Sendable {
 }
 
 /// What the engine found a peer to use where Windows builds may differ.
-public struct Calibration: Sendable, Hashable {
+public struct Calibration: Sendable, Hashable, CustomStringConvertible {
     public var peer: IPAddress
-    /// The TLS GSS-APIsecret form whose keys the peer's messages verified under.
-    public var tlsSecret: TLSSecretForm
+    /// With certificate authentication: the TLS GSS-APIsecret form whose keys the peer's
+    /// messages verified under.
+    public var tlsSecret: TLSSecretForm?
+    /// The form of the Main Mode proofs the peer's Auth1 or Auth2 verified in.
+    public var transcript: TranscriptForm
 
-    public init(peer: IPAddress, tlsSecret: TLSSecretForm) {
+    public init(peer: IPAddress, tlsSecret: TLSSecretForm?, transcript: TranscriptForm = .standard) {
         self.peer = peer
         self.tlsSecret = tlsSecret
+        self.transcript = transcript
+    }
+
+    /// `2001:db8::1: TLS secret eap-tls-msk, proofs over message`.
+    public var description: String {
+        "\(peer): " + (tlsSecret.map { "TLS secret \($0.rawValue), " } ?? "") + "proofs over \(transcript)"
     }
 }
 

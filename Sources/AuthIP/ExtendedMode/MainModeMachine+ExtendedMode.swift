@@ -74,7 +74,7 @@ extension MainModeMachine {
         }
         var gss = GSSNegotiation(
             methods: accepted, transcript: .extendedMode(hash: mm.agreement.algorithms.hash), peerPrincipalName: nil)
-        gss.transcript.append(inbound.chain)
+        gss.transcript.append(inbound.transcriptMessage)
         gss.transcript.append(
             sendResponse(
                 to: inbound.key,
@@ -108,7 +108,7 @@ extension MainModeMachine {
                 failExtendedMode(.local(.errorIpsecIkeInvalidAuthPayload), notifyPeer: true, &shared)
                 return
             }
-            gss.transcript.append(inbound.chain)
+            gss.transcript.append(inbound.transcriptMessage)
             gss.methods = accepted
             gss.peerPrincipalName = inbound.gssIdentity?.principalName
             setNegotiation(gss, .extendedMode)

@@ -1,3 +1,4 @@
+import AuthIPKeySchedule
 import AuthIPWire
 import Foundation
 
@@ -19,12 +20,12 @@ extension MainModeMachine {
             {
                 let forms =
                     auth.gss.method == .tls
-                    ? shared.tlsSecretForms.candidates(for: remote.ip, shared.settings.interop) : [.exporter]
+                    ? shared.calibrations.tlsSecrets(for: remote.ip, shared.settings.interop) : [.exporter]
+                let transcript = shared.calibrations.transcripts(for: remote.ip, shared.settings.interop)[0]
                 for form in forms {
-                    let mm = keyed(auth, authorization, tlsSecret: form, shared)
+                    let mm = keyed(auth, authorization, tlsSecret: form, transcript: transcript, shared)
                     guard let opened = try? mm.protection.open(raw) else { continue }
                     phase = .keyed(mm)
-                    noteTLSSecret(mm, &shared)
                     return Inbound(
                         header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
                         chain: opened.plaintextChain, from: from, to: to, digest: DatagramDigest(raw))
@@ -55,10 +56,10 @@ extension MainModeMachine {
             else { return nil }
         }
         guard let crypto = message.crypto else { return nil }
-        let chainStart = ISAKMPHeader.size + crypto.headerLength
+        let parts = TranscriptMessage(clear: raw, cryptoLength: crypto.headerLength)
         return Inbound(
-            header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads,
-            chain: Array(raw[min(chainStart, raw.count)...]), from: from, to: to, digest: DatagramDigest(raw))
+            header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads, chain: parts.chain,
+            from: from, to: to, digest: DatagramDigest(raw), clearHeader: parts.header, clearCrypto: parts.cryptoPayload)
     }
 
     /// Routes a message: a response to what this side asked, or a request from the peer.

@@ -50,10 +50,15 @@ extension MainModeMachine {
             phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
         session.pendingTraffic = [traffic]
         session.acquiredTraffic = [traffic]
-        session.tlsSecretCandidates = shared.tlsSecretForms.candidates(for: remote.ip, shared.settings.interop)
-        session.sendRequest(
+        session.tlsSecretCandidates = shared.calibrations.tlsSecrets(for: remote.ip, shared.settings.interop)
+        session.transcriptCandidates = shared.calibrations.transcripts(for: remote.ip, shared.settings.interop)
+        let sent = session.sendRequest(
             exchange: .mainMode, messageID: 0, payloads: payloads, purpose: .mainMode,
             maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
+        if case .offered(var offer) = session.phase {
+            offer.sent = sent
+            session.phase = .offered(offer)
+        }
         return session
     }
 
@@ -101,12 +106,12 @@ extension MainModeMachine {
     mutating func receiveDoSCookie(_ cookie: UInt64, _ shared: inout EndpointContext) {
         guard cookie != 0, cookies.responder == 0, case .offered(var offer) = phase, !offer.cookieTaken else { return }
         offer.cookieTaken = true
-        phase = .offered(offer)
         cookies.responder = cookie
         channel = Channel()
-        sendRequest(
+        offer.sent = sendRequest(
             exchange: .mainMode, messageID: 0, payloads: offer.payloads, purpose: .mainMode,
             maximumRetransmissions: shared.settings.maximumFirstMessageRetransmissions, &shared)
+        phase = .offered(offer)
         cookies.responder = 0
     }
 
@@ -164,8 +169,8 @@ extension MainModeMachine {
             sharedSecret: sharedSecret, methods: methods, peerPrincipalName: inbound.gssIdentity?.principalName,
             legacyICV: vendors.contains { $0.forcesTwelveByteICV })
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
-        transcript.append(payloads: offer.payloads)
-        transcript.append(inbound.chain)
+        transcript.append(offer.sent)
+        transcript.append(inbound.transcriptMessage)
         phase = .authenticating(
             MainModeAuthentication(
                 agreement: agreement,
@@ -178,14 +183,17 @@ extension MainModeMachine {
     mutating func establishKeys(
         _ auth: MainModeAuthentication, _ authorization: Authorization, _ shared: inout EndpointContext
     ) {
-        phase = .keyed(keyed(auth, authorization, tlsSecret: tlsSecretCandidates.first ?? .exporter, shared))
+        phase = .keyed(
+            keyed(
+                auth, authorization, tlsSecret: tlsSecretCandidates.first ?? .exporter,
+                transcript: transcriptCandidates.first ?? .standard, shared))
     }
 
     /// The keys and proofs of a Main Mode whose context is complete and whose peer every check
     /// authorized, with TLS from the GSS-APIsecret in `form`.
     func keyed(
         _ auth: MainModeAuthentication, _ authorization: Authorization, tlsSecret form: TLSSecretForm,
-        _ shared: EndpointContext
+        transcript transcriptForm: TranscriptForm, _ shared: EndpointContext
     ) -> KeyedMainMode {
         let agreement = auth.agreement
         let gss = auth.gss
@@ -205,8 +213,8 @@ extension MainModeMachine {
                 agreement: agreement, derivation: derivation, keys: keys,
                 protection: CryptoPayloadProtection(
                     algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
-                auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid),
-                auth2: gss.transcript.responderProof(skeyid: keys.skeyid),
+                auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid, form: transcriptForm),
+                auth2: gss.transcript.responderProof(skeyid: keys.skeyid, form: transcriptForm),
                 method: method,
                 localIdentity: entry?.localIdentity(
                     role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName
@@ -214,14 +222,38 @@ extension MainModeMachine {
                 // Only a name the method authenticated: never the SPN GSS_ID announced.
                 remoteIdentity: context?.peerName, localCertificate: localCertificate,
                 peerChain: method == .tls ? context?.peerCertificates ?? [] : [], tlsSecret: method == .tls ? form : nil,
+                transcriptForm: transcriptForm, transcript: gss.transcript,
                 authorization: authorization,
                 expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
     }
 
-    /// The peer's proof verified under keys from `mm.tlsSecret`: remembered for the peer, and
-    /// reported when that is news.
-    func noteTLSSecret(_ mm: KeyedMainMode, _ shared: inout EndpointContext) {
-        guard let form = mm.tlsSecret, shared.tlsSecretForms.remember(form, for: remote.ip) else { return }
-        shared.outputs.append(.calibrated(Calibration(peer: remote.ip, tlsSecret: form)))
+    /// The peer's proof verified: its keys' TLS secret form and its proofs' form are remembered
+    /// for the peer, and reported when that is news; the transcript is no longer needed.
+    mutating func settleProofs(_ shared: inout EndpointContext) {
+        guard case .keyed(var mm) = phase else { return }
+        mm.transcript = nil
+        phase = .keyed(mm)
+        if let news = shared.calibrations.remember(tlsSecret: mm.tlsSecret, transcript: mm.transcriptForm, for: remote.ip) {
+            shared.outputs.append(.calibrated(news))
+        }
+    }
+
+    /// The responder's check of Auth1 in #5: in the form the keys were made with, else in the
+    /// other candidate forms (when this side calibrates); the form it verifies in then gives
+    /// Auth2 too.
+    mutating func acceptsAuth1(_ auth1: [UInt8], _ shared: EndpointContext) -> Bool {
+        guard case .keyed(var mm) = phase else { return false }
+        if constantTimeEqual(auth1, mm.auth1) { return true }
+        guard shared.settings.interop.calibratesTranscript, let transcript = mm.transcript else { return false }
+        for form in shared.calibrations.transcripts(for: remote.ip, shared.settings.interop)
+        where form != mm.transcriptForm {
+            guard constantTimeEqual(auth1, transcript.initiatorProof(skeyid: mm.keys.skeyid, form: form)) else { continue }
+            mm.transcriptForm = form
+            mm.auth1 = auth1
+            mm.auth2 = transcript.responderProof(skeyid: mm.keys.skeyid, form: form)
+            phase = .keyed(mm)
+            return true
+        }
+        return false
     }
 }

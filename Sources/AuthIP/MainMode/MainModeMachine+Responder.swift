@@ -63,7 +63,7 @@ extension MainModeMachine {
             sharedSecret: sharedSecret, methods: accepted, peerPrincipalName: nil,
             legacyICV: inbound.vendors.contains { $0.forcesTwelveByteICV })
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
-        transcript.append(inbound.chain)
+        transcript.append(inbound.transcriptMessage)
         var session = MainModeMachine(
             id: shared.takeSAID(), role: .responder, cookies: cookies, local: inbound.to, remote: inbound.from,
             ruleIndex: ruleIndex,

@@ -38,6 +38,10 @@ struct MainModeMachine {
     var tlsSecretCandidates: [TLSSecretForm] = []
     /// Initiator: #5 went unanswered with keys from `tlsSecretCandidates.first`.
     var tlsSecretUnanswered = false
+    /// Initiator: the forms of Auth1 still to try with this peer, the one in use first; and
+    /// whether the peer refused the Auth1 sent (ERROR_IPSEC_IKE_INVALID_HASH).
+    var transcriptCandidates: [TranscriptForm] = []
+    var auth1Refused = false
     /// When this side gives up on a negotiation that does not progress: the responder waiting
     /// for the peer's next message (MS-AIPS: 60 s), the initiator between its first Quick Mode
     /// and the end of Extended Mode.

@@ -33,6 +33,8 @@ struct MainModeOffer {
     var keyPair: DiffieHellmanKeyPair?
     var payloads: [Payload]
     var methods: [AuthMethod]
+    /// #1 as last sent (again with the DoS cookie), as the transcript takes it.
+    var sent = TranscriptMessage(chain: [])
 }
 
 /// What #1/#2 settled.
@@ -76,6 +78,10 @@ struct KeyedMainMode {
     var peerChain: [Certificate]
     /// With TLS: the GSS-APIsecret form the keys came from.
     var tlsSecret: TLSSecretForm?
+    /// The form Auth1 and Auth2 are in, and until the peer's proof settles it, the transcript
+    /// to compute the other candidate forms from (`TranscriptForm.candidates`).
+    var transcriptForm: TranscriptForm
+    var transcript: AuthenticationTranscript?
     /// The checks of the peer Main Mode authenticated, passed.
     let authorization: Authorization
     /// Quick Modes of this MM SA after the first, for its QM limit.

@@ -159,11 +159,12 @@ extension MainModeMachine {
     /// #5 at the responder: Auth1 confirms Main Mode; then the Quick Mode is answered in #6
     /// with Auth2.
     mutating func receiveFirstQuickModeRequest(_ inbound: Inbound, _ shared: inout EndpointContext) {
-        guard case .keyed(let mm) = phase else { return }
-        guard let hash = inbound.hash, constantTimeEqual(hash.data, mm.auth1) else {
+        guard case .keyed = phase else { return }
+        guard let hash = inbound.hash, acceptsAuth1(hash.data, shared), case .keyed(let mm) = phase else {
             failMainMode(.local(.errorIpsecIkeInvalidHash), notifyPeer: true, respondingTo: inbound.key, &shared)
             return
         }
+        settleProofs(&shared)
         if isBlocked([mm.authorization], shared) {
             failMainMode(
                 .local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, respondingTo: inbound.key, &shared)
@@ -335,6 +336,11 @@ extension MainModeMachine {
         guard let hash = inbound.hash else {
             let error: NegotiationError =
                 inbound.statusCode.map { .remote(WindowsError.lookup($0)) } ?? .local(.errorIpsecIkeInvalidPayload)
+            // The responder refused our Auth1: it may compute the proofs in another form.
+            if error == .remote(.errorIpsecIkeInvalidHash) {
+                auth1Refused = true
+                retry = true
+            }
             failMainMode(error, notifyPeer: inbound.statusCode == nil, &shared)
             return
         }
@@ -342,7 +348,7 @@ extension MainModeMachine {
             failMainMode(.local(.errorIpsecIkeInvalidHash), notifyPeer: true, &shared)
             return
         }
-        noteTLSSecret(mm, &shared)
+        settleProofs(&shared)
         if isBlocked([mm.authorization], shared) {
             failMainMode(.local(.errorIpsecIkeAuthorizationFailure), notifyPeer: true, &shared)
             return

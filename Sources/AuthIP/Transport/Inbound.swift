@@ -1,3 +1,4 @@
+import AuthIPKeySchedule
 import AuthIPWire
 import Foundation
 
@@ -12,6 +13,15 @@ struct Inbound {
     var to: EndpointAddress
     /// The received datagram's digest (after reassembly): what tells a retransmission.
     var digest: DatagramDigest
+    /// A clear message's ISAKMP header and Crypto payload, for the transcript forms that
+    /// cover them (`TranscriptForm.Coverage`).
+    var clearHeader: [UInt8] = []
+    var clearCrypto: [UInt8] = []
+
+    /// The message as the transcripts take it.
+    var transcriptMessage: TranscriptMessage {
+        TranscriptMessage(header: clearHeader, cryptoPayload: clearCrypto, chain: chain)
+    }
 
     var key: ExchangeKey { ExchangeKey(exchange: header.exchangeType, messageID: header.messageID, sequence: sequence) }
 
@@ -46,5 +56,15 @@ struct Inbound {
     var statusCode: UInt32? {
         for notify in notifies { if case .status(let code) = notify.content { return code } }
         return nil
+    }
+}
+
+extension TranscriptMessage {
+    /// A clear datagram whose Crypto payload is `cryptoLength` bytes, taken apart.
+    init(clear datagram: [UInt8], cryptoLength: Int) {
+        let header = min(ISAKMPHeader.size, datagram.count), chain = min(header + cryptoLength, datagram.count)
+        self.init(
+            header: Array(datagram[..<header]), cryptoPayload: Array(datagram[header..<chain]),
+            chain: Array(datagram[chain...]))
     }
 }

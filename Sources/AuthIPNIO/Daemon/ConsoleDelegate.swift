@@ -60,7 +60,7 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     }
 
     func endpointDriver(_ driver: EndpointDriver, calibrated calibration: Calibration) {
-        Console.note("calibrated: \(calibration.peer) uses the TLS GSS-APIsecret \(calibration.tlsSecret.rawValue)")
+        Console.note("calibrated: \(calibration)")
     }
 }
 
