@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/kdf.h>
 #include <string.h>
+#include <sys/random.h>
 
 /* OpenSSL spells these as macros, which Swift cannot call. */
 
@@ -227,6 +228,8 @@ static int authip_rand_bytes(unsigned char *buffer, int count) {
 }
 static int authip_rand_status(void) { return authip_random_source != NULL; }
 static const RAND_METHOD authip_rand_method = { NULL, authip_rand_bytes, NULL, NULL, authip_rand_bytes, authip_rand_status };
+/* The kernel's generator, for a recording of OpenSSL's draws (OpenSSLRandom.useRecording). */
+static inline long authip_getrandom(void *buffer, size_t count) { return (long)getrandom(buffer, count, 0); }
 static inline int authip_use_random_source(authip_random_fill fill) {
     authip_random_source = fill;
     return RAND_set_rand_method(fill ? &authip_rand_method : NULL);

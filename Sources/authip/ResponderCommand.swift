@@ -32,6 +32,12 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Write the run to this directory as a vector that `authip vectors run` replays (it holds this side's secrets).",
+            valueName: "DIR"))
+    var record: String?
+
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds.") }
     }
@@ -46,9 +52,10 @@ struct DaemonOptions: ParsableArguments {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        let run = DaemonRun(
+        var run = DaemonRun(
             configuration: configuration, format: events, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
             acquiresAtStart: acquiresAtStart, stopsWhenEstablished: stopsWhenEstablished)
+        run.recording = record.map { (URL(fileURLWithPath: $0), config) }
         do {
             return try run.run()
         } catch let error as DriverConfigurationError {

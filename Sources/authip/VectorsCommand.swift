@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthIPJSON
+import AuthIPNIO
 import AuthIPScenarios
 import Foundation
 
@@ -12,7 +13,7 @@ struct VectorsCommand: ParsableCommand {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replay every scenario of DIR (or DIR/scenarios) and compare.")
+            abstract: "Replay every scenario of DIR (or DIR/scenarios), and every recording of authip --record, and compare.")
 
         @Argument(help: "A directory of scenario .json files, or the TestVectors directory.")
         var directory: String
@@ -31,7 +32,11 @@ struct VectorsCommand: ParsableCommand {
                 let differences: [String]
                 do {
                     let text = try String(contentsOf: url.appendingPathComponent(file), encoding: .utf8)
-                    differences = try ScenarioVector(json: try JSONValue(parsing: text)).check()
+                    let json = try JSONValue(parsing: text)
+                    // A recording of a real negotiation (`--record`), or a simulated scenario.
+                    differences =
+                        json["recording"] != nil
+                        ? try NegotiationReplay.check(json) : try ScenarioVector(json: json).check()
                 } catch {
                     differences = ["\(error)"]
                 }

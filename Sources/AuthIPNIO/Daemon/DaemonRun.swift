@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPCrypto
 import AuthIPDirectory
 import Dispatch
 import Foundation
@@ -31,6 +32,9 @@ public struct DaemonRun {
     public var acquiresAtStart: Bool
     /// Whether to stop once the acquired traffic is protected or a negotiation fails.
     public var stopsWhenEstablished: Bool
+    /// Where to write the run as a replayable vector (`NegotiationRecorder`), with the
+    /// configuration file's path (its text and the files it names go into the vector).
+    public var recording: (directory: URL, configurationPath: String)?
 
     public init(
         configuration: DriverConfiguration, format: EventLineFormat = .text, duration: Duration? = nil,
@@ -67,10 +71,22 @@ public struct DaemonRun {
             case .failed(let reason): stop.settle(.failed(reason))
             }
         }
+        let start = Date()
+        let recorder = try recording.map { recording throws -> NegotiationRecorder in
+            let path = recording.configurationPath
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw DriverConfigurationError.unreadable(path: path, reason: "cannot be read for the recording")
+            }
+            let stamp = ISO8601DateFormatter().string(from: start).replacingOccurrences(of: ":", with: "")
+            return try NegotiationRecorder(
+                name: "recording-\(configuration.computerName)-\(stamp)", configurationText: text,
+                baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        }
+        defer { if recorder != nil { OpenSSLRandom.useSystem() } }
         let driver = EndpointDriver(
             configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
             eventLoopGroup: group, delegate: delegate, directory: try configuration.remoteDirectory()?.0,
-            domainController: WinbindDomainController())
+            domainController: WinbindDomainController(), recorder: recorder)
         try driver.start().wait()
         Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
         if let duration {
@@ -81,6 +97,10 @@ public struct DaemonRun {
         }
         let outcome = stop.wait()
         try driver.shutdown().wait()
+        if let recorder, let directory = recording?.directory {
+            let url = try recorder.write(to: directory)
+            Console.note("recorded to \(url.path)")
+        }
         return outcome
     }
 }

@@ -16,6 +16,7 @@ extension EndpointDriver {
     func handle(_ input: EndpointInput) -> [EventLoopFuture<Void>] {
         let now = clock()
         let outputs = state.value.endpoint.handle(input, now: now)
+        recorder?.record(input, at: now, outputs: outputs)
         var writes: [EventLoopFuture<Void>] = []
         for output in outputs {
             switch output {

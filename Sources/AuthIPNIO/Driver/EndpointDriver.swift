@@ -42,6 +42,7 @@ public final class EndpointDriver: Sendable {
     /// adds in memory are written out on the CRL pool.
     let persistentCRLCaches: [CRLCache]
     let clock: @Sendable () -> Date
+    let recorder: NegotiationRecorder?
     let state: NIOLoopBoundBox<DriverState>
 
     /// A driver for a new endpoint; nothing is bound before `start()`.
@@ -61,6 +62,8 @@ public final class EndpointDriver: Sendable {
     ///   - crlThreadPool: where the blocking CRL downloads run.
     ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
     ///     may shift it into the validity of its credentials.
+    ///   - recorder: keeps every input and output for a replayable vector; made before the
+    ///     driver, since the endpoint draws random bytes as it is made.
     public init(
         configuration: EndpointConfiguration, localAddresses: [IPAddress],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -68,7 +71,7 @@ public final class EndpointDriver: Sendable {
         crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
         domainController: (any NTLMDomainController)? = nil,
         threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
-        clock: @escaping @Sendable () -> Date = Date.init
+        clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil
     ) {
         let eventLoop = eventLoopGroup.next()
         self.eventLoop = eventLoop
@@ -82,7 +85,10 @@ public final class EndpointDriver: Sendable {
         self.crlThreadPool = crlThreadPool
         persistentCRLCaches = Self.persistentCRLCaches(of: configuration)
         self.clock = clock
-        let endpoint = Endpoint(configuration: configuration, random: random, now: clock())
+        self.recorder = recorder
+        let now = clock()
+        recorder?.started(at: now)
+        let endpoint = Endpoint(configuration: configuration, random: random, now: now)
         state = .makeBoxSendingValue(DriverState(endpoint: endpoint), eventLoop: eventLoop)
     }
 
