@@ -1,5 +1,6 @@
 import AuthIP
 import AuthIPCrypto
+import AuthIPGSS
 import AuthIPNIO
 import AuthIPTestSupport
 import AuthIPWire
@@ -40,6 +41,24 @@ struct DriverConfigurationTests {
             ])
     }
 
+    @Test("A rule's TLS versions and Quick Mode key split are read (Windows 7 clients, RISK 1)")
+    func tlsVersionsAndKeySplit() throws {
+        let configuration = try Self.parse(
+            Self.initiator(replacing: "\"revocation\": \"none\"", with: "\"revocation\": \"none\", \"tlsVersions\": \"1.0-1.2\"")
+                .replacingOccurrences(
+                    of: "\"name\": \"To the server\"",
+                    with: "\"name\": \"To the server\", \"quickModeKeyOrder\": \"encryption-key-first\""))
+        let rule = try #require(try configuration.endpointConfiguration().rules.first)
+        #expect(rule.quickModeKeyOrder == .encryptionKeyFirst)
+        guard case .certificate(let tls)? = rule.mainModeAuthentication.methods.first else {
+            Issue.record("no certificate method")
+            return
+        }
+        #expect(tls.versions == TLSVersion.tls10 ... .tls12)
+        let defaults = try #require(try Self.parse(Self.initiator(replacing: "", with: "")).endpointConfiguration().rules.first)
+        #expect(defaults.quickModeKeyOrder == .integrityKeyFirst)
+    }
+
     @Test("Tunnel endpoints, crypto choices and a relative account directory are read")
     func mapsTunnelAndCrypto() throws {
         let json = """
@@ -76,6 +95,18 @@ struct DriverConfigurationTests {
                 "\"revocation\": \"none\"", "\"revocaton\": \"none\"",
                 DriverConfigurationError.invalidField(
                     field: "rules[0].authentication[0].revocaton", reason: "is not a known field")
+            ),
+            (
+                "\"revocation\": \"none\"", "\"revocation\": \"none\", \"tlsVersions\": \"1.2-1.0\"",
+                .invalidField(
+                    field: "rules[0].authentication[0].tlsVersions",
+                    reason: "is \"1.2-1.0\", not a TLS version or a range such as 1.0-1.2")
+            ),
+            (
+                "\"name\": \"To the server\"", "\"name\": \"To the server\", \"quickModeKeyOrder\": \"keys-first\"",
+                .invalidField(
+                    field: "rules[0].quickModeKeyOrder",
+                    reason: "is \"keys-first\", not integrity-key-first or encryption-key-first")
             ),
             (
                 "\"revocation\": \"none\"", "\"revocation\": \"sometimes\"",

@@ -13,6 +13,8 @@ struct CertificateAuthentication: Decodable {
     var revocation: RevocationMode
     var crlCache: String?
     var peerUsage: ExtendedKeyUsagePolicy?
+    /// "1.2" (the default), or a range such as "1.0-1.2" for Windows 7 clients.
+    var tlsVersions: ClosedRange<TLSVersion>
 
     /// A certificate file (the certificate, then its intermediates) and its unencrypted key.
     struct IdentityFiles: Decodable {
@@ -30,7 +32,7 @@ struct CertificateAuthentication: Decodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case method, identities, trustedRoots, revocation, crlCache, peerUsage
+        case method, identities, trustedRoots, revocation, crlCache, peerUsage, tlsVersions
     }
 
     init(from decoder: any Decoder) throws {
@@ -44,6 +46,16 @@ struct CertificateAuthentication: Decodable {
             ?? .weak
         crlCache = try container.decodeIfPresent(String.self, forKey: .crlCache)
         peerUsage = try container.decodeIfPresent(.peerUsage, as: "initiator or responder") { usages[$0] }
+        tlsVersions =
+            try container.decodeIfPresent(.tlsVersions, as: "a TLS version or a range such as 1.0-1.2") { text in
+                let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map {
+                    TLSVersion(name: String($0))
+                }
+                guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
+                    low <= high
+                else { return nil }
+                return low...high
+            } ?? .tls12 ... .tls12
     }
 
     /// The TLS configuration with the certificates, keys, roots and CRL cache loaded.
@@ -70,11 +82,11 @@ struct CertificateAuthentication: Decodable {
         let trust = TrustPolicy(
             trustedRoots: roots, revocation: revocation,
             policies: [DigitalSignatureKeyUsagePolicy()] + (peerUsage.map { [$0] } ?? []))
-        guard let crlCache else { return TLSConfiguration(identities: loaded, trust: trust) }
+        guard let crlCache else { return TLSConfiguration(identities: loaded, trust: trust, versions: tlsVersions) }
         do {
             return TLSConfiguration(
                 identities: loaded, trust: trust,
-                crlCache: try CRLCache(directory: URL(fileURLWithPath: file(crlCache))))
+                crlCache: try CRLCache(directory: URL(fileURLWithPath: file(crlCache))), versions: tlsVersions)
         } catch {
             throw .unloadable(field: "\(field).crlCache", path: file(crlCache), reason: "\(error)")
         }

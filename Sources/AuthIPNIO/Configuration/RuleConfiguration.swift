@@ -23,10 +23,12 @@ struct RuleConfiguration: Decodable, Sendable {
     var authentication: [AuthenticationConfiguration]
     var mainModeCrypto: MainModeCryptoSet
     var quickModeCrypto: QuickModeCryptoSet
+    /// "integrity-key-first" (the default) or "encryption-key-first" (RISK 1, Docs/Interop.md).
+    var quickModeKeyOrder: QuickModeKeyOrder
 
     private enum CodingKeys: String, CodingKey {
         case name, filterID, local, remote, `protocol`, localPort, remotePort, tunnel, authentication, mainModeCrypto,
-            quickModeCrypto
+            quickModeCrypto, quickModeKeyOrder
     }
 
     private enum TunnelKeys: String, CodingKey { case localEndpoint, remoteEndpoints }
@@ -62,6 +64,10 @@ struct RuleConfiguration: Decodable, Sendable {
         quickModeCrypto =
             try container.decodeIfPresent(QuickModeCryptoConfiguration.self, forKey: .quickModeCrypto)?.cryptoSet
             ?? .windowsDefault
+        quickModeKeyOrder =
+            try container.decodeIfPresent(
+                .quickModeKeyOrder, as: "integrity-key-first or encryption-key-first", QuickModeKeyOrder.init(rawValue:))
+            ?? InteropProfile.quickModeKeyOrder
     }
 
     /// Whether a packet with these addresses, protocol and destination port falls under this rule.
@@ -79,9 +85,11 @@ struct RuleConfiguration: Decodable, Sendable {
             methods.append(
                 try method.proposal(field: "\(field).authentication[\(index)]", workstation: workstation, file: file))
         }
-        return ConnectionSecurityRule(
+        var rule = ConnectionSecurityRule(
             name: name, filterID: filterID, local: local, remote: remote, mode: mode,
             mainModeAuthentication: AuthenticationSet(methods), mainModeCrypto: mainModeCrypto,
             quickModeCrypto: quickModeCrypto)
+        rule.quickModeKeyOrder = quickModeKeyOrder
+        return rule
     }
 }
