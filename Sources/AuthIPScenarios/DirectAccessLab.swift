@@ -182,7 +182,9 @@ public struct DirectAccessLab {
     static func machinePassword(_ name: String) -> String { "\(name)-Machine-Secret" }
 
     /// `rules` with the Quick Mode key split of a profile and the options' Quick Mode proposals.
-    static func adjusting(_ rules: [ConnectionSecurityRule], _ order: QuickModeKeyOrder, _ options: Options)
+    static func adjusting(
+        _ rules: [ConnectionSecurityRule], _ order: QuickModeKeyOrder, _ options: Options
+    )
         -> [ConnectionSecurityRule]
     {
         rules.map { rule in

@@ -102,7 +102,8 @@ public struct InteropMatrix {
                     profile.quickModeKeyOrder == InteropProfile.quickModeKeyOrder
                     ? nil : QuickModeCryptoSet(proposals: [QuickModeProposal(cipher: .aes256, integrity: .sha256)])
                 for role in Role.allCases {
-                    let (server, client) = role == .responder ? (profile, .standard) : (InteropProfile.standard, profile)
+                    let (server, client) =
+                        role == .responder ? (profile, .standard) : (InteropProfile.standard, profile)
                     let result = try pairing(tunnel: tunnel, server: server, client: client, crypto: crypto)
                     let side = role == .responder ? "DASERVER" : DirectAccessLab.clientName(0)
                     let key = "\(profile.name) \(role)"

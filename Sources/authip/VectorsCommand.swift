@@ -13,7 +13,8 @@ struct VectorsCommand: ParsableCommand {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replay every scenario of DIR (or DIR/scenarios), and every recording of authip --record, and compare.")
+            abstract:
+                "Replay every scenario of DIR (or DIR/scenarios), and every recording of authip --record, and compare.")
 
         @Argument(help: "A directory of scenario .json files, or the TestVectors directory.")
         var directory: String

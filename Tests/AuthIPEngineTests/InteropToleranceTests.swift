@@ -29,7 +29,9 @@ struct InteropToleranceTests {
     func transformNumberKept() throws {
         var fixture = EngineFixture(
             clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
-            serverMainMode: MainModeCryptoSet(proposals: [MainModeProposal(cipher: .aes128, hash: .sha1, group: .modp2048)]))
+            serverMainMode: MainModeCryptoSet(proposals: [
+                MainModeProposal(cipher: .aes128, hash: .sha1, group: .modp2048)
+            ]))
         fixture.simulation.recordsTraffic = true
         fixture.connect()
         fixture.run()
@@ -47,7 +49,8 @@ struct InteropToleranceTests {
         let offers = QuickModeProposals.offers(in: offered)
         let chosen = try #require(
             QuickModeProposals.choose(
-                from: offers, set: QuickModeCryptoSet(proposals: [QuickModeProposal(cipher: .aes128, integrity: .sha1)]),
+                from: offers,
+                set: QuickModeCryptoSet(proposals: [QuickModeProposal(cipher: .aes128, integrity: .sha1)]),
                 encapsulationMode: EncapsulationMode.tunnel))
         let answer = QuickModeProposals.answer(chosen, spi: 0x9ABC_DEF0)
         #expect(answer.proposals.map(\.number) == [3])

@@ -245,7 +245,8 @@ struct MachineTests {
             Inbound(
                 header: ISAKMPHeader(
                     initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
-                sequence: 0, payloads: payloads, chain: [], from: from, to: to, digest: DatagramDigest(payloads.map(\.type.rawValue)))
+                sequence: 0, payloads: payloads, chain: [], from: from, to: to,
+                digest: DatagramDigest(payloads.map(\.type.rawValue)))
         }
         let (offered, offer) = try #require(
             QuickModeMachine.offer(

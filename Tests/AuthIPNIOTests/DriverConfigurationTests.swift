@@ -44,10 +44,12 @@ struct DriverConfigurationTests {
     @Test("A rule's TLS versions and Quick Mode key split are read (Windows 7 clients, RISK 1)")
     func tlsVersionsAndKeySplit() throws {
         let configuration = try Self.parse(
-            Self.initiator(replacing: "\"revocation\": \"none\"", with: "\"revocation\": \"none\", \"tlsVersions\": \"1.0-1.2\"")
-                .replacingOccurrences(
-                    of: "\"name\": \"To the server\"",
-                    with: "\"name\": \"To the server\", \"quickModeKeyOrder\": \"encryption-key-first\""))
+            Self.initiator(
+                replacing: "\"revocation\": \"none\"", with: "\"revocation\": \"none\", \"tlsVersions\": \"1.0-1.2\""
+            )
+            .replacingOccurrences(
+                of: "\"name\": \"To the server\"",
+                with: "\"name\": \"To the server\", \"quickModeKeyOrder\": \"encryption-key-first\""))
         let rule = try #require(try configuration.endpointConfiguration().rules.first)
         #expect(rule.quickModeKeyOrder == .encryptionKeyFirst)
         guard case .certificate(let tls)? = rule.mainModeAuthentication.methods.first else {
@@ -55,7 +57,8 @@ struct DriverConfigurationTests {
             return
         }
         #expect(tls.versions == TLSVersion.tls10 ... .tls12)
-        let defaults = try #require(try Self.parse(Self.initiator(replacing: "", with: "")).endpointConfiguration().rules.first)
+        let defaults = try #require(
+            try Self.parse(Self.initiator(replacing: "", with: "")).endpointConfiguration().rules.first)
         #expect(defaults.quickModeKeyOrder == .integrityKeyFirst)
     }
 

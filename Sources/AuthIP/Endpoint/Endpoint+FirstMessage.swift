@@ -1,6 +1,6 @@
 import AuthIPCrypto
-import AuthIPSADatabase
 import AuthIPKeySchedule
+import AuthIPSADatabase
 import AuthIPWire
 import Foundation
 

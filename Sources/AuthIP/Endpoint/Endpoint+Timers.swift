@@ -9,7 +9,9 @@ extension Endpoint {
             guard let rekeys = withSession(id, { $0.fire(&$1) }) else { continue }
             for rekey in rekeys { self.rekey(rekey, mainModeID: id) }
         }
-        for (traffic, retry) in negotiationRetries.sorted(by: { ($0.value.due, $0.value.order) < ($1.value.due, $1.value.order) })
+        for (traffic, retry) in negotiationRetries.sorted(by: {
+            ($0.value.due, $0.value.order) < ($1.value.due, $1.value.order)
+        })
         where retry.due <= now {
             negotiationRetries[traffic] = nil
             acquire(traffic, retry: retry)
@@ -56,7 +58,8 @@ extension Endpoint {
         for traffic in session.acquiredTraffic where negotiationRetries[traffic] == nil {
             retriesScheduled &+= 1
             negotiationRetries[traffic] = NegotiationRetry(
-                attempt: attempt, tlsSecretCandidates: nextSecret ? Array(session.tlsSecretCandidates.dropFirst()) : nil,
+                attempt: attempt,
+                tlsSecretCandidates: nextSecret ? Array(session.tlsSecretCandidates.dropFirst()) : nil,
                 transcriptCandidates: nextTranscript ? Array(session.transcriptCandidates.dropFirst()) : nil,
                 due: now.addingTimeInterval(delay), order: retriesScheduled)
         }

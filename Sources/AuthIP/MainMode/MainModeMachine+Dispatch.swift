@@ -59,7 +59,8 @@ extension MainModeMachine {
         let parts = TranscriptMessage(clear: raw, cryptoLength: crypto.headerLength)
         return Inbound(
             header: header, sequence: crypto.sequenceNumber, payloads: message.clearPayloads, chain: parts.chain,
-            from: from, to: to, digest: DatagramDigest(raw), clearHeader: parts.header, clearCrypto: parts.cryptoPayload)
+            from: from, to: to, digest: DatagramDigest(raw), clearHeader: parts.header, clearCrypto: parts.cryptoPayload
+        )
     }
 
     /// Routes a message: a response to what this side asked, or a request from the peer.

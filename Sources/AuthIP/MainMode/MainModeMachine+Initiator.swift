@@ -35,7 +35,8 @@ extension MainModeMachine {
         ]
         payloads += localVendors(ipv4: remote.isIPv4).map { .vendorID(VendorIDPayload($0)) }
         if remote.isIPv4 {
-            let hash: HashAlgorithm = shared.settings.interop.natDiscoveryWithSHA1 ? .sha1 : InteropProfile.natDiscoveryHash
+            let hash: HashAlgorithm =
+                shared.settings.interop.natDiscoveryWithSHA1 ? .sha1 : InteropProfile.natDiscoveryHash
             payloads += natDiscovery(cookies: cookies, local: local, remote: remote, hash: hash).map {
                 .natDiscovery(NATDiscoveryPayload(data: $0))
             }
@@ -64,7 +65,8 @@ extension MainModeMachine {
 
     /// The vendor IDs this side sends in #1/#2.
     static func localVendors(ipv4: Bool) -> [KnownVendor] {
-        [.microsoftWindows(version: InteropProfile.advertisedWindowsVersion), .gssapi, .fragmentation] + (ipv4 ? [.rfc3947] : [])
+        [.microsoftWindows(version: InteropProfile.advertisedWindowsVersion), .gssapi, .fragmentation]
+            + (ipv4 ? [.rfc3947] : [])
     }
 
     /// NAT-D hashes: the peer's address first, then this side's (RFC 3947 §3.2).
@@ -210,21 +212,21 @@ extension MainModeMachine {
             localCertificate = configuration.identities.first?.certificate
         }
         return KeyedMainMode(
-                agreement: agreement, derivation: derivation, keys: keys,
-                protection: CryptoPayloadProtection(
-                    algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
-                auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid, form: transcriptForm),
-                auth2: gss.transcript.responderProof(skeyid: keys.skeyid, form: transcriptForm),
-                method: method,
-                localIdentity: entry?.localIdentity(
-                    role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName
-                ),
-                // Only a name the method authenticated: never the SPN GSS_ID announced.
-                remoteIdentity: context?.peerName, localCertificate: localCertificate,
-                peerChain: method == .tls ? context?.peerCertificates ?? [] : [], tlsSecret: method == .tls ? form : nil,
-                transcriptForm: transcriptForm, transcript: gss.transcript,
-                authorization: authorization,
-                expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
+            agreement: agreement, derivation: derivation, keys: keys,
+            protection: CryptoPayloadProtection(
+                algorithms: agreement.algorithms, keys: keys, legacyICV: agreement.legacyICV),
+            auth1: gss.transcript.initiatorProof(skeyid: keys.skeyid, form: transcriptForm),
+            auth2: gss.transcript.responderProof(skeyid: keys.skeyid, form: transcriptForm),
+            method: method,
+            localIdentity: entry?.localIdentity(
+                role: role == .initiator ? .initiator : .acceptor, principalName: shared.configuration.principalName
+            ),
+            // Only a name the method authenticated: never the SPN GSS_ID announced.
+            remoteIdentity: context?.peerName, localCertificate: localCertificate,
+            peerChain: method == .tls ? context?.peerCertificates ?? [] : [], tlsSecret: method == .tls ? form : nil,
+            transcriptForm: transcriptForm, transcript: gss.transcript,
+            authorization: authorization,
+            expires: shared.now.addingTimeInterval(TimeInterval(agreement.lifetimeSeconds)))
     }
 
     /// The peer's proof verified: its keys' TLS secret form and its proofs' form are remembered
@@ -233,7 +235,9 @@ extension MainModeMachine {
         guard case .keyed(var mm) = phase else { return }
         mm.transcript = nil
         phase = .keyed(mm)
-        if let news = shared.calibrations.remember(tlsSecret: mm.tlsSecret, transcript: mm.transcriptForm, for: remote.ip) {
+        if let news = shared.calibrations.remember(
+            tlsSecret: mm.tlsSecret, transcript: mm.transcriptForm, for: remote.ip)
+        {
             shared.outputs.append(.calibrated(news))
         }
     }
@@ -247,7 +251,9 @@ extension MainModeMachine {
         guard shared.settings.interop.calibratesTranscript, let transcript = mm.transcript else { return false }
         for form in shared.calibrations.transcripts(for: remote.ip, shared.settings.interop)
         where form != mm.transcriptForm {
-            guard constantTimeEqual(auth1, transcript.initiatorProof(skeyid: mm.keys.skeyid, form: form)) else { continue }
+            guard constantTimeEqual(auth1, transcript.initiatorProof(skeyid: mm.keys.skeyid, form: form)) else {
+                continue
+            }
             mm.transcriptForm = form
             mm.auth1 = auth1
             mm.auth2 = transcript.responderProof(skeyid: mm.keys.skeyid, form: form)

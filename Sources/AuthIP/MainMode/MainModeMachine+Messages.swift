@@ -78,7 +78,8 @@ extension MainModeMachine {
                 let sealed = try? protection.seal(
                     header: header, sequenceNumber: key.sequence,
                     iv: shared.random.bytes(protection.algorithms.cipher.blockSize),
-                    firstPayload: chain.first, chain: chain.bytes, namingFirstPayload: profile.encryptedCryptoNamesFirstPayload)
+                    firstPayload: chain.first, chain: chain.bytes,
+                    namingFirstPayload: profile.encryptedCryptoNamesFirstPayload)
             else { return ([], TranscriptMessage(chain: chain.bytes)) }
             datagram = sealed
             message = TranscriptMessage(chain: chain.bytes)

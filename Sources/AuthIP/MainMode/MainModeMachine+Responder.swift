@@ -92,7 +92,9 @@ extension MainModeMachine {
         // The chosen transform as offered, its number kept.
         var payloads: [Payload] = [
             .securityAssociation(
-                SecurityAssociationPayload(proposals: [Proposal(number: 1, protocolID: .isakmp, transforms: [transform])])),
+                SecurityAssociationPayload(proposals: [
+                    Proposal(number: 1, protocolID: .isakmp, transforms: [transform])
+                ])),
             .auth(AuthPayload(methods: agreement.methods)),
             .nonce(NoncePayload(data: agreement.responderNonce)),
             .nonce(NoncePayload(data: agreement.responderQuickModeNonce)),

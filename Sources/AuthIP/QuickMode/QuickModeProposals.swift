@@ -33,7 +33,8 @@ enum QuickModeProposals {
     /// kept, under the responder's SPI.
     static func answer(_ offer: Offer, spi: UInt32) -> SecurityAssociationPayload {
         SecurityAssociationPayload(proposals: [
-            Proposal(number: offer.proposalNumber, protocolID: .esp, spi: spi.bigEndianBytes, transforms: [offer.transform])
+            Proposal(
+                number: offer.proposalNumber, protocolID: .esp, spi: spi.bigEndianBytes, transforms: [offer.transform])
         ])
     }
 

@@ -170,7 +170,9 @@ struct Channel {
     ) -> (key: ExchangeKey, request: OutstandingRequest)? {
         if let request = outstanding.removeValue(forKey: key) { return (key, request) }
         let exchanges = exchanges ?? [key.exchange], messageIDs = messageIDs ?? [key.messageID]
-        let candidates = outstanding.keys.filter { exchanges.contains($0.exchange) && messageIDs.contains($0.messageID) }
+        let candidates = outstanding.keys.filter {
+            exchanges.contains($0.exchange) && messageIDs.contains($0.messageID)
+        }
         guard candidates.count == 1, let only = candidates.first, let request = outstanding.removeValue(forKey: only)
         else { return nil }
         return (only, request)

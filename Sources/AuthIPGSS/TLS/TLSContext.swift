@@ -49,7 +49,8 @@ public final class TLSContext: GSSContext {
         guard let ssl = SSL_new(ctx) else { throw GSSFailure(.secEInternalError, "SSL_new failed") }
         self.ssl = ssl
         // The rule's versions; below 1.2 OpenSSL 3 wants security level 0 (MD5/SHA-1 handshakes).
-        _ = authip_SSL_set_versions(ssl, configuration.versions.lowerBound.rawValue, configuration.versions.upperBound.rawValue)
+        _ = authip_SSL_set_versions(
+            ssl, configuration.versions.lowerBound.rawValue, configuration.versions.upperBound.rawValue)
         if configuration.versions.lowerBound < .tls12 { SSL_set_security_level(ssl, 0) }
         incoming = BIO_new(BIO_s_mem())
         outgoing = BIO_new(BIO_s_mem())

@@ -81,7 +81,8 @@ public struct CryptoPayloadProtection: Sendable {
         var sealedHeader = header
         sealedHeader.flags.insert(.encrypted)
         var crypto = CryptoPayload(
-            sequenceNumber: sequenceNumber, iv: iv, protectedContent: ciphertext + [UInt8](repeating: 0, count: icvLength))
+            sequenceNumber: sequenceNumber, iv: iv,
+            protectedContent: ciphertext + [UInt8](repeating: 0, count: icvLength))
         if namingFirstPayload { crypto.encryptedNextPayload = firstPayload }
         var message = Message(header: sealedHeader, payloads: [.crypto(crypto)]).serialized()
         let icvStart = message.count - icvLength

@@ -66,7 +66,8 @@ struct RuleConfiguration: Decodable, Sendable {
             ?? .windowsDefault
         quickModeKeyOrder =
             try container.decodeIfPresent(
-                .quickModeKeyOrder, as: "integrity-key-first or encryption-key-first", QuickModeKeyOrder.init(rawValue:))
+                .quickModeKeyOrder, as: "integrity-key-first or encryption-key-first", QuickModeKeyOrder.init(rawValue:)
+            )
             ?? InteropProfile.quickModeKeyOrder
     }
 

@@ -219,7 +219,9 @@ public enum NegotiationReplay {
             let start = recording["start_us"]?.integerValue,
             let random = recording["random"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
         else { throw Refusal(description: "not a recording: recording, its inputs and expect.outputs are required") }
-        if let reason = recording["not_replayable"]?.stringValue { throw Refusal(description: "not replayable: \(reason)") }
+        if let reason = recording["not_replayable"]?.stringValue {
+            throw Refusal(description: "not replayable: \(reason)")
+        }
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "authip-replay-\(getpid())-\(UUID().uuidString)")
@@ -247,10 +249,12 @@ public enum NegotiationReplay {
             configuration: configuration, random: SystemRandomSource(), now: date(start))
         var differences: [String] = []
         for (index, recorded) in inputs.enumerated() {
-            guard let time = recorded["t_us"]?.integerValue, let input = try decode(recorded) else {
+            guard let time = recorded["t_us"]?.integerValue, let input = decode(recorded) else {
                 throw Refusal(description: "input \(index) cannot be read: \(recorded.compactText)")
             }
-            let outputs = endpoint.handle(input, now: date(time)).map { JSONValue.string(NegotiationRecorder.text(of: $0)) }
+            let outputs = endpoint.handle(input, now: date(time)).map {
+                JSONValue.string(NegotiationRecorder.text(of: $0))
+            }
             let wanted = index < expected.count ? expected[index].arrayValue ?? [] : []
             if outputs != wanted {
                 let first = Array(zip(outputs, wanted)).firstIndex { $0 != $1 } ?? min(outputs.count, wanted.count)
@@ -276,10 +280,10 @@ public enum NegotiationReplay {
         return EndpointAddress(ip, port: port)
     }
 
-    private static func decode(_ value: JSONValue) throws -> EndpointInput? {
+    private static func decode(_ value: JSONValue) -> EndpointInput? {
         if let datagram = value["datagram"] {
             guard let from = address(datagram["from"]), let to = address(datagram["to"]),
-                let bytes = datagram["hex"]?.stringValue.flatMap({ try? Hex.decode($0) })
+                let bytes = datagram["hex"]?.stringValue.flatMap({ Hex.decode($0) })
             else { return nil }
             return .datagram(bytes, from: from, to: to)
         }
@@ -299,7 +303,7 @@ public enum NegotiationReplay {
         }
         if let crl = value["crl"], let url = crl["url"]?.stringValue {
             if let reason = crl["failed"]?.stringValue { return .crlFetched(url: url, result: .failed(reason)) }
-            guard let bytes = crl["hex"]?.stringValue.flatMap({ try? Hex.decode($0) }) else { return nil }
+            guard let bytes = crl["hex"]?.stringValue.flatMap({ Hex.decode($0) }) else { return nil }
             return .crlFetched(url: url, result: .downloaded(bytes))
         }
         return nil
