@@ -20,7 +20,6 @@ public final class TLSContext: GSSContext {
     public private(set) var isComplete = false
     public private(set) var peerName: String?
     public private(set) var sessionKey: SecretBytes?
-    private var otherSecrets: [TLSSecretForm: SecretBytes] = [:]
     /// The peer's validated chain, leaf first.
     public private(set) var peerCertificates: [Certificate] = []
     /// The certificates the peer presented (leaf first), validated or not: what a failure
@@ -146,20 +145,24 @@ public final class TLSContext: GSSContext {
         }
         guard exported == 1 else { throw fail(.secEInternalError, "the TLS exporter failed") }
         sessionKey = SecretBytes(key)
-        var eap = [UInt8](repeating: 0, count: 64), master = [UInt8](repeating: 0, count: 48)
-        defer {
-            eap.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
-            master.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
-        }
-        guard authip_tls_eap_key(ssl, &eap, eap.count) == 1, authip_tls_master_secret(ssl, &master, master.count) == 1
-        else { throw fail(.secEInternalError, "the TLS key material is not available") }
-        otherSecrets = [.eapKeyMaterial: SecretBytes(eap), .masterSecret: SecretBytes(master)]
         isComplete = true
     }
 
-    /// The GSS-APIsecret in `form`: the exporter's output, or the other candidates.
+    /// The GSS-APIsecret in `form`: the exporter's output, or, made when asked (only
+    /// calibration asks), the other candidates; nil before the handshake is complete.
     public func sessionKey(_ form: TLSSecretForm) -> SecretBytes? {
-        form == .exporter ? sessionKey : otherSecrets[form]
+        guard isComplete else { return nil }
+        let derive: (OpaquePointer, UnsafeMutablePointer<UInt8>, Int) -> Int32
+        let length: Int
+        switch form {
+        case .exporter: return sessionKey
+        case .eapKeyMaterial: (derive, length) = (authip_tls_eap_key, 64)
+        case .masterSecret: (derive, length) = (authip_tls_master_secret, 48)
+        }
+        var key = [UInt8](repeating: 0, count: length)
+        defer { key.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) } }
+        guard derive(ssl, &key, length) == 1 else { return nil }
+        return SecretBytes(key)
     }
 
     private func fail(_ status: WindowsError, _ detail: String) -> GSSFailure {
