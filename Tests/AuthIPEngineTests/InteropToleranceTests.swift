@@ -1,6 +1,7 @@
 import AuthIPAudit
 import AuthIPSADatabase
 import AuthIPScenarios
+import AuthIPSimulation
 import AuthIPTestSupport
 import AuthIPWire
 import Testing
@@ -282,5 +283,50 @@ struct TranscriptCalibrationTests {
         fixture.run(seconds: 10)
         #expect(fixture.clientNode.events(4652).count == refusals, "the next Main Mode starts in the form that worked")
         fixture.expectEstablished()
+    }
+}
+
+/// Extended Mode GSS rounds on 243 in clear are a Windows variant we accept; they must not let
+/// an attacker who sees the cookies inject clear messages into an encrypted Extended Mode.
+@Suite("Extended Mode framing")
+struct ExtendedModeFramingTests {
+    @Test("Forged clear GSS rounds on 243, after the peers' encrypted ones, are dropped on both sides")
+    func forgedClearRoundsDropped() throws {
+        let directory = try DirectAccessFixture.directory()
+        var fixture = DirectAccessFixture(
+            server: try DirectAccessFixture.serverSetup(directory: directory),
+            client: try DirectAccessFixture.clientSetup(), directory: directory)
+        fixture.simulation.recordsTraffic = true
+        fixture.reach(DirectAccessFixture.dns.first, port: 53)
+        // Until the server has answered the client's first encrypted Extended Mode GSS round
+        // (the second message each sends on 245).
+        func sent(_ sender: String) -> [TracedDatagram] {
+            fixture.simulation.trace.filter { $0.sender == sender && $0.bytes[18] == ExchangeType.extendedMode.rawValue }
+        }
+        for _ in 0..<2_000 where sent("DASERVER").count < 2 { fixture.run(seconds: 0.001) }
+        let rounds = sent("CLIENT1")
+        try #require(sent("DASERVER").count == 2)
+        let round = try #require(rounds.last)
+        let header = try Message(parsing: round.bytes).header
+        let forged = Message(
+            header: ISAKMPHeader(
+                initiatorCookie: header.initiatorCookie, responderCookie: header.responderCookie,
+                exchangeType: .mainMode),
+            payloads: [
+                .crypto(CryptoPayload(sequenceNumber: 1)),
+                .gss(GSSPayload(token: [0x4E, 0x54, 0x4C, 0x4D, 0x00], flags: .newExchange)),
+            ]
+        ).serialized()
+        for sequence: UInt8 in 1...3 {
+            var bytes = forged
+            bytes[35] = sequence
+            fixture.simulation.inject(.datagram(bytes, from: round.from, to: round.to), into: fixture.server)
+            fixture.simulation.inject(.datagram(bytes, from: round.to, to: round.from), into: fixture.client)
+        }
+        fixture.run()
+        for node in [fixture.clientNode, fixture.serverNode] {
+            #expect(node.eventIDs == [4981, 5451], "\(node.name): \(node.eventIDs)")
+        }
+        fixture.expectMatchingKeys()
     }
 }

@@ -177,6 +177,9 @@ extension MainModeMachine {
         _ payload: GSSPayload, _ stage: AuthenticationStage, _ gss: inout GSSNegotiation,
         _ shared: inout EndpointContext
     ) {
+        if stage == .extendedMode, extendedModeFraming == nil {
+            extendedModeFraming = shared.settings.interop.extendedModeGSSFraming
+        }
         let (exchange, messageID) = stage.framing(shared.settings.interop)
         gss.transcript.append(
             sendRequest(

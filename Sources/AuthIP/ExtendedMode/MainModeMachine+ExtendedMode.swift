@@ -44,7 +44,9 @@ extension MainModeMachine {
             emitInvalidPacket(.extendedMode, &shared)
             return
         }
-        if inbound.header.exchangeType == .mainMode { peerFramesExtendedModeInClear = !encrypted }
+        if inbound.gss != nil, extendedModeFraming == nil {
+            extendedModeFraming = encrypted ? .encryptedExtendedModeExchange : .clearMainModeExchange
+        }
         if let code = inbound.statusCode, inbound.gss == nil, inbound.hash == nil {
             failExtendedMode(.remote(WindowsError.lookup(code)), notifyPeer: false, &shared)
             return

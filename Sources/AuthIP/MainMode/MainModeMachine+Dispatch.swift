@@ -48,10 +48,16 @@ extension MainModeMachine {
             }
         }
         // Once keys exist the peer encrypts everything but, as a variant, its Extended Mode GSS
-        // rounds on exchange 243 (which Auth3/Auth4 authenticate): any other clear message is
-        // not from it (and is dropped without an event, so that forgeries cannot fill the log).
+        // rounds on exchange 243 (which Auth3/Auth4 authenticate), when this Extended Mode's
+        // rounds are clear: the responder's until the peer's first round says otherwise, the
+        // initiator's only when it sends them so. Any other clear message is not from the peer
+        // (and is dropped without an event, so that forgeries cannot fill the log).
         if protection != nil {
-            guard case .extendedMode = phase, header.exchangeType == .mainMode,
+            let clearRounds =
+                role == .responder
+                ? extendedModeFraming != .encryptedExtendedModeExchange
+                : extendedModeFraming == .clearMainModeExchange
+            guard case .extendedMode = phase, clearRounds, header.exchangeType == .mainMode,
                 message.clearPayloads.contains(where: { $0.type == .gss })
             else { return nil }
         }

@@ -72,7 +72,7 @@ extension MainModeMachine {
         let chain = PayloadChain.serialize(payloads)
         let datagram: [UInt8]
         let message: TranscriptMessage
-        if let protection, !sendsInClear(key, profile) {
+        if let protection, !sendsInClear(key) {
             // A message that cannot be sealed is not sent at all, never in clear.
             guard
                 let sealed = try? protection.seal(
@@ -100,12 +100,11 @@ extension MainModeMachine {
     }
 
     /// Whether a message goes in clear although the session has keys: Extended Mode GSS rounds
-    /// on exchange 243 (`ExtendedModeFraming.clearMainModeExchange`), sent so by the initiator
-    /// whose profile says so and answered so by the responder.
-    func sendsInClear(_ key: ExchangeKey, _ profile: InteropProfile) -> Bool {
+    /// on exchange 243 when this Extended Mode's framing is clear
+    /// (`ExtendedModeFraming.clearMainModeExchange`).
+    func sendsInClear(_ key: ExchangeKey) -> Bool {
         guard key.exchange == .mainMode, case .extendedMode = phase else { return false }
-        return role == .initiator
-            ? profile.extendedModeGSSFraming == .clearMainModeExchange : peerFramesExtendedModeInClear
+        return extendedModeFraming == .clearMainModeExchange
     }
 
     /// Tells the peer why this side ends a negotiation: in the response to `key` when there is

@@ -52,9 +52,10 @@ struct MainModeMachine {
     var notifyQueue: [QueuedNotify] = []
     var peerSupportsFragmentation = false
     var natDetected = false
-    /// Responder: the peer sends its Extended Mode GSS rounds on exchange 243 in clear, and
-    /// is answered so (`ExtendedModeFraming.clearMainModeExchange`).
-    var peerFramesExtendedModeInClear = false
+    /// How this Extended Mode's GSS rounds travel, fixed by the first one (the initiator's
+    /// profile; at the responder, the peer's first round): clear rounds on 243 are taken only
+    /// when that one was clear (`ExtendedModeFraming`), and answered so.
+    var extendedModeFraming: ExtendedModeFraming?
     var nextFragmentID: UInt16 = 1
 
     init(
