@@ -114,18 +114,18 @@ struct CalibrationMemory {
     mutating func remember(
         tlsSecret: TLSSecretForm?, transcript: TranscriptForm, for peer: IPAddress
     ) -> Calibration? {
-        var entry = entries[peer] ?? Calibration(peer: peer, tlsSecret: nil, transcript: .standard)
-        let known = entries[peer] != nil
+        // A peer in our own forms needs no entry of its own, unless it had another before.
+        let ours = (tlsSecret ?? .exporter) == .exporter && transcript == .standard
+        guard var entry = entries[peer] ?? (ours ? nil : Calibration(peer: peer, tlsSecret: nil)) else { return nil }
         if let tlsSecret { entry.tlsSecret = tlsSecret }
         entry.transcript = transcript
         guard entries[peer] != entry else { return nil }
-        if !known {
+        if entries[peer] == nil {
             order.append(peer)
             if order.count > Self.capacity { entries[order.removeFirst()] = nil }
         }
         entries[peer] = entry
-        // A first peer in our own forms is no news.
-        return known || entry.tlsSecret.map({ $0 != .exporter }) == true || transcript != .standard ? entry : nil
+        return entry
     }
 
     /// The TLS secret forms to try with `peer`, the remembered or preferred one first.

@@ -85,6 +85,7 @@ public enum OpenSSLRandom {
             }
             source = .stream(bytes, offset + available)
         case .recording(var bytes):
+            source = nil  // the only reference: appending does not copy the whole recording
             var filled = 0
             while filled < buffer.count {
                 let n = authip_getrandom(buffer.baseAddress! + filled, buffer.count - filled)
