@@ -30,34 +30,14 @@ public enum BuiltInScenarios {
                     .block("*CLIENT1*"), .run(milliseconds: 5_000), .connect(client: 0, tunnel: .infrastructure),
                     .run(milliseconds: 60_000),
                 ]),
-            ScenarioVector(
-                name: "lossy-network",
-                description:
-                    "Three clients over a network with 5% loss, 5% duplication and 10% reordering, then shutdown.",
-                options: DirectAccessLab.Options(
-                    clients: 3, seed: 4,
-                    conditions: NetworkConditions(
-                        loss: 0.05, duplication: 0.05, reordering: 0.1,
-                        latency: .milliseconds(20), jitter: .milliseconds(10))),
-                steps: [
-                    .connect(client: 0, tunnel: .infrastructure), .connect(client: 1, tunnel: .infrastructure),
-                    .connect(client: 2, tunnel: .infrastructure), .run(milliseconds: 60_000), .shutdown,
-                    .run(milliseconds: 30_000),
-                ]),
-            ScenarioVector(
-                name: "lossy-retry",
-                description:
-                    "Three clients over a network with 25% loss: a negotiation times out and the client negotiates again, then shutdown.",
-                options: DirectAccessLab.Options(
-                    clients: 3, seed: 3,
-                    conditions: NetworkConditions(
-                        loss: 0.25, duplication: 0.05, reordering: 0.1,
-                        latency: .milliseconds(20), jitter: .milliseconds(10))),
-                steps: [
-                    .connect(client: 0, tunnel: .infrastructure), .connect(client: 1, tunnel: .infrastructure),
-                    .connect(client: 2, tunnel: .infrastructure), .run(milliseconds: 150_000), .shutdown,
-                    .run(milliseconds: 60_000),
-                ]),
+            lossy(
+                "lossy-network",
+                "Three clients over a network with 5% loss, 5% duplication and 10% reordering, then shutdown.",
+                loss: 0.05, seed: 4, running: 60_000, after: 30_000),
+            lossy(
+                "lossy-retry",
+                "Three clients over a network with 25% loss: a negotiation times out and the client negotiates again, then shutdown.",
+                loss: 0.25, seed: 3, running: 150_000, after: 60_000),
         ]
         // Each Windows variant against our default, as the server and as the client, on the
         // infrastructure tunnel (whose traffic is deterministic), shut down at the end. Two
@@ -91,5 +71,22 @@ public enum BuiltInScenarios {
                     steps: [.connect(client: 0, tunnel: tunnel), .run(milliseconds: 90_000)]))
         }
         return vectors
+    }
+
+    /// Three infrastructure clients over a lossy network (5% duplication, 10% reordering),
+    /// run for `running` ms, then shut down and run for `after` ms.
+    static func lossy(
+        _ name: String, _ description: String, loss: Double, seed: UInt64, running: Int, after: Int
+    ) -> ScenarioVector {
+        ScenarioVector(
+            name: name, description: description,
+            options: DirectAccessLab.Options(
+                clients: 3, seed: seed,
+                conditions: NetworkConditions(
+                    loss: loss, duplication: 0.05, reordering: 0.1, latency: .milliseconds(20),
+                    jitter: .milliseconds(10))),
+            steps: (0..<3).map { .connect(client: $0, tunnel: .infrastructure) } + [
+                .run(milliseconds: running), .shutdown, .run(milliseconds: after),
+            ])
     }
 }

@@ -72,29 +72,10 @@ struct KeyDictationTests {
         let serverParent = try #require(pair.responder?.quickModeParent)
         let messageID: UInt32 = 0x7171
         func inbound(_ payloads: [Payload], from: EndpointAddress, to: EndpointAddress) -> Inbound {
-            Inbound(
-                header: ISAKMPHeader(
-                    initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
-                sequence: 0, payloads: payloads, chain: [], from: from, to: to,
-                digest: DatagramDigest(payloads.map(\.type.rawValue)))
+            MachinePair.quickModeInbound(payloads, messageID: messageID, from: from, to: to)
         }
-        let (offered, offer) = try #require(
-            QuickModeMachine.offer(
-                local: TrafficSelector(AddressRange(DirectAccessFixture.clientAddress)),
-                remote: TrafficSelector(AddressRange(DirectAccessFixture.domainController.first)), messageID: messageID,
-                exchangeType: .quickMode, ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
-        let request = inbound(offer, from: clientParent.local, to: clientParent.remote)
-        let ids = request.identifications
-        let serverRule = try #require(
-            pair.responder?.quickModeRule(
-                identifications: ids, mm: serverParent.mainMode, authorizedRule: nil, pair.server))
-        guard
-            case .success(let (_, answer)) = QuickModeMachine.answering(
-                request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
-                ids: (ids[0], ids[1]),
-                selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
-                exchangeType: .quickMode, ruleIndex: serverRule, parent: serverParent, &pair.server)
-        else {
+        let (offered, request) = try pair.offerQuickMode(messageID: messageID)
+        guard let (_, answer) = try pair.answerQuickMode(request) else {
             Issue.record("the responder did not answer")
             return
         }
@@ -125,16 +106,8 @@ struct KeyDictationTests {
     func requestDictatingKeys() throws {
         var pair = try MachineTests.infrastructurePair()
         try pair.run()
-        let clientParent = try #require(pair.initiator.quickModeParent)
-        let (_, offer) = try #require(
-            QuickModeMachine.offer(
-                local: TrafficSelector(AddressRange(DirectAccessFixture.clientAddress)),
-                remote: TrafficSelector(AddressRange(DirectAccessFixture.domainController.first)), messageID: 0x7272,
-                exchangeType: .quickMode, ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
-        let request = Inbound(
-            header: ISAKMPHeader(initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: 0x7272),
-            sequence: 0, payloads: offer + [.keyDictation(KeyDictationPayload(data: [1, 2, 3, 4]))], chain: [],
-            from: clientParent.local, to: clientParent.remote, digest: DatagramDigest([0x72]))
+        var request = try pair.offerQuickMode(messageID: 0x7272).1
+        request.payloads.append(.keyDictation(KeyDictationPayload(data: [1, 2, 3, 4])))
         pair.server.outputs = []
         var responder = try #require(pair.responder)
         responder.answerQuickMode(request, exchangeType: .quickMode, &pair.server)
@@ -301,7 +274,9 @@ struct ExtendedModeFramingTests {
         // Until the server has answered the client's first encrypted Extended Mode GSS round
         // (the second message each sends on 245).
         func sent(_ sender: String) -> [TracedDatagram] {
-            fixture.simulation.trace.filter { $0.sender == sender && $0.bytes[18] == ExchangeType.extendedMode.rawValue }
+            fixture.simulation.trace.filter {
+                $0.sender == sender && $0.bytes[18] == ExchangeType.extendedMode.rawValue
+            }
         }
         for _ in 0..<2_000 where sent("DASERVER").count < 2 { fixture.run(seconds: 0.001) }
         let rounds = sent("CLIENT1")

@@ -150,6 +150,45 @@ struct MachinePair {
     static func installed(_ outputs: [EndpointOutput]) -> [IPsecSA] {
         outputs.compactMap { if case .installSA(let sa) = $0 { return sa } else { return nil } }
     }
+
+    /// A Quick Mode message as the machines take it, handed across without a datagram.
+    static func quickModeInbound(
+        _ payloads: [Payload], messageID: UInt32, from: EndpointAddress, to: EndpointAddress
+    ) -> Inbound {
+        Inbound(
+            header: ISAKMPHeader(
+                initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
+            sequence: 0, payloads: payloads, chain: [], from: from, to: to,
+            digest: DatagramDigest(payloads.map(\.type.rawValue) + messageID.bigEndianBytes))
+    }
+
+    /// The client's Quick Mode toward the domain controller on the established pair: its
+    /// machine, and its offer as the server takes it.
+    mutating func offerQuickMode(messageID: UInt32) throws -> (QuickModeMachine, Inbound) {
+        let parent = try #require(initiator.quickModeParent)
+        let (offered, offer) = try #require(
+            QuickModeMachine.offer(
+                local: TrafficSelector(AddressRange(DirectAccessFixture.clientAddress)),
+                remote: TrafficSelector(AddressRange(DirectAccessFixture.domainController.first)),
+                messageID: messageID, exchangeType: .quickMode, ruleIndex: initiator.ruleIndex, parent: parent,
+                &client))
+        return (offered, Self.quickModeInbound(offer, messageID: messageID, from: parent.local, to: parent.remote))
+    }
+
+    /// The server's answer to a Quick Mode offer: its machine and payloads.
+    mutating func answerQuickMode(_ request: Inbound) throws -> (QuickModeMachine, [Payload])? {
+        let parent = try #require(responder?.quickModeParent)
+        let ids = request.identifications
+        let rule = try #require(
+            responder?.quickModeRule(identifications: ids, mm: parent.mainMode, authorizedRule: nil, server))
+        let answered = QuickModeMachine.answering(
+            request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
+            ids: (ids[0], ids[1]),
+            selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
+            exchangeType: .quickMode, ruleIndex: rule, parent: parent, &server)
+        guard case .success(let result) = answered else { return nil }
+        return result
+    }
 }
 
 @Suite("Exchange machines driven alone, without an Endpoint", .serialized)
@@ -238,34 +277,15 @@ struct MachineTests {
         try pair.run()
         let clientParent = try #require(pair.initiator.quickModeParent)
         let serverParent = try #require(pair.responder?.quickModeParent)
-        let local = TrafficSelector(AddressRange(DirectAccessFixture.clientAddress))
-        let remote = TrafficSelector(AddressRange(DirectAccessFixture.domainController.first))
         let messageID: UInt32 = 0x5151
         func inbound(_ payloads: [Payload], from: EndpointAddress, to: EndpointAddress) -> Inbound {
-            Inbound(
-                header: ISAKMPHeader(
-                    initiatorCookie: 1, responderCookie: 2, exchangeType: .quickMode, messageID: messageID),
-                sequence: 0, payloads: payloads, chain: [], from: from, to: to,
-                digest: DatagramDigest(payloads.map(\.type.rawValue)))
+            MachinePair.quickModeInbound(payloads, messageID: messageID, from: from, to: to)
         }
-        let (offered, offer) = try #require(
-            QuickModeMachine.offer(
-                local: local, remote: remote, messageID: messageID, exchangeType: .quickMode,
-                ruleIndex: pair.initiator.ruleIndex, parent: clientParent, &pair.client))
-        let request = inbound(offer, from: clientParent.local, to: clientParent.remote)
-        let ids = request.identifications
-        let serverRule = try #require(
-            pair.responder?.quickModeRule(
-                identifications: ids, mm: serverParent.mainMode, authorizedRule: nil, pair.server))
-        let answered = QuickModeMachine.answering(
-            request, offer: try #require(request.securityAssociation), nonce: request.nonces[0].data,
-            ids: (ids[0], ids[1]),
-            selectors: (try #require(TrafficSelector(ids[1])), try #require(TrafficSelector(ids[0]))),
-            exchangeType: .quickMode, ruleIndex: serverRule, parent: serverParent, &pair.server)
-        guard case .success(let (responder, answer)) = answered,
+        let (offered, request) = try pair.offerQuickMode(messageID: messageID)
+        guard let (responder, answer) = try pair.answerQuickMode(request),
             case .answered(let responderAgreement) = responder.state
         else {
-            Issue.record("the responder did not answer: \(answered)")
+            Issue.record("the responder did not answer")
             return
         }
         // An answer whose IDs leave the offered selectors.
@@ -306,7 +326,8 @@ struct MachineTests {
         }
         let record = initiator.record(agreement, mainModeID: pair.initiator.id, parent: clientParent, pair.client)
         #expect(
-            record.localSelector == local && record.remoteSelector == remote
+            record.localSelector == TrafficSelector(AddressRange(DirectAccessFixture.clientAddress))
+                && record.remoteSelector == TrafficSelector(AddressRange(DirectAccessFixture.domainController.first))
                 && record.inboundSPI == agreement.inboundSPI)
     }
 

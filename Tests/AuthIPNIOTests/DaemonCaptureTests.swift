@@ -15,13 +15,8 @@ struct DaemonCaptureTests {
             "authip-capture-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ports = try LoopbackPorts.pick()
-        let responderConfiguration = directory.appendingPathComponent("responder.json")
-        let initiatorConfiguration = directory.appendingPathComponent("initiator.json")
-        try LoopbackConfiguration.responder(.certificate(), ports: ports).write(
-            to: responderConfiguration, atomically: true, encoding: .utf8)
-        try LoopbackConfiguration.initiator(.certificate(), ports: ports).write(
-            to: initiatorConfiguration, atomically: true, encoding: .utf8)
+        let (ports, responderConfiguration, initiatorConfiguration) = try LoopbackConfiguration.write(
+            .certificate(), in: directory)
         let capture = directory.appendingPathComponent("authip.pcapng")
 
         let capturing = try ChildProcess(

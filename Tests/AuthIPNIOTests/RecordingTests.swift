@@ -13,13 +13,8 @@ struct RecordingTests {
             "authip-record-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ports = try LoopbackPorts.pick()
-        let responderConfiguration = directory.appendingPathComponent("responder.json")
-        let initiatorConfiguration = directory.appendingPathComponent("initiator.json")
-        try LoopbackConfiguration.responder(.certificate(), ports: ports).write(
-            to: responderConfiguration, atomically: true, encoding: .utf8)
-        try LoopbackConfiguration.initiator(.certificate(), ports: ports).write(
-            to: initiatorConfiguration, atomically: true, encoding: .utf8)
+        let (_, responderConfiguration, initiatorConfiguration) = try LoopbackConfiguration.write(
+            .certificate(), in: directory)
         let recordings = directory.appendingPathComponent("recordings")
 
         let responder = try ChildProcess(

@@ -11,6 +11,19 @@ enum LoopbackConfiguration {
         case ntlm
     }
 
+    /// Free ports, and the responder's and initiator's configuration files written into
+    /// `directory` for `method`.
+    static func write(
+        _ method: Method, in directory: URL
+    ) throws -> (ports: LoopbackPorts, responder: URL, initiator: URL) {
+        let ports = try LoopbackPorts.pick()
+        let responder = directory.appendingPathComponent("responder.json")
+        let initiator = directory.appendingPathComponent("initiator.json")
+        try Self.responder(method, ports: ports).write(to: responder, atomically: true, encoding: .utf8)
+        try Self.initiator(method, ports: ports).write(to: initiator, atomically: true, encoding: .utf8)
+        return (ports, responder, initiator)
+    }
+
     static let responderAddress = "127.0.0.1"
     static let initiatorAddress = "127.0.0.2"
     private static let pki = TestVectors.directory.appendingPathComponent("pki/tls").path
