@@ -88,10 +88,20 @@ ka addprinc -pw Client2-Kerberos-Pw-1 'CLIENT2$'
   exec krb5kdc -n -r DA.TEST
 ) > "$dir/krb5kdc.stdout" 2>&1 < /dev/null &
 echo $! > "$dir/krb5kdc.pid"
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+# Up to 30 s for the KDC to listen (40 test processes may be starting on 2 cores); a KDC that
+# exited (its port taken, for one) is reported at once with its log.
+listening=false
+for _ in $(seq 1 600); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then listening=true; break; fi
+  if ! kill -0 "$(cat "$dir/krb5kdc.pid")" 2>/dev/null; then break; fi
   sleep 0.05
 done
+if ! $listening; then
+  echo "krb5kdc is not listening on 127.0.0.1:$port" >&2
+  cat "$dir/krb5kdc.stdout" "$dir/kdc.log" >&2 2>/dev/null || true
+  kill -KILL "$(cat "$dir/krb5kdc.pid")" 2>/dev/null || true
+  exit 1
+fi
 echo Alice-Pw-1 | kinit -c "FILE:$dir/cc_alice" alice >/dev/null
 kinit -k -t "$dir/client1.keytab" -c "FILE:$dir/cc_armor" host/client1.da.test
 echo Alice-Pw-1 | KRB5_CONFIG=$dir/krb5-nospake.conf kinit -T "FILE:$dir/cc_armor" -c "FILE:$dir/cc_alice_fast" alice >/dev/null

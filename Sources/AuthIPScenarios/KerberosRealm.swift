@@ -35,9 +35,25 @@ public struct KerberosRealm: Sendable {
 
     nonisolated(unsafe) private static var stopDirectory = ""
 
+    /// Three attempts, each on a fresh port and folder: another process may take the port
+    /// between the kernel naming it free and the KDC binding it.
     private static func start() -> Result<KerberosRealm, RealmError> {
+        var failures: [String] = []
+        for attempt in 1...3 {
+            switch start(attempt: attempt) {
+            case .success(let realm): return .success(realm)
+            case .failure(let error): failures.append("attempt \(attempt): \(error.text)")
+            }
+        }
+        return .failure(RealmError(text: failures.joined(separator: "\n")))
+    }
+
+    private static func start(attempt: Int) -> Result<KerberosRealm, RealmError> {
         let port = freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("authip-krb5-\(getpid())").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authip-krb5-\(getpid())-\(attempt)"
+        ).path
+        try? FileManager.default.removeItem(atPath: directory)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script, "start", directory, String(port)]
@@ -57,7 +73,11 @@ public struct KerberosRealm: Sendable {
         process.waitUntilExit()
         try? logHandle.close()
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else { return .failure(RealmError(text: text)) }
+        guard process.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: log)
+            return .failure(RealmError(text: text))
+        }
         setenv("KRB5_CONFIG", "\(directory)/krb5.conf", 1)
         setenv("KRB5RCACHEDIR", "\(directory)/rcache", 1)
         stopDirectory = directory
@@ -74,17 +94,31 @@ public struct KerberosRealm: Sendable {
         return .success(KerberosRealm(directory: directory, port: port))
     }
 
-    /// A port nothing listens on now, from the kernel.
+    /// A port nothing uses now on 127.0.0.1, for TCP and for UDP (the KDC listens on both), from
+    /// the kernel.
     static func freePort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        for _ in 0..<64 {
+            let port = bound(Int32(SOCK_STREAM.rawValue), port: 0)
+            if port != 0, bound(Int32(SOCK_DGRAM.rawValue), port: port) == port { return port }
+        }
+        return bound(Int32(SOCK_STREAM.rawValue), port: 0)
+    }
+
+    /// The port a socket of `type` gets when bound to 127.0.0.1:`port` (0: the kernel's choice),
+    /// or 0 when the bind fails; the socket is closed again.
+    private static func bound(_ type: Int32, port: UInt16) -> UInt16 {
+        let fd = socket(AF_INET, type, 0)
+        guard fd >= 0 else { return 0 }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
+        let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
+        guard status == 0 else { return 0 }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
