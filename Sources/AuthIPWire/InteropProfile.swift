@@ -43,6 +43,12 @@ public struct InteropProfile: Sendable, Hashable {
     /// Whether this side's MM #1 carries a payload of a type AuthIP does not define (private
     /// use, not critical), as a newer build might.
     public var unknownPayloadInFirstMessage = false
+    /// Whether this side, as initiator, carries its first method's first token in MM #1 when
+    /// it knows the responder's SPN from an SA with that peer (MS-AIPS 3.2.4).
+    public var firstTokenInFirstMessage = true
+    /// Whether this side, as responder, answers a token carried in MM #1 in #2 (3.3.5.1);
+    /// a build that does not sends GSS_ID as if there were none, and the initiator starts over.
+    public var answersFirstTokenInFirstMessage = true
 
     public init(name: String) {
         self.name = name
@@ -80,6 +86,8 @@ public struct InteropProfile: Sendable, Hashable {
             $0.tlsSecret = .masterSecret
             $0.calibratesTLSSecret = false
         },
+        .variant("no-first-message-token") { $0.firstTokenInFirstMessage = false },
+        .variant("first-message-token-ignored") { $0.answersFirstTokenInFirstMessage = false },
     ]
 
     /// The standard profile or a variant, by name.

@@ -26,8 +26,12 @@ struct InteropCommandTests {
             }
             // A variant that changes nothing on the wire in either role would test nothing. NAT-D
             // exists only over IPv4, and DirectAccess runs IKE over IPv6: its variant is
-            // exercised by the engine tests (`NATDiscoveryTests`).
-            if profile.name == "nat-d-sha1" { continue }
+            // exercised by the engine tests (`NATDiscoveryTests`). The token in MM #1 needs a
+            // second Main Mode with a peer whose first still stands, which a pairing never has:
+            // `FirstMessageTokenTests` runs those two.
+            if ["nat-d-sha1", "no-first-message-token", "first-message-token-ignored"].contains(profile.name) {
+                continue
+            }
             let exercised = lines.filter {
                 $0.hasPrefix("\(profile.name) ") && $0.contains(" infrastructure: ")
                     && !$0.hasSuffix("(variant not exercised in this role)")

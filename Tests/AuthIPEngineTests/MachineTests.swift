@@ -30,7 +30,7 @@ struct MachinePair {
     /// The client starts a Main Mode for `traffic`: its #1 is out.
     init(
         clientRules: [ConnectionSecurityRule], serverRules: [ConnectionSecurityRule], directory: JSONAccountDirectory,
-        traffic: TrafficRequest
+        traffic: TrafficRequest, knownPeerName: String? = nil
     ) throws {
         var settings = EndpointSettings()
         // Whole messages only: reassembly belongs to the endpoint, not to a machine.
@@ -57,7 +57,9 @@ struct MachinePair {
         let remote = EndpointAddress(peer, port: 500)
         serverRuleIndex = try #require(serverRules.firstIndex { $0.matchesMainMode(local: peer, remote: local.ip) })
         initiator = try #require(
-            MainModeMachine.initiating(ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &client))
+            MainModeMachine.initiating(
+                ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, knownPeerName: knownPeerName,
+                &client))
         note()
     }
 

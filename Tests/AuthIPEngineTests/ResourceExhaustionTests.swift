@@ -132,7 +132,7 @@ struct ResourceExhaustionTests {
         guard case .certificate(let configuration) = try EngineFixture.clientCertificate() else {
             throw CancellationError()
         }
-        var context = try TLSContext(role: .initiator, configuration: configuration)
+        let context = try TLSContext(role: .initiator, configuration: configuration)
         var random = SeededRandomSource(seed: 1)
         return try context.step([], now: EngineFixture.start, random: &random).token
     }

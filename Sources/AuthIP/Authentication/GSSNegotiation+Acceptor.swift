@@ -161,7 +161,10 @@ extension MainModeMachine {
         var flags = flags
         if !shared.settings.interop.setsResponderAuthComplete { flags.remove(.responderAuthComplete) }
         let payload = GSSPayload(token: token, flags: flags, status: status?.code ?? 0)
-        gss.transcript.append(sendResponse(to: key, payloads: [.gss(payload)], &shared))
+        // The answer to a token in MM #1 is part of #2.
+        var payloads: [Payload] = [.gss(payload)]
+        if stage == .mainMode, let second = setPendingSecond(nil) { payloads = second.completed(with: .gss(payload)) }
+        gss.transcript.append(sendResponse(to: key, payloads: payloads, &shared))
         setNegotiation(gss, stage)
     }
 

@@ -28,7 +28,7 @@ extension Endpoint {
             else { return false }
             switch session.phase {
             case .closing: return false
-            case .established(_, let establishment): return !establishment.peerDeleted
+            case .established(let mm, let establishment): return !establishment.peerDeleted && !mm.reachedQuickModeLimit
             default: return true
             }
         }
@@ -47,7 +47,8 @@ extension Endpoint {
             }
         } else if rule.startsMainMode,
             var session = MainModeMachine.initiating(
-                ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic, &context)
+                ruleIndex: ruleIndex, local: local, remote: remote, traffic: traffic,
+                knownPeerName: knownPrincipalName(of: peer), &context)
         {
             if let retry {
                 session.retryAttempt = retry.attempt
@@ -56,6 +57,19 @@ extension Endpoint {
             }
             register(session)
         }
+    }
+
+    /// The SPN a peer announced in an MM SA of ours whose proofs were checked (MS-AIPS 3.2.4:
+    /// "by locating it in the SAD").
+    func knownPrincipalName(of peer: IPAddress) -> String? {
+        for id in (sessionsByPeer[peer] ?? []).sorted() {
+            switch sessions[id]?.phase {
+            case .extendedMode(let mm, _), .established(let mm, _):
+                if let name = mm.agreement.peerPrincipalName { return name }
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// Removes an MM SA with its QM SAs, the peer told or not.

@@ -12,10 +12,11 @@ import Foundation
 /// their GSS contexts are complete and the peer is authorized.
 extension MainModeMachine {
     /// A new Main Mode under rule `ruleIndex` for `traffic`, its #1 sent; nil when the rule
-    /// has no method this side can start or no DH key could be made.
+    /// has no method this side can start or no DH key could be made. With the responder's SPN
+    /// (`knownPeerName`, from an SA with that peer), #1 carries the first method's first token.
     static func initiating(
         ruleIndex: Int, local: EndpointAddress, remote: EndpointAddress, traffic: TrafficRequest,
-        _ shared: inout EndpointContext
+        knownPeerName: String?, _ shared: inout EndpointContext
     ) -> MainModeMachine? {
         let rule = shared.rules[ruleIndex]
         let authentication = rule.mainModeAuthentication
@@ -41,6 +42,10 @@ extension MainModeMachine {
                 .natDiscovery(NATDiscoveryPayload(data: $0))
             }
         }
+        let firstToken = knownPeerName.flatMap { firstMessageToken(rule, methods[0], peerName: $0, &shared) }
+        if let firstToken {
+            payloads.append(.gss(GSSPayload(token: firstToken.token, flags: .newExchange)))
+        }
         if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
         if shared.settings.interop.unknownPayloadInFirstMessage {
             payloads.append(.unknown(UnknownPayload(type: PayloadType(rawValue: 0xC0), data: [0x57, 0x38])))
@@ -48,7 +53,10 @@ extension MainModeMachine {
         var session = MainModeMachine(
             id: shared.takeSAID(), role: .initiator, cookies: cookies, local: local, remote: remote,
             ruleIndex: ruleIndex,
-            phase: .offered(MainModeOffer(nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods)))
+            phase: .offered(
+                MainModeOffer(
+                    nonce: nonce, keyPair: keyPair, payloads: payloads, methods: methods,
+                    firstToken: firstToken.map { FirstMessageToken(context: $0.context, peerPrincipalName: $0.name) })))
         session.pendingTraffic = [traffic]
         session.acquiredTraffic = [traffic]
         session.tlsSecretCandidates = shared.calibrations.tlsSecrets(for: remote.ip, shared.settings.interop)
@@ -61,6 +69,24 @@ extension MainModeMachine {
             session.phase = .offered(offer)
         }
         return session
+    }
+
+    /// The first token of `method` for the responder `peerName`, when the profile sends one in
+    /// #1 and the method's first credentials can make it (any failure leaves it for #3).
+    private static func firstMessageToken(
+        _ rule: ConnectionSecurityRule, _ method: AuthMethod, peerName: String, _ shared: inout EndpointContext
+    ) -> (context: any GSSContext, token: [UInt8], name: String)? {
+        guard shared.settings.interop.firstTokenInFirstMessage,
+            let entry = rule.mainModeAuthentication.entries(for: method).first(where: { $0.canRun(as: .initiator) })
+        else { return nil }
+        let target = rule.responderIdentity?.servicePrincipalName ?? SSPIName.kerberosPrincipal(peerName)
+        do throws(GSSFailure) {
+            var context = try entry.initiatorContext(target: target)
+            let token = try context.step([], now: shared.now, random: &shared.random).token
+            return token.isEmpty ? nil : (context, token, peerName)
+        } catch {
+            return nil
+        }
     }
 
     /// The vendor IDs this side sends in #1/#2.
@@ -168,17 +194,30 @@ extension MainModeMachine {
                 rule.mainModeCrypto.lifetimeSeconds),
             quickModeLimit: rule.mainModeCrypto.quickModeLimit,
             initiatorNonce: offer.nonce, responderNonce: nonces[0].data, responderQuickModeNonce: nonces[1].data,
-            sharedSecret: sharedSecret, methods: methods, peerPrincipalName: inbound.gssIdentity?.principalName,
+            sharedSecret: sharedSecret, methods: methods,
+            peerPrincipalName: inbound.gssIdentity?.principalName ?? offer.firstToken?.peerPrincipalName,
             legacyICV: vendors.contains { $0.forcesTwelveByteICV })
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
         transcript.append(offer.sent)
-        transcript.append(inbound.transcriptMessage)
-        phase = .authenticating(
-            MainModeAuthentication(
-                agreement: agreement,
-                gss: GSSNegotiation(
-                    methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName)))
-        initiateMethod(.mainMode, retrying: false, peerStatus: 0, &shared)
+        var gss = GSSNegotiation(
+            methods: methods, transcript: transcript, peerPrincipalName: agreement.peerPrincipalName)
+        guard inbound.gss != nil else {
+            // No answer to a token in #1 (if there was one): the rounds start in #3.
+            gss.transcript.append(inbound.transcriptMessage)
+            phase = .authenticating(MainModeAuthentication(agreement: agreement, gss: gss))
+            initiateMethod(.mainMode, retrying: false, peerStatus: 0, &shared)
+            return
+        }
+        // #2 answers the token of #1: only for the method that token was for.
+        guard let firstToken = offer.firstToken, firstToken.context.method == methods[0] else {
+            failMainMode(.local(.errorIpsecIkeInvalidPayload), notifyPeer: true, &shared)
+            return
+        }
+        gss.context = firstToken.context
+        gss.started = true
+        gss.attempts = 1
+        phase = .authenticating(MainModeAuthentication(agreement: agreement, gss: gss))
+        receiveAuthenticationResponse(inbound, stage: .mainMode, &shared)
     }
 
     /// Derives the MM keys once both GSS contexts are complete and the peer is authorized.

@@ -158,14 +158,16 @@ extension MainModeMachine {
         shared.emit(NegotiationEvents.quickModeEnded(record))
     }
 
-    /// Starts the Quick Mode that replaces a QM SA of this side; false when this MM SA cannot
-    /// carry it (the caller acquires anew).
+    /// Starts the Quick Mode that replaces a QM SA of this side; `.acquire` when this MM SA
+    /// cannot carry it (deleted by the peer, or at its QM limit): a new Main Mode must.
     mutating func rekey(_ saID: UInt64, _ shared: inout EndpointContext) -> RekeyOutcome {
         guard var link = quickModeSAs[saID], link.rekeyAt != nil, let record = shared.database.quickMode(id: saID)
         else { return .none }
         link.rekeyAt = nil
         quickModeSAs[saID] = link
-        guard case .established(_, let establishment) = phase, !establishment.peerDeleted else {
+        guard case .established(let mm, let establishment) = phase, !establishment.peerDeleted,
+            !mm.reachedQuickModeLimit
+        else {
             return .acquire(
                 TrafficRequest(
                     source: record.localSelector.addresses.first, destination: record.remoteSelector.addresses.first))

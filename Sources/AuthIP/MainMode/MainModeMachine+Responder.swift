@@ -62,8 +62,13 @@ extension MainModeMachine {
             responderQuickModeNonce: shared.random.bytes(InteropProfile.nonceLength),
             sharedSecret: sharedSecret, methods: accepted, peerPrincipalName: nil,
             legacyICV: inbound.vendors.contains { $0.forcesTwelveByteICV })
+        // A token in #1 for the initiator's first method, which this side accepts, is answered
+        // in #2 (MS-AIPS 3.3.5.1); then #1 enters the transcript as a GSS request.
+        let answersToken =
+            inbound.gss != nil && shared.settings.interop.answersFirstTokenInFirstMessage
+            && accepted.first == offeredMethods.first
         var transcript = AuthenticationTranscript.mainMode(hash: chosen.hash)
-        transcript.append(inbound.transcriptMessage)
+        if !answersToken { transcript.append(inbound.transcriptMessage) }
         var session = MainModeMachine(
             id: shared.takeSAID(), role: .responder, cookies: cookies, local: inbound.to, remote: inbound.from,
             ruleIndex: ruleIndex,
@@ -74,21 +79,42 @@ extension MainModeMachine {
         session.peerSupportsFragmentation = inbound.vendors.contains(.fragmentation)
         session.natDetected = session.detectNAT(inbound)
         session.channel.accept(inbound.key, digest: inbound.digest)
-        session.answerFirst(
+        let second = session.secondMessage(
             inbound.key, agreement, transform: chosen.transform, keyPair: keyPair,
             natHash: shared.settings.interop.natDiscoveryWithSHA1
-                ? .sha1 : Self.natDiscoveryHash(of: inbound) ?? InteropProfile.natDiscoveryHash, &shared)
+                ? .sha1 : Self.natDiscoveryHash(of: inbound) ?? InteropProfile.natDiscoveryHash, shared)
+        var rateLimited = false
+        if answersToken {
+            // The token's answer completes #2, now or once what its step waits for has come.
+            let limitedBefore = shared.rateLimitedTLSStarts
+            session.setPendingSecond(second)
+            session.receiveAuthenticationRequest(inbound, stage: .mainMode, &shared)
+            rateLimited = shared.rateLimitedTLSStarts != limitedBefore
+        }
+        if !answersToken || rateLimited {
+            // No token, or one dropped for its peer's TLS rate: #2 names this side in GSS_ID.
+            if rateLimited {
+                session.setPendingSecond(nil)
+                session.channel.accept(inbound.key, digest: inbound.digest)
+                session.appendToTranscript(inbound.transcriptMessage)
+            }
+            let chain = session.sendResponse(
+                to: inbound.key,
+                payloads: second.completed(
+                    with: .gssIdentity(GSSIdentityPayload(principalName: shared.configuration.principalName))),
+                &shared)
+            session.appendToTranscript(chain)
+        }
         session.negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         return session
     }
 
-    /// MM #2: the chosen transform, the accepted methods, both nonces, vendor IDs, NAT-D, GSS_ID
-    /// and KE.
-    /// NAT-D is hashed as the peer hashed its own.
-    private mutating func answerFirst(
+    /// MM #2 but for its GSS_ID or GSS payload: the chosen transform, the accepted methods, both
+    /// nonces, vendor IDs, NAT-D, then KE. NAT-D is hashed as the peer hashed its own.
+    private func secondMessage(
         _ key: ExchangeKey, _ agreement: MainModeAgreement, transform: Transform,
-        keyPair: DiffieHellmanKeyPair?, natHash: HashAlgorithm, _ shared: inout EndpointContext
-    ) {
+        keyPair: DiffieHellmanKeyPair?, natHash: HashAlgorithm, _ shared: EndpointContext
+    ) -> SecondMessage {
         // The chosen transform as offered, its number kept.
         var payloads: [Payload] = [
             .securityAssociation(
@@ -105,13 +131,41 @@ extension MainModeMachine {
                 .natDiscovery(NATDiscoveryPayload(data: $0))
             }
         }
-        payloads.append(.gssIdentity(GSSIdentityPayload(principalName: shared.configuration.principalName)))
-        if let keyPair { payloads.append(.keyExchange(KeyExchangePayload(data: keyPair.publicValue))) }
-        let chain = sendResponse(to: key, payloads: payloads, &shared)
+        return SecondMessage(
+            key: key, before: payloads,
+            after: keyPair.map { [.keyExchange(KeyExchangePayload(data: $0.publicValue))] } ?? [])
+    }
+
+    /// Sets (or clears) the #2 that waits for the answer to the token in #1; returns the one
+    /// that was waiting.
+    @discardableResult
+    mutating func setPendingSecond(_ second: SecondMessage?) -> SecondMessage? {
+        guard case .authenticating(var auth) = phase else { return nil }
+        let pending = auth.pendingSecond
+        phase = .closing(nil)
+        auth.pendingSecond = second
+        phase = .authenticating(auth)
+        return pending
+    }
+
+    /// Adds a message to Main Mode's transcript.
+    private mutating func appendToTranscript(_ message: TranscriptMessage) {
         guard case .authenticating(var auth) = phase else { return }
-        auth.gss.transcript.append(chain)
+        phase = .closing(nil)
+        auth.gss.transcript.append(message)
         phase = .authenticating(auth)
     }
+}
+
+/// The responder's MM #2 before its GSS_ID, or the GSS answer to a token in #1, goes in.
+struct SecondMessage {
+    /// #1's key, which #2 answers.
+    var key: ExchangeKey
+    var before: [Payload]
+    var after: [Payload]
+
+    /// The payloads of #2 with `payload` in its place.
+    func completed(with payload: Payload) -> [Payload] { before + [payload] + after }
 }
 
 /// A #1 this side will not negotiate: the NOTIFY_STATUS that answers it and the failure event,

@@ -35,6 +35,16 @@ struct MainModeOffer {
     var methods: [AuthMethod]
     /// #1 as last sent (again with the DoS cookie), as the transcript takes it.
     var sent = TranscriptMessage(chain: [])
+    /// The first method's first token, when #1 carries it.
+    var firstToken: FirstMessageToken?
+}
+
+/// The initiator's first token in #1 (MS-AIPS 3.2.4), made for the responder's SPN known from
+/// an SA with that peer: its context goes on with the answer in #2.
+struct FirstMessageToken {
+    var context: any GSSContext
+    /// The SPN the token was made for: #2 carries no GSS_ID when it answers the token.
+    var peerPrincipalName: String
 }
 
 /// What #1/#2 settled.
@@ -60,6 +70,8 @@ struct MainModeAgreement {
 struct MainModeAuthentication {
     var agreement: MainModeAgreement
     var gss: GSSNegotiation
+    /// Responder: #2, until the GSS answer to the token in #1 completes it.
+    var pendingSecond: SecondMessage?
 }
 
 /// A Main Mode with keys: what they were derived from, the proofs of both sides, who was
@@ -87,6 +99,12 @@ struct KeyedMainMode {
     /// Quick Modes of this MM SA after the first, for its QM limit.
     var quickModeCount = 0
     var expires: Date
+
+    /// Whether the MM SA has carried as many Quick Modes as its QM limit allows (0: no limit):
+    /// traffic it no longer carries needs a new Main Mode.
+    var reachedQuickModeLimit: Bool {
+        agreement.quickModeLimit > 0 && quickModeCount >= Int(agreement.quickModeLimit)
+    }
 
     /// The Main Mode proof of one side: Auth1 for the initiator, Auth2 for the responder. A
     /// Quick Mode's messages carry their sender's.

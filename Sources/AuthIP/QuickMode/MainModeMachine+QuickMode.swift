@@ -80,7 +80,7 @@ extension MainModeMachine {
         local: TrafficSelector, remote: TrafficSelector, ruleIndex: Int? = nil, _ shared: inout EndpointContext
     ) {
         guard case .established(var mm, let establishment) = phase, !establishment.peerDeleted else { return }
-        if mm.agreement.quickModeLimit > 0 && mm.quickModeCount >= Int(mm.agreement.quickModeLimit) { return }
+        if mm.reachedQuickModeLimit { return }
         var messageID = shared.randomMessageID()
         while quickModes[messageID] != nil { messageID = shared.randomMessageID() }
         guard
