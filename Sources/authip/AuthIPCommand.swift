@@ -8,7 +8,8 @@ struct AuthIPCommand: ParsableCommand {
         abstract: "AuthIP (MS-AIPS) tools: decode messages, validate certificates, run the demo.",
         subcommands: [
             DemoCommand.self, SimulateCommand.self, VectorsCommand.self, DecodeCommand.self, CertificateCommand.self,
-            CRLCommand.self, ResponderCommand.self, InitiatorCommand.self, InteropCommand.self,
+            CRLCommand.self, ResponderCommand.self, InitiatorCommand.self, InteropCommand.self, SACommand.self,
+            BlockCommand.self, StatusCommand.self,
         ])
 
     /// Usage errors exit with status 2, as Unix tools do; everything else as ArgumentParser

@@ -30,6 +30,10 @@ import Foundation
 /// `protocol` and `port` (the destination port) default to 0, any. A rule's members are those of
 /// `RuleConfiguration`, its authentication methods those of `AuthenticationConfiguration`.
 /// Unknown members are errors. Relative file paths are resolved against `baseDirectory`.
+///
+/// A daemon an administrator runs adds `controlSocket` (where `authip sa`, `authip block` and
+/// `authip status` reach it; its directory must not be writable by others) and `stateDirectory`
+/// (where the block list survives restarts), both absolute paths.
 public struct DriverConfiguration: Decodable, Sendable {
     /// The computer's name; the audit records carry it.
     public var computerName: String
@@ -47,9 +51,14 @@ public struct DriverConfiguration: Decodable, Sendable {
     public var baseDirectory: URL
     var rules: [RuleConfiguration]
     var activeDirectory: ActiveDirectoryConfiguration?
+    /// The control socket's path (`ControlServer`); nil: no control socket.
+    public var controlSocket: String?
+    /// Where the daemon keeps what must survive it (the block list); nil: nothing kept.
+    public var stateDirectory: String?
 
     private enum CodingKeys: String, CodingKey {
-        case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire, activeDirectory
+        case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire, activeDirectory,
+            controlSocket, stateDirectory
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -123,8 +132,15 @@ public struct DriverConfiguration: Decodable, Sendable {
         rules = try container.decodeNonEmpty([RuleConfiguration].self, forKey: .rules)
         acquire = try container.decodeIfPresent([Acquire].self, forKey: .acquire)?.map(\.traffic) ?? []
         activeDirectory = try container.decodeIfPresent(ActiveDirectoryConfiguration.self, forKey: .activeDirectory)
+        controlSocket = try container.decodeIfPresent(.controlSocket, as: "an absolute path", Self.absolutePath)
+        stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "an absolute path", Self.absolutePath)
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
+    }
+
+    /// An absolute path without NUL, of at most 4,095 bytes.
+    private static func absolutePath(_ text: String) -> String? {
+        text.hasPrefix("/") && text.utf8.count < 4_096 && !text.utf8.contains(0) ? text : nil
     }
 
     /// Main Mode must run from a bound address: a tunnel rule's local endpoint, and for traffic

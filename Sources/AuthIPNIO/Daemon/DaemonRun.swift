@@ -89,6 +89,8 @@ public struct DaemonRun {
             domainController: WinbindDomainController(), recorder: recorder)
         try driver.start().wait()
         Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
+        let control = try startControl(driver, group: group)
+        defer { control?.close() }
         if let duration {
             driver.eventLoop.scheduleTask(in: TimeAmount(duration)) { stop.settle(.durationElapsed) }
         }
@@ -103,6 +105,39 @@ public struct DaemonRun {
         }
         return outcome
     }
+}
+
+extension DaemonRun {
+    /// The stored blocks applied, and the control socket opened, as the configuration asks;
+    /// the driver is shut down if either fails.
+    private func startControl(_ driver: EndpointDriver, group: any EventLoopGroup) throws -> ControlServer? {
+        let store = try configuration.stateDirectory.map { directory throws -> BlockListStore in
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw DaemonFailure(description: "cannot make the state directory \(directory): \(error)")
+            }
+            return BlockListStore(directory: URL(fileURLWithPath: directory))
+        }
+        let service = ControlService(driver: driver, store: store, log: { Console.note($0) })
+        do {
+            let restored = try service.restore()
+            if restored > 0 { Console.note("restored \(restored) blocks from \(store?.path ?? "")") }
+            guard let path = configuration.controlSocket else { return nil }
+            let server = try ControlServer.start(path: path, service: service, group: group)
+            Console.note("control socket \(path)")
+            return server
+        } catch {
+            try? driver.shutdown().wait()
+            throw DaemonFailure(description: "\(error)")
+        }
+    }
+}
+
+/// Why the daemon could not start besides its configuration and sockets.
+public struct DaemonFailure: Error, CustomStringConvertible, Sendable {
+    public var description: String
 }
 
 /// The first of several stop reasons; the later ones are ignored.

@@ -124,6 +124,17 @@ public final class EndpointDriver: Sendable {
         }
     }
 
+    /// Runs `body` with the endpoint on its loop, to read its tables (the control socket's
+    /// `sa list`, `status`). Fails with `EndpointDriverError.notRunning` unless running.
+    public func inspect<Result: Sendable>(
+        _ body: @escaping @Sendable (borrowing Endpoint) -> Result
+    ) -> EventLoopFuture<Result> {
+        eventLoop.submit {
+            guard self.state.value.sockets != nil else { throw EndpointDriverError.notRunning }
+            return body(self.state.value.endpoint)
+        }
+    }
+
     /// Stops: the endpoint tells every peer and removes every SA (the delegate hears of each
     /// removal), the last datagrams are written, the timer is cancelled and the sockets closed.
     /// Calling it again returns the same future; inputs that arrive meanwhile are dropped. A

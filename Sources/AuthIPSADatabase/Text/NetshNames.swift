@@ -5,7 +5,7 @@ import AuthIPWire
 
 extension AuthMethod {
     /// As netsh's Auth1 (Main Mode) column names it.
-    var netshFirstName: String {
+    public var netshFirstName: String {
         switch self {
         case .kerberos: return "ComputerKerb"
         case .ntlm: return "ComputerNTLM"
@@ -16,7 +16,7 @@ extension AuthMethod {
     }
 
     /// As netsh's Auth2 (Extended Mode) column names it.
-    var netshSecondName: String {
+    public var netshSecondName: String {
         switch self {
         case .kerberos: return "UserKerb"
         case .ntlm: return "UserNTLM"

@@ -66,6 +66,9 @@ final class ChildProcess {
 
     func terminate() { process.terminate() }
 
+    /// SIGKILL: no chance to clean up, as after a crash.
+    func killHard() { kill(process.processIdentifier, SIGKILL) }
+
     private func poll<Result>(_ seconds: Double, _ check: () -> Result?) -> Result? {
         let deadline = Date(timeIntervalSinceNow: seconds)
         repeat {

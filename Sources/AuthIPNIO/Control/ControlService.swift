@@ -1,0 +1,210 @@
+import AuthIP
+import AuthIPJSON
+import AuthIPSADatabase
+import AuthIPWire
+import Foundation
+import NIOCore
+import Synchronization
+
+/// Carries out control requests against a running `EndpointDriver`: reads its SA tables on its
+/// loop, hands it removals and blocks as inputs, and keeps the block list (with each block's
+/// reason and time) in the state directory before acknowledging a change.
+public final class ControlService: Sendable {
+    let driver: EndpointDriver
+    let store: BlockListStore?
+    let clock: @Sendable () -> Date
+    private let blocks: Mutex<[BlockListStore.Entry]>
+    /// Log lines for the daemon's standard error (block changes, refused requests).
+    let log: @Sendable (String) -> Void
+
+    /// A service for `driver`; with a `store`, its stored blocks are handed to the driver by
+    /// `restore()`.
+    public init(
+        driver: EndpointDriver, store: BlockListStore?, clock: @escaping @Sendable () -> Date = Date.init,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.driver = driver
+        self.store = store
+        self.clock = clock
+        self.log = log
+        blocks = Mutex([])
+    }
+
+    /// Reads the stored block list and applies the blocks still in force; returns how many.
+    @discardableResult
+    public func restore() throws(BlockListStore.Failure) -> Int {
+        guard let store else { return 0 }
+        let now = clock()
+        let entries = try store.load().filter { $0.until.map { $0 > now } ?? true }
+        blocks.withLock { $0 = entries }
+        for entry in entries { driver.submit(.block(entry.pattern, until: entry.until)) }
+        return entries.count
+    }
+
+    /// The response line to a request line.
+    public func respond(to line: String) -> EventLoopFuture<String> {
+        let request: ControlRequest
+        do {
+            request = try ControlRequest(line: line)
+        } catch {
+            return driver.eventLoop.makeSucceededFuture(Self.failure(error.description))
+        }
+        return perform(request).map { Self.success($0) }.recover { Self.failure("\($0)") }
+    }
+
+    static func success(_ result: JSONValue) -> String {
+        JSONValue.object([("version", .integer(ControlRequest.version)), ("ok", true), ("result", result)]).compactText
+    }
+
+    static func failure(_ reason: String) -> String {
+        JSONValue.object([("version", .integer(ControlRequest.version)), ("ok", false), ("error", .string(reason))])
+            .compactText
+    }
+
+    /// Carries out a parsed request; its result as the response's `result`.
+    public func perform(_ request: ControlRequest) -> EventLoopFuture<JSONValue> {
+        switch request {
+        case .listSAs(let identity, let remote, let quick):
+            let filter = MainModeSAFilter(remoteAddress: remote.map { AddressRange($0) }, remoteIdentity: identity)
+            return driver.inspect { endpoint in
+                let mainModes = endpoint.database.mainModes(matching: filter)
+                let quickModes = quick ? mainModes.flatMap { endpoint.database.quickModes(mainModeID: $0.id) } : []
+                return Self.saList(mainModes, quickModes, quick: quick)
+            }
+        case .removeSAs(let identity):
+            let filter = MainModeSAFilter(remoteIdentity: identity)
+            return driver.inspect { endpoint in
+                let records = endpoint.database.mainModes(matching: filter)
+                return (records.count, records.reduce(0) { $0 + endpoint.database.quickModes(mainModeID: $1.id).count })
+            }.flatMap { counts in
+                self.driver.submit(.removeMainModeSAs(filter)).map {
+                    .object([("mainModeSAs", .number(counts.0)), ("quickModeSAs", .number(counts.1))])
+                }
+            }
+        case .block(let pattern, let until, let reason):
+            let now = clock()
+            if let until, until <= now {
+                return driver.eventLoop.makeFailedFuture(
+                    ControlRequest.Refusal("\"until\" \(ControlTime.text(until)) is not in the future"))
+            }
+            let entry = BlockListStore.Entry(pattern: pattern, until: until, reason: reason, added: now)
+            do {
+                try changeBlocks(now) { entries in
+                    entries.removeAll { $0.pattern == pattern }
+                    entries.append(entry)
+                }
+            } catch {
+                return driver.eventLoop.makeFailedFuture(error)
+            }
+            log(
+                "blocked \(pattern.pattern) until \(until.map(ControlTime.text) ?? "removed")"
+                    + (reason.map { ": \($0)" } ?? ""))
+            return driver.inspect { endpoint in
+                endpoint.database.mainModes(matching: MainModeSAFilter(remoteIdentity: pattern)).count
+            }.flatMap { removed in
+                self.driver.submit(.block(pattern, until: until)).map {
+                    .object([("block", entry.json), ("mainModeSAsRemoved", .number(removed))])
+                }
+            }
+        case .unblock(let pattern):
+            let now = clock()
+            var found = false
+            do {
+                try changeBlocks(now) { entries in
+                    found = entries.contains { $0.pattern == pattern }
+                    entries.removeAll { $0.pattern == pattern }
+                }
+            } catch {
+                return driver.eventLoop.makeFailedFuture(error)
+            }
+            guard found else {
+                return driver.eventLoop.makeFailedFuture(ControlRequest.Refusal("\(pattern.pattern) is not blocked"))
+            }
+            log("unblocked \(pattern.pattern)")
+            return driver.submit(.unblock(pattern)).map { .object([("removed", .string(pattern.pattern))]) }
+        case .listBlocks:
+            let now = clock()
+            let entries = blocks.withLock { entries in entries.filter { $0.until.map { $0 > now } ?? true } }
+            return driver.eventLoop.makeSucceededFuture(.object([("blocks", .array(entries.map(\.json)))]))
+        case .status:
+            return driver.inspect { endpoint in
+                .object([
+                    ("mainModeSAs", .number(endpoint.database.mainModeCount)),
+                    ("quickModeSAs", .number(endpoint.database.quickModeCount)),
+                    ("sessions", .number(endpoint.sessionCount)),
+                    ("negotiationsInProgress", .number(endpoint.negotiationsInProgress)),
+                    ("denialOfServiceMode", .bool(endpoint.isInDenialOfServiceMode)),
+                    ("rateLimitedTLSStarts", .number(endpoint.rateLimitedTLSStarts)),
+                    ("pendingFragmentedMessages", .number(endpoint.pendingFragmentedMessages)),
+                ])
+            }
+        }
+    }
+
+    /// Changes the block list (expired entries dropped) and stores it before anyone hears of it.
+    private func changeBlocks(
+        _ now: Date, _ change: (inout [BlockListStore.Entry]) -> Void
+    ) throws(BlockListStore.Failure) {
+        let result: Result<Void, BlockListStore.Failure> = blocks.withLock { entries in
+            var changed = entries.filter { $0.until.map { $0 > now } ?? true }
+            change(&changed)
+            if let store {
+                do throws(BlockListStore.Failure) {
+                    try store.save(changed)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            entries = changed
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// The `sa-list` result: the SAs as JSON and as `netsh advfirewall monitor show mmsa|qmsa` text.
+    static func saList(_ mainModes: [MainModeSARecord], _ quickModes: [QuickModeSARecord], quick: Bool) -> JSONValue {
+        var table = mainModes.isEmpty ? NetshSATable.noMatch : NetshSATable.mainModes(mainModes)
+        if quick { table += quickModes.isEmpty ? NetshSATable.noMatch : NetshSATable.quickModes(quickModes) }
+        var members: [(String, JSONValue)] = [("mainModeSAs", .array(mainModes.map(mainModeJSON)))]
+        if quick { members.append(("quickModeSAs", .array(quickModes.map(quickModeJSON)))) }
+        members.append(("table", .string(table)))
+        return .object(members)
+    }
+
+    static func mainModeJSON(_ record: MainModeSARecord) -> JSONValue {
+        .object([
+            ("id", .number(record.id)), ("role", .string(record.role == .initiator ? "initiator" : "responder")),
+            ("localAddress", .string(record.local.description)), ("remoteAddress", .string(record.remote.description)),
+            ("localIdentity", record.localIdentity.map { .string($0) } ?? .null),
+            ("remoteIdentity", record.remoteIdentity.map { .string($0) } ?? .null),
+            ("authenticationMethod", .string(record.authenticationMethod.netshFirstName)),
+            ("localSecondIdentity", record.localSecondIdentity.map { .string($0) } ?? .null),
+            ("remoteSecondIdentity", record.remoteSecondIdentity.map { .string($0) } ?? .null),
+            (
+                "secondAuthenticationMethod",
+                record.secondAuthenticationMethod.map { .string($0.netshSecondName) } ?? .null
+            ),
+            ("cookies", .string(record.cookies.description)), ("natDetected", .bool(record.natDetected)),
+            ("ruleName", .string(record.ruleName)), ("created", .string(ControlTime.text(record.created))),
+            ("expires", .string(ControlTime.text(record.expires))),
+        ])
+    }
+
+    static func quickModeJSON(_ record: QuickModeSARecord) -> JSONValue {
+        .object([
+            ("id", .number(record.id)), ("mainModeID", .number(record.mainModeID)),
+            ("localSelector", .string(record.localSelector.addresses.description)),
+            ("remoteSelector", .string(record.remoteSelector.addresses.description)),
+            ("tunnel", .bool(record.encapsulation.isTunnel)), ("udpEncapsulated", .bool(record.udpEncapsulated)),
+            ("inboundSPI", .string(String(format: "0x%08x", record.inboundSPI))),
+            ("outboundSPI", .string(String(format: "0x%08x", record.outboundSPI))),
+            ("bytesIn", .number(record.bytesIn)), ("bytesOut", .number(record.bytesOut)),
+            ("created", .string(ControlTime.text(record.created))),
+            ("expires", .string(ControlTime.text(record.expires))),
+        ])
+    }
+}
+
+extension ControlRequest.Refusal: LocalizedError {
+    public var errorDescription: String? { description }
+}
