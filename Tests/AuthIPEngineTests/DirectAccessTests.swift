@@ -177,6 +177,9 @@ struct DirectAccessAuthorizationTests {
         #expect(fixture.serverNode.failureReason(4652) == WindowsError.errorIpsecIkeAuthorizationFailure.text)
         #expect(fixture.clientNode.failureReason(4652) == WindowsError.errorIpsecIkeAuthorizationFailure.text)
         #expect(fixture.clientNode.field("FailurePoint", of: 4652) == "Remote computer")
+        // The server found it: its own failure, though the client's notify that it gives up
+        // carries the same code.
+        #expect(fixture.serverNode.field("FailurePoint", of: 4652) == "Local computer")
         expectNothingLeft(fixture)
     }
 
@@ -187,7 +190,9 @@ struct DirectAccessAuthorizationTests {
         #expect(fixture.serverNode.failureReason(4984) == WindowsError.secELogonDenied.text)
         #expect(fixture.serverNode.field("RemoteEMPrincipalName", of: 4984) == "alice@DA.TEST")
         #expect(fixture.serverNode.field("EMAuthMethod", of: 4984) == "Kerberos")
+        #expect(fixture.serverNode.field("FailurePoint", of: 4984) == "Local computer")
         #expect(fixture.clientNode.eventIDs == [4984])
+        #expect(fixture.clientNode.field("FailurePoint", of: 4984) == "Remote computer")
         expectNothingLeft(fixture)
     }
 

@@ -16,7 +16,7 @@ extension MainModeMachine {
         negotiationDeadline = shared.now.addingTimeInterval(shared.settings.responderTimeout.seconds)
         guard var gss = negotiation(stage) else { return }
         if let code = inbound.statusCode, inbound.gss == nil {
-            failNegotiation(stage, .remote(WindowsError.lookup(code)), notifyPeer: false, &shared)
+            failNegotiation(stage, gss.failure(notified: code), notifyPeer: false, &shared)
             return
         }
         guard let payload = inbound.gss, gss.wait == nil else { return }

@@ -1,5 +1,6 @@
 import AuthIPAccounts
 import AuthIPCrypto
+import AuthIPErrors
 import AuthIPGSS
 import AuthIPKeySchedule
 import AuthIPTrust
@@ -72,6 +73,15 @@ struct GSSNegotiation {
 
     /// The method to report: the current one, or the last one tried.
     var reportedMethod: AuthMethod? { method ?? methods.last }
+
+    /// How a NOTIFY_STATUS from the peer ends the negotiation: with this side's own failure
+    /// when the peer only gives up on the refusal this side sent (the side that found a failure
+    /// reports it as its own, FailurePoint "Local computer"), else with the peer's.
+    func failure(notified code: UInt32) -> NegotiationError {
+        let notified = WindowsError.lookup(code)
+        if let lastFailure, lastFailure.point == .localComputer, lastFailure.code == notified { return lastFailure }
+        return .remote(notified)
+    }
 
     /// The peer's chain as far as it is known.
     var knownPeerChain: [Certificate] {

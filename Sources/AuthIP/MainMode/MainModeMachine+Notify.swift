@@ -81,7 +81,10 @@ extension MainModeMachine {
                 notifyQueue = []
                 return
             }
-            failNegotiation(.mainMode, .remote(code), notifyPeer: false, &shared)
+            // A peer that gives up on this side's refusal: the failure stays this side's own.
+            let stage: AuthenticationStage = isInExtendedMode ? .extendedMode : .mainMode
+            failNegotiation(
+                stage, negotiation(stage)?.failure(notified: code.code) ?? .remote(code), notifyPeer: false, &shared)
             return
         }
         // MS-AIPS 3.1.4: no new Quick Modes; the MM SA goes once its QM SAs have.

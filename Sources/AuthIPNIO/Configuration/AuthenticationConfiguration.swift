@@ -64,6 +64,33 @@ enum AuthenticationConfiguration: Decodable {
         return (initiator, acceptor)
     }
 
+    /// The methods of an `authentication` list, loaded; `field` names the list in errors.
+    static func set(
+        _ entries: [AuthenticationConfiguration], field: String, workstation: String, file: (String) -> String
+    ) throws(DriverConfigurationError) -> AuthenticationSet {
+        var methods: [AuthenticationProposal] = []
+        for (index, entry) in entries.enumerated() {
+            methods.append(try entry.proposal(field: "\(field)[\(index)]", workstation: workstation, file: file))
+        }
+        return AuthenticationSet(methods)
+    }
+
+    /// A configured keytab, resolved: a bare path against the file's folder (a name with its type,
+    /// `FILE:/etc/krb5.keytab`, as it is). A keytab holds keys: its file must be its owner's alone.
+    static func keytab(
+        _ configured: String, field: String, file: (String) -> String
+    ) throws(DriverConfigurationError) -> String {
+        let keytab = configured.contains(":") ? configured : file(configured)
+        guard !keytab.contains(":") || keytab.hasPrefix("FILE:") else { return keytab }
+        let path = keytab.hasPrefix("FILE:") ? String(keytab.dropFirst(5)) : keytab
+        do {
+            try SecretFile.checkPermissions(path)
+        } catch {
+            throw .unloadable(field: field, path: path, reason: error.description)
+        }
+        return keytab
+    }
+
     /// Whether the entry holds a password inline (its configuration file is then a secret).
     var holdsPassword: Bool {
         if case .ntlm(.some, _) = self { return true }
@@ -79,18 +106,8 @@ enum AuthenticationConfiguration: Decodable {
         case .certificate(let setup):
             return .certificate(try setup.tlsConfiguration(field: field, file: file))
         case let .kerberos(initiator, acceptor):
-            // A keytab may be named with its type (`FILE:/etc/krb5.keytab`); only a bare path is resolved.
-            // A keytab holds keys: the file must be its owner's alone.
-            let keytab = acceptor.map { $0.keytab.contains(":") ? $0.keytab : file($0.keytab) }
-            if let keytab {
-                let path = keytab.hasPrefix("FILE:") ? String(keytab.dropFirst(5)) : keytab
-                if !keytab.contains(":") || keytab.hasPrefix("FILE:") {
-                    do {
-                        try SecretFile.checkPermissions(path)
-                    } catch {
-                        throw .unloadable(field: field + ".acceptor.keytab", path: path, reason: error.description)
-                    }
-                }
+            let keytab = try acceptor.map { acceptor throws(DriverConfigurationError) in
+                try Self.keytab(acceptor.keytab, field: field + ".acceptor.keytab", file: file)
             }
             return .kerberos(initiator: initiator.map { .cache($0.cache) }, acceptor: keytab.map { .keytab($0) })
         case let .ntlm(initiator, acceptor):

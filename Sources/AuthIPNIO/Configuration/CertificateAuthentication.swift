@@ -11,6 +11,8 @@ struct CertificateAuthentication: Decodable {
     var identities: [IdentityFiles]
     var trustedRoots: [String]
     var revocation: RevocationMode
+    /// Whether `revocation` was given (the DirectAccess client's default differs: none).
+    var revocationGiven: Bool
     var crlCache: String?
     var peerUsage: ExtendedKeyUsagePolicy?
     /// "1.2" (the default), or a range such as "1.0-1.2" for Windows 7 clients.
@@ -41,9 +43,10 @@ struct CertificateAuthentication: Decodable {
         let usages = ["initiator": ExtendedKeyUsagePolicy.initiator, "responder": ExtendedKeyUsagePolicy.responder]
         identities = try container.decodeNonEmpty([IdentityFiles].self, forKey: .identities)
         trustedRoots = try container.decodeNonEmpty([String].self, forKey: .trustedRoots)
-        revocation =
-            try container.decodeIfPresent(.revocation, as: "none, weak or strong", RevocationMode.init(rawValue:))
-            ?? .weak
+        let givenRevocation = try container.decodeIfPresent(
+            .revocation, as: "none, weak or strong", RevocationMode.init(rawValue:))
+        revocation = givenRevocation ?? .weak
+        revocationGiven = givenRevocation != nil
         crlCache = try container.decodeIfPresent(String.self, forKey: .crlCache)
         peerUsage = try container.decodeIfPresent(.peerUsage, as: "initiator or responder") { usages[$0] }
         tlsVersions =

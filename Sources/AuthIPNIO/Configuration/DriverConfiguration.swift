@@ -33,7 +33,9 @@ import Foundation
 ///
 /// A daemon an administrator runs adds `controlSocket` (where `authip sa`, `authip block` and
 /// `authip status` reach it; its directory must not be writable by others) and `stateDirectory`
-/// (where the block list survives restarts), both absolute paths.
+/// (where the block list survives restarts), relative paths resolved as the others. With
+/// `directAccess` (`DirectAccessConfiguration`), the DirectAccess server's or client's two
+/// tunnels come from one section, and `rules` is optional.
 public struct DriverConfiguration: Decodable, Sendable {
     /// The computer's name; the audit records carry it.
     public var computerName: String
@@ -50,15 +52,15 @@ public struct DriverConfiguration: Decodable, Sendable {
     /// directories are resolved: the file's folder after `load(path:)`.
     public var baseDirectory: URL
     var rules: [RuleConfiguration]
+    /// The DirectAccess server or client preset; its rules come before `rules`.
+    var directAccess: DirectAccessConfiguration?
     var activeDirectory: ActiveDirectoryConfiguration?
-    /// The control socket's path (`ControlServer`); nil: no control socket.
-    public var controlSocket: String?
-    /// Where the daemon keeps what must survive it (the block list); nil: nothing kept.
-    public var stateDirectory: String?
+    var controlSocket: String?
+    var stateDirectory: String?
 
     private enum CodingKeys: String, CodingKey {
-        case computerName, principalName, localAddresses, port, natTraversalPort, rules, acquire, activeDirectory,
-            controlSocket, stateDirectory
+        case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
+            activeDirectory, controlSocket, stateDirectory
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -86,7 +88,13 @@ public struct DriverConfiguration: Decodable, Sendable {
     }
 
     /// Whether some rule carries a password inline.
-    var holdsPasswords: Bool { rules.contains { $0.authentication.contains(where: \.holdsPassword) } }
+    var holdsPasswords: Bool {
+        directAccess?.holdsPasswords == true
+            || rules.contains {
+                $0.authentication.contains(where: \.holdsPassword)
+                    || $0.extendedMode?.authentication.contains(where: \.holdsPassword) == true
+            }
+    }
 
     /// Parses and checks JSON text; relative paths will be resolved against `baseDirectory`.
     public init(json: Data, baseDirectory: URL) throws(DriverConfigurationError) {
@@ -129,24 +137,38 @@ public struct DriverConfiguration: Decodable, Sendable {
             throw DecodingError.dataCorruptedError(
                 forKey: .natTraversalPort, in: container, debugDescription: "is the same as port")
         }
-        rules = try container.decodeNonEmpty([RuleConfiguration].self, forKey: .rules)
+        directAccess = try container.decodeIfPresent(DirectAccessConfiguration.self, forKey: .directAccess)
+        rules =
+            directAccess == nil
+            ? try container.decodeNonEmpty([RuleConfiguration].self, forKey: .rules)
+            : try container.decodeIfPresent([RuleConfiguration].self, forKey: .rules) ?? []
         acquire = try container.decodeIfPresent([Acquire].self, forKey: .acquire)?.map(\.traffic) ?? []
         activeDirectory = try container.decodeIfPresent(ActiveDirectoryConfiguration.self, forKey: .activeDirectory)
-        controlSocket = try container.decodeIfPresent(.controlSocket, as: "an absolute path", Self.absolutePath)
-        stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "an absolute path", Self.absolutePath)
+        controlSocket = try container.decodeIfPresent(.controlSocket, as: "a path", Self.path)
+        stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "a path", Self.path)
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
     }
 
-    /// An absolute path without NUL, of at most 4,095 bytes.
-    private static func absolutePath(_ text: String) -> String? {
-        text.hasPrefix("/") && text.utf8.count < 4_096 && !text.utf8.contains(0) ? text : nil
+    /// A path without NUL, of 1 to 4,095 bytes.
+    private static func path(_ text: String) -> String? {
+        !text.isEmpty && text.utf8.count < 4_096 && !text.utf8.contains(0) ? text : nil
     }
+
+    /// The control socket's path (`ControlServer`), resolved; nil: no control socket.
+    public var controlSocketPath: String? { controlSocket.map(resolve) }
+    /// Where the daemon keeps what must survive it (the block list), resolved; nil: nothing kept.
+    public var stateDirectoryPath: String? { stateDirectory.map(resolve) }
 
     /// Main Mode must run from a bound address: a tunnel rule's local endpoint, and for traffic
     /// acquired under a transport rule, the traffic's own source. Each acquire must fall under
     /// a rule.
     private func checkAddresses() throws(DriverConfigurationError) {
+        for endpoint in directAccess?.tunnelEndpoints ?? [] where !localAddresses.contains(endpoint) {
+            throw .invalidField(
+                field: "directAccess", reason: "has the tunnel endpoint \(endpoint), which is not one of localAddresses"
+            )
+        }
         for (index, rule) in rules.enumerated() {
             if case .tunnel(let endpoint, _) = rule.mode, !localAddresses.contains(endpoint) {
                 throw .invalidField(
@@ -155,6 +177,7 @@ public struct DriverConfiguration: Decodable, Sendable {
             }
         }
         for (index, traffic) in acquire.enumerated() {
+            if directAccess?.covers(traffic) == true { continue }
             guard let rule = rules.first(where: { $0.covers(traffic) }) else {
                 throw .invalidField(field: "acquire[\(index)]", reason: "falls under no rule")
             }
@@ -180,13 +203,13 @@ public struct DriverConfiguration: Decodable, Sendable {
         var settings = EndpointSettings()
         settings.port = port
         settings.natTraversalPort = natTraversalPort
-        var built: [ConnectionSecurityRule] = []
+        var (built, directory) = try directAccess?.rules(file: resolve) ?? ([], nil)
         for (index, rule) in rules.enumerated() {
             built.append(try rule.rule(field: "rules[\(index)]", workstation: computerName, file: resolve))
         }
         return EndpointConfiguration(
             computerName: computerName, principalName: principalName, rules: built, settings: settings,
-            remoteDirectory: try remoteDirectory()?.1)
+            directory: directory, remoteDirectory: try remoteDirectory()?.1)
     }
 
     private func resolve(_ path: String) -> String {

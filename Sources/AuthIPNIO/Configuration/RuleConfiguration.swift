@@ -8,12 +8,15 @@ import AuthIPWire
 ///  "local": "2001:db8:1::/48", "remote": "2001:db8::/32", "protocol": 6, "localPort": 0, "remotePort": 445,
 ///  "tunnel": {"localEndpoint": "2001:db8:1::1", "remoteEndpoints": "2001:db8:2::1"},
 ///  "authentication": [{"method": "anonymous"}],
-///  "mainModeCrypto": {…}, "quickModeCrypto": {…}}
+///  "mainModeCrypto": {…}, "quickModeCrypto": {…},
+///  "extendedMode": {"authentication": [{"method": "kerberos", "acceptor": {"keytab": "host.keytab"}}]},
+///  "authorization": {"computerGroup": "DirectAccess Clients"}, "managementPrefixes": ["2001:db8:1:8000::/96"]}
 /// ```
 ///
 /// `local` and `remote` are an address, a prefix or a range `first-last`; `filterID`,
 /// `protocol`, the ports (0: any) and the crypto sets are optional; without `tunnel` the rule
-/// is transport mode.
+/// is transport mode. `extendedMode` (`ExtendedModeConfiguration`), `authorization`
+/// (`AuthorizationConfiguration`) and `managementPrefixes` are optional.
 struct RuleConfiguration: Decodable, Sendable {
     var name: String
     var filterID: UInt64
@@ -25,10 +28,14 @@ struct RuleConfiguration: Decodable, Sendable {
     var quickModeCrypto: QuickModeCryptoSet
     /// "integrity-key-first" (the default) or "encryption-key-first" (RISK 1, Docs/Interop.md).
     var quickModeKeyOrder: QuickModeKeyOrder
+    var extendedMode: ExtendedModeConfiguration?
+    var authorization: AuthorizationPolicy
+    /// Where manage-out Quick Modes may come from under this rule (`ConnectionSecurityRule.managementPrefixes`).
+    var managementPrefixes: [AddressRange]?
 
     private enum CodingKeys: String, CodingKey {
         case name, filterID, local, remote, `protocol`, localPort, remotePort, tunnel, authentication, mainModeCrypto,
-            quickModeCrypto, quickModeKeyOrder
+            quickModeCrypto, quickModeKeyOrder, extendedMode, authorization, managementPrefixes
     }
 
     private enum TunnelKeys: String, CodingKey { case localEndpoint, remoteEndpoints }
@@ -69,6 +76,12 @@ struct RuleConfiguration: Decodable, Sendable {
                 .quickModeKeyOrder, as: "integrity-key-first or encryption-key-first", QuickModeKeyOrder.init(rawValue:)
             )
             ?? InteropProfile.quickModeKeyOrder
+        extendedMode = try container.decodeIfPresent(ExtendedModeConfiguration.self, forKey: .extendedMode)
+        authorization =
+            try container.decodeIfPresent(AuthorizationConfiguration.self, forKey: .authorization)?.policy ?? .none
+        managementPrefixes =
+            container.contains(.managementPrefixes)
+            ? try container.decodeRanges(.managementPrefixes, required: true) : nil
     }
 
     /// Whether a packet with these addresses, protocol and destination port falls under this rule.
@@ -81,16 +94,49 @@ struct RuleConfiguration: Decodable, Sendable {
     func rule(
         field: String, workstation: String, file: (String) -> String
     ) throws(DriverConfigurationError) -> ConnectionSecurityRule {
-        var methods: [AuthenticationProposal] = []
-        for (index, method) in authentication.enumerated() {
-            methods.append(
-                try method.proposal(field: "\(field).authentication[\(index)]", workstation: workstation, file: file))
-        }
         var rule = ConnectionSecurityRule(
             name: name, filterID: filterID, local: local, remote: remote, mode: mode,
-            mainModeAuthentication: AuthenticationSet(methods), mainModeCrypto: mainModeCrypto,
-            quickModeCrypto: quickModeCrypto)
+            mainModeAuthentication: try AuthenticationConfiguration.set(
+                authentication, field: "\(field).authentication", workstation: workstation, file: file),
+            mainModeCrypto: mainModeCrypto,
+            quickModeCrypto: quickModeCrypto,
+            extendedMode: try extendedMode?.policy(
+                field: "\(field).extendedMode", workstation: workstation, file: file),
+            authorization: authorization, managementPrefixes: managementPrefixes)
         rule.quickModeKeyOrder = quickModeKeyOrder
         return rule
+    }
+}
+
+/// A rule's `extendedMode`: its `authentication` list (as a rule's), and for an initiator
+/// `impersonate` (run as the logged-on user, as the intranet tunnel does) and
+/// `explicitCredentials`; for a responder `allowExplicitCredentials`.
+struct ExtendedModeConfiguration: Decodable {
+    var authentication: [AuthenticationConfiguration]
+    var impersonate: Bool
+    var explicitCredentials: Bool
+    var allowExplicitCredentials: Bool
+
+    private enum CodingKeys: String, CodingKey {
+        case authentication, impersonate, explicitCredentials, allowExplicitCredentials
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        authentication = try container.decodeNonEmpty([AuthenticationConfiguration].self, forKey: .authentication)
+        impersonate = try container.decodeIfPresent(Bool.self, forKey: .impersonate) ?? false
+        explicitCredentials = try container.decodeIfPresent(Bool.self, forKey: .explicitCredentials) ?? false
+        allowExplicitCredentials = try container.decodeIfPresent(Bool.self, forKey: .allowExplicitCredentials) ?? false
+    }
+
+    func policy(
+        field: String, workstation: String, file: (String) -> String
+    ) throws(DriverConfigurationError) -> ExtendedModePolicy {
+        ExtendedModePolicy(
+            authentication: try AuthenticationConfiguration.set(
+                authentication, field: "\(field).authentication", workstation: workstation, file: file),
+            impersonate: impersonate,
+            credentialsAreExplicit: explicitCredentials, allowsExplicitCredentials: allowExplicitCredentials)
     }
 }

@@ -111,7 +111,7 @@ extension DaemonRun {
     /// The stored blocks applied, and the control socket opened, as the configuration asks;
     /// the driver is shut down if either fails.
     private func startControl(_ driver: EndpointDriver, group: any EventLoopGroup) throws -> ControlServer? {
-        let store = try configuration.stateDirectory.map { directory throws -> BlockListStore in
+        let store = try configuration.stateDirectoryPath.map { directory throws -> BlockListStore in
             do {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -124,7 +124,7 @@ extension DaemonRun {
         do {
             let restored = try service.restore()
             if restored > 0 { Console.note("restored \(restored) blocks from \(store?.path ?? "")") }
-            guard let path = configuration.controlSocket else { return nil }
+            guard let path = configuration.controlSocketPath else { return nil }
             let server = try ControlServer.start(path: path, service: service, group: group)
             Console.note("control socket \(path)")
             return server

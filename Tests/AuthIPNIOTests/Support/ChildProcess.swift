@@ -19,7 +19,10 @@ final class ChildProcess {
     )
     .deletingLastPathComponent().appendingPathComponent("authip")
 
-    init(_ name: String, executable: URL, arguments: [String], in directory: URL) throws {
+    /// Starts `executable` in `directory`, with `environment` added to this process's.
+    init(
+        _ name: String, executable: URL, arguments: [String], in directory: URL, environment: [String: String] = [:]
+    ) throws {
         self.name = name
         outputFile = directory.appendingPathComponent("\(name).out")
         errorFile = directory.appendingPathComponent("\(name).err")
@@ -27,6 +30,9 @@ final class ChildProcess {
         try Data().write(to: errorFile)
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         process.standardError = try FileHandle(forWritingTo: errorFile)

@@ -1,0 +1,177 @@
+import AuthIP
+import AuthIPNIO
+import AuthIPScenarios
+import AuthIPTestSupport
+import AuthIPWire
+import Foundation
+import Testing
+
+/// The `directAccess` section: both tunnels of the server or the client from one member, and
+/// the rules' `extendedMode`, `authorization` and `managementPrefixes`.
+@Suite("DriverConfiguration: directAccess and the rules' second authentication", .serialized)
+struct DirectAccessConfigurationTests {
+    static let repository = TestVectors.directory.deletingLastPathComponent()
+    static let pki = TestVectors.directory.appendingPathComponent("pki/tls").path
+    static let accounts = TestVectors.directory.appendingPathComponent("directory/accounts.json").path
+
+    static func server(keytab: String, extra: String = "") -> String {
+        """
+        {"computerName": "DASERVER", "principalName": "host/daserver.da.test@DA.TEST",
+         "localAddresses": ["2002:836b:2::836b:2", "2002:836b:3::836b:3"],
+         "directAccess": {"server": {
+           "publicIPv4": ["131.107.0.2", "131.107.0.3"],
+           "certificate": {"identities": [{"certificate": "\(pki)/server-rsa.pem", "key": "\(pki)/server-rsa.key"}],
+                           "trustedRoots": ["\(pki)/root.pem"]},
+           "ntlm": {"netbiosDomain": "CORP", "netbiosComputer": "DASERVER", "dnsDomain": "corp.contoso.com",
+                    "dnsComputer": "daserver.corp.contoso.com", "directory": "\(accounts)"},
+           "keytab": "\(keytab)",
+           "infrastructureServers": ["2001:db8:1::53", "2001:db8:1::10"], "intranetPrefixes": ["2001:db8:1::/48"],
+           "managementPrefixes": ["2001:db8:1:8000::/96"],
+           "authorization": {"computerGroup": "DirectAccess Clients", "userGroup": "DirectAccess Users", "smartCard": true},
+           "directory": "\(accounts)"\(extra)}}}
+        """
+    }
+
+    static func client(extra: String = "") -> String {
+        """
+        {"computerName": "CLIENT1", "principalName": "CLIENT1$@CORP.CONTOSO.COM", "localAddresses": ["2002:c612:1::c612:1"],
+         "directAccess": {"client": {
+           "address": "2002:c612:1::c612:1", "serverPublicIPv4": ["131.107.0.2", "131.107.0.3"],
+           "certificate": {"identities": [{"certificate": "\(pki)/client-rsa.pem", "key": "\(pki)/client-rsa.key"}],
+                           "trustedRoots": ["\(pki)/root.pem"]},
+           "computerAccount": {"user": "CLIENT1$", "domain": "CORP", "password": "Client1-Machine-Secret"},
+           "user": {"cache": "FILE:/tmp/krb5cc_alice"},
+           "infrastructureServers": ["2001:db8:1::53", "2001:db8:1::10"], "intranetPrefixes": ["2001:db8:1::/48"],
+           "serverIdentity": {"servicePrincipalName": "host/daserver.da.test@DA.TEST"}\(extra)}},
+         "acquire": [{"source": "2002:c612:1::c612:1", "destination": "2001:db8:1::53", "protocol": 17, "port": 53}]}
+        """
+    }
+
+    static func parse(_ json: String) throws(DriverConfigurationError) -> DriverConfiguration {
+        try DriverConfiguration(json: Data(json.utf8), baseDirectory: TestVectors.directory)
+    }
+
+    @Test("The server's section makes the preset's rules: both tunnels and manage out, with their checks")
+    func server() throws {
+        let realm = try KerberosRealm.shared.get()
+        let endpoint = try Self.parse(Self.server(keytab: realm.serverKeytab)).endpointConfiguration()
+        #expect(
+            endpoint.rules.map(\.name) == [
+                "DirectAccess Policy-DaServerToInfra 1", "DirectAccess Policy-DaServerToInfra 2",
+                "DirectAccess Policy-DaServerToMgmt 1", "DirectAccess Policy-DaServerToCorp 1",
+            ])
+        let intranet = try #require(endpoint.rules.last)
+        #expect(intranet.mode == .tunnel(localEndpoint: IPAddress("2002:836b:3::836b:3")!, remoteEndpoints: .allIPv6))
+        #expect(intranet.extendedMode?.authentication.methods.map(\.method) == [.kerberos])
+        #expect(
+            intranet.authorization.requiredUserGroup == "DirectAccess Users" && intranet.authorization.requiresSmartCard
+        )
+        #expect(endpoint.rules[0].extendedMode?.authentication.methods.map(\.method) == [.ntlm])
+        #expect(
+            endpoint.rules[2].managementPrefixes == [AddressRange(IPAddress("2001:db8:1:8000::")!, prefixLength: 96)])
+        #expect(endpoint.directory != nil)
+    }
+
+    @Test("The client's section makes its rules, pinned to the server's identity; its password makes the file secret")
+    func client() throws {
+        let configuration = try Self.parse(Self.client())
+        let endpoint = try configuration.endpointConfiguration()
+        #expect(
+            endpoint.rules.map(\.name) == [
+                "DirectAccess Policy-ClientToDnsDc 1", "DirectAccess Policy-ClientToDnsDc 2",
+                "DirectAccess Policy-ClientToCorp 1",
+            ])
+        #expect(
+            endpoint.rules.allSatisfy { $0.responderIdentity?.servicePrincipalName == "host/daserver.da.test@DA.TEST" })
+        #expect(endpoint.rules.last?.extendedMode?.impersonate == true)
+        let path = try DriverConfigurationTests.file(Self.client(), mode: 0o644)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: DriverConfigurationError.self) { try DriverConfiguration.load(path: path) }
+    }
+
+    @Test(
+        "Mistakes in the section are reported with their member's path",
+        arguments: [
+            (
+                "\"publicIPv4\": [\"131.107.0.2\", \"131.107.0.3\"]", "\"publicIPv4\": [\"131.107.0.2\"]",
+                DriverConfigurationError.invalidField(
+                    field: "directAccess.server.publicIPv4",
+                    reason: "needs two different addresses: the infrastructure and the intranet tunnel's")
+            ),
+            (
+                "\"localAddresses\": [\"2002:836b:2::836b:2\", \"2002:836b:3::836b:3\"]",
+                "\"localAddresses\": [\"2002:836b:2::836b:2\"]",
+                .invalidField(
+                    field: "directAccess",
+                    reason: "has the tunnel endpoint 2002:836b:3::836b:3, which is not one of localAddresses")
+            ),
+            (
+                "\"keytab\":", "\"keytabs\": \"x\", \"keytab\":",
+                .invalidField(field: "directAccess.server.keytabs", reason: "is not a known field")
+            ),
+            (
+                "\"smartCard\": true", "\"smartCard\": \"yes\"",
+                .invalidField(field: "directAccess.server.authorization.smartCard", reason: "is not true or false")
+            ),
+            (
+                "\"intranetPrefixes\": [\"2001:db8:1::/48\"]", "\"intranetPrefixes\": []",
+                .invalidField(field: "directAccess.server.intranetPrefixes", reason: "is empty")
+            ),
+            (
+                "\"directAccess\": {\"server\": {", "\"directAccess\": {\"client\": {}, \"server\": {",
+                .invalidField(field: "directAccess.client.address", reason: "is missing")
+            ),
+        ])
+    func serverMistakes(original: String, replacement: String, expected: DriverConfigurationError) {
+        let json = Self.server(keytab: "/nonexistent").replacingOccurrences(of: original, with: replacement)
+        #expect(throws: expected) { try Self.parse(json) }
+    }
+
+    @Test("Without directAccess, rules are required; a keytab others may read is refused")
+    func requiredMembers() throws {
+        let noRules = """
+            {"computerName": "X", "principalName": "X$@Y", "localAddresses": ["127.0.0.1"]}
+            """
+        #expect(throws: DriverConfigurationError.invalidField(field: "rules", reason: "is missing")) {
+            try Self.parse(noRules)
+        }
+        let keytab = try DriverConfigurationTests.file("not a keytab", mode: 0o644)
+        defer { try? FileManager.default.removeItem(atPath: keytab) }
+        #expect(throws: DriverConfigurationError.self) {
+            try Self.parse(Self.server(keytab: keytab)).endpointConfiguration()
+        }
+    }
+
+    @Test("A rule's extendedMode, authorization and managementPrefixes are read")
+    func ruleSecondAuthentication() throws {
+        let json = LoopbackConfiguration.responder(.certificate(), ports: DriverConfigurationTests.ports)
+            .replacingOccurrences(
+                of: "\"authentication\": [",
+                with: """
+                    "extendedMode": {"authentication": [{"method": "ntlm", "acceptor": {"netbiosDomain": "CORP", \
+                    "netbiosComputer": "DASERVER", "dnsDomain": "corp.contoso.com", "dnsComputer": "daserver.corp.contoso.com", \
+                    "directory": "\(Self.accounts)"}}], "allowExplicitCredentials": true},
+                    "authorization": {"computerGroup": "DirectAccess Clients", "healthCertificate": true},
+                    "managementPrefixes": ["10.1.0.0/16"],
+                    "authentication": [
+                    """)
+        let rule = try #require(try Self.parse(json).endpointConfiguration().rules.first)
+        #expect(rule.extendedMode?.authentication.methods.map(\.method) == [.ntlm])
+        #expect(rule.extendedMode?.allowsExplicitCredentials == true)
+        #expect(rule.authorization.requiredComputerGroup == "DirectAccess Clients")
+        #expect(rule.authorization.requiresHealthCertificate)
+        #expect(rule.managementPrefixes == [AddressRange(IPAddress("10.1.0.0")!, prefixLength: 16)])
+    }
+
+    @Test("The examples parse as they are")
+    func examples() throws {
+        for name in ["directaccess-server.json", "directaccess-client.json"] {
+            let url = Self.repository.appendingPathComponent("Examples/\(name)")
+            let configuration = try DriverConfiguration(
+                json: try Data(contentsOf: url), baseDirectory: url.deletingLastPathComponent())
+            #expect(
+                configuration.controlSocketPath?.hasPrefix(Self.repository.appendingPathComponent("Examples").path)
+                    == true)
+        }
+    }
+}
