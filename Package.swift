@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AuthIP", targets: ["AuthIP"]),
         .library(name: "AuthIPSimulation", targets: ["AuthIPSimulation"]),
         .library(name: "AuthIPNIO", targets: ["AuthIPNIO"]),
+        .library(name: "AuthIPControl", targets: ["AuthIPControl"]),
         .library(name: "AuthIPDirectory", targets: ["AuthIPDirectory"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
@@ -88,7 +89,7 @@ let package = Package(
             name: "AuthIPNIO",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule",
-                "AuthIP", "AuthIPAudit", "AuthIPDirectory", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON",
+                "AuthIP", "AuthIPAudit", "AuthIPControl", "AuthIPDirectory", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON",
                 "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -96,7 +97,9 @@ let package = Package(
             name: "authip",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule",
-                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPNIO", "AuthIPScenarios", "AuthIP",
+                "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPNIO", "AuthIPControl",
+                "AuthIPScenarios",
+                "AuthIP",
                 "AuthIPAudit",
                 "AuthIPSADatabase", "AuthIPSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -108,7 +111,10 @@ let package = Package(
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIP", "AuthIPScenarios", "AuthIPSADatabase", "AuthIPWire",
                 "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPGSS", "COpenSSL",
             ]),
+        .target(name: "AuthIPControl", dependencies: ["AuthIPJSON", "AuthIPSADatabase", "AuthIPWire"]),
         .target(name: "AuthIPFuzzSupport"),
+        .executableTarget(
+            name: "authip-fuzz-control", dependencies: ["AuthIPFuzzSupport", "AuthIPControl", "AuthIPJSON"]),
         .executableTarget(name: "authip-fuzz-wire", dependencies: ["AuthIPFuzzSupport", "AuthIPWire", "AuthIPJSON"]),
         .executableTarget(
             name: "authip-fuzz-endpoint",
@@ -146,7 +152,8 @@ let package = Package(
             name: "AuthIPNIOTests",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit",
-                "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "authip",
+                "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "AuthIPControl", "AuthIPJSON",
+                "AuthIPSADatabase", "authip",
             ]),
         .testTarget(
             name: "AuthIPCryptoTests",

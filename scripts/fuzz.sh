@@ -2,12 +2,13 @@
 # Fuzzes with libFuzzer for a given time.
 #   scripts/fuzz.sh wire [SECONDS]       the AuthIP wire parser (authip-fuzz-wire)
 #   scripts/fuzz.sh endpoint [SECONDS]   whole endpoints, structure-aware (authip-fuzz-endpoint)
+#   scripts/fuzz.sh control [SECONDS]    the control socket's request parser (authip-fuzz-control)
 # Builds the target with -sanitize=fuzzer,address into .build-fuzz, runs it on a copy of the
 # seed corpus Fuzz/corpus/TARGET (new inputs go to Fuzz/out/TARGET), and leaves any crash
 # reproducer in Fuzz/crashes/. Prints libFuzzer's final statistics. Default 600 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${1:?wire or endpoint}"
+target="${1:?wire, endpoint or control}"
 seconds="${2:-600}"
 product="authip-fuzz-$target"
 flags=(-c release --product "$product" --scratch-path .build-fuzz

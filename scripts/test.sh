@@ -14,13 +14,16 @@ python3 Tools/reference/wire_payload_vectors.py --check
 python3 Tools/errors/generate_windows_errors.py --check
 python3 Tools/audit/generate_tables.py --check
 
-echo "== Fuzz corpora and crash regressions through the parser's and the endpoint's properties =="
+echo "== Fuzz corpora and crash regressions through the parsers' and the endpoint's properties =="
 inputs=(Fuzz/corpus/wire)
 [ -d Fuzz/regressions/wire ] && inputs+=(Fuzz/regressions/wire)
 swift run authip-fuzz-wire "${inputs[@]}"
 inputs=(Fuzz/corpus/endpoint)
 [ -d Fuzz/regressions/endpoint ] && inputs+=(Fuzz/regressions/endpoint)
 swift run authip-fuzz-endpoint "${inputs[@]}"
+inputs=(Fuzz/corpus/control)
+[ -d Fuzz/regressions/control ] && inputs+=(Fuzz/regressions/control)
+swift run authip-fuzz-control "${inputs[@]}"
 
 echo "== A Samba AD domain controller on 127.0.0.2 for the Active Directory tests =="
 dc=/tmp/authip-samba-dc

@@ -1,4 +1,7 @@
 import ArgumentParser
+import AuthIPControl
+import AuthIPJSON
+import AuthIPNIO
 import AuthIPTrust
 import Foundation
 
@@ -121,11 +124,26 @@ struct CRLCommand: ParsableCommand {
         subcommands: [ListCRLCommand.self, ImportCRLCommand.self, PurgeCRLCommand.self])
 }
 
+/// Which cache a `crl` command works on: a cache directory, or a running daemon's live caches
+/// over its control socket (which a daemon would otherwise overwrite from memory).
 struct CacheOption: ParsableArguments {
     @Option(name: .customLong("crl-cache"), help: "The local CRL cache directory.")
-    var directory: String
+    var directory: String?
+
+    @Option(help: ArgumentHelp("A running daemon's control socket: its live caches.", valueName: "PATH"))
+    var control: String?
+
+    @Flag(help: "With --control: print the daemon's answer as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (directory == nil) != (control == nil) else {
+            throw ValidationError("Give either --crl-cache or --control.")
+        }
+    }
 
     func open() throws -> CRLCache {
+        guard let directory else { throw ExitCode(2) }
         do {
             return try CRLCache(directory: URL(fileURLWithPath: directory))
         } catch {
@@ -133,13 +151,38 @@ struct CacheOption: ParsableArguments {
             throw ExitCode(2)
         }
     }
+
+    /// Sends `request` to the daemon given with --control, when one was.
+    func sendToDaemon(_ request: ControlRequest, text: (JSONValue) -> String) throws -> Bool {
+        guard let control else { return false }
+        try ControlOptions.send(request, to: control, json: json, text: text)
+        return true
+    }
 }
 
 struct ListCRLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the cached CRLs.")
     @OptionGroup var cache: CacheOption
 
+    /// A daemon's CRL as `CRLCache.listing()` prints one.
+    static func line(_ crl: JSONValue) -> String {
+        let issuer = crl["issuer"]?.stringValue ?? ""
+        let thisUpdate = crl["thisUpdate"]?.stringValue ?? ""
+        let nextUpdate = crl["nextUpdate"]?.stringValue ?? "-"
+        let entries = crl["entries"]?.integerValue ?? 0
+        let delta = crl["delta"] == .bool(true) ? " (delta)" : ""
+        let source = crl["source"]?.stringValue ?? ""
+        return
+            "\(issuer) | thisUpdate \(thisUpdate) | nextUpdate \(nextUpdate) | \(entries) entries\(delta) | \(source)"
+    }
+
     func run() throws {
+        let remote = try cache.sendToDaemon(.listCRLs) { result in
+            let caches = result["caches"]?.arrayValue ?? []
+            let lines = caches.flatMap { cache in (cache["crls"]?.arrayValue ?? []).map(Self.line) }
+            return lines.isEmpty ? "(no CRLs)\n" : lines.joined(separator: "\n") + "\n"
+        }
+        if remote { return }
         let lines = try cache.open().listing()
         lines.forEach { print($0) }
         if lines.isEmpty { print("(no CRLs)") }
@@ -152,6 +195,16 @@ struct ImportCRLCommand: ParsableCommand {
     @Argument(help: "CRL files, PEM or DER.") var files: [String]
 
     func run() throws {
+        if cache.control != nil {
+            for file in files {
+                let path = URL(fileURLWithPath: file).standardizedFileURL.path
+                _ = try cache.sendToDaemon(.importCRL(path: path)) { result in
+                    "imported \(result["imported"]?["issuer"]?.stringValue ?? ""), "
+                        + "\(result["imported"]?["entries"]?.integerValue ?? 0) entries\n"
+                }
+            }
+            return
+        }
         let store = try cache.open()
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -177,6 +230,10 @@ struct PurgeCRLCommand: ParsableCommand {
 
     func run() throws {
         let date = time.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+        let remote = try cache.sendToDaemon(.purgeCRLs(at: time == nil ? nil : date)) { result in
+            "purged \(result["purged"]?.integerValue ?? 0) expired CRLs\n"
+        }
+        if remote { return }
         print("purged \(try cache.open().purgeExpired(at: date)) expired CRLs")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuthIPControl
 import AuthIPJSON
 import AuthIPNIO
 import AuthIPSADatabase
@@ -13,9 +14,14 @@ struct ControlOptions: ParsableArguments {
     @Flag(help: "Print the daemon's answer as JSON (its `result`).")
     var json = false
 
-    /// Sends `request`; prints the result as `text` makes it, or as JSON. A refusal or an
-    /// unreachable daemon exits with status 1.
+    /// Sends `request`; prints the result as `text` makes it, or as JSON.
     func send(_ request: ControlRequest, text: (JSONValue) -> String) throws {
+        try Self.send(request, to: control, json: json, text: text)
+    }
+
+    /// Sends `request` to the daemon at `control`; prints the result as `text` makes it, or as
+    /// JSON. A refusal or an unreachable daemon exits with status 1.
+    static func send(_ request: ControlRequest, to control: String, json: Bool, text: (JSONValue) -> String) throws {
         let line: String
         do {
             line = try ControlClient.send(request, to: control)
@@ -190,6 +196,27 @@ struct StatusCommand: ParsableCommand {
             return members.map { key, value in
                 key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value.compactText
             }.joined(separator: "\n") + "\n"
+        }
+    }
+}
+
+/// `authip reload`: the daemon reads its configuration file again (as on SIGHUP).
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload", abstract: "Make a running daemon read its configuration file again.",
+        discussion: """
+            Negotiations and SAs under rules that remain (by name) stay up under their new definition; those \
+            under a removed rule go, their peers told. A file that cannot be loaded, or that changes addresses, \
+            ports, the control socket, the state directory or the audit sinks, is refused and the running \
+            configuration kept. Exit status: 0 reloaded, 1 refused or no daemon, 2 usage errors.
+            """)
+
+    @OptionGroup var options: ControlOptions
+
+    func run() throws {
+        try options.send(.reload) { result in
+            "Reloaded: \(result["rules"]?.integerValue ?? 0) rules; \(result["mainModeSAs"]?.integerValue ?? 0) Main Mode SAs "
+                + "and \(result["quickModeSAs"]?.integerValue ?? 0) Quick Mode SAs up.\n"
         }
     }
 }

@@ -56,6 +56,7 @@ struct DaemonOptions: ParsableArguments {
             configuration: configuration, format: events, duration: duration.map { .milliseconds(Int64($0 * 1000)) },
             acquiresAtStart: acquiresAtStart, stopsWhenEstablished: stopsWhenEstablished)
         run.recording = record.map { (URL(fileURLWithPath: $0), config) }
+        run.configurationPath = URL(fileURLWithPath: config).standardizedFileURL.path
         do {
             return try run.run()
         } catch let error as DriverConfigurationError {

@@ -28,7 +28,7 @@ struct CRLCachePersistenceTests {
     }
 
     @Test(
-        "Each directory cache once; downloads written by saveCRLCaches; an unwritable cache reported and kept in memory"
+        "Each cache once; directory caches' downloads written by saveCRLCaches; an unwritable cache reported and kept in memory"
     )
     func persistence() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -41,7 +41,9 @@ struct CRLCachePersistenceTests {
             rules: [Self.rule("a", cache: stored), Self.rule("b", cache: stored), Self.rule("c", cache: memory)])
         let plane = RecordingDataPlane()
         let driver = EndpointDriver(configuration: configuration, localAddresses: [IPAddress("::1")!], delegate: plane)
-        #expect(driver.persistentCRLCaches.count == 1 && driver.persistentCRLCaches.first === stored)
+        // Each cache once, in rule order: the directory's (saved after downloads), then the memory one.
+        let caches = try await driver.crlCaches().get()
+        #expect(caches.count == 2 && caches.first === stored && caches.last === memory)
 
         let files = { (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] }
         try stored.insert(try Self.crl(), source: "http://a/root.crl", persistent: false)

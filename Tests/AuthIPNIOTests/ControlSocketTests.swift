@@ -1,3 +1,4 @@
+import AuthIPControl
 import AuthIPJSON
 import AuthIPNIO
 import AuthIPSADatabase
@@ -17,7 +18,8 @@ struct ControlRequestTests {
             .listSAs(identity: nil, remote: nil, quick: false), .removeSAs(identity: WildcardPattern("CORP\\*")),
             .removeSAs(identity: nil), .block(pattern: WildcardPattern("*CLIENT1*")!, until: until, reason: "stolen"),
             .block(pattern: WildcardPattern("alice")!, until: nil, reason: nil),
-            .unblock(pattern: WildcardPattern("alice")!), .listBlocks, .status,
+            .unblock(pattern: WildcardPattern("alice")!), .listBlocks, .status, .listCRLs,
+            .importCRL(path: "/var/lib/authip/root.crl"), .purgeCRLs(at: until), .purgeCRLs(at: nil),
         ]
         for request in requests { #expect(try ControlRequest(line: request.line) == request, "\(request.line)") }
     }
@@ -46,6 +48,8 @@ struct ControlRequestTests {
             ("{\"version\": 1, \"command\": \"block-add\", \"pattern\": \"\"}", "must be 1 to 1024 bytes"),
             ("{\"version\": 1, \"command\": \"block-add\", \"pattern\": \"a\\nb\"}", "without control characters"),
             ("{\"version\": 1, \"command\": \"block-add\", \"pattern\": \"x\", \"until\": \"tomorrow\"}", "RFC 3339"),
+            ("{\"version\": 1, \"command\": \"crl-import\", \"path\": \"root.crl\"}", "an absolute path"),
+            ("{\"version\": 1, \"command\": \"crl-purge\", \"at\": 5}", "\"at\" is not a string"),
         ])
     func refused(_ line: String, _ reason: String) {
         #expect(throws: ControlRequest.Refusal.self) { try ControlRequest(line: line) }
@@ -172,6 +176,30 @@ struct ControlSocketTests {
             ["sa", "list", "--control", socket, "--remote", "127.0.0.2", "--json"], in: directory)
         #expect(try JSONValue(parsing: byAddress.output)["mainModeSAs"]?.arrayValue?.count == 1)
 
+        // reload: refused for a broken file and for a changed port, the SAs untouched; a
+        // second rule added keeps them.
+        let original = try String(contentsOf: responderConfiguration, encoding: .utf8)
+        for (text, reason) in [
+            ("{\"computerName\": ", "not JSON"),
+            (original.replacing(#/"port": (\d+)/#) { "\"port\": \(Int($0.1)! - 1)" }, "port changed"),
+        ] {
+            try text.write(to: responderConfiguration, atomically: true, encoding: .utf8)
+            let refused = try Self.authip(["reload", "--control", socket], in: directory)
+            #expect(refused.status == 1 && refused.error.contains(reason), "\(refused.error)")
+            #expect(refused.error.contains("the running configuration is kept"))
+        }
+        let twoRules = original.replacingOccurrences(
+            of: "\"rules\": [",
+            with: """
+                "rules": [{"name": "Another", "local": "127.0.0.1", "remote": "10.9.9.9", "authentication": [{"method": "anonymous"}]},
+                """)
+        try twoRules.write(to: responderConfiguration, atomically: true, encoding: .utf8)
+        let reloaded = try Self.authip(["reload", "--control", socket, "--json"], in: directory)
+        #expect(reloaded.status == 0, "\(reloaded.error)")
+        let counts = try JSONValue(parsing: reloaded.output)
+        #expect(counts["rules"]?.integerValue == 2 && counts["mainModeSAs"]?.integerValue == 1, "\(reloaded.output)")
+        try original.write(to: responderConfiguration, atomically: true, encoding: .utf8)
+
         // A stolen laptop: blocked until a date, its SAs gone at once.
         let until = ControlTime.text(Date(timeIntervalSinceNow: 86_400 * 30))
         let block = try Self.authip(
@@ -199,6 +227,26 @@ struct ControlSocketTests {
         #expect(empty.output == "No blocks.\n")
         let removed = try Self.authip(["sa", "remove", "--all", "--control", socket], in: directory)
         #expect(removed.status == 0 && removed.output.hasPrefix("Removed 0 Main Mode SAs"), "\(removed.output)")
+
+        // SIGHUP reloads too: the rule renamed, so what it carried would go.
+        try original.replacingOccurrences(of: "Loopback clients", with: "Loopback clients, renamed")
+            .write(to: responderConfiguration, atomically: true, encoding: .utf8)
+        responder.deliver(SIGHUP)
+        #expect(responder.waitForError(containing: "reloaded ", seconds: 10), "\(responder.standardError)")
+
+        // The live CRL cache: import, list, purge through the daemon.
+        let crl = TestVectors.directory.appendingPathComponent("pki/tls/root.crl").path
+        let imported = try Self.authip(["crl", "import", "--control", socket, crl], in: directory)
+        #expect(imported.status == 0 && imported.output.hasPrefix("imported "), "\(imported.output)\(imported.error)")
+        let crls = try Self.authip(["crl", "list", "--control", socket], in: directory)
+        #expect(crls.output.contains("file://\(crl)"), "\(crls.output)")
+        let missing = try Self.authip(["crl", "import", "--control", socket, "/nonexistent.crl"], in: directory)
+        #expect(missing.status == 1 && missing.error.contains("cannot be read"), "\(missing.error)")
+        let purged = try Self.authip(
+            ["crl", "purge", "--control", socket, "--at", "2100-01-01T00:00:00Z"], in: directory)
+        #expect(purged.output == "purged 1 expired CRLs\n", "\(purged.output)\(purged.error)")
+        let both = try Self.authip(["crl", "list", "--control", socket, "--crl-cache", "/tmp"], in: directory)
+        #expect(both.status == 2)
 
         // Garbage on the socket: an error line; the daemon goes on answering.
         let garbage = try ControlClient.exchange("\u{1}\u{2}not json", path: socket)

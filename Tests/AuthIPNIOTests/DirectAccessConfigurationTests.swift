@@ -175,3 +175,45 @@ struct DirectAccessConfigurationTests {
         }
     }
 }
+
+/// The `audit` member: the durable log and syslog.
+@Suite("DriverConfiguration: audit")
+struct AuditConfigurationTests {
+    static func configuration(_ audit: String) -> String {
+        LoopbackConfiguration.responder(.certificate(), ports: DriverConfigurationTests.ports)
+            .replacingOccurrences(of: "{\"computerName\"", with: "{\"audit\": \(audit), \"computerName\"")
+    }
+
+    @Test("A log path resolved against the file's folder, and syslog over UDP or a Unix socket")
+    func parses() throws {
+        let configuration = try DriverConfigurationTests.parse(
+            Self.configuration("{\"log\": \"audit.jsonl\", \"syslog\": {\"udp\": \"[2001:db8::514]:514\"}}"))
+        #expect(configuration.auditLogPath == TestVectors.directory.appendingPathComponent("audit.jsonl").path)
+        _ = try DriverConfigurationTests.parse(
+            Self.configuration("{\"syslog\": {\"unix\": \"/dev/log\", \"appName\": \"authip\"}}"))
+        _ = try DriverConfigurationTests.parse(Self.configuration("{\"syslog\": {\"udp\": \"192.0.2.1:514\"}}"))
+    }
+
+    @Test(
+        "Mistakes name the member",
+        arguments: [
+            ("{\"syslog\": {\"udp\": \"syslog.example:514\"}}", "audit.syslog.udp"),
+            ("{\"syslog\": {\"udp\": \"2001:db8::1:514\"}}", "audit.syslog.udp"),
+            ("{\"syslog\": {\"udp\": \"192.0.2.1:0\"}}", "audit.syslog.udp"),
+            ("{\"syslog\": {}}", "audit.syslog.udp"),
+            ("{\"syslog\": {\"unix\": \"/dev/log\", \"appName\": \"two words\"}}", "audit.syslog.appName"),
+            ("{\"logs\": \"a\"}", "audit.logs"),
+        ])
+    func mistakes(_ audit: String, _ field: String) {
+        do {
+            _ = try DriverConfigurationTests.parse(Self.configuration(audit))
+            Issue.record("accepted \(audit)")
+        } catch {
+            guard case .invalidField(let named, _) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(named == field)
+        }
+    }
+}

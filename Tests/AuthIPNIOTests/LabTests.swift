@@ -1,3 +1,4 @@
+import AuthIPControl
 import AuthIPJSON
 import AuthIPNIO
 import AuthIPSADatabase
@@ -45,7 +46,7 @@ struct LabTests {
     }
 
     @Test(
-        "lab up: both tunnels; a block empties the server's tables and refuses the client; it survives kill -9",
+        "lab up: both tunnels; a block empties the server's tables and refuses the client; the block and the audit numbering survive kill -9",
         .enabled(if: canRun, "needs root, krb5kdc and openssl (scripts/install-deps.sh)"))
     func adminDay() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("authip-labtest-\(getpid())")
@@ -93,6 +94,27 @@ struct LabTests {
         #expect(again == 0, "\(againOutput)")
         let blocks = try ControlClient.send(.listBlocks, to: server)
         #expect(blocks.contains("*CLIENT1*") && blocks.contains(until), "\(blocks)")
+
+        // The audit log goes on numbering after the crash: the client tries again, the new
+        // server refuses it, and its records follow the old ones with nothing lost.
+        let auditLog = lab.appendingPathComponent("server-audit.jsonl")
+        let before = Self.recordIDs(auditLog)
+        _ = try Self.lab(["kill", "client"], directory: lab, in: folder)
+        _ = try Self.lab(["start", "client"], directory: lab, in: folder)
+        let after = Self.poll(seconds: 20) { () -> [UInt64]? in
+            let ids = Self.recordIDs(auditLog)
+            return ids.count > before.count ? ids : nil
+        }
+        #expect(!before.isEmpty && after != nil)
+        if let after { #expect(after == Array(1...UInt64(after.count)), "\(after)") }
+    }
+
+    /// The EventRecordIDs of a durable audit log, in file order.
+    static func recordIDs(_ log: URL) -> [UInt64] {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            (try? JSONValue(parsing: String(line)))?["System"]?["EventRecordID"]?.stringValue.flatMap { UInt64($0) }
+        }
     }
 
     static func poll<Result>(seconds: Double, _ check: () -> Result?) -> Result? {

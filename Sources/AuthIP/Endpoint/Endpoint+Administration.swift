@@ -12,7 +12,7 @@ extension Endpoint {
     mutating func acquire(_ traffic: TrafficRequest, retry: NegotiationRetry? = nil) {
         guard !context.isShuttingDown else { return }
         guard
-            let ruleIndex = rules.firstIndex(where: {
+            let ruleIndex = rules[context.activeRules].firstIndex(where: {
                 $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
                     && $0.remote.matches(
                         traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)

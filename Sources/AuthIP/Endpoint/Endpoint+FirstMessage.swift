@@ -44,7 +44,11 @@ extension Endpoint {
         let inbound = Inbound(
             header: header, sequence: 0, payloads: message.clearPayloads, chain: parts.chain, from: from, to: to,
             digest: DatagramDigest(raw), clearHeader: parts.header, clearCrypto: parts.cryptoPayload)
-        guard let ruleIndex = rules.firstIndex(where: { $0.matchesMainMode(local: to.ip, remote: from.ip) }) else {
+        guard
+            let ruleIndex = rules[context.activeRules].firstIndex(where: {
+                $0.matchesMainMode(local: to.ip, remote: from.ip)
+            })
+        else {
             return
         }
         let cookies = CookiePair(initiator: header.initiatorCookie, responder: responderCookie)

@@ -74,6 +74,7 @@ public struct Endpoint {
             countBytes(quickModeSAID: id, inbound: inbound, bytes: bytes)
         case .block(let identity, let until): block(identity, until: until)
         case .unblock(let identity): unblock(identity)
+        case .reconfigure(let configuration): reconfigure(configuration)
         case .shutdown: shutdown()
         }
         context.blockList.prune(at: context.now)

@@ -9,9 +9,12 @@ import Foundation
 /// by all negotiations, the SPIs and SA IDs handed out, and the outputs for the driver. The
 /// machines take it `inout`; `Endpoint` owns it next to its session table.
 struct EndpointContext {
-    let configuration: EndpointConfiguration
+    private(set) var configuration: EndpointConfiguration
     /// The domains known by both names, for comparing the domains of two credentials.
-    let domains: DomainNames
+    private(set) var domains: DomainNames
+    /// The configuration's rules, then the rules a reconfiguration removed that sessions still
+    /// point at (until they are gone): only `activeRules` match new traffic.
+    private(set) var rules: [ConnectionSecurityRule]
     var now: Date
     var random: EngineRandom
     /// The established SAs.
@@ -40,12 +43,22 @@ struct EndpointContext {
     init(configuration: EndpointConfiguration, random: EngineRandom, now: Date) {
         self.configuration = configuration
         domains = DomainNames(configuration)
+        rules = configuration.rules
         self.random = random
         self.now = now
     }
 
-    var rules: [ConnectionSecurityRule] { configuration.rules }
     var settings: EndpointSettings { configuration.settings }
+    /// The positions in `rules` of the configuration's own rules.
+    var activeRules: Range<Int> { 0..<configuration.rules.count }
+
+    /// Adopts `configuration`, keeping `retired` (removed rules sessions still point at) after
+    /// its rules.
+    mutating func adopt(_ configuration: EndpointConfiguration, retired: [ConnectionSecurityRule]) {
+        self.configuration = configuration
+        domains = DomainNames(configuration)
+        rules = configuration.rules + retired
+    }
 
     mutating func emit(_ event: AuditEvent) { outputs.append(.audit(event)) }
 

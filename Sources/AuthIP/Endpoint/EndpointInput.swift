@@ -30,6 +30,12 @@ public enum EndpointInput: Sendable {
     /// until unblocked).
     case block(WildcardPattern, until: Date?)
     case unblock(WildcardPattern)
+    /// Adopt a new configuration (`authip reload`). A rule is the same rule when its name is
+    /// (the n-th of a name the n-th): negotiations and SAs under rules that remain go on under
+    /// their new definition; those under a rule that is gone are removed, the peer told, or
+    /// fail with ERROR_IPSEC_IKE_POLICY_CHANGE. The settings' ports are not the engine's to
+    /// change (the driver keeps its sockets).
+    case reconfigure(EndpointConfiguration)
     /// Stop: tell every peer and remove every SA.
     case shutdown
 }

@@ -10,7 +10,7 @@ import Foundation
 /// Mode's agreement waits here until SKEYID_em exists.
 struct ExtendedModeMachine {
     /// The rule whose Extended Mode policy applies (the first Quick Mode's).
-    let ruleIndex: Int
+    var ruleIndex: Int
     var state: State = .awaitingQuickMode
 
     init(ruleIndex: Int) { self.ruleIndex = ruleIndex }

@@ -18,7 +18,8 @@ struct MainModeMachine {
     var cookies: CookiePair
     var local: EndpointAddress
     var remote: EndpointAddress
-    let ruleIndex: Int
+    /// The rule in `EndpointContext.rules` (a reconfiguration moves it).
+    var ruleIndex: Int
     var phase: MainModePhase
     var channel = Channel()
     /// Quick Modes in progress, by message ID.

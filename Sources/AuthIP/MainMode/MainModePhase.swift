@@ -115,7 +115,7 @@ struct KeyedMainMode {
 struct Establishment {
     /// The rule whose checks the SA passed (its Extended Mode's, if one ran): later Quick
     /// Modes may only be for rules that share its authorization.
-    let authorizedRule: Int
+    var authorizedRule: Int
     /// Once Extended Mode has run: what binds every Quick Mode key to it (MS-AIPS 3.1.7.4).
     let extendedModeBinding: QuickModeKeys.ExtendedModeBinding?
     /// The peer sent a delete notify: no new Quick Modes; the SA goes when its QMs do.

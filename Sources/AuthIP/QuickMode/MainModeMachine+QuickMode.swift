@@ -139,7 +139,7 @@ extension MainModeMachine {
         }
         let authorized = shared.rules[establishment.authorizedRule]
         guard
-            let ruleIndex = shared.rules.indices.first(where: { index in
+            let ruleIndex = shared.activeRules.first(where: { index in
                 let rule = shared.rules[index]
                 let peersOwn =
                     rule.mode == .transport
@@ -296,7 +296,7 @@ extension MainModeMachine {
         guard ids.count == 2, let peerSelector = TrafficSelector(ids[0]), let localSelector = TrafficSelector(ids[1])
         else { return nil }
         let authorized = authorizedRule.map { shared.rules[$0] }
-        return shared.rules.indices.first { index in
+        return shared.activeRules.first { index in
             let rule = shared.rules[index]
             // A Quick Mode the MM responder starts (manage out) must come from a management prefix.
             let fromManagement =

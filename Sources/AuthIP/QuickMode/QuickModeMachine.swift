@@ -12,7 +12,7 @@ struct QuickModeMachine {
     let role: SARole
     /// 243 for the first Quick Mode of a Main Mode, 244 afterwards.
     let exchangeType: ExchangeType
-    let ruleIndex: Int
+    var ruleIndex: Int
     var localSelector: TrafficSelector
     var remoteSelector: TrafficSelector
     var state: State

@@ -35,7 +35,8 @@ import Foundation
 /// `authip status` reach it; its directory must not be writable by others) and `stateDirectory`
 /// (where the block list survives restarts), relative paths resolved as the others. With
 /// `directAccess` (`DirectAccessConfiguration`), the DirectAccess server's or client's two
-/// tunnels come from one section, and `rules` is optional.
+/// tunnels come from one section, and `rules` is optional. `audit` (`AuditConfiguration`) adds
+/// the durable audit log and syslog.
 public struct DriverConfiguration: Decodable, Sendable {
     /// The computer's name; the audit records carry it.
     public var computerName: String
@@ -57,10 +58,11 @@ public struct DriverConfiguration: Decodable, Sendable {
     var activeDirectory: ActiveDirectoryConfiguration?
     var controlSocket: String?
     var stateDirectory: String?
+    var audit: AuditConfiguration?
 
     private enum CodingKeys: String, CodingKey {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
-            activeDirectory, controlSocket, stateDirectory
+            activeDirectory, controlSocket, stateDirectory, audit
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -146,6 +148,7 @@ public struct DriverConfiguration: Decodable, Sendable {
         activeDirectory = try container.decodeIfPresent(ActiveDirectoryConfiguration.self, forKey: .activeDirectory)
         controlSocket = try container.decodeIfPresent(.controlSocket, as: "a path", Self.path)
         stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "a path", Self.path)
+        audit = try container.decodeIfPresent(AuditConfiguration.self, forKey: .audit)
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
     }
@@ -159,6 +162,8 @@ public struct DriverConfiguration: Decodable, Sendable {
     public var controlSocketPath: String? { controlSocket.map(resolve) }
     /// Where the daemon keeps what must survive it (the block list), resolved; nil: nothing kept.
     public var stateDirectoryPath: String? { stateDirectory.map(resolve) }
+    /// The durable audit log's path, resolved; nil: none.
+    public var auditLogPath: String? { audit?.log.map(resolve) }
 
     /// Main Mode must run from a bound address: a tunnel rule's local endpoint, and for traffic
     /// acquired under a transport rule, the traffic's own source. Each acquire must fall under

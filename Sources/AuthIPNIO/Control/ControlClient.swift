@@ -1,3 +1,4 @@
+import AuthIPControl
 import Foundation
 
 #if canImport(Glibc)

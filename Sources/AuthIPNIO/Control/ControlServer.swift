@@ -1,3 +1,4 @@
+import AuthIPControl
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,6 +1,8 @@
 import AuthIP
+import AuthIPControl
 import AuthIPJSON
 import AuthIPSADatabase
+import AuthIPTrust
 import AuthIPWire
 import Foundation
 import NIOCore
@@ -12,6 +14,7 @@ import Synchronization
 public final class ControlService: Sendable {
     let driver: EndpointDriver
     let store: BlockListStore?
+    let reloader: ConfigurationReloader?
     let clock: @Sendable () -> Date
     private let blocks: Mutex<[BlockListStore.Entry]>
     /// Log lines for the daemon's standard error (block changes, refused requests).
@@ -20,11 +23,12 @@ public final class ControlService: Sendable {
     /// A service for `driver`; with a `store`, its stored blocks are handed to the driver by
     /// `restore()`.
     public init(
-        driver: EndpointDriver, store: BlockListStore?, clock: @escaping @Sendable () -> Date = Date.init,
-        log: @escaping @Sendable (String) -> Void = { _ in }
+        driver: EndpointDriver, store: BlockListStore?, reloader: ConfigurationReloader? = nil,
+        clock: @escaping @Sendable () -> Date = Date.init, log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.driver = driver
         self.store = store
+        self.reloader = reloader
         self.clock = clock
         self.log = log
         blocks = Mutex([])
@@ -126,6 +130,10 @@ public final class ControlService: Sendable {
             let now = clock()
             let entries = blocks.withLock { entries in entries.filter { $0.until.map { $0 > now } ?? true } }
             return driver.eventLoop.makeSucceededFuture(.object([("blocks", .array(entries.map(\.json)))]))
+        case .listCRLs, .importCRL, .purgeCRLs:
+            return performCRL(request)
+        case .reload:
+            return reload()
         case .status:
             return driver.inspect { endpoint in
                 .object([
@@ -139,6 +147,92 @@ public final class ControlService: Sendable {
                 ])
             }
         }
+    }
+
+    /// The `crl-*` requests, against every live CRL cache, on the CRL thread pool (they read
+    /// and write files).
+    private func performCRL(_ request: ControlRequest) -> EventLoopFuture<JSONValue> {
+        let now = clock()
+        return driver.crlCaches().flatMap { caches in
+            self.driver.crlThreadPool.runIfActive(eventLoop: self.driver.eventLoop) { () throws -> JSONValue in
+                switch request {
+                case .importCRL(let path):
+                    let url = URL(fileURLWithPath: path)
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+                    guard let size, size <= Self.maximumCRLFileSize, let data = try? Data(contentsOf: url) else {
+                        throw ControlRequest.Refusal("\(path) cannot be read or is larger than 64 MiB")
+                    }
+                    guard !caches.isEmpty else {
+                        throw ControlRequest.Refusal("no rule of this daemon has a CRL cache")
+                    }
+                    var imported: JSONValue = .null
+                    for cache in caches {
+                        let list = try cache.insert(Array(data), source: url.absoluteString)
+                        imported = Self.crlJSON(list, source: url.absoluteString)
+                    }
+                    return .object([("imported", imported), ("caches", .number(caches.count))])
+                case .purgeCRLs(let date):
+                    let removed = try caches.reduce(0) { $0 + (try $1.purgeExpired(at: date ?? now)) }
+                    return .object([("purged", .number(removed))])
+                default:
+                    return .object([
+                        (
+                            "caches",
+                            .array(
+                                caches.map { cache in
+                                    .object([
+                                        ("directory", cache.directory.map { .string($0.path) } ?? .null),
+                                        ("crls", .array(cache.all.map { Self.crlJSON($0.list, source: $0.source) })),
+                                    ])
+                                })
+                        )
+                    ])
+                }
+            }
+        }
+    }
+
+    static let maximumCRLFileSize = 64 << 20
+
+    /// `reload`: the file read and loaded on the thread pool, then adopted on the loop; a file
+    /// that cannot be read, checked or loaded, or that changes what needs a restart, is
+    /// refused and the running configuration kept.
+    private func reload() -> EventLoopFuture<JSONValue> {
+        guard let reloader else {
+            return driver.eventLoop.makeFailedFuture(
+                ControlRequest.Refusal("this daemon was not started from a configuration file"))
+        }
+        return driver.threadPool.runIfActive(eventLoop: driver.eventLoop) { try reloader.next() }
+            .flatMap { (configuration, endpoint) in
+                self.driver.reconfigure(endpoint).map {
+                    reloader.adopt(configuration)
+                    return endpoint.rules.count
+                }
+            }
+            .flatMap { rules in
+                self.driver.inspect { endpoint in
+                    JSONValue.object([
+                        ("rules", .number(rules)), ("mainModeSAs", .number(endpoint.database.mainModeCount)),
+                        ("quickModeSAs", .number(endpoint.database.quickModeCount)),
+                    ])
+                }
+            }
+            .map { result in
+                self.log("reloaded \(reloader.path): \(result.compactText)")
+                return result
+            }
+            .flatMapErrorThrowing { error in
+                self.log("reload of \(reloader.path) refused: \(error)")
+                throw error
+            }
+    }
+
+    static func crlJSON(_ list: RevocationList, source: String) -> JSONValue {
+        .object([
+            ("issuer", .string(list.issuer)), ("thisUpdate", .string(ControlTime.text(list.thisUpdate))),
+            ("nextUpdate", list.nextUpdate.map { .string(ControlTime.text($0)) } ?? .null),
+            ("entries", .number(list.entryCount)), ("delta", .bool(list.isDelta)), ("source", .string(source)),
+        ])
     }
 
     /// Changes the block list (expired entries dropped) and stores it before anyone hears of it.

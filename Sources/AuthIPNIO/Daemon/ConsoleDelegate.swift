@@ -14,12 +14,16 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     }
 
     private let state: Mutex<State>
+    private let trail: AuditTrail?
     private let settled: @Sendable (EstablishmentWatch.Outcome) -> Void
 
+    /// Prints with `lines`; each audit record also goes to `trail`.
     init(
-        lines: EventLines, watch: EstablishmentWatch?, settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void
+        lines: EventLines, watch: EstablishmentWatch?, trail: AuditTrail? = nil,
+        settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void
     ) {
         state = Mutex(State(lines: lines, watch: watch))
+        self.trail = trail
         self.settled = settled
     }
 
@@ -37,13 +41,13 @@ final class ConsoleDelegate: EndpointDriverDelegate {
 
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
         let (line, outcome) = state.withLock { state in
-            (
-                Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) },
-                state.watch?.audit(event)
-            )
+            let line = Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) }
+            // In record order: the trail takes them under the same lock that numbers them.
+            if case .success(let (record, _)) = line { trail?.submit(record) }
+            return (line, state.watch?.audit(event))
         }
         switch line {
-        case .success(let text): Console.print(text)
+        case .success(let (_, text)): Console.print(text)
         case .failure(let error): Console.note("event \(event.descriptor.eventID) not printed: \(error)")
         }
         if let outcome { settled(outcome) }

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPControl
 import AuthIPCrypto
 import AuthIPDirectory
 import Dispatch
@@ -35,6 +36,8 @@ public struct DaemonRun {
     /// Where to write the run as a replayable vector (`NegotiationRecorder`), with the
     /// configuration file's path (its text and the files it names go into the vector).
     public var recording: (directory: URL, configurationPath: String)?
+    /// The file the configuration came from: `authip reload` and SIGHUP read it again.
+    public var configurationPath: String?
 
     public init(
         configuration: DriverConfiguration, format: EventLineFormat = .text, duration: Duration? = nil,
@@ -59,12 +62,21 @@ public struct DaemonRun {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let stop = FirstOutcome()
-        let signals = TerminationSignals { stop.settle(.signalled($0)) }
+        let reload = Mutex<ControlService?>(nil)
+        let signals = DaemonSignals { number in
+            guard number == SIGHUP else { return stop.settle(.signalled(number)) }
+            guard let service = reload.withLock({ $0 }) else { return Console.note("SIGHUP: nothing to reload") }
+            service.perform(.reload).whenComplete { _ in }
+        }
         defer { withExtendedLifetime(signals) {} }
 
         let watch = stopsWhenEstablished ? EstablishmentWatch(configuration.acquire) : nil
+        let trail = try openAuditTrail()
+        defer { trail?.drain() }
         let delegate = ConsoleDelegate(
-            lines: try EventLines(format: format, computerName: configuration.computerName), watch: watch
+            lines: try EventLines(
+                format: format, computerName: configuration.computerName, lastRecordID: trail?.lastRecordID ?? 0),
+            watch: watch, trail: trail
         ) {
             switch $0 {
             case .established: stop.settle(.established)
@@ -89,7 +101,8 @@ public struct DaemonRun {
             domainController: WinbindDomainController(), recorder: recorder)
         try driver.start().wait()
         Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
-        let control = try startControl(driver, group: group)
+        let (service, control) = try startControl(driver, group: group)
+        reload.withLock { $0 = service }
         defer { control?.close() }
         if let duration {
             driver.eventLoop.scheduleTask(in: TimeAmount(duration)) { stop.settle(.durationElapsed) }
@@ -108,9 +121,27 @@ public struct DaemonRun {
 }
 
 extension DaemonRun {
+    /// The durable audit log and syslog the configuration names; nil when it names neither.
+    private func openAuditTrail() throws -> AuditTrail? {
+        guard let audit = configuration.audit, audit.log != nil || audit.syslog != nil else { return nil }
+        do {
+            let trail = try AuditTrail(
+                logPath: configuration.auditLogPath,
+                syslog: audit.syslog.map { ($0.destination, $0.format) })
+            if let path = configuration.auditLogPath {
+                Console.note("audit log \(path), records from \(trail.lastRecordID + 1)")
+            }
+            return trail
+        } catch {
+            throw DaemonFailure(description: "audit: \(error)")
+        }
+    }
+
     /// The stored blocks applied, and the control socket opened, as the configuration asks;
     /// the driver is shut down if either fails.
-    private func startControl(_ driver: EndpointDriver, group: any EventLoopGroup) throws -> ControlServer? {
+    private func startControl(
+        _ driver: EndpointDriver, group: any EventLoopGroup
+    ) throws -> (ControlService, ControlServer?) {
         let store = try configuration.stateDirectoryPath.map { directory throws -> BlockListStore in
             do {
                 try FileManager.default.createDirectory(
@@ -120,14 +151,17 @@ extension DaemonRun {
             }
             return BlockListStore(directory: URL(fileURLWithPath: directory))
         }
-        let service = ControlService(driver: driver, store: store, log: { Console.note($0) })
+        let service = ControlService(
+            driver: driver, store: store,
+            reloader: configurationPath.map { ConfigurationReloader(path: $0, running: configuration) },
+            log: { Console.note($0) })
         do {
             let restored = try service.restore()
             if restored > 0 { Console.note("restored \(restored) blocks from \(store?.path ?? "")") }
-            guard let path = configuration.controlSocketPath else { return nil }
+            guard let path = configuration.controlSocketPath else { return (service, nil) }
             let server = try ControlServer.start(path: path, service: service, group: group)
             Console.note("control socket \(path)")
-            return server
+            return (service, server)
         } catch {
             try? driver.shutdown().wait()
             throw DaemonFailure(description: "\(error)")

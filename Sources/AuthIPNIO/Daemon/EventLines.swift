@@ -18,21 +18,29 @@ struct EventLines {
     let format: EventLineFormat
     private var recorder: AuditRecorder
 
-    init(format: EventLineFormat, computerName: String) throws(AuditModelError) {
+    /// Lines for `computerName`'s events, numbered from `lastRecordID + 1` (a durable log's
+    /// numbering goes on across restarts).
+    init(format: EventLineFormat, computerName: String, lastRecordID: UInt64 = 0) throws(AuditModelError) {
         self.format = format
         recorder = AuditRecorder(
-            origin: try AuditOrigin(computer: computerName, processID: UInt32(getpid()), threadID: 0))
+            origin: try AuditOrigin(computer: computerName, processID: UInt32(getpid()), threadID: 0),
+            lastRecordID: lastRecordID)
     }
 
-    mutating func audit(_ event: AuditEvent, at date: Date) throws(AuditModelError) -> String {
+    /// The event as the next record, and its line.
+    mutating func audit(_ event: AuditEvent, at date: Date) throws(AuditModelError) -> (AuditRecord, String) {
         let time = AuditTime(nanosecondsSinceUnixEpoch: Int64(date.timeIntervalSince1970 * 1e9))
         let record = try recorder.record(event, at: time)
         switch format {
         case .text:
             let message = event.message.replacingOccurrences(of: "\r\n", with: "\n")
-            return "\(time.systemTime) \(recorder.origin.computer) event \(event.descriptor.eventID)\n\(message)\n"
+            return (
+                record,
+                "\(time.systemTime) \(recorder.origin.computer) event \(event.descriptor.eventID)"
+                    + " record \(record.recordID)\n\(message)\n"
+            )
         case .json:
-            return record.json.compactText
+            return (record, record.json.compactText)
         }
     }
 

@@ -1,4 +1,5 @@
 import AuthIP
+import AuthIPTrust
 import AuthIPWire
 import Foundation
 import NIOCore
@@ -6,6 +7,9 @@ import NIOCore
 /// What an `EndpointDriver` changes as it runs; touched on its event loop only.
 struct DriverState {
     var endpoint: Endpoint
+    /// The CRL caches of the configuration's certificate methods, each once (the control
+    /// socket's `crl` commands; those with a directory are saved after downloads).
+    var crlCaches: [CRLCache]
     var phase: Phase = .idle
     /// The timer for the endpoint's last `wakeUp(at:)`.
     var wakeUp: WakeUp?

@@ -119,7 +119,8 @@ extension EndpointDriver {
     /// itself never touches a disk. A cache that cannot be written is reported to the delegate
     /// and stays in memory, to be written after the next download.
     func saveCRLCaches() {
-        let caches = persistentCRLCaches.filter(\.hasUnsavedChanges)
+        guard eventLoop.inEventLoop else { return eventLoop.execute { self.saveCRLCaches() } }
+        let caches = state.value.crlCaches.filter { $0.directory != nil && $0.hasUnsavedChanges }
         guard !caches.isEmpty else { return }
         crlThreadPool.runIfActive(eventLoop: eventLoop) {
             caches.compactMap { cache -> EndpointDriverError? in
@@ -136,15 +137,18 @@ extension EndpointDriver {
     }
 
     /// The distinct caches with a directory among the certificate methods of every rule.
-    static func persistentCRLCaches(of configuration: EndpointConfiguration) -> [CRLCache] {
-        var caches: [ObjectIdentifier: CRLCache] = [:]
+    /// Each CRL cache of the configuration's certificate methods once, in rule order.
+    static func crlCaches(of configuration: EndpointConfiguration) -> [CRLCache] {
+        var seen: Set<ObjectIdentifier> = []
+        var caches: [CRLCache] = []
         for rule in configuration.rules {
             let sets = [rule.mainModeAuthentication] + (rule.extendedMode.map { [$0.authentication] } ?? [])
-            for case .certificate(let tls) in sets.flatMap(\.methods) where tls.crlCache.directory != nil {
-                caches[ObjectIdentifier(tls.crlCache)] = tls.crlCache
+            for case .certificate(let tls) in sets.flatMap(\.methods)
+            where seen.insert(ObjectIdentifier(tls.crlCache)).inserted {
+                caches.append(tls.crlCache)
             }
         }
-        return Array(caches.values)
+        return caches
     }
 
     /// At most this many directory look-ups and domain-controller checks wait or run on the

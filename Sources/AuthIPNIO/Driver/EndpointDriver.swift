@@ -38,9 +38,7 @@ public final class EndpointDriver: Sendable {
     let domainController: (any NTLMDomainController)?
     let threadPool: NIOThreadPool
     let crlThreadPool: NIOThreadPool
-    /// The CRL caches of the rules that keep theirs in a directory: the downloads the endpoint
-    /// adds in memory are written out on the CRL pool.
-    let persistentCRLCaches: [CRLCache]
+
     let clock: @Sendable () -> Date
     let recorder: NegotiationRecorder?
     let state: NIOLoopBoundBox<DriverState>
@@ -83,13 +81,13 @@ public final class EndpointDriver: Sendable {
         self.domainController = domainController
         self.threadPool = threadPool
         self.crlThreadPool = crlThreadPool
-        persistentCRLCaches = Self.persistentCRLCaches(of: configuration)
         self.clock = clock
         self.recorder = recorder
         let now = clock()
         recorder?.started(at: now)
         let endpoint = Endpoint(configuration: configuration, random: random, now: now)
-        state = .makeBoxSendingValue(DriverState(endpoint: endpoint), eventLoop: eventLoop)
+        state = .makeBoxSendingValue(
+            DriverState(endpoint: endpoint, crlCaches: Self.crlCaches(of: configuration)), eventLoop: eventLoop)
     }
 
     /// The process's pool for CRL downloads: two threads, started on first use, never shut down.
@@ -133,6 +131,21 @@ public final class EndpointDriver: Sendable {
             guard self.state.value.sockets != nil else { throw EndpointDriverError.notRunning }
             return body(self.state.value.endpoint)
         }
+    }
+
+    /// Adopts a new configuration (`EndpointInput.reconfigure`); its CRL caches replace the old
+    /// ones. The ports must be the same: the sockets stay.
+    public func reconfigure(_ configuration: EndpointConfiguration) -> EventLoopFuture<Void> {
+        eventLoop.submit {
+            guard self.state.value.sockets != nil else { throw EndpointDriverError.notRunning }
+            self.handle(.reconfigure(configuration))
+            self.state.value.crlCaches = Self.crlCaches(of: configuration)
+        }
+    }
+
+    /// The CRL caches of the running configuration's certificate methods.
+    public func crlCaches() -> EventLoopFuture<[CRLCache]> {
+        eventLoop.submit { self.state.value.crlCaches }
     }
 
     /// Stops: the endpoint tells every peer and removes every SA (the delegate hears of each

@@ -177,6 +177,7 @@ public final class NegotiationRecorder: Sendable {
         case .bytesTransferred: return .failure(Unsupported(kind: "bytesTransferred"))
         case .block: return .failure(Unsupported(kind: "block"))
         case .unblock: return .failure(Unsupported(kind: "unblock"))
+        case .reconfigure: return .failure(Unsupported(kind: "reconfigure"))
         }
     }
 

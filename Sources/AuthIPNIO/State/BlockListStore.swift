@@ -1,3 +1,4 @@
+import AuthIPControl
 import AuthIPJSON
 import AuthIPSADatabase
 import Foundation

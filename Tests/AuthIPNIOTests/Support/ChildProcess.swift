@@ -73,7 +73,10 @@ final class ChildProcess {
     func terminate() { process.terminate() }
 
     /// SIGKILL: no chance to clean up, as after a crash.
-    func killHard() { kill(process.processIdentifier, SIGKILL) }
+    func killHard() { deliver(SIGKILL) }
+
+    /// Sends `number` to the program.
+    func deliver(_ number: Int32) { kill(process.processIdentifier, number) }
 
     private func poll<Result>(_ seconds: Double, _ check: () -> Result?) -> Result? {
         let deadline = Date(timeIntervalSinceNow: seconds)

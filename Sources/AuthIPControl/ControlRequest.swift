@@ -20,6 +20,14 @@ public enum ControlRequest: Sendable, Hashable {
     case listBlocks
     /// Sessions, SAs, negotiations, DoS-cookie mode.
     case status
+    /// The CRLs in the daemon's live caches.
+    case listCRLs
+    /// Adds the CRL file at this absolute path (PEM or DER) to every cache, and stores it.
+    case importCRL(path: String)
+    /// Drops the CRLs past their nextUpdate at this time (nil: now).
+    case purgeCRLs(at: Date?)
+    /// Reads the configuration file again and adopts it, or refuses it and keeps the running one.
+    case reload
 
     /// The protocol version this side speaks.
     public static let version: Int64 = 1
@@ -31,7 +39,7 @@ public enum ControlRequest: Sendable, Hashable {
     /// Why a request line was refused.
     public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
         public var description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// Parses one request line (without its newline).
@@ -86,6 +94,21 @@ public enum ControlRequest: Sendable, Hashable {
         case "status":
             try reader.only([])
             self = .status
+        case "crl-list":
+            try reader.only([])
+            self = .listCRLs
+        case "crl-import":
+            try reader.only(["path"])
+            guard let path = try reader.text("path"), path.hasPrefix("/") else {
+                throw Refusal("crl-import needs \"path\", an absolute path")
+            }
+            self = .importCRL(path: path)
+        case "crl-purge":
+            try reader.only(["at"])
+            self = .purgeCRLs(at: try reader.date("at"))
+        case "reload":
+            try reader.only([])
+            self = .reload
         default:
             throw Refusal("unknown command \"\(command.prefix(64))\"")
         }
@@ -113,6 +136,15 @@ public enum ControlRequest: Sendable, Hashable {
             members.append(("command", "block-list"))
         case .status:
             members.append(("command", "status"))
+        case .listCRLs:
+            members.append(("command", "crl-list"))
+        case .importCRL(let path):
+            members += [("command", "crl-import"), ("path", .string(path))]
+        case .purgeCRLs(let date):
+            members.append(("command", "crl-purge"))
+            if let date { members.append(("at", .string(ControlTime.text(date)))) }
+        case .reload:
+            members.append(("command", "reload"))
         }
         return JSONValue.object(members).compactText
     }

@@ -1,10 +1,10 @@
 import Dispatch
 import Foundation
 
-/// SIGINT and SIGTERM handed to a handler instead of ending the process, for as long as the
-/// value lives.
-final class TerminationSignals {
-    private static let numbers = [SIGINT, SIGTERM]
+/// SIGINT, SIGTERM (stop) and SIGHUP (reload) handed to a handler instead of their default
+/// action, for as long as the value lives.
+final class DaemonSignals {
+    private static let numbers = [SIGINT, SIGTERM, SIGHUP]
     private let sources: [any DispatchSourceSignal]
 
     init(_ handler: @escaping @Sendable (Int32) -> Void) {
