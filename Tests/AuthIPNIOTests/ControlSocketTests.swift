@@ -112,7 +112,7 @@ struct ControlSocketTests {
         var text = try String(contentsOf: responder, encoding: .utf8)
         text =
             "{\"controlSocket\": \"\(socket)\", \"stateDirectory\": \"\(directory.path)/state\", "
-            + text.dropFirst()
+            + "\"metrics\": {\"listen\": \"127.0.0.1:0\"}, " + text.dropFirst()
         try text.write(to: responder, atomically: true, encoding: .utf8)
         return (directory, socket, responder, initiator)
     }
@@ -134,6 +134,39 @@ struct ControlSocketTests {
         try #require(
             responder.waitForError(containing: "control socket", seconds: 10), "responder: \(responder.standardError)")
         return responder
+    }
+
+    /// A plain HTTP/1.0 GET of `url` (`http://HOST:PORT/PATH`, numeric IPv4): its status and body.
+    static func httpGet(_ url: String) throws -> (Int, String) {
+        let rest = url.dropFirst("http://".count)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let hostPort = rest[..<slash].split(separator: ":")
+        let path = rest[slash...].isEmpty ? "/" : String(rest[slash...])
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(hostPort[1])!.bigEndian
+        address.sin_addr.s_addr = inet_addr(String(hostPort[0]))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(connected == 0, "cannot connect to \(url)")
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(hostPort[0])\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response += chunk[..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return (status, body)
     }
 
     /// Polls `authip status --json` until `check` holds for its result.
@@ -163,6 +196,16 @@ struct ControlSocketTests {
         try #require(
             Self.waitForStatus(socket, in: directory) { $0["quickModeSAs"]?.integerValue == 1 },
             "responder: \(responder.standardError)\ninitiator: \(initiator.standardError)")
+
+        // Prometheus: the SA gauges and the negotiations counted by outcome.
+        let metricsURL = try #require(
+            responder.standardError.split(separator: "\n").first { $0.hasPrefix("metrics on http://") }?
+                .dropFirst("metrics on ".count))
+        let (_, scrape) = try Self.httpGet(String(metricsURL))
+        #expect(scrape.contains("authip_main_mode_sas 1"), "\(scrape)")
+        #expect(
+            scrape.contains("authip_negotiations_total{exchange=\"quick_mode\",outcome=\"established\""), "\(scrape)")
+        #expect(try Self.httpGet(String(metricsURL).replacingOccurrences(of: "/metrics", with: "/other")).0 == 404)
 
         let list = try Self.authip(["sa", "list", "--control", socket, "--quick"], in: directory)
         #expect(list.status == 0, "\(list.error)")

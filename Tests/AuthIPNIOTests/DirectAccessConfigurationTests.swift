@@ -217,3 +217,30 @@ struct AuditConfigurationTests {
         }
     }
 }
+
+/// The `metrics` member: where the Prometheus endpoint listens.
+@Suite("DriverConfiguration: metrics")
+struct MetricsConfigurationTests {
+    static func configuration(_ metrics: String) -> String {
+        LoopbackConfiguration.responder(.certificate(), ports: DriverConfigurationTests.ports)
+            .replacingOccurrences(of: "{\"computerName\"", with: "{\"metrics\": \(metrics), \"computerName\"")
+    }
+
+    @Test(
+        "A numeric address and port (IPv6 in brackets, port 0 for any) is taken; anything else names the member",
+        arguments: [
+            ("{\"listen\": \"127.0.0.1:9464\"}", true), ("{\"listen\": \"[::1]:0\"}", true),
+            ("{\"listen\": \"localhost:9464\"}", false), ("{\"listen\": \"::1:9464\"}", false),
+            ("{\"listen\": \"[127.0.0.1]:9464\"}", false), ("{\"listen\": \"127.0.0.1\"}", false),
+            ("{\"port\": 9464}", false),
+        ])
+    func listen(_ metrics: String, _ accepted: Bool) {
+        do {
+            _ = try DriverConfigurationTests.parse(Self.configuration(metrics))
+            #expect(accepted, "accepted \(metrics)")
+        } catch {
+            #expect(!accepted, "\(error)")
+            if case .invalidField(let field, _) = error { #expect(field.hasPrefix("metrics.")) }
+        }
+    }
+}

@@ -1,5 +1,4 @@
 import AuthIPAudit
-import AuthIPWire
 import Foundation
 
 /// The `audit` member: where the daemon's audit records go besides standard output.
@@ -51,17 +50,7 @@ struct AuditConfiguration: Decodable, Sendable {
 
         /// `192.0.2.1:514` or `[2001:db8::1]:514`.
         static func udp(_ text: String) -> SyslogDestination? {
-            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port != 0
-            else { return nil }
-            var host = String(text[..<colon])
-            let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
-            if bracketed { host = String(host.dropFirst().dropLast()) }
-            // IPv6 in brackets, IPv4 without.
-            switch IPAddress(host) {
-            case .v4?: return bracketed ? nil : .udp(host: host, port: port)
-            case .v6?: return bracketed ? .udp(host: host, port: port) : nil
-            case nil: return nil
-            }
+            HostPort(text).map { .udp(host: $0.host.description, port: $0.port) }
         }
     }
 
@@ -70,5 +59,21 @@ struct AuditConfiguration: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         log = try container.decodeIfPresent(String.self, forKey: .log)
         syslog = try container.decodeIfPresent(Syslog.self, forKey: .syslog)
+    }
+}
+
+/// The `metrics` member: `{"listen": "127.0.0.1:9464"}`, where `GET /metrics` answers with the
+/// Prometheus text exposition (`[::1]:9464` for IPv6; port 0: one the kernel picks).
+struct MetricsConfiguration: Decodable, Sendable {
+    var listen: HostPort
+
+    private enum CodingKeys: String, CodingKey { case listen }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownMembers(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try container.decode(.listen, as: "HOST:PORT with a numeric host") {
+            HostPort($0, allowsAnyPort: true)
+        }
     }
 }

@@ -37,6 +37,7 @@ public final class ConfigurationReloader: Sendable {
                     && configuration.audit?.syslog?.destination == current.audit?.syslog?.destination
             ),
             ("activeDirectory", (configuration.activeDirectory == nil) == (current.activeDirectory == nil)),
+            ("metrics", configuration.metrics?.listen == current.metrics?.listen),
         ]
         if let changed = fixed.first(where: { !$0.1 }) {
             throw ControlRequest.Refusal(

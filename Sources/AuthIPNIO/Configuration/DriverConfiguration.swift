@@ -36,7 +36,7 @@ import Foundation
 /// (where the block list survives restarts), relative paths resolved as the others. With
 /// `directAccess` (`DirectAccessConfiguration`), the DirectAccess server's or client's two
 /// tunnels come from one section, and `rules` is optional. `audit` (`AuditConfiguration`) adds
-/// the durable audit log and syslog.
+/// the durable audit log and syslog, `metrics` (`MetricsConfiguration`) the Prometheus endpoint.
 public struct DriverConfiguration: Decodable, Sendable {
     /// The computer's name; the audit records carry it.
     public var computerName: String
@@ -59,10 +59,11 @@ public struct DriverConfiguration: Decodable, Sendable {
     var controlSocket: String?
     var stateDirectory: String?
     var audit: AuditConfiguration?
+    var metrics: MetricsConfiguration?
 
     private enum CodingKeys: String, CodingKey {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
-            activeDirectory, controlSocket, stateDirectory, audit
+            activeDirectory, controlSocket, stateDirectory, audit, metrics
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -149,6 +150,7 @@ public struct DriverConfiguration: Decodable, Sendable {
         controlSocket = try container.decodeIfPresent(.controlSocket, as: "a path", Self.path)
         stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "a path", Self.path)
         audit = try container.decodeIfPresent(AuditConfiguration.self, forKey: .audit)
+        metrics = try container.decodeIfPresent(MetricsConfiguration.self, forKey: .metrics)
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
     }

@@ -15,15 +15,17 @@ final class ConsoleDelegate: EndpointDriverDelegate {
 
     private let state: Mutex<State>
     private let trail: AuditTrail?
+    private let metrics: DaemonMetrics?
     private let settled: @Sendable (EstablishmentWatch.Outcome) -> Void
 
-    /// Prints with `lines`; each audit record also goes to `trail`.
+    /// Prints with `lines`; each audit record also goes to `trail`, and is counted in `metrics`.
     init(
-        lines: EventLines, watch: EstablishmentWatch?, trail: AuditTrail? = nil,
+        lines: EventLines, watch: EstablishmentWatch?, trail: AuditTrail? = nil, metrics: DaemonMetrics? = nil,
         settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void
     ) {
         state = Mutex(State(lines: lines, watch: watch))
         self.trail = trail
+        self.metrics = metrics
         self.settled = settled
     }
 
@@ -40,6 +42,7 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     }
 
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
+        metrics?.record(event)
         let (line, outcome) = state.withLock { state in
             let line = Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) }
             // In record order: the trail takes them under the same lock that numbers them.

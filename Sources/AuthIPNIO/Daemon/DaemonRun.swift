@@ -73,10 +73,11 @@ public struct DaemonRun {
         let watch = stopsWhenEstablished ? EstablishmentWatch(configuration.acquire) : nil
         let trail = try openAuditTrail()
         defer { trail?.drain() }
+        let metrics = configuration.metrics.map { _ in DaemonMetrics() }
         let delegate = ConsoleDelegate(
             lines: try EventLines(
                 format: format, computerName: configuration.computerName, lastRecordID: trail?.lastRecordID ?? 0),
-            watch: watch, trail: trail
+            watch: watch, trail: trail, metrics: metrics
         ) {
             switch $0 {
             case .established: stop.settle(.established)
@@ -104,6 +105,8 @@ public struct DaemonRun {
         let (service, control) = try startControl(driver, group: group)
         reload.withLock { $0 = service }
         defer { control?.close() }
+        let metricsServer = try metrics.map { try startMetrics($0, driver: driver, group: group) }
+        defer { metricsServer?.close() }
         if let duration {
             driver.eventLoop.scheduleTask(in: TimeAmount(duration)) { stop.settle(.durationElapsed) }
         }
@@ -135,6 +138,28 @@ extension DaemonRun {
         } catch {
             throw DaemonFailure(description: "audit: \(error)")
         }
+    }
+
+    /// The Prometheus endpoint; the driver is shut down if it cannot listen.
+    private func startMetrics(
+        _ metrics: DaemonMetrics, driver: EndpointDriver, group: any EventLoopGroup
+    ) throws -> MetricsServer {
+        guard let listen = configuration.metrics?.listen else { throw DaemonFailure(description: "no metrics address") }
+        do {
+            let server = try MetricsServer.start(
+                address: try SocketAddress(ipAddress: listen.host.description, port: Int(listen.port)),
+                metrics: metrics, driver: driver, group: group)
+            Console.note("metrics on http://\(server.localAddress.map(Self.text) ?? "?")/metrics")
+            return server
+        } catch {
+            try? driver.shutdown().wait()
+            throw DaemonFailure(description: "metrics: cannot listen on \(listen.host):\(listen.port): \(error)")
+        }
+    }
+
+    private static func text(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// The stored blocks applied, and the control socket opened, as the configuration asks;

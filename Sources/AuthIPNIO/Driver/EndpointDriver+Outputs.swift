@@ -3,6 +3,7 @@ import AuthIPAccounts
 import AuthIPGSS
 import AuthIPTrust
 import AuthIPWire
+import CoreMetrics
 import Foundation
 import NIOCore
 
@@ -105,9 +106,14 @@ extension EndpointDriver {
         state.value.crlDownloadsInFlight += 1
         let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
         let fetcher = CRLFetcher(timeout: min(crlFetcher.timeout, budget), maximumSize: crlFetcher.maximumSize)
+        let started = ContinuousClock.now
         crlThreadPool.runIfActive(eventLoop: eventLoop) { fetcher.fetch(url) }
             .recover { error in .failed("the download did not run: \(error)") }
             .whenSuccess { result in
+                let outcome: String
+                if case .downloaded = result { outcome = "downloaded" } else { outcome = "failed" }
+                CoreMetrics.Timer(label: "authip_crl_download_seconds", dimensions: [("result", outcome)])
+                    .recordElapsed(since: started)
                 self.state.value.crlDownloadsInFlight -= 1
                 guard self.state.value.sockets != nil else { return }
                 self.handle(.crlFetched(url: url, result: result))
@@ -159,7 +165,8 @@ extension EndpointDriver {
     private func lookUp(_ query: AccountQuery, deadline: Date) {
         guard let directory else { return }
         inBackground(
-            deadline: deadline, unavailable: AccountLookup.unavailable, { directory.lookUp(query, timeout: $0) }
+            "authip_directory_lookup_seconds", deadline: deadline, unavailable: AccountLookup.unavailable,
+            { directory.lookUp(query, timeout: $0) }
         ) {
             .accountLookedUp(query, $0)
         }
@@ -168,7 +175,7 @@ extension EndpointDriver {
     private func validate(_ request: NTLMValidationRequest, deadline: Date) {
         guard let domainController else { return }
         inBackground(
-            deadline: deadline, unavailable: NTLMValidation.unavailable,
+            "authip_domain_controller_seconds", deadline: deadline, unavailable: NTLMValidation.unavailable,
             { domainController.validate(request, timeout: $0) }
         ) {
             .ntlmValidated(request, $0)
@@ -176,9 +183,10 @@ extension EndpointDriver {
     }
 
     /// Runs a blocking call on the thread pool with what is left of the endpoint's deadline when
-    /// it starts (none left: not at all), and hands its answer back on the loop.
+    /// it starts (none left: not at all), and hands its answer back on the loop; how long it
+    /// took goes to the swift-metrics timer `timer`.
     private func inBackground<Answer: Sendable>(
-        deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
+        _ timer: String, deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
         _ work: @escaping @Sendable (Duration) -> Answer,
         answer input: @escaping @Sendable (Answer) -> EndpointInput
     ) {
@@ -191,6 +199,7 @@ extension EndpointDriver {
         }
         state.value.directoryCallsInFlight += 1
         let clock = self.clock
+        let started = ContinuousClock.now
         threadPool.runIfActive(eventLoop: eventLoop) { () -> Answer in
             let left = deadline.timeIntervalSince(clock())
             guard left > 0 else { return unavailable("the deadline passed before the call could start") }
@@ -198,6 +207,7 @@ extension EndpointDriver {
         }
         .recover { error in unavailable("the call did not run: \(error)") }
         .whenSuccess { answer in
+            CoreMetrics.Timer(label: timer).recordElapsed(since: started)
             self.state.value.directoryCallsInFlight -= 1
             guard self.state.value.sockets != nil else { return }
             self.handle(input(answer))
