@@ -127,10 +127,13 @@ struct ControlSocketTests {
         return (status, run.standardOutput, run.standardError)
     }
 
-    static func startResponder(_ configuration: URL, in directory: URL) throws -> ChildProcess {
+    static func startResponder(
+        _ configuration: URL, in directory: URL, notifySocket: String? = nil
+    ) throws -> ChildProcess {
         let responder = try ChildProcess(
             "responder-\(UUID())", executable: ChildProcess.authip,
-            arguments: ["responder", "--config", configuration.path, "--duration", "60"], in: directory)
+            arguments: ["responder", "--config", configuration.path, "--duration", "60"], in: directory,
+            environment: notifySocket.map { ["NOTIFY_SOCKET": $0] } ?? [:])
         try #require(
             responder.waitForError(containing: "control socket", seconds: 10), "responder: \(responder.standardError)")
         return responder
@@ -256,7 +259,9 @@ struct ControlSocketTests {
         // kill -9, then a new daemon: the block is still there (the stale socket replaced).
         responder.killHard()
         _ = responder.waitForExit(seconds: 5)
-        responder = try Self.startResponder(responderConfiguration, in: directory)
+        let notifications = try NotifySocket(path: directory.appendingPathComponent("notify").path)
+        responder = try Self.startResponder(responderConfiguration, in: directory, notifySocket: notifications.path)
+        #expect(notifications.receive()?.hasPrefix("READY=1\n") == true)
         #expect(responder.standardError.contains("restored 1 blocks"), "\(responder.standardError)")
         let blocks = try Self.authip(["block", "list", "--control", socket], in: directory)
         #expect(blocks.status == 0 && blocks.output.contains("*CLIENT1*") && blocks.output.contains("stolen"))
@@ -275,6 +280,8 @@ struct ControlSocketTests {
         try original.replacingOccurrences(of: "Loopback clients", with: "Loopback clients, renamed")
             .write(to: responderConfiguration, atomically: true, encoding: .utf8)
         responder.deliver(SIGHUP)
+        #expect(notifications.receive() == "RELOADING=1")
+        #expect(notifications.receive() == "READY=1\nSTATUS=reloaded")
         #expect(responder.waitForError(containing: "reloaded ", seconds: 10), "\(responder.standardError)")
 
         // The live CRL cache: import, list, purge through the daemon.
@@ -299,6 +306,7 @@ struct ControlSocketTests {
         let status = try Self.authip(["status", "--control", socket], in: directory)
         #expect(status.status == 0 && status.output.contains("mainModeSAs"), "\(status.error)")
         responder.terminate()
+        #expect(notifications.receive() == "STOPPING=1")
         #expect(responder.waitForExit(seconds: 10) == 0)
         #expect(!FileManager.default.fileExists(atPath: socket))
     }
@@ -316,5 +324,39 @@ struct ControlSocketTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
         let status = try Self.authip(["status", "--control", socket], in: directory)
         #expect(status.status == 1 && status.error.contains("cannot reach the daemon"), "\(status.error)")
+    }
+}
+
+/// A Unix datagram socket standing in for systemd's NOTIFY_SOCKET.
+final class NotifySocket {
+    let path: String
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(bound == 0, "cannot bind \(path)")
+        var limit = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(descriptor)
+        unlink(path)
+    }
+
+    /// The next notification, or nil after 10 s.
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
     }
 }

@@ -66,7 +66,14 @@ public struct DaemonRun {
         let signals = DaemonSignals { number in
             guard number == SIGHUP else { return stop.settle(.signalled(number)) }
             guard let service = reload.withLock({ $0 }) else { return Console.note("SIGHUP: nothing to reload") }
-            service.perform(.reload).whenComplete { _ in }
+            ServiceNotifier.notify("RELOADING=1")
+            service.perform(.reload).whenComplete { result in
+                if case .failure = result {
+                    ServiceNotifier.notify("READY=1", "STATUS=reload refused")
+                } else {
+                    ServiceNotifier.notify("READY=1", "STATUS=reloaded")
+                }
+            }
         }
         defer { withExtendedLifetime(signals) {} }
 
@@ -107,6 +114,7 @@ public struct DaemonRun {
         defer { control?.close() }
         let metricsServer = try metrics.map { try startMetrics($0, driver: driver, group: group) }
         defer { metricsServer?.close() }
+        ServiceNotifier.notify("READY=1", "STATUS=negotiating", "MAINPID=\(getpid())")
         if let duration {
             driver.eventLoop.scheduleTask(in: TimeAmount(duration)) { stop.settle(.durationElapsed) }
         }
@@ -114,6 +122,7 @@ public struct DaemonRun {
             for traffic in configuration.acquire { driver.submit(.acquire(traffic)) }
         }
         let outcome = stop.wait()
+        ServiceNotifier.notify("STOPPING=1")
         try driver.shutdown().wait()
         if let recorder, let directory = recording?.directory {
             let url = try recorder.write(to: directory)
