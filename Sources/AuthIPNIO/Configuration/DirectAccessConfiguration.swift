@@ -124,9 +124,7 @@ enum DirectAccessConfiguration: Decodable {
             keytab = try container.decode(String.self, forKey: .keytab)
             infrastructureServers = try container.decodeRanges(.infrastructureServers, required: true)
             intranetPrefixes = try container.decodeRanges(.intranetPrefixes, required: true)
-            managementPrefixes =
-                container.contains(.managementPrefixes)
-                ? try container.decodeRanges(.managementPrefixes, required: false) : nil
+            managementPrefixes = try container.decodeRangesIfPresent(.managementPrefixes, required: false)
             authorization =
                 try container.decodeIfPresent(AuthorizationConfiguration.self, forKey: .authorization)?.policy
                 ?? AuthorizationPolicy(requiredComputerGroup: "DirectAccess Clients")
@@ -194,9 +192,7 @@ enum DirectAccessConfiguration: Decodable {
             user = try container.decode(KerberosInitiator.self, forKey: .user)
             infrastructureServers = try container.decodeRanges(.infrastructureServers, required: true)
             intranetPrefixes = try container.decodeRanges(.intranetPrefixes, required: true)
-            managementPrefixes =
-                container.contains(.managementPrefixes)
-                ? try container.decodeRanges(.managementPrefixes, required: false) : nil
+            managementPrefixes = try container.decodeRangesIfPresent(.managementPrefixes, required: false)
             if container.contains(.serverIdentity) {
                 let nested = try container.superDecoder(forKey: .serverIdentity)
                 try nested.rejectUnknownMembers(IdentityKeys.self)
@@ -259,5 +255,10 @@ extension KeyedDecodingContainer {
             throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "is empty")
         }
         return ranges
+    }
+
+    /// `decodeRanges` when the member is there; nil when it is not.
+    func decodeRangesIfPresent(_ key: Key, required: Bool) throws -> [AddressRange]? {
+        contains(key) ? try decodeRanges(key, required: required) : nil
     }
 }

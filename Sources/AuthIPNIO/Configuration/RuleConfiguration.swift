@@ -79,9 +79,7 @@ struct RuleConfiguration: Decodable, Sendable {
         extendedMode = try container.decodeIfPresent(ExtendedModeConfiguration.self, forKey: .extendedMode)
         authorization =
             try container.decodeIfPresent(AuthorizationConfiguration.self, forKey: .authorization)?.policy ?? .none
-        managementPrefixes =
-            container.contains(.managementPrefixes)
-            ? try container.decodeRanges(.managementPrefixes, required: true) : nil
+        managementPrefixes = try container.decodeRangesIfPresent(.managementPrefixes, required: true)
     }
 
     /// Whether a packet with these addresses, protocol and destination port falls under this rule.
