@@ -138,27 +138,29 @@ let package = Package(
             dependencies: ["AuthIPAudit", "AuthIPJSON", "AuthIPTestSupport", "authip-audit-writer"]),
         .testTarget(
             name: "AuthIPTrustTests",
-            dependencies: ["AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPTestSupport"]),
+            dependencies: [
+                "AuthIPTrust", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPNIO", "AuthIPTestSupport",
+            ]),
         .testTarget(
             name: "AuthIPGSSTests",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPScenarios", "AuthIPGSS", "AuthIPCrypto", "AuthIPErrors",
-                "AuthIPJSON", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport",
+                "AuthIPJSON", "AuthIPNIO", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport",
             ]),
         .testTarget(name: "AuthIPSADatabaseTests", dependencies: ["AuthIPSADatabase", "AuthIPCrypto", "AuthIPWire"]),
         .testTarget(
             name: "AuthIPEngineTests",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPScenarios", "AuthIP", "AuthIPDirectory",
-                "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPSADatabase",
-                "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport",
+                "AuthIPSimulation", "AuthIPAudit", "AuthIPCrypto", "AuthIPErrors", "AuthIPGSS", "AuthIPNIO",
+                "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport",
             ]),
         .testTarget(
             name: "AuthIPNIOTests",
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit",
                 "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "AuthIPControl", "AuthIPJSON",
-                "AuthIPSADatabase", "authip",
+                "AuthIPSADatabase", "AuthIPDirectory", "authip",
             ]),
         .testTarget(
             name: "AuthIPCryptoTests",

@@ -8,14 +8,16 @@ struct LDAPError: Error, CustomStringConvertible {
     var description: String { "\(operation): \(String(cString: ldap_err2string(code))) (\(code))" }
 }
 
-/// One LDAP session over TLS (LDAPS or StartTLS), bound with a simple bind: what a look-up
-/// opens and closes. All its steps share one deadline; each gets the time that remains.
+/// One LDAP session: over TLS (LDAPS or StartTLS) bound with a simple bind, or plain and
+/// anonymous; what a look-up opens and closes. All its steps share one deadline; each gets
+/// the time that remains.
 final class LDAPConnection {
     private let handle: OpaquePointer
     private let deadline: ContinuousClock.Instant
 
     /// Connects, secures and binds; refuses to bind on a connection that is not encrypted.
-    init(configuration: LDAPDirectoryConfiguration, timeout: Duration) throws(LDAPError) {
+    /// No message from the server may be larger than `maximumMessage` bytes.
+    init(configuration: LDAPDirectoryConfiguration, timeout: Duration, maximumMessage: Int? = nil) throws(LDAPError) {
         deadline = ContinuousClock.now + timeout
         let scheme = configuration.security == .ldaps ? "ldaps://" : "ldap://"
         guard configuration.uri.hasPrefix(scheme) else {
@@ -29,11 +31,9 @@ final class LDAPConnection {
             throw LDAPError(operation: "initialize \(configuration.uri)", code: rc)
         }
         handle = ld
-        var version = Int32(LDAP_VERSION3)
-        try check("protocol version", ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version))
+        try prepare(maximumMessage: maximumMessage)
         var demand = Int32(LDAP_OPT_X_TLS_DEMAND)
         try check("certificate checking", ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand))
-        try check("referrals off", ldap_set_option(ld, LDAP_OPT_REFERRALS, nil))
         try check("CA file", ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, configuration.caFile))
         var newContext = Int32(0)
         try check("TLS context", ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &newContext))
@@ -54,7 +54,34 @@ final class LDAPConnection {
         try check("bind as \(configuration.bindDN)", bound)
     }
 
+    /// An anonymous session over plain LDAP to `uri` (`ldap://host:port`): no credential is
+    /// ever sent on it. The first operation connects.
+    init(anonymous uri: String, timeout: Duration, maximumMessage: Int?) throws(LDAPError) {
+        deadline = ContinuousClock.now + timeout
+        guard uri.hasPrefix("ldap://") else {
+            throw LDAPError(operation: "\(uri) is not an ldap:// URI", code: LDAP_PARAM_ERROR)
+        }
+        var ld: OpaquePointer?
+        let rc = ldap_initialize(&ld, uri)
+        guard rc == LDAP_SUCCESS, let ld else { throw LDAPError(operation: "initialize \(uri)", code: rc) }
+        handle = ld
+        try prepare(maximumMessage: maximumMessage)
+    }
+
     deinit { ldap_unbind_ext_s(handle, nil, nil) }
+
+    /// LDAPv3, no referrals chased, and a bound on what one message from the server may hold.
+    private func prepare(maximumMessage: Int?) throws(LDAPError) {
+        var version = Int32(LDAP_VERSION3)
+        try check("protocol version", ldap_set_option(handle, LDAP_OPT_PROTOCOL_VERSION, &version))
+        try check("referrals off", ldap_set_option(handle, LDAP_OPT_REFERRALS, nil))
+        guard var limit = maximumMessage.map(ber_len_t.init) else { return }
+        var sockbuf: OpaquePointer?
+        try check("socket buffer", ldap_get_option(handle, LDAP_OPT_SOCKBUF, &sockbuf))
+        guard let sockbuf, ber_sockbuf_ctrl(sockbuf, LBER_SB_OPT_SET_MAX_INCOMING, &limit) == 1 else {
+            throw LDAPError(operation: "message size limit", code: LDAP_LOCAL_ERROR)
+        }
+    }
 
     private func check(_ operation: String, _ rc: Int32) throws(LDAPError) {
         guard rc == LDAP_SUCCESS || rc == LDAP_OPT_SUCCESS else { throw LDAPError(operation: operation, code: rc) }
@@ -88,17 +115,19 @@ final class LDAPConnection {
         }
     }
 
-    /// A subtree search under `base`; references (referrals to other partitions) are skipped.
-    /// More entries than `limit` (0: the server's own limit) is an error: a partial answer is
-    /// never taken for a whole one.
-    func search(base: String, filter: String, attributes: [String], limit: Int) throws(LDAPError) -> [Entry] {
+    /// A search under `base` (its subtree unless `scope` says otherwise); references (referrals
+    /// to other partitions) are skipped. More entries than `limit` (0: the server's own limit)
+    /// is an error: a partial answer is never taken for a whole one.
+    func search(
+        base: String, scope: Int32 = LDAP_SCOPE_SUBTREE, filter: String, attributes: [String], limit: Int
+    ) throws(LDAPError) -> [Entry] {
         var names = attributes.map { strdup($0) } + [nil]
         defer { for name in names { free(name) } }
         try limitToRemainingTime()
         var timeLimit = try remaining()
         var result: OpaquePointer?
         let rc = ldap_search_ext_s(
-            handle, base, LDAP_SCOPE_SUBTREE, filter, &names, 0, nil, nil, &timeLimit, Int32(limit), &result)
+            handle, base, scope, filter, &names, 0, nil, nil, &timeLimit, Int32(limit), &result)
         defer { if let result { ldap_msgfree(result) } }
         guard rc == LDAP_SUCCESS else { throw LDAPError(operation: "search \(filter)", code: rc) }
         var entries: [Entry] = []

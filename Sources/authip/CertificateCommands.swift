@@ -77,7 +77,7 @@ struct VerifyCertificateCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        let fetcher = CRLFetcher()
+        let fetcher = CRLDownloader()
         var verdict: TrustVerdict?
         let clock = ContinuousClock()
         let elapsed = clock.measure {

@@ -2,6 +2,7 @@ import AuthIP
 import AuthIPAudit
 import AuthIPCrypto
 import AuthIPErrors
+import AuthIPNIO
 import AuthIPSADatabase
 import AuthIPSimulation
 import AuthIPTestSupport
@@ -66,7 +67,7 @@ struct FailureTests {
         var online = EngineFixture(
             clientAuth: [try EngineFixture.clientCertificate(["client-cdp"])],
             serverAuth: [try EngineFixture.serverCertificate(revocation: .strong, cache: CRLCache())])
-        online.simulation.crlServer = { CRLFetcher().fetch($0) }
+        online.simulation.crlServer = { CRLDownloader().fetch($0) }
         online.connect()
         online.run()
         online.expectEstablished()

@@ -1,6 +1,7 @@
 import AuthIPCrypto
 import AuthIPErrors
 import AuthIPGSS
+import AuthIPNIO
 import AuthIPTestSupport
 import AuthIPTrust
 import AuthIPWire
@@ -32,7 +33,7 @@ struct TLSExchange {
     static func run(
         client: [String], server: [String] = ["server-rsa"], serverRevocation: RevocationMode = .weak,
         serverCache: CRLCache = CRLCache(), clientPolicy: TrustPolicy? = nil,
-        download: ([String]) -> [String: CRLDownload] = { CRLFetcher().fetch($0) }
+        download: ([String]) -> [String: CRLDownload] = { CRLDownloader().fetch($0) }
     ) throws -> Outcome {
         let root = try root()
         let initiator = try TLSContext(

@@ -199,6 +199,13 @@ struct ControlSocketTests {
         try #require(
             Self.waitForStatus(socket, in: directory) { $0["quickModeSAs"]?.integerValue == 1 },
             "responder: \(responder.standardError)\ninitiator: \(initiator.standardError)")
+        // status: the Main Mode that ended is counted in the last minute's rate; no download and
+        // no directory call was needed.
+        let figures = try JSONValue(parsing: try ControlClient.send(.status, to: socket))["result"]
+        #expect((figures?["negotiationsPerSecond"]?.doubleValue ?? 0) > 0, "\(String(describing: figures))")
+        #expect(figures?["failedNegotiationsPerSecond"]?.doubleValue == 0)
+        #expect(figures?["crlDownloads"]?["succeeded"]?.integerValue == 0)
+        #expect(figures?["directory"]?["failed"]?.integerValue == 0)
 
         // Prometheus: the SA gauges and the negotiations counted by outcome.
         let metricsURL = try #require(

@@ -56,6 +56,62 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         return requests
     }
 
+    /// Serves the files of `directory`, and these variations of a file's path:
+    /// `/redirect/N/FILE` (302 to `/redirect/N-1/FILE`, then to `/FILE`),
+    /// `/redirect-absolute/FILE` (301 to the full `http://` URL), `/redirect-file/FILE` (302 to
+    /// `file:///FILE`), `/chunked/FILE` (chunked transfer coding), `/close-delimited/FILE` (no
+    /// length: the body ends when the connection closes) and `/truncated/FILE` (a length 100
+    /// bytes longer than what is sent).
+    func respond(to path: String) -> [UInt8] {
+        let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
+        let route = parts.first ?? ""
+        let rest = parts.count > 1 ? parts[1] : ""
+        switch route {
+        case "redirect":
+            let step = rest.split(separator: "/", maxSplits: 1).map(String.init)
+            guard step.count == 2, let left = Int(step[0]) else { return Self.status("400 Bad Request") }
+            let location = left > 0 ? "/redirect/\(left - 1)/\(step[1])" : "/\(step[1])"
+            return Self.status("302 Found", location: location)
+        case "redirect-absolute":
+            return Self.status("301 Moved Permanently", location: "http://127.0.0.1:\(port)/\(rest)")
+        case "redirect-file":
+            return Self.status("302 Found", location: "file:///\(rest)")
+        case "chunked", "close-delimited", "truncated":
+            guard let data = file(rest) else { return Self.status("404 Not Found") }
+            switch route {
+            case "chunked":
+                var body: [UInt8] = []
+                for start in stride(from: 0, to: data.count, by: 1000) {
+                    let chunk = data[start..<min(start + 1000, data.count)]
+                    body += Array("\(String(chunk.count, radix: 16))\r\n".utf8) + chunk + [13, 10]
+                }
+                return Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8) + body
+                    + Array("0\r\n\r\n".utf8)
+            case "close-delimited":
+                return Array("HTTP/1.0 200 OK\r\n\r\n".utf8) + data
+            default:
+                return Array("HTTP/1.0 200 OK\r\nContent-Length: \(data.count + 100)\r\n\r\n".utf8) + data
+            }
+        default:
+            guard let data = file(path) else { return Self.status("404 Not Found") }
+            return Array(
+                "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: \(data.count)\r\n\r\n".utf8)
+                + data
+        }
+    }
+
+    private func file(_ path: String) -> [UInt8]? {
+        guard !path.contains("..") else { return nil }
+        return FileManager.default.contents(
+            atPath: directory.appendingPathComponent(String(path.drop { $0 == "/" })).path
+        )
+        .map(Array.init)
+    }
+
+    private static func status(_ status: String, location: String? = nil) -> [UInt8] {
+        Array("HTTP/1.0 \(status)\r\n\(location.map { "Location: \($0)\r\n" } ?? "")Content-Length: 0\r\n\r\n".utf8)
+    }
+
     private func serve() {
         while true {
             let client = accept(listener, nil, nil)
@@ -67,16 +123,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             lock.lock()
             requests.append(path)
             lock.unlock()
-            let file = directory.appendingPathComponent(String(path.drop { $0 == "/" }))
-            var response: [UInt8]
-            if !path.contains(".."), let data = FileManager.default.contents(atPath: file.path) {
-                response =
-                    Array(
-                        "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: \(data.count)\r\n\r\n"
-                            .utf8) + Array(data)
-            } else {
-                response = Array("HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)
-            }
+            let response = respond(to: path)
             var sent = 0
             while sent < response.count {
                 let m = response[sent...].withUnsafeBytes {

@@ -1,5 +1,6 @@
 import AuthIPErrors
 import AuthIPJSON
+import AuthIPNIO
 import AuthIPTestSupport
 import AuthIPTrust
 import Foundation
@@ -55,7 +56,7 @@ struct CDPFixture: CustomTestStringConvertible, Sendable {
             leaf: try Self.load(certificate),
             policy: .directAccessServer(roots: [try Self.load("root.pem")], revocation: mode),
             cache: cache, at: Self.validationTime)
-        let fetcher = CRLFetcher(timeout: .seconds(5))
+        let fetcher = CRLDownloader(timeout: .seconds(5))
         var requested: [String] = []
         var step = validation.start()
         while case .needCRLs(let urls) = step {
@@ -146,7 +147,7 @@ struct DistributionPointTests {
             policy: .directAccessServer(roots: [try CDPFixture.load("root.pem")], revocation: .strong),
             cache: CRLCache(), at: CDPFixture.validationTime)
         guard case .needCRLs(let urls) = validation.start(),
-            case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls))
+            case .finished(.invalid(let failure)) = validation.resume(with: CRLDownloader().fetch(urls))
         else {
             Issue.record("expected a download, then a failure")
             return
@@ -155,61 +156,5 @@ struct DistributionPointTests {
         #expect(failure.error.code == 0x800B010C)
         #expect(failure.description == "0x800B010C CERT_E_REVOKED A certificate was explicitly revoked by its issuer.")
         #expect(failure.depth == 0)
-    }
-}
-
-@Suite("CRL fetcher")
-struct CRLFetcherTests {
-    @Test("HTTP 200 gives the bytes; 404, a closed port and a bad URL give typed failures")
-    func http() throws {
-        try #require(CDPFixture.server != nil)
-        let fetcher = CRLFetcher(timeout: .seconds(5))
-        guard case .downloaded(let bytes) = fetcher.fetch("http://127.0.0.1:18931/clean.crl") else {
-            Issue.record("no download")
-            return
-        }
-        #expect(
-            bytes
-                == Array(
-                    FileManager.default.contents(
-                        atPath: CDPFixture.directory.appendingPathComponent("served/clean.crl").path) ?? Data()))
-        #expect(fetcher.fetch("http://127.0.0.1:18931/nothing.crl") == .failed("HTTP 404"))
-        if case .downloaded = fetcher.fetch("http://127.0.0.1:18932/x.crl") { Issue.record("closed port answered") }
-        #expect(fetcher.fetch("ldap://dir.example/cn=crl") == .failed("unsupported URL"))
-    }
-
-    @Test("The size limit applies; file:// and other schemes are never opened")
-    func sizeLimit() throws {
-        try #require(CDPFixture.server != nil)
-        let tiny = CRLFetcher(timeout: .seconds(5), maximumSize: 16)
-        #expect(tiny.fetch("http://127.0.0.1:18931/clean.crl") == .failed("larger than 16 bytes"))
-        let path = CDPFixture.directory.appendingPathComponent("served/clean.crl").path
-        #expect(CRLFetcher().fetch("file://" + path) == .failed("unsupported URL"))
-        #expect(CRLFetcher().fetch("FILE://" + path) == .failed("unsupported URL"))
-        #expect(CRLFetcher().fetch("https://127.0.0.1:18931/clean.crl") == .failed("unsupported URL"))
-    }
-
-    @Test("A server that accepts and never answers times out")
-    func timeout() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        listen(listener, 4)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        let port = UInt16(bigEndian: address.sin_port)
-        let start = ContinuousClock.now
-        let result = CRLFetcher(timeout: .milliseconds(300)).fetch("http://127.0.0.1:\(port)/slow.crl")
-        #expect(result == .failed("timed out receiving"))
-        #expect(ContinuousClock.now - start < .seconds(3))
     }
 }

@@ -1,4 +1,5 @@
 import AuthIPErrors
+import AuthIPNIO
 import AuthIPTestSupport
 import AuthIPTrust
 import Foundation
@@ -40,7 +41,7 @@ func validate(
     var step = validation.start()
     while case .needCRLs(let urls) = step {
         requested += urls
-        step = validation.resume(with: CRLFetcher(timeout: .seconds(5)).fetch(urls))
+        step = validation.resume(with: CRLDownloader(timeout: .seconds(5)).fetch(urls))
     }
     guard case .finished(let verdict) = step else { throw CancellationError() }
     switch verdict {
@@ -76,7 +77,9 @@ struct DeltaCRLTests {
     }
 }
 
-@Suite("Strong mode's downloads: only for verified paths, only HTTP, bounded, verified before caching", .serialized)
+@Suite(
+    "Strong mode's downloads: only for verified paths, only HTTP and LDAP, bounded, verified before caching",
+    .serialized)
 struct DistributionPointAttackTests {
     init() throws {
         try #require(
@@ -98,13 +101,13 @@ struct DistributionPointAttackTests {
         #expect(Self.server.requestedPaths.count == before)
     }
 
-    @Test("file:// and ldap:// distribution points are never handed to the driver")
-    func onlyHTTP() throws {
+    @Test("file:// distribution points are never handed to the driver; ldap:// ones are")
+    func noLocalFiles() throws {
         let (result, requested) = try validate(
             try AttackPKI.certificate("file-cdp.pem"), mode: .strong, cache: CRLCache(),
             root: try AttackPKI.root, at: AttackPKI.validationTime)
-        #expect(requested.isEmpty)
-        #expect(result == "CRYPT_E_NO_REVOCATION_CHECK")
+        #expect(requested == ["ldap:///CN=Attack,CN=CDP?certificateRevocationList"])
+        #expect(result == "CRYPT_E_REVOCATION_OFFLINE")
     }
 
     @Test("At most four distribution points of one certificate are downloaded")
@@ -124,7 +127,7 @@ struct DistributionPointAttackTests {
         let cache = CRLCache()
         var validation = try AttackPKI.strongValidation(of: "forged-at-cdp.pem", cache: cache)
         guard case .needCRLs(let urls) = validation.start(),
-            case .finished(.invalid(let failure)) = validation.resume(with: CRLFetcher().fetch(urls))
+            case .finished(.invalid(let failure)) = validation.resume(with: CRLDownloader().fetch(urls))
         else {
             Issue.record("expected one download, then a failure")
             return
@@ -148,7 +151,7 @@ struct DistributionPointAttackTests {
             Issue.record("expected a download")
             return
         }
-        var results = CRLFetcher().fetch(urls)
+        var results = CRLDownloader().fetch(urls)
         results["http://elsewhere.example/forged.crl"] = .downloaded(try AttackPKI.crl("delta-forged-revoke.crl"))
         guard case .finished(.valid) = validation.resume(with: results) else {
             Issue.record("the genuine base should decide")

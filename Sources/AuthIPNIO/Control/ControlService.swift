@@ -135,17 +135,7 @@ public final class ControlService: Sendable {
         case .reload:
             return reload()
         case .status:
-            return driver.inspect { endpoint in
-                .object([
-                    ("mainModeSAs", .number(endpoint.database.mainModeCount)),
-                    ("quickModeSAs", .number(endpoint.database.quickModeCount)),
-                    ("sessions", .number(endpoint.sessionCount)),
-                    ("negotiationsInProgress", .number(endpoint.negotiationsInProgress)),
-                    ("denialOfServiceMode", .bool(endpoint.isInDenialOfServiceMode)),
-                    ("rateLimitedTLSStarts", .number(endpoint.rateLimitedTLSStarts)),
-                    ("pendingFragmentedMessages", .number(endpoint.pendingFragmentedMessages)),
-                ])
-            }
+            return driver.status()
         }
     }
 

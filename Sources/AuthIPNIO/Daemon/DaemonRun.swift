@@ -103,10 +103,12 @@ public struct DaemonRun {
                 baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
         }
         defer { if recorder != nil { OpenSSLRandom.useSystem() } }
+        let directory = try configuration.remoteDirectory()?.0
         let driver = EndpointDriver(
             configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
-            eventLoopGroup: group, delegate: delegate, directory: try configuration.remoteDirectory()?.0,
-            domainController: WinbindDomainController(), recorder: recorder)
+            eventLoopGroup: group, delegate: delegate,
+            crlDownloader: CRLDownloader(directory: directory?.configuration, pool: EndpointDriver.crlDownloadPool),
+            directory: directory, domainController: WinbindDomainController(), recorder: recorder)
         try driver.start().wait()
         Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
         let (service, control) = try startControl(driver, group: group)

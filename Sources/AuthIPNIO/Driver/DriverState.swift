@@ -15,8 +15,10 @@ struct DriverState {
     var wakeUp: WakeUp?
     /// Directory look-ups and domain-controller checks on the thread pool.
     var directoryCallsInFlight = 0
-    /// CRL downloads on their own thread pool.
+    /// CRL downloads running.
     var crlDownloadsInFlight = 0
+    /// How downloads, directory calls and Main Modes have gone, for `authip status`.
+    var health = DriverHealth()
 
     enum Phase {
         /// Created; no socket yet.

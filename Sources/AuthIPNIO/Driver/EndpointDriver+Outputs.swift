@@ -28,6 +28,9 @@ extension EndpointDriver {
             case let .removeSA(spi, direction, quickModeSAID):
                 delegate.endpointDriver(self, removeSAWithSPI: spi, direction: direction, quickModeSAID: quickModeSAID)
             case .audit(let event):
+                if case ("main_mode", let established)? = DaemonMetrics.negotiation(event.descriptor.eventID) {
+                    state.value.health.mainModes.record(established: established, at: now)
+                }
                 delegate.endpointDriver(self, record: event, at: now)
             case let .fetchCRL(url, deadline):
                 fetchCRL(url, deadline: deadline, now: now)
@@ -91,8 +94,7 @@ extension EndpointDriver {
     /// once. (The endpoint asks once per URL however many negotiations wait for it.)
     static let maximumCRLDownloads = 8
 
-    /// Downloads a CRL on the CRL pool, within the endpoint's deadline, and hands the result
-    /// back on the loop.
+    /// Downloads a CRL within the endpoint's deadline and hands the result back on the loop.
     private func fetchCRL(_ url: String, deadline: Date, now: Date) {
         guard state.value.crlDownloadsInFlight < Self.maximumCRLDownloads else {
             eventLoop.execute {
@@ -105,13 +107,17 @@ extension EndpointDriver {
         }
         state.value.crlDownloadsInFlight += 1
         let budget = Duration.milliseconds(Int64(max(0, deadline.timeIntervalSince(now)) * 1000))
-        let fetcher = CRLFetcher(timeout: min(crlFetcher.timeout, budget), maximumSize: crlFetcher.maximumSize)
         let started = ContinuousClock.now
-        crlThreadPool.runIfActive(eventLoop: eventLoop) { fetcher.fetch(url) }
-            .recover { error in .failed("the download did not run: \(error)") }
+        crlDownloader.download(url, within: budget, on: eventLoop)
             .whenSuccess { result in
                 let outcome: String
-                if case .downloaded = result { outcome = "downloaded" } else { outcome = "failed" }
+                if case .failed(let reason) = result {
+                    outcome = "failed"
+                    self.state.value.health.crlDownloads.record(failure: "\(url): \(reason)", at: self.clock())
+                } else {
+                    outcome = "downloaded"
+                    self.state.value.health.crlDownloads.record(failure: nil, at: self.clock())
+                }
                 CoreMetrics.Timer(label: "authip_crl_download_seconds", dimensions: [("result", outcome)])
                     .recordElapsed(since: started)
                 self.state.value.crlDownloadsInFlight -= 1
@@ -166,6 +172,7 @@ extension EndpointDriver {
         guard let directory else { return }
         inBackground(
             "authip_directory_lookup_seconds", deadline: deadline, unavailable: AccountLookup.unavailable,
+            failure: { if case .unavailable(let reason) = $0 { reason } else { nil } },
             { directory.lookUp(query, timeout: $0) }
         ) {
             .accountLookedUp(query, $0)
@@ -176,6 +183,7 @@ extension EndpointDriver {
         guard let domainController else { return }
         inBackground(
             "authip_domain_controller_seconds", deadline: deadline, unavailable: NTLMValidation.unavailable,
+            failure: { if case .unavailable(let reason) = $0 { reason } else { nil } },
             { domainController.validate(request, timeout: $0) }
         ) {
             .ntlmValidated(request, $0)
@@ -184,9 +192,11 @@ extension EndpointDriver {
 
     /// Runs a blocking call on the thread pool with what is left of the endpoint's deadline when
     /// it starts (none left: not at all), and hands its answer back on the loop; how long it
-    /// took goes to the swift-metrics timer `timer`.
+    /// took goes to the swift-metrics timer `timer`, and whether the service answered (`failure`
+    /// gives the reason it did not) to the driver's health.
     private func inBackground<Answer: Sendable>(
         _ timer: String, deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
+        failure: @escaping @Sendable (Answer) -> String?,
         _ work: @escaping @Sendable (Duration) -> Answer,
         answer input: @escaping @Sendable (Answer) -> EndpointInput
     ) {
@@ -209,6 +219,7 @@ extension EndpointDriver {
         .whenSuccess { answer in
             CoreMetrics.Timer(label: timer).recordElapsed(since: started)
             self.state.value.directoryCallsInFlight -= 1
+            self.state.value.health.directory.record(failure: failure(answer), at: self.clock())
             guard self.state.value.sockets != nil else { return }
             self.handle(input(answer))
         }

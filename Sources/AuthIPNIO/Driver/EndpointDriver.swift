@@ -2,6 +2,7 @@ import AuthIP
 import AuthIPAccounts
 import AuthIPCrypto
 import AuthIPGSS
+import AuthIPJSON
 import AuthIPTrust
 import AuthIPWire
 import Foundation
@@ -33,7 +34,7 @@ public final class EndpointDriver: Sendable {
     public let localAddresses: [IPAddress]
     let ports: (ike: UInt16, natTraversal: UInt16)
     let delegate: any EndpointDriverDelegate
-    let crlFetcher: CRLFetcher
+    let crlDownloader: CRLDownloader
     let directory: (any RemoteAccountDirectory)?
     let domainController: (any NTLMDomainController)?
     let threadPool: NIOThreadPool
@@ -50,14 +51,14 @@ public final class EndpointDriver: Sendable {
     ///   - eventLoopGroup: the group whose next loop the driver runs on.
     ///   - delegate: the data plane and the audit log.
     ///   - random: every cookie, nonce, SPI, IV and DH key of the endpoint.
-    ///   - crlFetcher: downloads CRLs for strong revocation checking; each download is also
+    ///   - crlDownloader: downloads CRLs for strong revocation checking; each download is also
     ///     limited by the deadline the endpoint gives.
     ///   - directory: answers the endpoint's account look-ups (`EndpointConfiguration.remoteDirectory`);
     ///     without one they go unanswered and time out.
     ///   - domainController: checks NTLM responses for an acceptor set up with
     ///     `NTLMVerifier.domainController`.
     ///   - threadPool: where the blocking directory look-ups and domain-controller checks run.
-    ///   - crlThreadPool: where the blocking CRL downloads run.
+    ///   - crlThreadPool: where the CRL caches are written.
     ///   - clock: the time the endpoint is told and its wake-ups are measured against; a test
     ///     may shift it into the validity of its credentials.
     ///   - recorder: keeps every input and output for a replayable vector; made before the
@@ -66,7 +67,8 @@ public final class EndpointDriver: Sendable {
         configuration: EndpointConfiguration, localAddresses: [IPAddress],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
-        crlFetcher: CRLFetcher = CRLFetcher(), directory: (any RemoteAccountDirectory)? = nil,
+        crlDownloader: CRLDownloader = CRLDownloader(pool: EndpointDriver.crlDownloadPool),
+        directory: (any RemoteAccountDirectory)? = nil,
         domainController: (any NTLMDomainController)? = nil,
         threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
         clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil
@@ -76,7 +78,7 @@ public final class EndpointDriver: Sendable {
         self.localAddresses = localAddresses
         ports = (configuration.settings.port, configuration.settings.natTraversalPort)
         self.delegate = delegate
-        self.crlFetcher = crlFetcher
+        self.crlDownloader = crlDownloader
         self.directory = directory
         self.domainController = domainController
         self.threadPool = threadPool
@@ -90,7 +92,7 @@ public final class EndpointDriver: Sendable {
             DriverState(endpoint: endpoint, crlCaches: Self.crlCaches(of: configuration)), eventLoop: eventLoop)
     }
 
-    /// The process's pool for CRL downloads: two threads, started on first use, never shut down.
+    /// The process's pool for LDAP CRL reads and CRL cache writes: two threads, started on first use, never shut down.
     public static let crlDownloadPool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
@@ -131,6 +133,32 @@ public final class EndpointDriver: Sendable {
             guard self.state.value.sockets != nil else { throw EndpointDriverError.notRunning }
             return body(self.state.value.endpoint)
         }
+    }
+
+    /// `authip status`'s figures: the endpoint's tables and modes, the Main Modes that ended
+    /// per second over the last minute, and how CRL downloads and directory calls have gone.
+    func status() -> EventLoopFuture<JSONValue> {
+        eventLoop.submit {
+            guard self.state.value.sockets != nil else { throw EndpointDriverError.notRunning }
+            let state = self.state.value
+            return .object(
+                Self.figures(of: state.endpoint) + [
+                    ("crlDownloadsInFlight", .number(state.crlDownloadsInFlight)),
+                    ("directoryCallsInFlight", .number(state.directoryCallsInFlight)),
+                ] + state.health.json(at: self.clock()))
+        }
+    }
+
+    private static func figures(of endpoint: borrowing Endpoint) -> [(String, JSONValue)] {
+        [
+            ("mainModeSAs", .number(endpoint.database.mainModeCount)),
+            ("quickModeSAs", .number(endpoint.database.quickModeCount)),
+            ("sessions", .number(endpoint.sessionCount)),
+            ("negotiationsInProgress", .number(endpoint.negotiationsInProgress)),
+            ("denialOfServiceMode", .bool(endpoint.isInDenialOfServiceMode)),
+            ("rateLimitedTLSStarts", .number(endpoint.rateLimitedTLSStarts)),
+            ("pendingFragmentedMessages", .number(endpoint.pendingFragmentedMessages)),
+        ]
     }
 
     /// Adopts a new configuration (`EndpointInput.reconfigure`); its CRL caches replace the old

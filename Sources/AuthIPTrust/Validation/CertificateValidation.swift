@@ -7,7 +7,8 @@ import Foundation
 ///
 /// Distribution points are asked for only once the path verifies without revocation (its
 /// signatures, validity, constraints and the policies), so a certificate nobody issued never
-/// makes the validator fetch. Only `http://` points are fetched, at most
+/// makes the validator fetch. Only `http://` and `ldap://` points are fetched (the order AD CS
+/// lists them in is kept: `ldap://` first), at most
 /// `maximumDistributionPointsPerCertificate` per certificate and `maximumDownloads` per
 /// validation. A download enters the cache only when its signature verifies with the issuer
 /// of the certificate that named it.
@@ -122,7 +123,7 @@ public struct CertificateValidation {
         for url in subject?.crlDistributionPoints ?? [] where !distributionPoints.contains(url) && failures[url] == nil
         {
             failures[url] =
-                "not downloaded (only http:// distribution points are, at most \(Self.maximumDistributionPointsPerCertificate))"
+                "not downloaded (only http:// and ldap:// distribution points are, at most \(Self.maximumDistributionPointsPerCertificate))"
         }
         let windowsError = TrustFailure.mapping(
             openSSLError: error, distributionPointsTried: !distributionPoints.isEmpty)
@@ -152,12 +153,15 @@ public struct CertificateValidation {
         return nil
     }
 
-    /// The distribution points of a certificate that may be downloaded: `http://` ones, the
-    /// first few.
+    /// The distribution points of a certificate that may be downloaded: `http://` and
+    /// `ldap://` ones, the first few.
     static func fetchable(_ certificate: Certificate) -> [String] {
         Array(
-            certificate.crlDistributionPoints.filter { $0.lowercased().hasPrefix("http://") }
-                .prefix(maximumDistributionPointsPerCertificate))
+            certificate.crlDistributionPoints.filter {
+                let url = $0.lowercased()
+                return url.hasPrefix("http://") || url.hasPrefix("ldap://")
+            }
+            .prefix(maximumDistributionPointsPerCertificate))
     }
 }
 
