@@ -157,3 +157,195 @@ final class DatagramReceiver {
     private static let datagram = SOCK_DGRAM
     #endif
 }
+
+/// Syslog over streams: octet-counted frames over TCP (RFC 6587) and TLS (RFC 5425), to a
+/// receiver written here and to OpenSSL's own `s_server`.
+@Suite("Syslog over TCP and TLS", .serialized)
+struct SyslogStreamTests {
+    /// A TCP receiver on 127.0.0.1 that keeps what each connection carried, and closes each
+    /// connection after its first read when `closesAfterFirstRead`.
+    final class Receiver: @unchecked Sendable {
+        let port: UInt16
+        let closesAfterFirstRead: Bool
+        private let listener: Int32
+        private let lock = NSLock()
+        private var connections: [[UInt8]] = []
+
+        init(closesAfterFirstRead: Bool = false) throws {
+            self.closesAfterFirstRead = closesAfterFirstRead
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, length) == 0 && listen(descriptor, 4) == 0
+                        && getsockname(descriptor, $0, &length) == 0
+                }
+            }
+            guard bound else { throw POSIXError(.EADDRINUSE) }
+            listener = descriptor
+            port = UInt16(bigEndian: address.sin_port)
+            Thread { [self] in serve() }.start()
+        }
+
+        deinit { close(listener) }
+
+        private func serve() {
+            while true {
+                let client = accept(listener, nil, nil)
+                guard client >= 0 else { return }
+                let index = lock.withLock {
+                    connections.append([])
+                    return connections.count - 1
+                }
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+                    guard n > 0 else { break }
+                    lock.withLock { connections[index] += buffer[0..<n] }
+                    if closesAfterFirstRead { break }
+                }
+                close(client)
+            }
+        }
+
+        /// What each connection carried, waiting up to a second for `count` bytes in all.
+        func received(atLeast count: Int) -> [[UInt8]] {
+            for _ in 0..<100 {
+                let now = lock.withLock { connections }
+                if now.map(\.count).reduce(0, +) >= count { return now }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            return lock.withLock { connections }
+        }
+    }
+
+    static func framed(_ message: [UInt8]) -> [UInt8] { Array("\(message.count) ".utf8) + message }
+
+    @Test("Each record is one octet-counted frame on one TCP connection")
+    func tcp() throws {
+        let receiver = try Receiver()
+        let record = try SyslogTests.invalidPacketRecord()
+        let sink = try SyslogSink(destination: .tcp(host: "127.0.0.1", port: receiver.port), format: SyslogFormat())
+        try sink.send(record)
+        try sink.send(record)
+        let frame = Self.framed(Array(SyslogTests.expected4976.utf8))
+        #expect(receiver.received(atLeast: 2 * frame.count) == [frame + frame])
+    }
+
+    @Test("A receiver that closed the connection gets the next record on a new one; none is down: a typed error")
+    func reconnect() throws {
+        let receiver = try Receiver(closesAfterFirstRead: true)
+        let record = try SyslogTests.invalidPacketRecord()
+        let sink = try SyslogSink(destination: .tcp(host: "127.0.0.1", port: receiver.port), format: SyslogFormat())
+        let frame = Self.framed(Array(SyslogTests.expected4976.utf8))
+        try sink.send(record)
+        #expect(receiver.received(atLeast: frame.count) == [frame])
+        Thread.sleep(forTimeInterval: 0.1)
+        try sink.send(record)
+        #expect(receiver.received(atLeast: 2 * frame.count) == [frame, frame])
+
+        let nobody = try SyslogSink(destination: .tcp(host: "127.0.0.1", port: 1), format: SyslogFormat())
+        #expect(throws: SyslogError.connect("Connection refused")) { try nobody.send(record) }
+        // Within the retry interval the next record fails at once instead of waiting again.
+        #expect(throws: SyslogError.connect("the receiver was unreachable less than 2.0 seconds ago")) {
+            try nobody.send(record)
+        }
+    }
+
+    /// Bytes appended on one thread and read on another.
+    final class LockedBytes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [UInt8] = []
+        func append(_ data: Data) { lock.withLock { storage += data } }
+        var count: Int { lock.withLock { storage.count } }
+        var bytes: [UInt8] { lock.withLock { storage } }
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on.
+    static func freePort() -> UInt16 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Runs openssl(1) to its end.
+    static func openssl(_ arguments: [String], in directory: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+    }
+
+    @Test("Over TLS to openssl s_server: the receiver's name is checked, then each record is a frame in the stream")
+    func tls() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("authip-syslog-tls-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.openssl(
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/CN=logs.authip.test", "-addext", "subjectAltName=DNS:logs.authip.test",
+                "-keyout", "key.pem", "-out", "cert.pem",
+            ], in: directory)
+        let port = Self.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = [
+            "s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-quiet",
+        ]
+        server.currentDirectoryURL = directory
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle.nullDevice
+        server.standardInput = Pipe()
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            for _ in 0..<100 where server.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let record = try SyslogTests.invalidPacketRecord()
+        let caFile = directory.appendingPathComponent("cert.pem").path
+
+        let impostor = try SyslogSink(
+            destination: .tls(
+                host: "127.0.0.1", port: port, SyslogTLS(caFile: caFile, serverName: "other.authip.test")),
+            format: SyslogFormat())
+        #expect {
+            try impostor.send(record)
+        } throws: { error in
+            guard case .tls(let reason) = error as? SyslogError else { return false }
+            return reason.contains("hostname mismatch")
+        }
+
+        let sink = try SyslogSink(
+            destination: .tls(host: "127.0.0.1", port: port, SyslogTLS(caFile: caFile, serverName: "logs.authip.test")),
+            format: SyslogFormat())
+        try sink.send(record)
+        let frame = Self.framed(Array(SyslogTests.expected4976.utf8))
+        // s_server prints what it receives; read it on a thread so that the wait has a deadline.
+        let received = LockedBytes()
+        output.fileHandleForReading.readabilityHandler = { received.append($0.availableData) }
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while received.count < frame.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        output.fileHandleForReading.readabilityHandler = nil
+        #expect(received.bytes == frame)
+    }
+}

@@ -184,8 +184,13 @@ struct AuditConfigurationTests {
             .replacingOccurrences(of: "{\"computerName\"", with: "{\"audit\": \(audit), \"computerName\"")
     }
 
-    @Test("A log path resolved against the file's folder, and syslog over UDP or a Unix socket")
+    @Test("A log path resolved against the file's folder, and syslog over UDP, a Unix socket, TCP or TLS")
     func parses() throws {
+        _ = try DriverConfigurationTests.parse(Self.configuration("{\"syslog\": {\"tcp\": \"192.0.2.1:601\"}}"))
+        _ = try DriverConfigurationTests.parse(
+            Self.configuration(
+                "{\"syslog\": {\"tls\": \"192.0.2.1:6514\", \"caFile\": \"ca.pem\", \"serverName\": \"logs.example\", "
+                    + "\"certificateFile\": \"client.pem\", \"keyFile\": \"client.key\"}}"))
         let configuration = try DriverConfigurationTests.parse(
             Self.configuration("{\"log\": \"audit.jsonl\", \"syslog\": {\"udp\": \"[2001:db8::514]:514\"}}"))
         #expect(configuration.auditLogPath == TestVectors.directory.appendingPathComponent("audit.jsonl").path)
@@ -201,6 +206,14 @@ struct AuditConfigurationTests {
             ("{\"syslog\": {\"udp\": \"2001:db8::1:514\"}}", "audit.syslog.udp"),
             ("{\"syslog\": {\"udp\": \"192.0.2.1:0\"}}", "audit.syslog.udp"),
             ("{\"syslog\": {}}", "audit.syslog.udp"),
+            ("{\"syslog\": {\"udp\": \"192.0.2.1:514\", \"tcp\": \"192.0.2.1:601\"}}", "audit.syslog.udp"),
+            ("{\"syslog\": {\"tcp\": \"logs.example:601\"}}", "audit.syslog.tcp"),
+            ("{\"syslog\": {\"tls\": \"192.0.2.1:6514\"}}", "audit.syslog.caFile"),
+            ("{\"syslog\": {\"udp\": \"192.0.2.1:514\", \"caFile\": \"ca.pem\"}}", "audit.syslog.caFile"),
+            (
+                "{\"syslog\": {\"tls\": \"192.0.2.1:6514\", \"caFile\": \"ca.pem\", \"keyFile\": \"k.pem\"}}",
+                "audit.syslog.keyFile"
+            ),
             ("{\"syslog\": {\"unix\": \"/dev/log\", \"appName\": \"two words\"}}", "audit.syslog.appName"),
             ("{\"logs\": \"a\"}", "audit.logs"),
         ])

@@ -10,31 +10,52 @@ public enum SyslogDestination: Hashable, Sendable {
     case udp(host: String, port: UInt16)
     /// A Unix datagram socket, such as a local syslog daemon's.
     case unixDatagram(path: String)
+    /// A syslog receiver over TCP (RFC 6587, octet counting); `host` is numeric.
+    case tcp(host: String, port: UInt16)
+    /// A syslog receiver over TLS (RFC 5425); `host` is numeric, the name checked is the
+    /// options' `serverName`.
+    case tls(host: String, port: UInt16, SyslogTLS)
 }
 
-/// Sends each record as one RFC 5424 datagram. Sending is fire-and-forget, as syslog over
-/// datagrams is: the durable record is `DurableAuditLog`'s.
+/// Sends each record as an RFC 5424 message: one datagram (fire-and-forget, as syslog over
+/// datagrams is), or one frame on a TCP or TLS stream (see `SyslogStream`). Either way the
+/// durable record is `DurableAuditLog`'s.
 public struct SyslogSink: ~Copyable {
     public let format: SyslogFormat
     private let descriptor: Int32
-    private let address: SocketAddress
+    private let address: SyslogSocketAddress
+    private let stream: SyslogStream?
 
     public init(destination: SyslogDestination, format: SyslogFormat) throws(SyslogError) {
-        let address = try SocketAddress(destination)
-        let descriptor = socket(address.family, Self.datagramType, 0)
-        guard descriptor >= 0 else { throw .socket(errno: errno) }
+        let address = try SyslogSocketAddress(destination)
+        let descriptor: Int32
+        let stream: SyslogStream?
+        switch destination {
+        case .udp, .unixDatagram:
+            descriptor = socket(address.family, Self.datagramType, 0)
+            guard descriptor >= 0 else { throw .socket(errno: errno) }
+            stream = nil
+        case .tcp:
+            descriptor = -1
+            stream = try SyslogStream(address: address, tls: nil)
+        case .tls(_, _, let options):
+            descriptor = -1
+            stream = try SyslogStream(address: address, tls: options)
+        }
         self.format = format
-        self.descriptor = descriptor
         self.address = address
+        self.descriptor = descriptor
+        self.stream = stream
     }
 
     deinit {
-        close(descriptor)
+        if descriptor >= 0 { close(descriptor) }
     }
 
-    /// Formats the record and sends it in one datagram.
+    /// Formats the record and sends it.
     public func send(_ record: AuditRecord) throws(SyslogError) {
         let message = format.message(for: record)
+        if let stream { return try stream.send(message) }
         while true {
             let sent = message.withUnsafeBytes { bytes in
                 address.withSockaddr { sendto(descriptor, bytes.baseAddress, bytes.count, 0, $0, $1) }
@@ -52,14 +73,14 @@ public struct SyslogSink: ~Copyable {
 }
 
 /// A socket address built once from a destination.
-private struct SocketAddress {
+struct SyslogSocketAddress {
     private var storage = sockaddr_storage()
     private let length: socklen_t
     let family: Int32
 
     init(_ destination: SyslogDestination) throws(SyslogError) {
         switch destination {
-        case let .udp(host, port):
+        case let .udp(host, port), let .tcp(host, port), let .tls(host, port, _):
             var v4 = sockaddr_in()
             var v6 = sockaddr_in6()
             if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {

@@ -219,7 +219,7 @@ public struct DriverConfiguration: Decodable, Sendable {
             directory: directory, remoteDirectory: try remoteDirectory()?.1)
     }
 
-    private func resolve(_ path: String) -> String {
+    func resolve(_ path: String) -> String {
         path.hasPrefix("/") ? path : baseDirectory.appendingPathComponent(path).path
     }
 }

@@ -141,7 +141,7 @@ extension DaemonRun {
         do {
             let trail = try AuditTrail(
                 logPath: configuration.auditLogPath,
-                syslog: audit.syslog.map { ($0.destination, $0.format) })
+                syslog: audit.syslog.map { ($0.resolvingPaths(configuration.resolve), $0.format) })
             if let path = configuration.auditLogPath {
                 Console.note("audit log \(path), records from \(trail.lastRecordID + 1)")
             }
