@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -96,6 +97,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .executableTarget(
@@ -160,7 +162,7 @@ let package = Package(
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit",
                 "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "AuthIPControl", "AuthIPJSON",
-                "AuthIPSADatabase", "AuthIPDirectory", "authip",
+                "AuthIPSADatabase", "AuthIPDirectory", "authip", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "AuthIPCryptoTests",

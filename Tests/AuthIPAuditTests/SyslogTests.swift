@@ -255,15 +255,6 @@ struct SyslogStreamTests {
         }
     }
 
-    /// Bytes appended on one thread and read on another.
-    final class LockedBytes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var storage: [UInt8] = []
-        func append(_ data: Data) { lock.withLock { storage += data } }
-        var count: Int { lock.withLock { storage.count } }
-        var bytes: [UInt8] { lock.withLock { storage } }
-    }
-
     /// A TCP port on 127.0.0.1 that nothing listens on.
     static func freePort() -> UInt16 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -311,8 +302,9 @@ struct SyslogStreamTests {
             "s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-quiet",
         ]
         server.currentDirectoryURL = directory
-        let output = Pipe()
-        server.standardOutput = output
+        let printed = directory.appendingPathComponent("received")
+        FileManager.default.createFile(atPath: printed.path, contents: nil)
+        server.standardOutput = try FileHandle(forWritingTo: printed)
         server.standardError = FileHandle.nullDevice
         server.standardInput = Pipe()
         try server.run()
@@ -340,12 +332,13 @@ struct SyslogStreamTests {
             format: SyslogFormat())
         try sink.send(record)
         let frame = Self.framed(Array(SyslogTests.expected4976.utf8))
-        // s_server prints what it receives; read it on a thread so that the wait has a deadline.
-        let received = LockedBytes()
-        output.fileHandleForReading.readabilityHandler = { received.append($0.availableData) }
+        // s_server prints what it receives.
+        var received: [UInt8] = []
         let deadline = Date(timeIntervalSinceNow: 5)
-        while received.count < frame.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        output.fileHandleForReading.readabilityHandler = nil
-        #expect(received.bytes == frame)
+        while received.count < frame.count, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            received = Array(FileManager.default.contents(atPath: printed.path) ?? Data())
+        }
+        #expect(received == frame)
     }
 }

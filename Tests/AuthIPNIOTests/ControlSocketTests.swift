@@ -112,7 +112,7 @@ struct ControlSocketTests {
         var text = try String(contentsOf: responder, encoding: .utf8)
         text =
             "{\"controlSocket\": \"\(socket)\", \"stateDirectory\": \"\(directory.path)/state\", "
-            + "\"metrics\": {\"listen\": \"127.0.0.1:0\"}, " + text.dropFirst()
+            + "\"metrics\": {\"listen\": \"127.0.0.1:0\"}, \"logLevel\": \"debug\", " + text.dropFirst()
         try text.write(to: responder, atomically: true, encoding: .utf8)
         return (directory, socket, responder, initiator)
     }
@@ -185,6 +185,43 @@ struct ControlSocketTests {
         return false
     }
 
+    @Test(
+        "As root with user nobody: the ports stay, the process is nobody's for good, the block list is still written",
+        .enabled(if: getuid() == 0))
+    func privilegeDrop() throws {
+        let directory = URL(fileURLWithPath: "/tmp/authip-drop-\(UUID())")
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (_, responderConfiguration, initiatorConfiguration) = try LoopbackConfiguration.write(
+            .certificate(), in: directory)
+        let socket = directory.appendingPathComponent("control").path
+        var text = try String(contentsOf: responderConfiguration, encoding: .utf8)
+        text =
+            "{\"controlSocket\": \"\(socket)\", \"stateDirectory\": \"\(directory.path)/state\", "
+            + "\"user\": \"nobody\", " + text.dropFirst()
+        try text.write(to: responderConfiguration, atomically: true, encoding: .utf8)
+        let responder = try Self.startResponder(responderConfiguration, in: directory)
+        defer { responder.terminate() }
+        try #require(responder.waitForError(containing: "running as nobody", seconds: 10), "\(responder.standardError)")
+        let status = try String(contentsOfFile: "/proc/\(responder.pid)/status", encoding: .utf8)
+        let nobody = "\t65534\t65534\t65534\t65534"
+        #expect(status.contains("Uid:" + nobody) && status.contains("Gid:" + nobody), "\(status)")
+        #expect(status.contains("Groups:\t65534") || status.contains("Groups:\t\n"), "\(status)")
+
+        let initiator = try ChildProcess(
+            "initiator", executable: ChildProcess.authip,
+            arguments: ["initiator", "--config", initiatorConfiguration.path, "--duration", "30"], in: directory)
+        defer { initiator.terminate() }
+        try #require(
+            Self.waitForStatus(socket, in: directory) { $0["quickModeSAs"]?.integerValue == 1 },
+            "responder: \(responder.standardError)\ninitiator: \(initiator.standardError)")
+        let block = try Self.authip(["block", "add", "*CLIENT1*", "--control", socket], in: directory)
+        #expect(block.status == 0, "\(block.error)")
+        let stored = try FileManager.default.attributesOfItem(atPath: directory.path + "/state/blocklist.json")
+        #expect((stored[.ownerAccountID] as? Int) == 65534)
+    }
+
     @Test("sa list, block add / list / remove, sa remove; the block survives kill -9; bad requests are refused")
     func adminDay() throws {
         let (directory, socket, responderConfiguration, initiatorConfiguration) = try Self.setUp()
@@ -199,6 +236,13 @@ struct ControlSocketTests {
         try #require(
             Self.waitForStatus(socket, in: directory) { $0["quickModeSAs"]?.integerValue == 1 },
             "responder: \(responder.standardError)\ninitiator: \(initiator.standardError)")
+        // Diagnostics at debug: each datagram with its negotiation's cookies, each SA.
+        let diagnostics = responder.standardError.split(separator: "\n")
+        #expect(
+            diagnostics.contains { $0.hasPrefix("received ") && $0.contains(" icookie=") && $0.contains(" peer=") },
+            "\(responder.standardError)")
+        #expect(diagnostics.contains { $0.hasPrefix("sending ") && $0.contains(" rcookie=") })
+        #expect(diagnostics.contains { $0.hasPrefix("installing SA ") && $0.contains(" spi=") })
         // status: the Main Mode that ended is counted in the last minute's rate; no download and
         // no directory call was needed.
         let figures = try JSONValue(parsing: try ControlClient.send(.status, to: socket))["result"]

@@ -38,6 +38,8 @@ public final class ConfigurationReloader: Sendable {
             ),
             ("activeDirectory", (configuration.activeDirectory == nil) == (current.activeDirectory == nil)),
             ("metrics", configuration.metrics?.listen == current.metrics?.listen),
+            ("logLevel", configuration.logLevel == current.logLevel),
+            ("user", configuration.user == current.user && configuration.group == current.group),
         ]
         if let changed = fixed.first(where: { !$0.1 }) {
             throw ControlRequest.Refusal(

@@ -3,6 +3,7 @@ import AuthIPCrypto
 import AuthIPDirectory
 import AuthIPWire
 import Foundation
+import Logging
 
 /// What a daemon running an `EndpointDriver` reads from its JSON configuration file: the
 /// computer's names, the local addresses and ports to bind, the connection security rules and,
@@ -37,6 +38,11 @@ import Foundation
 /// `directAccess` (`DirectAccessConfiguration`), the DirectAccess server's or client's two
 /// tunnels come from one section, and `rules` is optional. `audit` (`AuditConfiguration`) adds
 /// the durable audit log and syslog, `metrics` (`MetricsConfiguration`) the Prometheus endpoint.
+/// `logLevel` (`trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`; default
+/// `info`) sets what the diagnostics on standard error show (`DiagnosticLogHandler`). `user`
+/// (and optionally `group`) is who the daemon runs as once its ports, sockets and log are open
+/// (`PrivilegeDrop`); the configuration file, the CRL cache folders and what is loaded later
+/// (keytabs) must then be that user's to read.
 public struct DriverConfiguration: Decodable, Sendable {
     /// The computer's name; the audit records carry it.
     public var computerName: String
@@ -60,10 +66,15 @@ public struct DriverConfiguration: Decodable, Sendable {
     var stateDirectory: String?
     var audit: AuditConfiguration?
     var metrics: MetricsConfiguration?
+    /// What the diagnostics show.
+    public var logLevel: Logger.Level
+    /// Who the daemon runs as once started as root; nil: it stays who started it.
+    public var user: String?
+    public var group: String?
 
     private enum CodingKeys: String, CodingKey {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
-            activeDirectory, controlSocket, stateDirectory, audit, metrics
+            activeDirectory, controlSocket, stateDirectory, audit, metrics, logLevel, user, group
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -151,8 +162,27 @@ public struct DriverConfiguration: Decodable, Sendable {
         stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "a path", Self.path)
         audit = try container.decodeIfPresent(AuditConfiguration.self, forKey: .audit)
         metrics = try container.decodeIfPresent(MetricsConfiguration.self, forKey: .metrics)
+        logLevel =
+            try container.decodeIfPresent(.logLevel, as: "trace, debug, info, notice, warning, error or critical") {
+                Logger.Level(rawValue: $0)
+            } ?? .info
+        user = try container.decodeIfPresent(.user, as: "a user name", Self.accountName)
+        group = try container.decodeIfPresent(.group, as: "a group name", Self.accountName)
+        if group != nil && user == nil {
+            throw DecodingError.dataCorruptedError(forKey: .group, in: container, debugDescription: "needs user")
+        }
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
+    }
+
+    /// A POSIX user or group name: 1 to 32 of letters, digits, `.`, `_` and `-`, not
+    /// starting with `-`.
+    private static func accountName(_ text: String) -> String? {
+        let allowed = text.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        }
+        return allowed && (1...32).contains(text.utf8.count) && !text.hasPrefix("-") ? text : nil
     }
 
     /// A path without NUL, of 1 to 4,095 bytes.

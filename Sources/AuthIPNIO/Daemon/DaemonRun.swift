@@ -4,6 +4,7 @@ import AuthIPCrypto
 import AuthIPDirectory
 import Dispatch
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -39,6 +40,11 @@ public struct DaemonRun {
     /// The file the configuration came from: `authip reload` and SIGHUP read it again.
     public var configurationPath: String?
 
+    /// The diagnostics on standard error, at the configuration's `logLevel`.
+    var logger: Logger {
+        Logger(label: "authip") { [level = configuration.logLevel] _ in DiagnosticLogHandler(level: level) }
+    }
+
     public init(
         configuration: DriverConfiguration, format: EventLineFormat = .text, duration: Duration? = nil,
         acquiresAtStart: Bool = false, stopsWhenEstablished: Bool = false
@@ -59,13 +65,14 @@ public struct DaemonRun {
                 field: "acquire", reason: "is empty: there is no traffic to wait for")
         }
         let endpointConfiguration = try configuration.endpointConfiguration()
+        let logger = self.logger
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let stop = FirstOutcome()
         let reload = Mutex<ControlService?>(nil)
         let signals = DaemonSignals { number in
             guard number == SIGHUP else { return stop.settle(.signalled(number)) }
-            guard let service = reload.withLock({ $0 }) else { return Console.note("SIGHUP: nothing to reload") }
+            guard let service = reload.withLock({ $0 }) else { return logger.notice("SIGHUP: nothing to reload") }
             ServiceNotifier.notify("RELOADING=1")
             service.perform(.reload).whenComplete { result in
                 if case .failure = result {
@@ -108,14 +115,29 @@ public struct DaemonRun {
             configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
             eventLoopGroup: group, delegate: delegate,
             crlDownloader: CRLDownloader(directory: directory?.configuration, pool: EndpointDriver.crlDownloadPool),
-            directory: directory, domainController: WinbindDomainController(), recorder: recorder)
+            directory: directory, domainController: WinbindDomainController(), recorder: recorder, logger: logger)
         try driver.start().wait()
-        Console.note("listening on UDP " + driver.boundAddresses.map(\.description).joined(separator: ", "))
+        logger.notice("listening on UDP \(driver.boundAddresses.map(\.description).joined(separator: ", "))")
         let (service, control) = try startControl(driver, group: group)
         reload.withLock { $0 = service }
         defer { control?.close() }
         let metricsServer = try metrics.map { try startMetrics($0, driver: driver, group: group) }
         defer { metricsServer?.close() }
+        if let user = configuration.user {
+            do {
+                let state = configuration.stateDirectoryPath.map { directory in
+                    [directory]
+                        + ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).map {
+                            directory + "/" + $0
+                        }
+                }
+                _ = try PrivilegeDrop(user: user, group: configuration.group).perform(owning: state ?? [])
+                logger.notice("running as \(user)")
+            } catch {
+                try? driver.shutdown().wait()
+                throw error
+            }
+        }
         ServiceNotifier.notify("READY=1", "STATUS=negotiating", "MAINPID=\(getpid())")
         if let duration {
             driver.eventLoop.scheduleTask(in: TimeAmount(duration)) { stop.settle(.durationElapsed) }
@@ -128,7 +150,7 @@ public struct DaemonRun {
         try driver.shutdown().wait()
         if let recorder, let directory = recording?.directory {
             let url = try recorder.write(to: directory)
-            Console.note("recorded to \(url.path)")
+            logger.notice("recorded to \(url.path)")
         }
         return outcome
     }
@@ -143,7 +165,7 @@ extension DaemonRun {
                 logPath: configuration.auditLogPath,
                 syslog: audit.syslog.map { ($0.resolvingPaths(configuration.resolve), $0.format) })
             if let path = configuration.auditLogPath {
-                Console.note("audit log \(path), records from \(trail.lastRecordID + 1)")
+                logger.notice("audit log \(path), records from \(trail.lastRecordID + 1)")
             }
             return trail
         } catch {
@@ -160,7 +182,7 @@ extension DaemonRun {
             let server = try MetricsServer.start(
                 address: try SocketAddress(ipAddress: listen.host.description, port: Int(listen.port)),
                 metrics: metrics, driver: driver, group: group)
-            Console.note("metrics on http://\(server.localAddress.map(Self.text) ?? "?")/metrics")
+            logger.notice("metrics on http://\(server.localAddress.map(Self.text) ?? "?")/metrics")
             return server
         } catch {
             try? driver.shutdown().wait()
@@ -187,16 +209,17 @@ extension DaemonRun {
             }
             return BlockListStore(directory: URL(fileURLWithPath: directory))
         }
+        let logger = self.logger
         let service = ControlService(
             driver: driver, store: store,
             reloader: configurationPath.map { ConfigurationReloader(path: $0, running: configuration) },
-            log: { Console.note($0) })
+            log: { logger.notice("\($0)") })
         do {
             let restored = try service.restore()
-            if restored > 0 { Console.note("restored \(restored) blocks from \(store?.path ?? "")") }
+            if restored > 0 { logger.notice("restored \(restored) blocks from \(store?.path ?? "")") }
             guard let path = configuration.controlSocketPath else { return (service, nil) }
             let server = try ControlServer.start(path: path, service: service, group: group)
-            Console.note("control socket \(path)")
+            logger.notice("control socket \(path)")
             return (service, server)
         } catch {
             try? driver.shutdown().wait()

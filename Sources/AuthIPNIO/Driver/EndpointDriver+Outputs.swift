@@ -5,6 +5,7 @@ import AuthIPTrust
 import AuthIPWire
 import CoreMetrics
 import Foundation
+import Logging
 import NIOCore
 
 extension EndpointDriver {
@@ -24,8 +25,21 @@ extension EndpointDriver {
             case let .send(bytes, from, to):
                 if let write = send(bytes, from: from, to: to) { writes.append(write) }
             case .installSA(let sa):
+                logger.info(
+                    "installing SA",
+                    metadata: [
+                        "spi": "\(String(format: "%08x", sa.spi))", "direction": "\(sa.direction)",
+                        "quickModeSA": "\(sa.quickModeSAID)", "from": "\(sa.outerSource)",
+                        "to": "\(sa.outerDestination)",
+                    ])
                 delegate.endpointDriver(self, install: sa)
             case let .removeSA(spi, direction, quickModeSAID):
+                logger.info(
+                    "removing SA",
+                    metadata: [
+                        "spi": "\(String(format: "%08x", spi))", "direction": "\(direction)",
+                        "quickModeSA": "\(quickModeSAID)",
+                    ])
                 delegate.endpointDriver(self, removeSAWithSPI: spi, direction: direction, quickModeSAID: quickModeSAID)
             case .audit(let event):
                 if case ("main_mode", let established)? = DaemonMetrics.negotiation(event.descriptor.eventID) {
@@ -61,6 +75,7 @@ extension EndpointDriver {
             delegate.endpointDriver(self, failedToSendTo: peer, because: .sendFailed(reason: "\(error)"))
             return nil
         }
+        logger.debug("sending", metadata: Self.negotiation(message, peer: peer, local: local))
         let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
         let payload = framing.payload(carrying: message, allocator: channel.allocator)
         let write = channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: payload))
@@ -114,9 +129,11 @@ extension EndpointDriver {
                 if case .failed(let reason) = result {
                     outcome = "failed"
                     self.state.value.health.crlDownloads.record(failure: "\(url): \(reason)", at: self.clock())
+                    self.logger.warning("CRL not downloaded", metadata: ["url": "\(url)", "reason": "\(reason)"])
                 } else {
                     outcome = "downloaded"
                     self.state.value.health.crlDownloads.record(failure: nil, at: self.clock())
+                    self.logger.debug("CRL downloaded", metadata: ["url": "\(url)"])
                 }
                 CoreMetrics.Timer(label: "authip_crl_download_seconds", dimensions: [("result", outcome)])
                     .recordElapsed(since: started)
@@ -219,7 +236,15 @@ extension EndpointDriver {
         .whenSuccess { answer in
             CoreMetrics.Timer(label: timer).recordElapsed(since: started)
             self.state.value.directoryCallsInFlight -= 1
-            self.state.value.health.directory.record(failure: failure(answer), at: self.clock())
+            let reason = failure(answer)
+            self.state.value.health.directory.record(failure: reason, at: self.clock())
+            if let reason {
+                self.logger.warning(
+                    "directory unavailable",
+                    metadata: ["call": "\(timer.dropFirst(7).dropLast(8))", "reason": "\(reason)"])
+            } else {
+                self.logger.debug("directory answered", metadata: ["call": "\(timer.dropFirst(7).dropLast(8))"])
+            }
             guard self.state.value.sockets != nil else { return }
             self.handle(input(answer))
         }

@@ -6,6 +6,7 @@ import AuthIPJSON
 import AuthIPTrust
 import AuthIPWire
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -42,6 +43,9 @@ public final class EndpointDriver: Sendable {
 
     let clock: @Sendable () -> Date
     let recorder: NegotiationRecorder?
+    /// Diagnostics: datagrams (debug, with the cookies, exchange and message ID), SAs
+    /// installed and removed (info), downloads and directory calls (debug; failures warning).
+    let logger: Logger
     let state: NIOLoopBoundBox<DriverState>
 
     /// A driver for a new endpoint; nothing is bound before `start()`.
@@ -63,6 +67,7 @@ public final class EndpointDriver: Sendable {
     ///     may shift it into the validity of its credentials.
     ///   - recorder: keeps every input and output for a replayable vector; made before the
     ///     driver, since the endpoint draws random bytes as it is made.
+    ///   - logger: where diagnostics go; none by default.
     public init(
         configuration: EndpointConfiguration, localAddresses: [IPAddress],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -71,7 +76,8 @@ public final class EndpointDriver: Sendable {
         directory: (any RemoteAccountDirectory)? = nil,
         domainController: (any NTLMDomainController)? = nil,
         threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
-        clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil
+        clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil,
+        logger: Logger = .silent
     ) {
         let eventLoop = eventLoopGroup.next()
         self.eventLoop = eventLoop
@@ -85,6 +91,7 @@ public final class EndpointDriver: Sendable {
         self.crlThreadPool = crlThreadPool
         self.clock = clock
         self.recorder = recorder
+        self.logger = logger
         let now = clock()
         recorder?.started(at: now)
         let endpoint = Endpoint(configuration: configuration, random: random, now: now)
@@ -260,9 +267,27 @@ public final class EndpointDriver: Sendable {
         }
     }
 
+    /// A datagram's negotiation, for the diagnostics: the addresses, both cookies, the exchange
+    /// type and the message ID of its ISAKMP header (as far as it has one), and its length.
+    static func negotiation(_ message: [UInt8], peer: EndpointAddress, local: EndpointAddress) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "peer": "\(peer)", "local": "\(local)", "bytes": "\(message.count)",
+        ]
+        guard message.count >= 28 else { return metadata }
+        func hex(_ range: Range<Int>) -> Logger.MetadataValue {
+            .string(message[range].map { String(format: "%02x", $0) }.joined())
+        }
+        metadata["icookie"] = hex(0..<8)
+        metadata["rcookie"] = hex(8..<16)
+        metadata["exchange"] = "\(message[18])"
+        metadata["messageID"] = hex(20..<24)
+        return metadata
+    }
+
     /// A datagram arrived on the socket bound to `local`.
     func received(_ message: [UInt8], from peer: EndpointAddress, to local: EndpointAddress) {
         guard state.value.sockets != nil else { return }
+        logger.debug("received", metadata: Self.negotiation(message, peer: peer, local: local))
         handle(.datagram(message, from: peer, to: local))
     }
 }

@@ -93,6 +93,10 @@ enum HTTPDownload {
             self.context = context
         }
 
+        func handlerRemoved(context: ChannelHandlerContext) {
+            self.context = nil
+        }
+
         func channelActive(context: ChannelHandlerContext) {
             var headers = HTTPHeaders()
             headers.add(name: "Host", value: target.hostHeader)
@@ -142,6 +146,9 @@ enum HTTPDownload {
             finished = true
             body = []
             answer.succeed(outcome)
+            // The context holds this handler: let go of it, or neither is ever freed.
+            let context = self.context
+            self.context = nil
             context?.close(promise: nil)
         }
     }

@@ -78,6 +78,9 @@ final class ChildProcess {
     /// Sends `number` to the program.
     func deliver(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// The process's ID.
+    var pid: Int32 { process.processIdentifier }
+
     private func poll<Result>(_ seconds: Double, _ check: () -> Result?) -> Result? {
         let deadline = Date(timeIntervalSinceNow: seconds)
         repeat {
