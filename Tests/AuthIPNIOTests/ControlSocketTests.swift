@@ -259,6 +259,8 @@ struct ControlSocketTests {
         #expect(scrape.contains("authip_main_mode_sas 1"), "\(scrape)")
         #expect(
             scrape.contains("authip_negotiations_total{exchange=\"quick_mode\",outcome=\"established\""), "\(scrape)")
+        #expect(
+            scrape.contains("authip_main_mode_setup_seconds_count{result=\"established\"} 1"), "\(scrape)")
         #expect(try Self.httpGet(String(metricsURL).replacingOccurrences(of: "/metrics", with: "/other")).0 == 404)
 
         let list = try Self.authip(["sa", "list", "--control", socket, "--quick"], in: directory)

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// One run of an `EndpointDriver` from a configuration file, as `authip responder` and
@@ -70,19 +71,20 @@ public struct DaemonRun {
         defer { try? group.syncShutdownGracefully() }
         let stop = FirstOutcome()
         let reload = Mutex<ControlService?>(nil)
-        let signals = DaemonSignals { number in
-            guard number == SIGHUP else { return stop.settle(.signalled(number)) }
-            guard let service = reload.withLock({ $0 }) else { return logger.notice("SIGHUP: nothing to reload") }
-            ServiceNotifier.notify("RELOADING=1")
-            service.perform(.reload).whenComplete { result in
-                if case .failure = result {
-                    ServiceNotifier.notify("READY=1", "STATUS=reload refused")
-                } else {
-                    ServiceNotifier.notify("READY=1", "STATUS=reloaded")
+        let lifecycle = startLifecycle(
+            logger: logger, shutDown: { stop.settle(.signalled(SIGTERM)) },
+            reload: {
+                guard let service = reload.withLock({ $0 }) else { return logger.notice("SIGHUP: nothing to reload") }
+                ServiceNotifier.notify("RELOADING=1")
+                service.perform(.reload).whenComplete { result in
+                    if case .failure = result {
+                        ServiceNotifier.notify("READY=1", "STATUS=reload refused")
+                    } else {
+                        ServiceNotifier.notify("READY=1", "STATUS=reloaded")
+                    }
                 }
-            }
-        }
-        defer { withExtendedLifetime(signals) {} }
+            })
+        defer { lifecycle.cancel() }
 
         let watch = stopsWhenEstablished ? EstablishmentWatch(configuration.acquire) : nil
         let trail = try openAuditTrail()
@@ -157,6 +159,31 @@ public struct DaemonRun {
 }
 
 extension DaemonRun {
+    /// Runs the daemon's `ServiceGroup` (SIGTERM and SIGINT: graceful shutdown; SIGHUP:
+    /// reload) and returns once its signals are trapped. SIGPIPE is ignored: a syslog receiver
+    /// that closes its TLS stream must not end the daemon.
+    private func startLifecycle(
+        logger: Logger, shutDown: @escaping @Sendable () -> Void, reload: @escaping @Sendable () -> Void
+    ) -> Task<Void, Never> {
+        signal(SIGPIPE, SIG_IGN)
+        // Until the group traps them, a stop or reload signal is dropped rather than fatal.
+        for number in [SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_IGN) }
+        let running = DispatchSemaphore(value: 0)
+        let service = DaemonService(shutDown: shutDown, reload: reload, started: { running.signal() })
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let task = Task {
+            do {
+                try await group.run()
+            } catch {
+                logger.error("service group: \(error)")
+            }
+        }
+        running.wait()
+        return task
+    }
+
     /// The durable audit log and syslog the configuration names; nil when it names neither.
     private func openAuditTrail() throws -> AuditTrail? {
         guard let audit = configuration.audit, audit.log != nil || audit.syslog != nil else { return nil }

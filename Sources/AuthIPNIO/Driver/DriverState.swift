@@ -19,6 +19,8 @@ struct DriverState {
     var crlDownloadsInFlight = 0
     /// How downloads, directory calls and Main Modes have gone, for `authip status`.
     var health = DriverHealth()
+    /// When the Main Modes under way began, for the setup latency histograms.
+    var setups = SetupClock()
 
     enum Phase {
         /// Created; no socket yet.

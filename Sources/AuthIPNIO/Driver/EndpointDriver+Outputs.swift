@@ -45,6 +45,12 @@ extension EndpointDriver {
                 if case ("main_mode", let established)? = DaemonMetrics.negotiation(event.descriptor.eventID) {
                     state.value.health.mainModes.record(established: established, at: now)
                 }
+                if let (established, began) = state.value.setups.end(event) {
+                    CoreMetrics.Timer(
+                        label: "authip_main_mode_setup_seconds",
+                        dimensions: [("result", established ? "established" : "failed")]
+                    ).recordElapsed(since: began)
+                }
                 delegate.endpointDriver(self, record: event, at: now)
             case let .fetchCRL(url, deadline):
                 fetchCRL(url, deadline: deadline, now: now)
@@ -76,6 +82,7 @@ extension EndpointDriver {
             return nil
         }
         logger.debug("sending", metadata: Self.negotiation(message, peer: peer, local: local))
+        state.value.setups.note(message, peer: peer.ip, at: .now)
         let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
         let payload = framing.payload(carrying: message, allocator: channel.allocator)
         let write = channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: payload))

@@ -288,6 +288,7 @@ public final class EndpointDriver: Sendable {
     func received(_ message: [UInt8], from peer: EndpointAddress, to local: EndpointAddress) {
         guard state.value.sockets != nil else { return }
         logger.debug("received", metadata: Self.negotiation(message, peer: peer, local: local))
+        state.value.setups.note(message, peer: peer.ip, at: .now)
         handle(.datagram(message, from: peer, to: local))
     }
 }
