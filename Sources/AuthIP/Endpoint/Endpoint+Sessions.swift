@@ -106,8 +106,9 @@ extension Endpoint {
     func sessionID(for header: ISAKMPHeader) -> UInt64? {
         let pair = CookiePair(initiator: header.initiatorCookie, responder: header.responderCookie)
         if let id = answeredByCookies[pair] { return id }
-        if let id = initiatedByCookie[header.initiatorCookie], let session = sessions[id],
-            session.cookies.responder == 0 || session.cookies.responder == header.responderCookie
+        // Only the cookie is read: binding the session would copy the whole machine.
+        if let id = initiatedByCookie[header.initiatorCookie], let responder = sessions[id]?.cookies.responder,
+            responder == 0 || responder == header.responderCookie
         {
             return id
         }
@@ -129,7 +130,7 @@ private struct SessionFacts {
         self.remote = remote
     }
 
-    init(_ session: MainModeMachine) {
+    init(_ session: borrowing MainModeMachine) {
         self.init(isNegotiating: session.isNegotiating, remote: session.remote)
         isFinished = session.isFinished
         role = session.role

@@ -47,7 +47,7 @@ public enum BlockCipher: String, Hashable, Sendable, CaseIterable {
         }
     }
 
-    private var openSSLName: String {
+    var openSSLName: String {
         switch self {
         case .des: return "DES-CBC"
         case .tripleDES: return "DES-EDE3-CBC"
@@ -57,7 +57,7 @@ public enum BlockCipher: String, Hashable, Sendable, CaseIterable {
         }
     }
 
-    private static let ciphers: [BlockCipher: Fetched<OpaquePointer>] = {
+    static let ciphers: [BlockCipher: Fetched<OpaquePointer>] = {
         _ = OpenSSL.legacyProviderLoaded
         var table: [BlockCipher: Fetched<OpaquePointer>] = [:]
         for cipher in BlockCipher.allCases {

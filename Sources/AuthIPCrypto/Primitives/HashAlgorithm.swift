@@ -53,7 +53,7 @@ public enum HashAlgorithm: String, Hashable, Sendable, CaseIterable {
     }()
 
     /// HMAC contexts holding only the digest choice; each MAC duplicates one and sets a key.
-    private static let hmacTemplates: [HashAlgorithm: Fetched<OpaquePointer>] = {
+    static let hmacTemplates: [HashAlgorithm: Fetched<OpaquePointer>] = {
         _ = OpenSSL.legacyProviderLoaded
         guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { preconditionFailure("OpenSSL has no HMAC") }
         var table: [HashAlgorithm: Fetched<OpaquePointer>] = [:]

@@ -10,8 +10,10 @@ import COpenSSL
 public struct CryptoPayloadProtection: Sendable {
     public let algorithms: MainModeAlgorithms
     public let icvLength: Int
-    private let encryptionKey: SecretBytes
-    private let integrityKey: SecretBytes
+    /// The cipher keyed once for the SA's life (or why the key does not fit it).
+    private let cipher: Result<KeyedBlockCipher, CryptoError>
+    /// HMAC keyed with SKEYID_a once.
+    private let mac: KeyedHMAC
 
     /// - Parameters:
     ///   - algorithms: the Main Mode cipher and hash.
@@ -26,8 +28,8 @@ public struct CryptoPayloadProtection: Sendable {
     public init(algorithms: MainModeAlgorithms, encryptionKey: SecretBytes, integrityKey: SecretBytes, legacyICV: Bool)
     {
         self.algorithms = algorithms
-        self.encryptionKey = encryptionKey
-        self.integrityKey = integrityKey
+        cipher = Result { () throws(CryptoError) in try KeyedBlockCipher(algorithms.cipher, key: encryptionKey) }
+        mac = KeyedHMAC(algorithms.hash, key: integrityKey)
         self.icvLength = Self.icvLength(hash: algorithms.hash, legacyICV: legacyICV)
     }
 
@@ -76,7 +78,7 @@ public struct CryptoPayloadProtection: Sendable {
         plaintext.append(UInt8(padLength))
         plaintext.append(firstPayload.rawValue)
         defer { wipe(&plaintext) }
-        let ciphertext = try algorithms.cipher.encrypt(key: encryptionKey, iv: iv, plaintext)
+        let ciphertext = try cipher.get().encrypt(iv: iv, plaintext)
 
         var sealedHeader = header
         sealedHeader.flags.insert(.encrypted)
@@ -140,8 +142,7 @@ public struct CryptoPayloadProtection: Sendable {
 
         var plaintext: [UInt8]
         do {
-            plaintext = try algorithms.cipher.decrypt(
-                key: encryptionKey, iv: crypto.iv, Array(content.dropLast(icvLength)))
+            plaintext = try cipher.get().decrypt(iv: crypto.iv, content.dropLast(icvLength))
         } catch {
             throw .badLength
         }
@@ -163,10 +164,11 @@ public struct CryptoPayloadProtection: Sendable {
         }
     }
 
-    /// HMAC with SKEYID_a over `bytes`, whose Length field (bytes 24–27) is zero, truncated.
+    /// HMAC with SKEYID_a over `bytes` with its Length field (bytes 24–27) taken as zero,
+    /// truncated.
     private func integrityCheck(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
-        var covered = Array(bytes)
-        for i in 24..<28 { covered[i] = 0 }
-        return Array(algorithms.hash.hmac(key: integrityKey, covered).prefix(icvLength))
+        let start = bytes.startIndex
+        return mac.mac(
+            bytes[start..<(start + 24)], [0, 0, 0, 0][...], bytes[(start + 28)...], length: icvLength)
     }
 }
