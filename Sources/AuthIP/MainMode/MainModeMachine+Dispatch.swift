@@ -24,7 +24,7 @@ extension MainModeMachine {
                 let transcript = shared.calibrations.transcripts(for: remote.ip, shared.settings.interop)[0]
                 for form in forms {
                     let mm = keyed(auth, authorization, tlsSecret: form, transcript: transcript, shared)
-                    guard let opened = try? mm.protection.open(raw) else { continue }
+                    guard let opened = try? mm.protection.open(message, datagram: raw) else { continue }
                     phase = .keyed(mm)
                     return Inbound(
                         header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
@@ -38,7 +38,7 @@ extension MainModeMachine {
                 return nil
             }
             do {
-                let opened = try protection.open(raw)
+                let opened = try protection.open(message, datagram: raw)
                 return Inbound(
                     header: header, sequence: opened.sequenceNumber, payloads: opened.payloads,
                     chain: opened.plaintextChain, from: from, to: to, digest: DatagramDigest(raw))

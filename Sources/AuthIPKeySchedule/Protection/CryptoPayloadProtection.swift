@@ -126,6 +126,11 @@ public struct CryptoPayloadProtection: Sendable {
         } catch {
             throw .malformed(error)
         }
+        return try open(message, datagram: datagram)
+    }
+
+    /// As above, for a datagram already parsed into `message`.
+    public func open(_ message: Message, datagram: [UInt8]) throws(OpenError) -> Opened {
         guard let crypto = message.crypto, let content = crypto.protectedContent else { throw .notEncrypted }
         let blockSize = algorithms.cipher.blockSize
         guard crypto.iv.count == blockSize, content.count >= icvLength + blockSize,
