@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL"]),
         .target(name: "AuthIPKeySchedule", dependencies: ["AuthIPCrypto", "AuthIPWire"]),
         .target(name: "AuthIPAccounts", dependencies: ["AuthIPCrypto", "AuthIPErrors", "AuthIPJSON"]),
-        .target(name: "AuthIPAudit", dependencies: ["COpenSSL", "AuthIPJSON", "AuthIPErrors"]),
+        .target(name: "AuthIPAudit", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPJSON", "AuthIPErrors"]),
         .target(name: "AuthIPErrors"),
         .target(
             name: "AuthIPTrust", dependencies: ["COpenSSL", "AuthIPCrypto", "AuthIPErrors", "AuthIPJSON", "AuthIPWire"]),

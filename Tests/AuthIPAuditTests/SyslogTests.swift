@@ -1,4 +1,5 @@
 import AuthIPAudit
+import AuthIPTestSupport
 import Foundation
 import Testing
 
@@ -173,20 +174,9 @@ struct SyslogStreamTests {
 
         init(closesAfterFirstRead: Bool = false) throws {
             self.closesAfterFirstRead = closesAfterFirstRead
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, length) == 0 && listen(descriptor, 4) == 0
-                        && getsockname(descriptor, $0, &length) == 0
-                }
-            }
-            guard bound else { throw POSIXError(.EADDRINUSE) }
+            let (descriptor, port) = try LoopbackListener.bind()
             listener = descriptor
-            port = UInt16(bigEndian: address.sin_port)
+            self.port = port
             Thread { [self] in serve() }.start()
         }
 
@@ -255,22 +245,6 @@ struct SyslogStreamTests {
         }
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listens on.
-    static func freePort() -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        return UInt16(bigEndian: address.sin_port)
-    }
-
     /// Runs openssl(1) to its end.
     static func openssl(_ arguments: [String], in directory: URL) throws {
         let process = Process()
@@ -295,7 +269,7 @@ struct SyslogStreamTests {
                 "-subj", "/CN=logs.authip.test", "-addext", "subjectAltName=DNS:logs.authip.test",
                 "-keyout", "key.pem", "-out", "cert.pem",
             ], in: directory)
-        let port = Self.freePort()
+        let port = try LoopbackListener.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         server.arguments = [

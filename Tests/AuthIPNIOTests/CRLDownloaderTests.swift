@@ -120,23 +120,9 @@ final class SilentListener: @unchecked Sendable {
     private var bytes: [UInt8] = []
 
     init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && listen(descriptor, 4) == 0
-                    && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard bound else {
-            close(descriptor)
-            throw POSIXError(.EADDRINUSE)
-        }
+        let (descriptor, port) = try LoopbackListener.bind()
         listener = descriptor
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         Thread { [self] in
             let client = accept(descriptor, nil, nil)
             guard client >= 0 else { return }

@@ -1,3 +1,4 @@
+import AuthIPCrypto
 import COpenSSL
 
 #if canImport(Glibc)
@@ -51,12 +52,12 @@ final class SyslogStream {
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
         guard SSL_CTX_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, Int(TLS1_2_VERSION), nil) == 1,
             SSL_CTX_load_verify_locations(context, tls.caFile, nil) == 1
-        else { throw .tls("cannot load the CA file \(tls.caFile): \(Self.openSSLError())") }
+        else { throw .tls("cannot load the CA file \(tls.caFile): \(OpenSSL.lastError())") }
         if let certificate = tls.certificateFile {
             guard SSL_CTX_use_certificate_chain_file(context, certificate) == 1,
                 SSL_CTX_use_PrivateKey_file(context, tls.keyFile ?? certificate, SSL_FILETYPE_PEM) == 1,
                 SSL_CTX_check_private_key(context) == 1
-            else { throw .tls("cannot use the client certificate \(certificate): \(Self.openSSLError())") }
+            else { throw .tls("cannot use the client certificate \(certificate): \(OpenSSL.lastError())") }
         }
     }
 
@@ -122,7 +123,7 @@ final class SyslogStream {
             let verification = SSL_get_verify_result(session)
             let reason =
                 verification != X509_V_OK
-                ? String(cString: X509_verify_cert_error_string(verification)) : Self.openSSLError()
+                ? String(cString: X509_verify_cert_error_string(verification)) : OpenSSL.lastError()
             throw .tls("handshake with \(name) failed: \(reason)")
         }
     }
@@ -160,14 +161,5 @@ final class SyslogStream {
             close(descriptor)
             descriptor = -1
         }
-    }
-
-    private static func openSSLError() -> String {
-        let code = ERR_get_error()
-        ERR_clear_error()
-        guard code != 0 else { return "no detail" }
-        var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -66,54 +66,14 @@ public enum BlockCipher: String, Hashable, Sendable, CaseIterable {
         return table
     }()
 
-    /// CBC-encrypts `plaintext`, a whole number of blocks, without padding.
+    /// CBC-encrypts `plaintext`, a whole number of blocks, without padding (one message:
+    /// an SA's messages share a `KeyedBlockCipher`).
     public func encrypt(key: SecretBytes, iv: [UInt8], _ plaintext: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try run(encrypt: true, key: key, iv: iv, plaintext)
+        try KeyedBlockCipher(self, key: key).encrypt(iv: iv, plaintext)
     }
 
     /// CBC-decrypts `ciphertext`, a whole number of blocks, without removing padding.
     public func decrypt(key: SecretBytes, iv: [UInt8], _ ciphertext: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try run(encrypt: false, key: key, iv: iv, ciphertext)
-    }
-
-    private func run(encrypt: Bool, key: SecretBytes, iv: [UInt8], _ input: [UInt8]) throws(CryptoError) -> [UInt8] {
-        guard key.count == keyLength, iv.count == blockSize, input.count % blockSize == 0 else {
-            throw .invalidKeyLength
-        }
-        guard let cipher = Self.ciphers[self]?.pointer else { throw .openSSL("\(openSSLName) unavailable") }
-        let ctx = EVP_CIPHER_CTX_new()
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        var output = [UInt8](repeating: 0, count: input.count + blockSize)
-        var written: Int32 = 0
-        let ok: Bool = key.withUnsafeBytes { keyBytes in
-            iv.withUnsafeBytes { ivBytes in
-                input.withUnsafeBytes { inBytes in
-                    output.withUnsafeMutableBytes { outBytes in
-                        let out = outBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        guard
-                            EVP_CipherInit_ex2(
-                                ctx, cipher, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                ivBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0, nil) == 1,
-                            EVP_CIPHER_CTX_set_padding(ctx, 0) == 1
-                        else { return false }
-                        var n: Int32 = 0
-                        if input.count > 0 {
-                            guard
-                                EVP_CipherUpdate(
-                                    ctx, out, &n, inBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                    Int32(input.count)) == 1
-                            else { return false }
-                        }
-                        var tail: Int32 = 0
-                        guard EVP_CipherFinal_ex(ctx, out + Int(n), &tail) == 1 else { return false }
-                        written = n + tail
-                        return true
-                    }
-                }
-            }
-        }
-        guard ok else { throw .openSSL(OpenSSL.lastError()) }
-        output.removeLast(output.count - Int(written))
-        return output
+        try KeyedBlockCipher(self, key: key).decrypt(iv: iv, ciphertext[...])
     }
 }
