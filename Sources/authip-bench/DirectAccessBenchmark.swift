@@ -195,7 +195,13 @@ enum DirectAccessBenchmark {
         let world = try world(ecdsa: true, realm: nil)
         var random = SeededRandomSource(seed: 11)
         let end = ContinuousClock.now + .seconds(20)
+        var tunnels = 0
+        defer {
+            AuthIPBenchmark.report(
+                onlyFloor ? "profile.floor_tunnels" : "profile.engine_tunnels", Double(tunnels), "tunnels")
+        }
         while ContinuousClock.now < end {
+            tunnels += 1
             if onlyFloor {
                 _ = floor(world, random: &random, measured: false)
             } else {

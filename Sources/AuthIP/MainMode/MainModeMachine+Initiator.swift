@@ -270,10 +270,9 @@ extension MainModeMachine {
 
     /// The peer's proof verified: its keys' TLS secret form and its proofs' form are remembered
     /// for the peer, and reported when that is news; the transcript is no longer needed.
-    mutating func settleProofs(_ shared: inout EndpointContext) {
-        guard case .keyed(var mm) = phase else { return }
+    func settleProofs(_ shared: inout EndpointContext) {
+        guard case .keyed(let mm) = phase else { return }
         mm.transcript = nil
-        phase = .keyed(mm)
         if let news = shared.calibrations.remember(
             tlsSecret: mm.tlsSecret, transcript: mm.transcriptForm, for: remote.ip)
         {
@@ -284,8 +283,8 @@ extension MainModeMachine {
     /// The responder's check of Auth1 in #5: in the form the keys were made with, else in the
     /// other candidate forms (when this side calibrates); the form it verifies in then gives
     /// Auth2 too.
-    mutating func acceptsAuth1(_ auth1: [UInt8], _ shared: EndpointContext) -> Bool {
-        guard case .keyed(var mm) = phase else { return false }
+    func acceptsAuth1(_ auth1: [UInt8], _ shared: EndpointContext) -> Bool {
+        guard case .keyed(let mm) = phase else { return false }
         if constantTimeEqual(auth1, mm.auth1) { return true }
         guard shared.settings.interop.calibratesTranscript, let transcript = mm.transcript else { return false }
         for form in shared.calibrations.transcripts(for: remote.ip, shared.settings.interop)
@@ -296,7 +295,6 @@ extension MainModeMachine {
             mm.transcriptForm = form
             mm.auth1 = auth1
             mm.auth2 = transcript.responderProof(skeyid: mm.keys.skeyid, form: form)
-            phase = .keyed(mm)
             return true
         }
         return false

@@ -75,21 +75,24 @@ struct MainModeAuthentication {
 }
 
 /// A Main Mode with keys: what they were derived from, the proofs of both sides, who was
-/// authenticated, and the authorization that let the keys be made.
-struct KeyedMainMode {
-    var agreement: MainModeAgreement
-    var derivation: KeyDerivation
-    var keys: MainModeKeys
-    var protection: CryptoPayloadProtection
+/// authenticated, and the authorization that let the keys be made. A reference, made once per
+/// key derivation and owned by its session's phase: reading it from the phase retains it
+/// instead of copying some twenty members, and the few members that change (the settled proof
+/// form, the Quick Mode count) change in place.
+final class KeyedMainMode {
+    let agreement: MainModeAgreement
+    let derivation: KeyDerivation
+    let keys: MainModeKeys
+    let protection: CryptoPayloadProtection
     var auth1: [UInt8]
     var auth2: [UInt8]
-    var method: AuthMethod
-    var localIdentity: String?
-    var remoteIdentity: String?
-    var localCertificate: Certificate?
-    var peerChain: [Certificate]
+    let method: AuthMethod
+    let localIdentity: String?
+    let remoteIdentity: String?
+    let localCertificate: Certificate?
+    let peerChain: [Certificate]
     /// With TLS: the GSS-APIsecret form the keys came from.
-    var tlsSecret: TLSSecretForm?
+    let tlsSecret: TLSSecretForm?
     /// The form Auth1 and Auth2 are in, and until the peer's proof settles it, the transcript
     /// to compute the other candidate forms from (`TranscriptForm.candidates`).
     var transcriptForm: TranscriptForm
@@ -98,7 +101,32 @@ struct KeyedMainMode {
     let authorization: Authorization
     /// Quick Modes of this MM SA after the first, for its QM limit.
     var quickModeCount = 0
-    var expires: Date
+    let expires: Date
+
+    init(
+        agreement: MainModeAgreement, derivation: KeyDerivation, keys: MainModeKeys,
+        protection: CryptoPayloadProtection, auth1: [UInt8], auth2: [UInt8], method: AuthMethod,
+        localIdentity: String?, remoteIdentity: String?, localCertificate: Certificate?, peerChain: [Certificate],
+        tlsSecret: TLSSecretForm?, transcriptForm: TranscriptForm, transcript: AuthenticationTranscript?,
+        authorization: Authorization, expires: Date
+    ) {
+        self.agreement = agreement
+        self.derivation = derivation
+        self.keys = keys
+        self.protection = protection
+        self.auth1 = auth1
+        self.auth2 = auth2
+        self.method = method
+        self.localIdentity = localIdentity
+        self.remoteIdentity = remoteIdentity
+        self.localCertificate = localCertificate
+        self.peerChain = peerChain
+        self.tlsSecret = tlsSecret
+        self.transcriptForm = transcriptForm
+        self.transcript = transcript
+        self.authorization = authorization
+        self.expires = expires
+    }
 
     /// Whether the MM SA has carried as many Quick Modes as its QM limit allows (0: no limit):
     /// traffic it no longer carries needs a new Main Mode.

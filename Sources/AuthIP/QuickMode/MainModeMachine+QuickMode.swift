@@ -79,7 +79,7 @@ extension MainModeMachine {
     mutating func startQuickMode(
         local: TrafficSelector, remote: TrafficSelector, ruleIndex: Int? = nil, _ shared: inout EndpointContext
     ) {
-        guard case .established(var mm, let establishment) = phase, !establishment.peerDeleted else { return }
+        guard case .established(let mm, let establishment) = phase, !establishment.peerDeleted else { return }
         if mm.reachedQuickModeLimit { return }
         var messageID = shared.randomMessageID()
         while quickModes[messageID] != nil { messageID = shared.randomMessageID() }
@@ -89,7 +89,6 @@ extension MainModeMachine {
                 ruleIndex: ruleIndex, &shared)
         else { return }
         mm.quickModeCount += 1
-        phase = .established(mm, establishment)
         quickModes[messageID] = exchange
         sendRequest(
             exchange: .quickMode, messageID: messageID, payloads: payloads, purpose: .quickMode(messageID), &shared)
@@ -227,10 +226,7 @@ extension MainModeMachine {
             return
         }
         answerQuickMode(inbound, exchangeType: .quickMode, &shared)
-        if case .established(var mm, let establishment) = phase {
-            mm.quickModeCount += 1
-            phase = .established(mm, establishment)
-        }
+        if case .established(let mm, _) = phase { mm.quickModeCount += 1 }
     }
 
     /// Chooses selectors and a proposal for the peer's Quick Mode and sends the answer (#6):
