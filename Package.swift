@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "AuthIPNIO", targets: ["AuthIPNIO"]),
         .library(name: "AuthIPControl", targets: ["AuthIPControl"]),
         .library(name: "AuthIPDirectory", targets: ["AuthIPDirectory"]),
+        .library(name: "AuthIPXFRM", targets: ["AuthIPXFRM"]),
         .executable(name: "authip", targets: ["authip"]),
         .executable(name: "authip-bench", targets: ["authip-bench"]),
     ],
@@ -50,6 +51,8 @@ let package = Package(
             pkgConfig: "wbclient",
             providers: [.apt(["libwbclient-dev"])]
         ),
+        .systemLibrary(name: "CXFRM", path: "Sources/CXFRM"),
+        .target(name: "AuthIPXFRM", dependencies: ["CXFRM", "AuthIP", "AuthIPSADatabase", "AuthIPWire"]),
         .target(name: "AuthIPJSON"),
         .target(name: "AuthIPWire", dependencies: ["AuthIPJSON"]),
         .target(name: "AuthIPCrypto", dependencies: ["COpenSSL"]),
@@ -135,6 +138,9 @@ let package = Package(
         .executableTarget(name: "authip-audit-writer", dependencies: ["AuthIPAudit"]),
         .target(
             name: "AuthIPTestSupport", dependencies: ["AuthIPJSON", "AuthIPWire"], path: "Tests/AuthIPTestSupport"),
+        .testTarget(
+            name: "AuthIPXFRMTests",
+            dependencies: ["AuthIPXFRM", "AuthIP", "AuthIPCrypto", "AuthIPSADatabase", "AuthIPWire", "CXFRM"]),
         .testTarget(name: "AuthIPWireTests", dependencies: ["AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
         .testTarget(
             name: "AuthIPCommandTests", dependencies: ["authip", "AuthIPJSON", "AuthIPWire", "AuthIPTestSupport"]),

@@ -78,4 +78,28 @@ public struct IPsecSA: Sendable, Hashable {
     public var integrityKey: SecretBytes
     public var lifetimeSeconds: UInt32
     public var lifetimeKilobytes: UInt32
+
+    /// An SA as a data plane gets it (for a data plane's own tests, or a replay of `installSA`).
+    public init(
+        direction: Direction, spi: UInt32, quickModeSAID: UInt64, source: TrafficSelector,
+        destination: TrafficSelector, encapsulation: IPsecEncapsulation, outerSource: EndpointAddress,
+        outerDestination: EndpointAddress, udpEncapsulated: Bool, cipher: ESPCipher, integrity: ESPIntegrity,
+        encryptionKey: SecretBytes, integrityKey: SecretBytes, lifetimeSeconds: UInt32, lifetimeKilobytes: UInt32
+    ) {
+        self.direction = direction
+        self.spi = spi
+        self.quickModeSAID = quickModeSAID
+        self.source = source
+        self.destination = destination
+        self.encapsulation = encapsulation
+        self.outerSource = outerSource
+        self.outerDestination = outerDestination
+        self.udpEncapsulated = udpEncapsulated
+        self.cipher = cipher
+        self.integrity = integrity
+        self.encryptionKey = encryptionKey
+        self.integrityKey = integrityKey
+        self.lifetimeSeconds = lifetimeSeconds
+        self.lifetimeKilobytes = lifetimeKilobytes
+    }
 }

@@ -1,0 +1,48 @@
+import AuthIP
+import AuthIPWire
+import Testing
+
+@testable import AuthIPXFRM
+
+@Suite("XFRM policy table")
+struct PolicyTableTests {
+    let selector = XFRMSelector(
+        source: XFRMPrefix(IPAddress("2001:db8:1::")!, length: 48),
+        destination: XFRMPrefix(IPAddress("::")!, length: 0))
+
+    func policy(_ reqid: UInt32, priority: UInt32 = 200_000) -> XFRMPolicy {
+        XFRMPolicy(
+            selector: selector, direction: .outbound, priority: priority,
+            template: XFRMTemplate(mode: .tunnel, reqid: reqid))
+    }
+
+    let first = XFRMState.ID(destination: IPAddress("2002:c612:1::c612:1")!, spi: 1)
+    let second = XFRMState.ID(destination: IPAddress("2002:c612:1::c612:1")!, spi: 2)
+
+    @Test("An SA's policy replaces the trap on the same selector, its successor replaces it, the trap comes back last")
+    func overlapping() {
+        var table = PolicyTable()
+        #expect(table.setTraps([policy(1)]) == [.put(policy(1))])
+        #expect(table.add([policy(10, priority: 100_000)], owner: first) == [.put(policy(10, priority: 100_000))])
+        // A rekey on the same traffic (another reqid only in this test: the data plane shares it).
+        #expect(table.add([policy(11, priority: 100_000)], owner: second) == [.put(policy(11, priority: 100_000))])
+        // The old SA goes: the newest one's policy stays, nothing to do.
+        #expect(table.remove(owner: first) == [])
+        #expect(table.remove(owner: second) == [.put(policy(1))])
+        #expect(table.remove(owner: second) == [])
+        #expect(table.installed == [policy(1)])
+    }
+
+    @Test("Without a trap the last SA's removal deletes the policy; a reload drops traps no SA needs")
+    func removals() {
+        var table = PolicyTable()
+        #expect(table.add([policy(10)], owner: first) == [.put(policy(10))])
+        #expect(table.remove(owner: first) == [.delete(selector, .outbound)])
+        #expect(table.setTraps([policy(1)]) == [.put(policy(1))])
+        #expect(table.add([policy(10)], owner: first) == [.put(policy(10))])
+        // The rule is gone from the configuration, its SA is not yet: the SA's policy stays.
+        #expect(table.setTraps([]) == [])
+        #expect(table.remove(owner: first) == [.delete(selector, .outbound)])
+        #expect(table.installed.isEmpty)
+    }
+}
