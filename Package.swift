@@ -97,7 +97,7 @@ let package = Package(
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule",
                 "AuthIP", "AuthIPAudit", "AuthIPControl", "AuthIPDirectory", "AuthIPCrypto", "AuthIPGSS", "AuthIPJSON",
-                "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire",
+                "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPXFRM",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -10,6 +10,9 @@
 #   scripts/lab.sh start NAME      start it again
 #   scripts/lab.sh stop NAME       SIGTERM (peers told)
 #   scripts/lab.sh down            stop everything, remove the namespace and $AUTHIP_LAB
+# The daemons print their SAs without installing them ("dataPlane": "none"): this machine's
+# kernel may have no ESP. AUTHIP_DATA_PLANE=xfrm installs them in the namespace's kernel
+# (scripts/kernel-lab.sh runs the traffic through ESP in a VM).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 lab="${AUTHIP_LAB:-/tmp/authip-lab}"
@@ -90,6 +93,9 @@ up() {
   mkdir -m 700 -p "$lab"
   cp "$repo/Examples/directaccess-server.json" "$repo/Examples/directaccess-client.json" \
     "$repo/Examples/accounts.json" "$lab/"
+  for name in directaccess-server directaccess-client; do
+    sed -i "0,/^{/s//{\n  \"dataPlane\": \"${AUTHIP_DATA_PLANE:-none}\",/" "$lab/$name.json"
+  done
   chmod 600 "$lab"/*.json
   pki
   "$authip" crl import --crl-cache "$lab/server-crl-cache" "$lab/pki/root.crl" > /dev/null

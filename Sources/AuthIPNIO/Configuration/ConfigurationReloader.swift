@@ -40,6 +40,7 @@ public final class ConfigurationReloader: Sendable {
             ("metrics", configuration.metrics?.listen == current.metrics?.listen),
             ("logLevel", configuration.logLevel == current.logLevel),
             ("user", configuration.user == current.user && configuration.group == current.group),
+            ("dataPlane", configuration.dataPlane == current.dataPlane),
         ]
         if let changed = fixed.first(where: { !$0.1 }) {
             throw ControlRequest.Refusal(

@@ -42,7 +42,9 @@ import Logging
 /// `info`) sets what the diagnostics on standard error show (`DiagnosticLogHandler`). `user`
 /// (and optionally `group`) is who the daemon runs as once its ports, sockets and log are open
 /// (`PrivilegeDrop`); the configuration file, the CRL cache folders and what is loaded later
-/// (keytabs) must then be that user's to read.
+/// (keytabs) must then be that user's to read. `dataPlane` (`xfrm` or `none`; default `xfrm`
+/// when started as root, else `none`) chooses where the Quick Mode SAs go: the Linux kernel's
+/// IPsec (`AuthIPXFRM`), or only the printed lines.
 public struct DriverConfiguration: Decodable, Sendable {
     /// The computer's name; the audit records carry it.
     public var computerName: String
@@ -71,10 +73,20 @@ public struct DriverConfiguration: Decodable, Sendable {
     /// Who the daemon runs as once started as root; nil: it stays who started it.
     public var user: String?
     public var group: String?
+    /// Where the SAs are installed.
+    public var dataPlane: DataPlaneChoice
+
+    /// Where a daemon's Quick Mode SAs go.
+    public enum DataPlaneChoice: String, Sendable, Hashable {
+        /// The Linux kernel's IPsec over netlink (needs CAP_NET_ADMIN).
+        case xfrm
+        /// Nowhere: the SAs are printed, as for tests and runs without privileges.
+        case none
+    }
 
     private enum CodingKeys: String, CodingKey {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
-            activeDirectory, controlSocket, stateDirectory, audit, metrics, logLevel, user, group
+            activeDirectory, controlSocket, stateDirectory, audit, metrics, logLevel, user, group, dataPlane
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -171,6 +183,9 @@ public struct DriverConfiguration: Decodable, Sendable {
         if group != nil && user == nil {
             throw DecodingError.dataCorruptedError(forKey: .group, in: container, debugDescription: "needs user")
         }
+        dataPlane =
+            try container.decodeIfPresent(.dataPlane, as: "xfrm or none", DataPlaneChoice.init(rawValue:))
+            ?? (geteuid() == 0 ? .xfrm : .none)
         baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         try checkAddresses()
     }

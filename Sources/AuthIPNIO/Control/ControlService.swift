@@ -19,13 +19,17 @@ public final class ControlService: Sendable {
     private let blocks: Mutex<[BlockListStore.Entry]>
     /// Log lines for the daemon's standard error (block changes, refused requests).
     let log: @Sendable (String) -> Void
+    /// Told the rules of each configuration the endpoint adopted (a data plane's traps).
+    let reconfigured: @Sendable ([ConnectionSecurityRule]) -> Void
 
     /// A service for `driver`; with a `store`, its stored blocks are handed to the driver by
     /// `restore()`.
     public init(
         driver: EndpointDriver, store: BlockListStore?, reloader: ConfigurationReloader? = nil,
-        clock: @escaping @Sendable () -> Date = Date.init, log: @escaping @Sendable (String) -> Void = { _ in }
+        clock: @escaping @Sendable () -> Date = Date.init, log: @escaping @Sendable (String) -> Void = { _ in },
+        reconfigured: @escaping @Sendable ([ConnectionSecurityRule]) -> Void = { _ in }
     ) {
+        self.reconfigured = reconfigured
         self.driver = driver
         self.store = store
         self.reloader = reloader
@@ -196,6 +200,7 @@ public final class ControlService: Sendable {
             .flatMap { (configuration, endpoint) in
                 self.driver.reconfigure(endpoint).map {
                     reloader.adopt(configuration)
+                    self.reconfigured(endpoint.rules)
                     return endpoint.rules.count
                 }
             }

@@ -113,14 +113,31 @@ public struct DaemonRun {
         }
         defer { if recorder != nil { OpenSSLRandom.useSystem() } }
         let directory = try configuration.remoteDirectory()?.0
+        let kernel: KernelDataPlane?
+        do {
+            kernel = configuration.dataPlane == .xfrm ? try KernelDataPlane(printer: delegate, logger: logger) : nil
+        } catch {
+            throw DaemonFailure(description: "the xfrm data plane: \(error) (\"dataPlane\": \"none\" runs without one)")
+        }
         let driver = EndpointDriver(
             configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
-            eventLoopGroup: group, delegate: delegate,
+            eventLoopGroup: group, delegate: kernel ?? delegate,
             crlDownloader: CRLDownloader(directory: directory?.configuration, pool: EndpointDriver.crlDownloadPool),
-            directory: directory, domainController: WinbindDomainController(), recorder: recorder, logger: logger)
+            directory: directory, domainController: WinbindDomainController(), recorder: recorder, logger: logger,
+            natTraversalSocketOptions: kernel != nil ? KernelDataPlane.natTraversalSocketOptions : [])
         try driver.start().wait()
+        if let kernel {
+            do {
+                try kernel.start(rules: endpointConfiguration.rules, driver: driver)
+            } catch {
+                try? driver.shutdown().wait()
+                kernel.stop()
+                throw DaemonFailure(description: "the xfrm data plane: \(error)")
+            }
+        }
+        defer { kernel?.stop() }
         logger.notice("listening on UDP \(driver.boundAddresses.map(\.description).joined(separator: ", "))")
-        let (service, control) = try startControl(driver, group: group)
+        let (service, control) = try startControl(driver, group: group, reconfigured: { kernel?.reload(rules: $0) })
         reload.withLock { $0 = service }
         defer { control?.close() }
         let metricsServer = try metrics.map { try startMetrics($0, driver: driver, group: group) }
@@ -225,7 +242,8 @@ extension DaemonRun {
     /// The stored blocks applied, and the control socket opened, as the configuration asks;
     /// the driver is shut down if either fails.
     private func startControl(
-        _ driver: EndpointDriver, group: any EventLoopGroup
+        _ driver: EndpointDriver, group: any EventLoopGroup,
+        reconfigured: @escaping @Sendable ([ConnectionSecurityRule]) -> Void
     ) throws -> (ControlService, ControlServer?) {
         let store = try configuration.stateDirectoryPath.map { directory throws -> BlockListStore in
             do {
@@ -240,7 +258,7 @@ extension DaemonRun {
         let service = ControlService(
             driver: driver, store: store,
             reloader: configurationPath.map { ConfigurationReloader(path: $0, running: configuration) },
-            log: { logger.notice("\($0)") })
+            log: { logger.notice("\($0)") }, reconfigured: reconfigured)
         do {
             let restored = try service.restore()
             if restored > 0 { logger.notice("restored \(restored) blocks from \(store?.path ?? "")") }

@@ -43,6 +43,7 @@ public final class EndpointDriver: Sendable {
 
     let clock: @Sendable () -> Date
     let recorder: NegotiationRecorder?
+    let natTraversalSocketOptions: [SocketOptionSetting]
     /// Diagnostics: datagrams (debug, with the cookies, exchange and message ID), SAs
     /// installed and removed (info), downloads and directory calls (debug; failures warning).
     let logger: Logger
@@ -68,6 +69,8 @@ public final class EndpointDriver: Sendable {
     ///   - recorder: keeps every input and output for a replayable vector; made before the
     ///     driver, since the endpoint draws random bytes as it is made.
     ///   - logger: where diagnostics go; none by default.
+    ///   - natTraversalSocketOptions: set on each NAT traversal (4500) socket before it binds;
+    ///     a kernel data plane takes ESP-in-UDP this way (`UDP_ENCAP`).
     public init(
         configuration: EndpointConfiguration, localAddresses: [IPAddress],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -77,7 +80,7 @@ public final class EndpointDriver: Sendable {
         domainController: (any NTLMDomainController)? = nil,
         threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
         clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil,
-        logger: Logger = .silent
+        logger: Logger = .silent, natTraversalSocketOptions: [SocketOptionSetting] = []
     ) {
         let eventLoop = eventLoopGroup.next()
         self.eventLoop = eventLoop
@@ -92,6 +95,7 @@ public final class EndpointDriver: Sendable {
         self.clock = clock
         self.recorder = recorder
         self.logger = logger
+        self.natTraversalSocketOptions = natTraversalSocketOptions
         let now = clock()
         recorder?.started(at: now)
         let endpoint = Endpoint(configuration: configuration, random: random, now: now)
@@ -232,9 +236,17 @@ public final class EndpointDriver: Sendable {
         return DatagramBootstrap(group: eventLoop)
             // IKE messages with certificate chains exceed NIO's default of 2048 bytes.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-            .channelInitializer { channel in
+            .channelInitializer { [natTraversalSocketOptions] channel in
                 created.value = channel
                 return channel.eventLoop.makeCompletedFuture {
+                    if framing == .nonESPMarker {
+                        for option in natTraversalSocketOptions {
+                            try channel.syncOptions?.setOption(
+                                ChannelOptions.Types.SocketOption(
+                                    level: SocketOptionLevel(option.level), name: SocketOptionName(option.name)),
+                                value: Int(option.value))
+                        }
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         DatagramHandler(local: local, framing: framing, driver: self))
                 }
@@ -290,5 +302,18 @@ public final class EndpointDriver: Sendable {
         logger.debug("received", metadata: Self.negotiation(message, peer: peer, local: local))
         state.value.setups.note(message, peer: peer.ip, at: .now)
         handle(.datagram(message, from: peer, to: local))
+    }
+}
+
+/// A socket option: level, name and integer value, as `setsockopt(2)` takes them.
+public struct SocketOptionSetting: Sendable, Hashable {
+    public var level: Int32
+    public var name: Int32
+    public var value: Int32
+
+    public init(level: Int32, name: Int32, value: Int32) {
+        self.level = level
+        self.name = name
+        self.value = value
     }
 }

@@ -45,7 +45,7 @@ enum LoopbackConfiguration {
         }
         return """
             {"computerName": "DASERVER", "principalName": "DASERVER$@CORP.CONTOSO.COM", "localAddresses": ["\(responderAddress)"],
-             "port": \(ports.ike), "natTraversalPort": \(ports.natTraversal),
+             "port": \(ports.ike), "natTraversalPort": \(ports.natTraversal), "dataPlane": "none",
              "rules": [{"name": "Loopback clients", "local": "\(responderAddress)", "remote": "127.0.0.0/8",
                         "authentication": [\(authentication)]}]}
             """
@@ -66,7 +66,7 @@ enum LoopbackConfiguration {
         }
         return """
             {"computerName": "CLIENT1", "principalName": "CLIENT1$@CORP.CONTOSO.COM", "localAddresses": ["\(initiatorAddress)"],
-             "port": \(ports.ike), "natTraversalPort": \(ports.natTraversal),
+             "port": \(ports.ike), "natTraversalPort": \(ports.natTraversal), "dataPlane": "none",
              "rules": [{"name": "To the server", "local": "\(initiatorAddress)", "remote": "\(responderAddress)",
                         "authentication": [\(authentication)]}],
              "acquire": [{"source": "\(initiatorAddress)", "destination": "\(responderAddress)", "protocol": 6, "port": 445}]}
