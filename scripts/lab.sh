@@ -10,6 +10,7 @@
 #   scripts/lab.sh start NAME      start it again
 #   scripts/lab.sh stop NAME       SIGTERM (peers told)
 #   scripts/lab.sh down            stop everything, remove the namespace and $AUTHIP_LAB
+#   scripts/lab.sh prepare         only the files: configurations, PKI, CRL cache (kernel-lab.sh)
 # The daemons print their SAs without installing them ("dataPlane": "none"): this machine's
 # kernel may have no ESP. AUTHIP_DATA_PLANE=xfrm installs them in the namespace's kernel
 # (scripts/kernel-lab.sh runs the traffic through ESP in a VM).
@@ -87,7 +88,9 @@ pki() {
   cd - > /dev/null
 }
 
-up() {
+# The lab's files: configurations, PKI, the server's CRL cache, and (with a port) the realm,
+# whose KDC is left running.
+prepare() {
   [ -e "$lab" ] && die "$lab exists: scripts/lab.sh down first"
   [ -x "$authip" ] || (cd "$repo" && swift build --product authip)
   mkdir -m 700 -p "$lab"
@@ -99,6 +102,10 @@ up() {
   chmod 600 "$lab"/*.json
   pki
   "$authip" crl import --crl-cache "$lab/server-crl-cache" "$lab/pki/root.crl" > /dev/null
+}
+
+up() {
+  prepare
   ip netns add "$ns"
   ip -n "$ns" link set lo up
   for address in 2002:836b:2::836b:2 2002:836b:3::836b:3 2002:c612:1::c612:1; do
@@ -123,9 +130,10 @@ down() {
 
 case "${1:-}" in
   up) up ;;
+  prepare) prepare ;;
   down) down ;;
   start) config "${2:?server or client}" > /dev/null; start "$2" ;;
   stop) config "${2:?server or client}" > /dev/null; stop "$2" TERM ;;
   kill) config "${2:?server or client}" > /dev/null; stop "$2" KILL ;;
-  *) die "usage: scripts/lab.sh up | down | start NAME | stop NAME | kill NAME" ;;
+  *) die "usage: scripts/lab.sh up | down | prepare | start NAME | stop NAME | kill NAME" ;;
 esac

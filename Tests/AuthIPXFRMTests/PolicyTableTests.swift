@@ -46,3 +46,43 @@ struct PolicyTableTests {
         #expect(table.installed.isEmpty)
     }
 }
+
+@Suite("XFRM reqids and selectors")
+struct ReqidTests {
+    @Test(
+        "An SA takes the reqid of the most specific trap holding its traffic, so the kernel replaces the trap's larval entry"
+    )
+    func trapReqid() {
+        let rules = KernelPolicyTests.rules
+        let traps = XFRMDataPlane.traps(for: rules).sorted { $0.priority < $1.priority }
+        let outbound = XFRMFixture.sa(cipher: .aes128, integrity: .sha1)
+        #expect(XFRMDataPlane.trap(covering: outbound, in: traps) == XFRMDataPlane.reqidBand | 1)
+        // The inbound direction of the same flow: the same reqid.
+        let inbound = XFRMFixture.sa(cipher: .aes128, integrity: .sha1, direction: .inbound)
+        #expect(XFRMDataPlane.trap(covering: inbound, in: traps) == XFRMDataPlane.reqidBand | 1)
+        // Traffic no rule traps: none (the data plane then gives the flow a reqid of its own).
+        var other = outbound
+        other.source = TrafficSelector(AddressRange("2001:db8:9::/48")!)
+        #expect(XFRMDataPlane.trap(covering: other, in: traps) == nil)
+    }
+
+    @Test("Selector containment: prefixes, protocol and ports")
+    func containment() {
+        let wide = XFRMSelector(
+            source: XFRMPrefix(IPAddress("2001:db8:1::")!, length: 48),
+            destination: XFRMPrefix(IPAddress("::")!, length: 0))
+        let narrow = XFRMSelector(
+            source: XFRMPrefix(IPAddress("2001:db8:1:5::20")!, length: 128),
+            destination: XFRMPrefix(IPAddress("2002:c612:1::c612:1")!, length: 128), ipProtocol: 6,
+            destinationPort: 445)
+        #expect(wide.contains(narrow))
+        #expect(!narrow.contains(wide))
+        var port = wide
+        port.destinationPort = 80
+        #expect(!port.contains(narrow))
+        let outside = XFRMSelector(
+            source: XFRMPrefix(IPAddress("2001:db8:2::1")!, length: 128),
+            destination: XFRMPrefix(IPAddress("2002:c612:1::c612:1")!, length: 128))
+        #expect(!wide.contains(outside))
+    }
+}

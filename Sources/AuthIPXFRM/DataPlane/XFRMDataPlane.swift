@@ -14,11 +14,11 @@ import Synchronization
 public final class XFRMDataPlane: Sendable {
     /// The top byte of every reqid this data plane uses.
     public static let reqidBand: UInt32 = 0xA100_0000
-    /// Priorities: lower is preferred. Bypasses first, SAs' policies before traps, each band
-    /// ordered so that a more specific selector wins.
+    /// Priorities: lower is preferred. Bypasses first; then the more specific selector, as
+    /// Windows weighs its filters (a management prefix's trap before an intranet tunnel's SA);
+    /// at equal specificity an SA's policy before a trap.
     static let bypassPriority: UInt32 = 1_000
-    static let saPriority: UInt32 = 100_000
-    static let trapPriority: UInt32 = 200_000
+    static let policyPriority: UInt32 = 100_000
 
     private struct Installed {
         var state: XFRMState
@@ -33,6 +33,8 @@ public final class XFRMDataPlane: Sendable {
         /// The reqid of each traffic flow (peer and selectors), shared by an SA's successors.
         var reqids: [FlowKey: (reqid: UInt32, users: Int)] = [:]
         var nextReqid: UInt32 = 0x1_0000
+        /// The rules' traps, most preferred first.
+        var traps: [XFRMPolicy] = []
         var stopped = false
     }
 
@@ -67,13 +69,22 @@ public final class XFRMDataPlane: Sendable {
     @discardableResult
     public func start(rules: [ConnectionSecurityRule]) throws(NetlinkError) -> Int {
         let removed = try removeLeftovers()
-        try apply(state.withLock { $0.policies.setTraps(Self.bypasses + Self.traps(for: rules)) })
+        try setTraps(for: rules)
         return removed
     }
 
     /// The traps of a new rule set (`authip reload`).
     public func reload(rules: [ConnectionSecurityRule]) throws(NetlinkError) {
-        try apply(state.withLock { $0.policies.setTraps(Self.bypasses + Self.traps(for: rules)) })
+        try setTraps(for: rules)
+    }
+
+    private func setTraps(for rules: [ConnectionSecurityRule]) throws(NetlinkError) {
+        let traps = Self.traps(for: rules).sorted { $0.priority < $1.priority }
+        try apply(
+            state.withLock { state in
+                state.traps = traps
+                return state.policies.setTraps(Self.bypasses + traps)
+            })
     }
 
     /// Removes every SA and policy this data plane installed. Afterwards it installs nothing.
@@ -95,21 +106,31 @@ public final class XFRMDataPlane: Sendable {
             $0.installed = [:]
             $0.policies = PolicyTable()
         }
+        do { _ = try removeLeftovers() } catch { log("\(error)") }
     }
 
+    /// Removes the policies and SAs in the band that this data plane does not hold: a crashed
+    /// run's at start, and at stop any that a race left. The kernel's larval ACQUIRE entries
+    /// (SPI 0) cannot be removed one by one; they expire by themselves (30 s by default).
     private func removeLeftovers() throws(NetlinkError) -> Int {
         var removed = 0
         for message in try socket.dump(XFRMPolicy.dump, "list the policies") {
             guard let policy = try XFRMPolicy(reported: message), Self.owns(policy) else { continue }
-            try socket.perform(XFRMPolicy.delete(policy.selector, policy.direction), "remove leftover \(policy)")
-            log("removed a leftover \(policy)")
-            removed += 1
+            do {
+                try socket.perform(XFRMPolicy.delete(policy.selector, policy.direction), "remove leftover \(policy)")
+                log("removed a leftover \(policy)")
+                removed += 1
+            } catch  where error.errno == ENOENT {}
         }
         for message in try socket.dump(XFRMState.dump, "list the SAs") {
-            guard let reported = try XFRMReportedState(message), Self.owns(reported.reqid) else { continue }
-            try socket.perform(reported.id.delete, "remove leftover \(reported.id)")
-            log("removed a leftover \(reported.id)")
-            removed += 1
+            guard let reported = try XFRMReportedState(message), Self.owns(reported.reqid), reported.id.spi != 0 else {
+                continue
+            }
+            do {
+                try socket.perform(reported.id.delete, "remove leftover \(reported.id)")
+                log("removed a leftover \(reported.id)")
+                removed += 1
+            } catch  where error.errno == ESRCH {}
         }
         return removed
     }
@@ -134,6 +155,13 @@ public final class XFRMDataPlane: Sendable {
             if let known = state.reqids[flow] {
                 state.reqids[flow] = (known.reqid, known.users + 1)
                 return (known.reqid, state.stopped)
+            }
+            // The reqid of the trap that raised the ACQUIRE, so that the kernel replaces its
+            // larval entry with this SA (otherwise that entry holds back new ACQUIREs for the
+            // traffic until it expires).
+            if let trap = Self.trap(covering: sa, in: state.traps) {
+                state.reqids[flow] = (trap, 1)
+                return (trap, state.stopped)
             }
             let taken = Set(state.reqids.values.map(\.reqid))
             repeat {
@@ -278,6 +306,15 @@ public final class XFRMDataPlane: Sendable {
         }
     }
 
+    /// The reqid of the most preferred trap whose selector holds the SA's outbound traffic.
+    static func trap(covering sa: IPsecSA, in traps: [XFRMPolicy]) -> UInt32? {
+        let flow = flow(of: sa)
+        guard let selector = XFRMSelector.covering(source: flow.local, destination: flow.remote).first else {
+            return nil
+        }
+        return traps.first { $0.selector.contains(selector) }?.template?.reqid
+    }
+
     static func flow(of sa: IPsecSA) -> FlowKey {
         sa.direction == .outbound
             ? FlowKey(peer: sa.outerDestination.ip, local: sa.source, remote: sa.destination)
@@ -296,7 +333,7 @@ public final class XFRMDataPlane: Sendable {
         return XFRMSelector.covering(source: sa.source, destination: sa.destination).flatMap { selector in
             directions.map { direction in
                 XFRMPolicy(
-                    selector: selector, direction: direction, priority: priority(saPriority, selector),
+                    selector: selector, direction: direction, priority: priority(selector, trap: false),
                     template: template)
             }
         }
@@ -318,7 +355,7 @@ public final class XFRMDataPlane: Sendable {
                     reqid: reqid)
             }
             return XFRMSelector.covering(source: rule.local, destination: rule.remote).map {
-                XFRMPolicy(selector: $0, direction: .outbound, priority: priority(trapPriority, $0), template: template)
+                XFRMPolicy(selector: $0, direction: .outbound, priority: priority($0, trap: true), template: template)
             }
         }
     }
@@ -333,11 +370,12 @@ public final class XFRMDataPlane: Sendable {
         }
     }
 
-    /// A band's priority, lower for a more specific selector.
-    static func priority(_ band: UInt32, _ selector: XFRMSelector) -> UInt32 {
-        band + 512 - UInt32(selector.source.length + selector.destination.length)
-            - (selector.ipProtocol != 0 ? 1 : 0) - (selector.sourcePort != 0 ? 1 : 0)
-            - (selector.destinationPort != 0 ? 1 : 0)
+    /// A policy's priority: lower for a more specific selector, a trap after an SA's policy.
+    static func priority(_ selector: XFRMSelector, trap: Bool) -> UInt32 {
+        let specificity =
+            selector.source.length + selector.destination.length + (selector.ipProtocol != 0 ? 1 : 0)
+            + (selector.sourcePort != 0 ? 1 : 0) + (selector.destinationPort != 0 ? 1 : 0)
+        return policyPriority + UInt32(512 - specificity) * 2 + (trap ? 1 : 0)
     }
 }
 

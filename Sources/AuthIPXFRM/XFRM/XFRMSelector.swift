@@ -13,6 +13,12 @@ public struct XFRMPrefix: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(address)/\(length)" }
 
+    /// Whether every address of `other` is in this prefix.
+    public func contains(_ other: XFRMPrefix) -> Bool {
+        guard length <= other.length else { return false }
+        return AddressRange(address, prefixLength: length).contains(other.address)
+    }
+
     /// The fewest prefixes that cover exactly the addresses of `range`.
     public static func covering(_ range: AddressRange) -> [XFRMPrefix] {
         switch (range.first, range.last) {
@@ -89,6 +95,14 @@ public struct XFRMSelector: Sendable, Hashable, CustomStringConvertible {
                     destinationPort: destination.port)
             }
         }
+    }
+
+    /// Whether every packet `other` selects is also selected by this one.
+    public func contains(_ other: XFRMSelector) -> Bool {
+        source.contains(other.source) && destination.contains(other.destination)
+            && (ipProtocol == 0 || ipProtocol == other.ipProtocol)
+            && (sourcePort == 0 || sourcePort == other.sourcePort)
+            && (destinationPort == 0 || destinationPort == other.destinationPort)
     }
 
     /// The same traffic the other way.
