@@ -102,7 +102,9 @@ ip -n intranet route add default via fe80::1 dev i0
 cd "$LAB" || exit 1
 start_daemon() { # NAME NS COMMAND
   # Not through the function: the daemon's own PID, for the signal that stops it.
-  /usr/sbin/ip netns exec "$2" "$AUTHIP" "$3" --config "$LAB/directaccess-$1.json" > "$LAB/$1.log" 2> "$LAB/$1.err" &
+  config="$LAB/directaccess-$1.json"
+  [ -f "$config" ] || config="$LAB/$1.json"
+  /usr/sbin/ip netns exec "$2" "$AUTHIP" "$3" --config "$config" > "$LAB/$1.log" 2> "$LAB/$1.err" &
   echo $! > "$LAB/$1.pid"
   within 60 grep -q "control socket" "$LAB/$1.err" || { note "$1 did not start:"; head -20 "$LAB/$1.err"; }
 }
@@ -157,17 +159,53 @@ within 45 sh -c "grep -q 'event 4652' '$LAB/server.log' || { /usr/sbin/ip netns 
 check "block: the reconnection is refused (4652)" grep -q "event 4652" "$LAB/server.log"
 check "block: still no SA for the client" test "$(client_states)" = 0
 
+# --- NAT traversal: the laptop behind a masquerading router, over IPv4.
+for ns in home nat gateway; do ip netns add $ns; ip -n $ns link set lo up; done
+ip link add h0 netns home type veth peer name n0 netns nat
+ip link add n1 netns nat type veth peer name g0 netns gateway
+ip -n home addr add 10.1.0.2/24 dev h0
+ip -n home link set h0 up
+ip -n home route add default via 10.1.0.1
+ip -n nat addr add 10.1.0.1/24 dev n0
+ip -n nat addr add 192.0.2.1/24 dev n1
+ip -n nat link set n0 up
+ip -n nat link set n1 up
+ip netns exec nat sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+ip netns exec nat nft -f - <<NFT
+table ip nat {
+  chain postrouting { type nat hook postrouting priority 100; oifname "n1" masquerade; }
+}
+NFT
+ip -n gateway addr add 192.0.2.2/24 dev g0
+ip -n gateway addr add 172.16.0.1/32 dev lo
+ip -n gateway link set g0 up
+# The inner destination needs a route for the policy lookup; ESP takes it from there.
+ip -n gateway route add 10.1.0.0/24 dev g0
+ip -n home route add 172.16.0.0/24 dev h0
+start_daemon nat-server gateway responder
+start_daemon nat-client home initiator
+ip netns exec home ping -c 1 -W 1 172.16.0.1 > /dev/null 2>&1
+within 60 at_least nat-client 2
+check "NAT: the tunnel comes up over 4500, UDP-encapsulated" \
+  sh -c "grep 'SA installed' '$LAB/nat-client.log' | grep -q ':4500 .*UDP-encapsulated'"
+nat_replies=$(ip netns exec home ping -c 3 -W 2 172.16.0.1 2>/dev/null | grep -o '[0-9]* packets received' | cut -d' ' -f1)
+check "NAT: ping through ESP in UDP ($nat_replies of 3)" test "$nat_replies" = 3
+check "NAT: the kernel's SAs are ESP-in-UDP" sh -c "/usr/sbin/ip -n home xfrm state | grep -q 'encap type espinudp'"
+for name in nat-client nat-server; do kill -TERM "$(cat "$LAB/$name.pid")" 2>/dev/null; done
+for name in nat-client nat-server; do within 60 stopped $name || note "$name did not stop"; done
+check "NAT: nothing left after the stop" test "$(states home)$(policies home)$(states gateway)$(policies gateway)" = 0000
+
 # --- A clean stop leaves nothing in either kernel.
 for name in client server; do kill -TERM "$(cat "$LAB/$name.pid")" 2>/dev/null; done
 for name in client server; do within 60 stopped $name || note "$name did not stop"; done
 check "down: no SA and no policy left (server $(states server)/$(policies server), client $(states client)/$(policies client))" \
   test "$(states server)$(policies server)$(states client)$(policies client)" = 0000
 
-for name in server client; do
+for name in server client nat-server nat-client; do
   note "--- $name.err"
   tail -20 "$LAB/$name.err"
 done
-for name in server client-1 client; do
+for name in server client-1 client nat-server nat-client; do
   note "--- $name.log: events and SAs"
   grep -E "event [0-9]{4}|^SA |Failure Reason" "$LAB/$name.log" | tail -30
 done

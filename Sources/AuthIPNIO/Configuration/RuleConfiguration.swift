@@ -10,13 +10,17 @@ import AuthIPWire
 ///  "authentication": [{"method": "anonymous"}],
 ///  "mainModeCrypto": {…}, "quickModeCrypto": {…},
 ///  "extendedMode": {"authentication": [{"method": "kerberos", "acceptor": {"keytab": "host.keytab"}}]},
-///  "authorization": {"computerGroup": "DirectAccess Clients"}, "managementPrefixes": ["2001:db8:1:8000::/96"]}
+///  "authorization": {"computerGroup": "DirectAccess Clients"}, "managementPrefixes": ["2001:db8:1:8000::/96"],
+///  "peerSelectors": ["10.1.0.0/16"]}
 /// ```
 ///
 /// `local` and `remote` are an address, a prefix or a range `first-last`; `filterID`,
 /// `protocol`, the ports (0: any) and the crypto sets are optional; without `tunnel` the rule
 /// is transport mode. `extendedMode` (`ExtendedModeConfiguration`), `authorization`
-/// (`AuthorizationConfiguration`) and `managementPrefixes` are optional.
+/// (`AuthorizationConfiguration`) and `managementPrefixes` are optional. `peerSelectors`, for a
+/// tunnel rule toward a range of peers, lists what a peer may propose as its own traffic
+/// (`ConnectionSecurityRule.PeerSelectors.ranges`: peers behind a NAT, whose inner addresses
+/// are not the address they come from); without it only the peer's own address.
 struct RuleConfiguration: Decodable, Sendable {
     var name: String
     var filterID: UInt64
@@ -32,10 +36,11 @@ struct RuleConfiguration: Decodable, Sendable {
     var authorization: AuthorizationPolicy
     /// Where manage-out Quick Modes may come from under this rule (`ConnectionSecurityRule.managementPrefixes`).
     var managementPrefixes: [AddressRange]?
+    var peerSelectors: [AddressRange]?
 
     private enum CodingKeys: String, CodingKey {
         case name, filterID, local, remote, `protocol`, localPort, remotePort, tunnel, authentication, mainModeCrypto,
-            quickModeCrypto, quickModeKeyOrder, extendedMode, authorization, managementPrefixes
+            quickModeCrypto, quickModeKeyOrder, extendedMode, authorization, managementPrefixes, peerSelectors
     }
 
     private enum TunnelKeys: String, CodingKey { case localEndpoint, remoteEndpoints }
@@ -80,6 +85,7 @@ struct RuleConfiguration: Decodable, Sendable {
         authorization =
             try container.decodeIfPresent(AuthorizationConfiguration.self, forKey: .authorization)?.policy ?? .none
         managementPrefixes = try container.decodeRangesIfPresent(.managementPrefixes, required: true)
+        peerSelectors = try container.decodeRangesIfPresent(.peerSelectors, required: true)
     }
 
     /// Whether a packet with these addresses, protocol and destination port falls under this rule.
@@ -102,6 +108,7 @@ struct RuleConfiguration: Decodable, Sendable {
                 field: "\(field).extendedMode", workstation: workstation, file: file),
             authorization: authorization, managementPrefixes: managementPrefixes)
         rule.quickModeKeyOrder = quickModeKeyOrder
+        if let peerSelectors { rule.peerSelectors = .ranges(peerSelectors) }
         return rule
     }
 }
