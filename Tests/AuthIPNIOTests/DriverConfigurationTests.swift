@@ -68,6 +68,7 @@ struct DriverConfigurationTests {
             {"computerName": "DASERVER", "principalName": "DASERVER$@CORP", "localAddresses": ["2001:db8:1::1"],
              "rules": [{"name": "Tunnel", "local": "2001:db8:1::/48", "remote": "2001:db8::/32", "protocol": 6, "remotePort": 445,
                         "tunnel": {"localEndpoint": "2001:db8:1::1", "remoteEndpoints": "2001:db8:2::1-2001:db8:2::9"},
+                        "peerSelectors": ["fd00::/8"],
                         "authentication": [{"method": "ntlm", "acceptor": {"netbiosDomain": "CORP", "netbiosComputer": "DASERVER",
                             "dnsDomain": "corp.contoso.com", "dnsComputer": "daserver.corp.contoso.com", "directory": "directory/accounts.json"}},
                                            {"method": "anonymous"}],
@@ -81,6 +82,7 @@ struct DriverConfigurationTests {
                     localEndpoint: IPAddress("2001:db8:1::1")!,
                     remoteEndpoints: AddressRange("2001:db8:2::1-2001:db8:2::9")!))
         #expect(rule.remote == TrafficSelector(AddressRange("2001:db8::/32")!, ipProtocol: 6, port: 445))
+        #expect(rule.peerSelectors == .ranges([AddressRange("fd00::/8")!]))
         #expect(rule.mainModeAuthentication.methods.map(\.method) == [.ntlm, .anonymous])
         #expect(
             rule.mainModeCrypto
@@ -288,6 +290,22 @@ struct DriverConfigurationTests {
             return field == "activeDirectory.passwordFile" && path.contains("authip-config-")
                 && reason.contains("mode 0640")
         }
+    }
+
+    @Test("dataPlane: xfrm or none, nothing else; a rule without peerSelectors takes only the peer's address")
+    func dataPlaneChoice() throws {
+        let base = """
+            {"computerName": "X", "principalName": "X$@Y", "localAddresses": ["127.0.0.1"], %@
+             "rules": [{"name": "R", "local": "127.0.0.1", "remote": "127.0.0.0/8", "authentication": [{"method": "anonymous"}]}]}
+            """
+        func configuration(_ member: String) throws -> DriverConfiguration {
+            try Self.parse(base.replacingOccurrences(of: "%@", with: member))
+        }
+        #expect(try configuration("\"dataPlane\": \"xfrm\",").dataPlane == .xfrm)
+        #expect(try configuration("\"dataPlane\": \"none\",").dataPlane == .none)
+        #expect(try configuration("").dataPlane == (geteuid() == 0 ? .xfrm : .none))
+        #expect(throws: DriverConfigurationError.self) { try configuration("\"dataPlane\": \"pfkey\",") }
+        #expect(try configuration("").endpointConfiguration().rules.first?.peerSelectors == .peerAddress)
     }
 
     @Test("load(path:) names a file that does not exist")
