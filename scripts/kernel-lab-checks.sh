@@ -191,6 +191,14 @@ check "NAT: the tunnel comes up over 4500, UDP-encapsulated" \
 nat_replies=$(ip netns exec home ping -c 3 -W 2 172.16.0.1 2>/dev/null | grep -o '[0-9]* packets received' | cut -d' ' -f1)
 check "NAT: ping through ESP in UDP ($nat_replies of 3)" test "$nat_replies" = 3
 check "NAT: the kernel's SAs are ESP-in-UDP" sh -c "/usr/sbin/ip -n home xfrm state | grep -q 'encap type espinudp'"
+# 80 KB through a 64 KB lifetime: the kernel's soft EXPIRE reports the bytes, the client rekeys.
+ip netns exec home ping -c 10 -s 8000 -W 1 172.16.0.1 > /dev/null 2>&1
+within 40 at_least nat-client 4
+check "kilobyte lifetime: the kernel's EXPIRE makes the client rekey ($(installed nat-client) SAs installed)" \
+  at_least nat-client 4
+within 10 sh -c "/usr/sbin/ip netns exec home ping -c 1 -W 1 172.16.0.1 > /dev/null 2>&1"
+nat_replies=$(ip netns exec home ping -c 3 -W 2 172.16.0.1 2>/dev/null | grep -o '[0-9]* packets received' | cut -d' ' -f1)
+check "kilobyte lifetime: pings pass on the new SAs ($nat_replies of 3)" test "$nat_replies" = 3
 for name in nat-client nat-server; do kill -TERM "$(cat "$LAB/$name.pid")" 2>/dev/null; done
 for name in nat-client nat-server; do within 60 stopped $name || note "$name did not stop"; done
 check "NAT: nothing left after the stop" test "$(states home)$(policies home)$(states gateway)$(policies gateway)" = 0000

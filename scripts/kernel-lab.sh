@@ -75,12 +75,14 @@ PY
 
 # NAT traversal, over IPv4 (NAT-D is IPv4's): a laptop at 10.1.0.2 behind a masquerading
 # router (192.0.2.1) reaches a gateway at 192.0.2.2 whose network is 172.16.0.0/24, in tunnel
-# mode with the computer certificates.
+# mode with the computer certificates, AES-CBC with HMAC-SHA-1, and a 64 KB lifetime the
+# kernel's EXPIRE enforces.
 cat > "$lab/nat-server.json" <<JSON
 {"computerName": "NATGW", "principalName": "NATGW\$@CORP.CONTOSO.COM", "localAddresses": ["192.0.2.2"],
  "dataPlane": "xfrm", "controlSocket": "nat-server.sock",
  "rules": [{"name": "NAT clients", "local": "172.16.0.0/24", "remote": "0.0.0.0/0",
             "tunnel": {"localEndpoint": "192.0.2.2", "remoteEndpoints": "0.0.0.0/0"}, "peerSelectors": ["10.1.0.0/16"],
+            "quickModeCrypto": {"proposals": [{"cipher": "aes128", "integrity": "sha1"}], "lifetimeKilobytes": 64},
             "authentication": [{"method": "certificate",
                                 "identities": [{"certificate": "pki/daserver.pem", "key": "pki/daserver.key"}],
                                 "trustedRoots": ["pki/root.pem"], "revocation": "none", "peerUsage": "initiator"}]}]}
@@ -90,6 +92,7 @@ cat > "$lab/nat-client.json" <<JSON
  "dataPlane": "xfrm", "controlSocket": "nat-client.sock",
  "rules": [{"name": "To the gateway's network", "local": "10.1.0.2", "remote": "172.16.0.0/24",
             "tunnel": {"localEndpoint": "10.1.0.2", "remoteEndpoints": "192.0.2.2"},
+            "quickModeCrypto": {"proposals": [{"cipher": "aes128", "integrity": "sha1"}], "lifetimeKilobytes": 64},
             "authentication": [{"method": "certificate",
                                 "identities": [{"certificate": "pki/client1.pem", "key": "pki/client1.key"}],
                                 "trustedRoots": ["pki/root.pem"], "revocation": "none", "peerUsage": "responder"}]}]}

@@ -190,6 +190,29 @@ struct LifetimeTests {
         fixture.expectNothingLeft()
     }
 
+    @Test("A data plane's byte counts: at the kilobyte lifetime the initiator's QM SA is replaced by a rekey")
+    func kilobyteLifetime() throws {
+        let quickMode = QuickModeCryptoSet(
+            proposals: QuickModeCryptoSet.windowsDefault.proposals, lifetimeSeconds: 3_600, lifetimeKilobytes: 64)
+        var fixture = EngineFixture(
+            clientAuth: [try EngineFixture.clientCertificate()], serverAuth: [try EngineFixture.serverCertificate()],
+            clientQuickMode: quickMode, serverQuickMode: quickMode)
+        fixture.connect()
+        fixture.run()
+        fixture.expectEstablished()
+        let old = try #require(fixture.clientNode.endpoint.database.quickModes().first)
+        fixture.simulation.inject(
+            .bytesTransferred(quickModeSAID: old.id, inbound: false, bytes: 40 * 1024), into: fixture.client)
+        #expect(fixture.clientNode.endpoint.database.quickMode(id: old.id) != nil, "below the lifetime")
+        fixture.simulation.inject(
+            .bytesTransferred(quickModeSAID: old.id, inbound: false, bytes: 30 * 1024), into: fixture.client)
+        #expect(fixture.clientNode.endpoint.database.quickMode(id: old.id) == nil, "the SA ends at 64 KB")
+        fixture.run(seconds: 5)
+        let replacement = fixture.clientNode.endpoint.database.quickModes()
+        #expect(replacement.count == 1 && replacement.first?.id != old.id, "the rekey's SA replaces it")
+        #expect(fixture.clientNode.events(5451).count == 2, "\(fixture.clientNode.eventIDs)")
+    }
+
     @Test("Shutdown tells the peer and removes everything on both sides")
     func shutdown() throws {
         var fixture = EngineFixture(

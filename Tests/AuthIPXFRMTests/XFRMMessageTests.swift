@@ -29,6 +29,11 @@ struct XFRMMessageTests {
         #expect(info.lft.hard_add_expires_seconds == 3600 + 60)
         #expect(info.lft.soft_add_expires_seconds == 0)
         #expect(info.lft.hard_packet_limit == UInt64.max)
+        // A small lifetime keeps 1 MiB between its limits.
+        let small = try XFRMState(XFRMFixture.sa(cipher: .aes128, integrity: .sha1, lifetimeKilobytes: 64), reqid: 1)
+            .add()
+        let smallInfo: xfrm_usersa_info = NetlinkBytes.read(small.payload, at: 0)
+        #expect(smallInfo.lft.hard_byte_limit - smallInfo.lft.soft_byte_limit == 1 << 20)
         // The kernel's own answer to GETSA has this layout: the same parser reads both.
         let reported = try #require(try XFRMReportedState(message))
         #expect(reported.id == XFRMState.ID(destination: IPAddress("2002:c612:1::c612:1")!, spi: 0x1234_5678))

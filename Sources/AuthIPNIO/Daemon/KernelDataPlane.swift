@@ -36,7 +36,12 @@ final class KernelDataPlane: EndpointDriverDelegate {
         let logger = self.logger
         let monitor = try XFRMMonitor(
             dataPlane: dataPlane,
-            deliver: { inputs in for input in inputs { driver.submit(input) } },
+            deliver: { inputs in
+                for input in inputs {
+                    logger.debug("xfrm: from the kernel: \(input)")
+                    driver.submit(input)
+                }
+            },
             log: { logger.warning("xfrm: \($0)") })
         monitor.start()
         self.monitor.withLock { $0 = monitor }

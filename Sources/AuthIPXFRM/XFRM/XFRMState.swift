@@ -120,13 +120,15 @@ public struct XFRMState: Sendable {
     }
 
     /// Soft byte limit at the SA's kilobyte lifetime (the kernel's EXPIRE then reports the
-    /// count, the engine decides), hard limits a tenth and a grace period past the engine's.
+    /// count, the engine decides), hard limits a tenth (at least 1 MiB: one packet must never
+    /// cross both at once, or the kernel reports only the hard one) and a grace period past
+    /// the engine's.
     var lifetime: xfrm_lifetime_cfg {
         var lifetime = XFRMLifetime.unlimited
         if sa.lifetimeKilobytes > 0 {
             let bytes = UInt64(sa.lifetimeKilobytes) * 1024
             lifetime.soft_byte_limit = bytes
-            lifetime.hard_byte_limit = bytes + bytes / 10
+            lifetime.hard_byte_limit = bytes + max(bytes / 10, 1 << 20)
         }
         if sa.lifetimeSeconds > 0 { lifetime.hard_add_expires_seconds = UInt64(sa.lifetimeSeconds) + hardLifetimeGrace }
         return lifetime
