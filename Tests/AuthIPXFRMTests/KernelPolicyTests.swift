@@ -118,6 +118,14 @@ struct KernelPolicyTests {
             #expect(try Self.policies(namespace.inspector).count == 6)
         }
 
+        // A reload to the first rule alone: the range's traps go, an SA's policy stays.
+        let before = try Self.policies(namespace.inspector)
+        try namespace.first.reload(rules: Array(Self.rules.prefix(1)))
+        let reloaded = try Self.policies(namespace.inspector)
+        #expect(reloaded.count == before.count - 2)
+        #expect(!reloaded.contains { $0.selector.destinationPort == 445 })
+        #expect(reloaded.contains(trap))
+
         // The first run "crashes": the second removes all it left, and only that.
         let left = try Self.policies(namespace.inspector).count - 1 + namespace.first.installedStates.count
         #expect(try namespace.second.start(rules: Array(Self.rules.prefix(1))) == left)
