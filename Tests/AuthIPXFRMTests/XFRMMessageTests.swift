@@ -245,3 +245,96 @@ enum XFRMFixture {
             lifetimeKilobytes: lifetimeKilobytes)
     }
 }
+
+/// What the kernel sends is parsed as untrusted bytes: random datagrams, and valid messages with
+/// bytes flipped, lengths changed and tails cut, must give a value or a typed error, never a trap.
+@Suite("XFRM netlink parsing of hostile bytes")
+struct XFRMHostileBytesTests {
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
+    }
+
+    /// Every parser the data plane runs on a message from the socket.
+    static func parseAll(_ datagram: [UInt8]) {
+        guard let messages = try? NetlinkMessage.parse(datagram) else { return }
+        for message in messages {
+            _ = try? XFRMNotification(message)
+            _ = try? XFRMPolicy(reported: message)
+            _ = try? XFRMReportedState(message)
+            _ = try? NetlinkAnswer(message)
+            _ = try? message.attributes(after: 0)
+        }
+    }
+
+    @Test("Random datagrams and mutated valid messages: values or typed errors")
+    func mutations() throws {
+        var random = Generator(state: 0x9E37_79B9_7F4A_7C15)
+        var acquire = xfrm_user_acquire()
+        acquire.sel =
+            XFRMSelector(
+                source: XFRMPrefix(IPAddress("2001:db8:1:8000::5")!, length: 128),
+                destination: XFRMPrefix(IPAddress("2002:c612:1::c612:1")!, length: 128)
+            ).raw
+        var acquirePayload = NetlinkPayload(acquire)
+        acquirePayload.append(
+            NetlinkAttribute(type: Int(XFRMA_TMPL.rawValue), XFRMTemplate(mode: .tunnel, reqid: 1).raw))
+        var expire = xfrm_user_expire()
+        expire.state.family = UInt16(AF_INET6)
+        let seeds: [NetlinkMessage] = [
+            try XFRMState(XFRMFixture.sa(cipher: .aes256, integrity: .sha256), reqid: 3).add(),
+            try XFRMState(XFRMFixture.sa(cipher: .aesGCM128, integrity: .none), reqid: 3).add(),
+            XFRMDataPlane.bypasses[0].update,
+            NetlinkMessage(type: UInt16(XFRM_MSG_ACQUIRE), payload: acquirePayload.bytes),
+            NetlinkMessage(type: UInt16(XFRM_MSG_EXPIRE), payload: NetlinkPayload(expire).bytes),
+        ].map { message in
+            // As the kernel answers: the request types turned into reports.
+            var report = message
+            if report.type == XFRM_MSG_UPDPOLICY { report.type = UInt16(XFRM_MSG_NEWPOLICY) }
+            return report
+        }
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 4 == 0 {
+                bytes = (0..<random.below(600)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                if bytes.count >= 16, round % 8 == 0 {
+                    // A header whose length fits, so the parsers behind it run on the noise.
+                    let length = UInt32(bytes.count)
+                    withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
+                    let type = [XFRM_MSG_ACQUIRE, XFRM_MSG_EXPIRE, XFRM_MSG_NEWSA, XFRM_MSG_NEWPOLICY][round / 8 % 4]
+                    withUnsafeBytes(of: UInt16(type).littleEndian) { bytes.replaceSubrange(4..<6, with: $0) }
+                }
+            } else {
+                bytes = seeds[random.below(seeds.count)].encoded
+                for _ in 0..<(1 + random.below(8)) {
+                    switch random.below(4) {
+                    case 0: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
+                    case 1: bytes = Array(bytes.prefix(random.below(bytes.count + 1)))
+                    case 2:
+                        // An attribute or header length field set to something else.
+                        let at = random.below(max(bytes.count - 1, 1))
+                        if at + 1 < bytes.count {
+                            bytes[at] = UInt8(truncatingIfNeeded: random.next())
+                            bytes[at + 1] = UInt8(truncatingIfNeeded: random.next() & 0x1)
+                        }
+                    default: bytes += (0..<random.below(40)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                    }
+                    if bytes.isEmpty { break }
+                }
+            }
+            Self.parseAll(bytes)
+        }
+        // An error code no kernel sends.
+        var error = nlmsgerr()
+        error.error = .min
+        Self.parseAll(NetlinkMessage(type: UInt16(NLMSG_ERROR), payload: NetlinkBytes.of(&error)).encoded)
+        // The seeds themselves still parse.
+        for seed in seeds { #expect((try? NetlinkMessage.parse(seed.encoded))?.count == 1) }
+    }
+}

@@ -57,7 +57,8 @@ enum NetlinkAnswer {
                 throw .malformed("an error message of \(message.payload.count) bytes")
             }
             let code: Int32 = NetlinkBytes.read(message.payload, at: 0)
-            self = code == 0 ? .acknowledged : .refused(errno: -code)
+            // A negative errno; Int32.min, which no kernel sends, must not trap on negation.
+            self = code == 0 ? .acknowledged : .refused(errno: code == .min ? .max : -code)
         case NLMSG_DONE:
             self = .done
         default:
