@@ -56,14 +56,15 @@ struct ReqidTests {
         let rules = KernelPolicyTests.rules
         let traps = XFRMDataPlane.traps(for: rules).sorted { $0.priority < $1.priority }
         let outbound = XFRMFixture.sa(cipher: .aes128, integrity: .sha1)
-        #expect(XFRMDataPlane.trap(covering: outbound, in: traps) == XFRMDataPlane.reqidBand | 1)
+        #expect(
+            XFRMDataPlane.trap(covering: XFRMDataPlane.flow(of: outbound), in: traps) == XFRMDataPlane.reqidBand | 1)
         // The inbound direction of the same flow: the same reqid.
         let inbound = XFRMFixture.sa(cipher: .aes128, integrity: .sha1, direction: .inbound)
-        #expect(XFRMDataPlane.trap(covering: inbound, in: traps) == XFRMDataPlane.reqidBand | 1)
+        #expect(XFRMDataPlane.trap(covering: XFRMDataPlane.flow(of: inbound), in: traps) == XFRMDataPlane.reqidBand | 1)
         // Traffic no rule traps: none (the data plane then gives the flow a reqid of its own).
         var other = outbound
         other.source = TrafficSelector(AddressRange("2001:db8:9::/48")!)
-        #expect(XFRMDataPlane.trap(covering: other, in: traps) == nil)
+        #expect(XFRMDataPlane.trap(covering: XFRMDataPlane.flow(of: other), in: traps) == nil)
     }
 
     @Test("Selector containment: prefixes, protocol and ports")

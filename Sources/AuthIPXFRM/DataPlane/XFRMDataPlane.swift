@@ -22,7 +22,6 @@ public final class XFRMDataPlane: Sendable {
 
     private struct Installed {
         var state: XFRMState
-        var policyOwner: XFRMState.ID
         /// The byte count last reported to the endpoint.
         var reportedBytes: UInt64 = 0
     }
@@ -30,12 +29,19 @@ public final class XFRMDataPlane: Sendable {
     private struct State {
         var policies = PolicyTable()
         var installed: [XFRMState.ID: Installed] = [:]
+        /// Each installed SA by the engine's names for it: QM SA and direction.
+        var byQuickModeSA: [QuickModeSAKey: XFRMState.ID] = [:]
         /// The reqid of each traffic flow (peer and selectors), shared by an SA's successors.
         var reqids: [FlowKey: (reqid: UInt32, users: Int)] = [:]
         var nextReqid: UInt32 = 0x1_0000
         /// The rules' traps, most preferred first.
         var traps: [XFRMPolicy] = []
         var stopped = false
+    }
+
+    struct QuickModeSAKey: Hashable {
+        var quickModeSAID: UInt64
+        var direction: IPsecSA.Direction
     }
 
     /// A flow: the peer and the selectors seen from this side, the same for both directions.
@@ -87,31 +93,21 @@ public final class XFRMDataPlane: Sendable {
             })
     }
 
-    /// Removes every SA and policy this data plane installed. Afterwards it installs nothing.
+    /// Removes every SA and policy this data plane installed (all in its band). Afterwards it
+    /// installs nothing.
     public func stop() {
-        let (states, policies) = state.withLock { state in
-            state.stopped = true
-            return (Array(state.installed.keys), state.policies.installed)
-        }
-        for policy in policies {
-            do {
-                try socket.perform(XFRMPolicy.delete(policy.selector, policy.direction), "remove \(policy)")
-            } catch { log("\(error)") }
-        }
-        for id in states {
-            do { try socket.perform(id.delete, "remove \(id)") } catch  where error.errno == ESRCH {
-            } catch { log("\(error)") }
-        }
         state.withLock {
+            $0.stopped = true
             $0.installed = [:]
+            $0.byQuickModeSA = [:]
             $0.policies = PolicyTable()
         }
         do { _ = try removeLeftovers() } catch { log("\(error)") }
     }
 
-    /// Removes the policies and SAs in the band that this data plane does not hold: a crashed
-    /// run's at start, and at stop any that a race left. The kernel's larval ACQUIRE entries
-    /// (SPI 0) cannot be removed one by one; they expire by themselves (30 s by default).
+    /// Removes the policies and SAs in the band: a crashed run's at start, this run's at stop.
+    /// The kernel's larval ACQUIRE entries (SPI 0) cannot be removed one by one; they expire
+    /// by themselves (30 s by default).
     private func removeLeftovers() throws(NetlinkError) -> Int {
         var removed = 0
         for message in try socket.dump(XFRMPolicy.dump, "list the policies") {
@@ -159,7 +155,7 @@ public final class XFRMDataPlane: Sendable {
             // The reqid of the trap that raised the ACQUIRE, so that the kernel replaces its
             // larval entry with this SA (otherwise that entry holds back new ACQUIREs for the
             // traffic until it expires).
-            if let trap = Self.trap(covering: sa, in: state.traps) {
+            if let trap = Self.trap(covering: flow, in: state.traps) {
                 state.reqids[flow] = (trap, 1)
                 return (trap, state.stopped)
             }
@@ -172,27 +168,22 @@ public final class XFRMDataPlane: Sendable {
             return (reqid, state.stopped)
         }
         let xfrmState = XFRMState(sa, reqid: reqid)
-        guard !stopped else {
-            release(flow)
-            throw .stopped
-        }
-        do {
-            try socket.perform(
-                try xfrmState.add(), "add \(xfrmState.id) (QM SA \(sa.quickModeSAID), \(sa.direction.rawValue))")
-        } catch let error as XFRMDataPlaneError {
-            release(flow)
-            throw error
-        } catch let error as NetlinkError {
-            release(flow)
-            throw .kernel(error)
+        do throws(XFRMDataPlaneError) {
+            guard !stopped else { throw .stopped }
+            let message = try xfrmState.add()
+            do {
+                try socket.perform(message, "add \(xfrmState.id) (QM SA \(sa.quickModeSAID), \(sa.direction.rawValue))")
+            } catch {
+                throw .kernel(error)
+            }
         } catch {
             release(flow)
-            throw .unsupported("\(error)")
+            throw error
         }
-        let policies = Self.policies(for: sa, reqid: reqid)
         let changes = state.withLock { state in
-            state.installed[xfrmState.id] = Installed(state: xfrmState, policyOwner: xfrmState.id)
-            return state.policies.add(policies, owner: xfrmState.id)
+            state.installed[xfrmState.id] = Installed(state: xfrmState)
+            state.byQuickModeSA[QuickModeSAKey(quickModeSAID: sa.quickModeSAID, direction: sa.direction)] = xfrmState.id
+            return state.policies.add(Self.policies(for: sa, reqid: reqid), owner: xfrmState.id)
         }
         do {
             try apply(changes)
@@ -206,19 +197,19 @@ public final class XFRMDataPlane: Sendable {
     /// Removes one direction of a Quick Mode SA and the policies only it needed. An SPI this
     /// data plane does not hold (its install failed, or the kernel expired it) is no error.
     public func remove(spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64) {
-        let id = state.withLock { state in
-            state.installed.first {
-                $0.key.spi == spi && $0.value.state.sa.direction == direction
-                    && $0.value.state.sa.quickModeSAID == quickModeSAID
-            }?.key
+        let id = state.withLock {
+            $0.byQuickModeSA[QuickModeSAKey(quickModeSAID: quickModeSAID, direction: direction)]
         }
-        if let id { remove(id) }
+        if let id, id.spi == spi { remove(id) }
     }
 
     private func remove(_ id: XFRMState.ID, deleteState: Bool = true) {
         let (changes, installed) = state.withLock { state in
             let installed = state.installed.removeValue(forKey: id)
-            if let installed { Self.release(Self.flow(of: installed.state.sa), in: &state) }
+            if let sa = installed?.state.sa {
+                state.byQuickModeSA[QuickModeSAKey(quickModeSAID: sa.quickModeSAID, direction: sa.direction)] = nil
+                Self.release(Self.flow(of: sa), in: &state)
+            }
             return (state.policies.remove(owner: id), installed)
         }
         do { try apply(changes) } catch { log("\(error)") }
@@ -306,9 +297,8 @@ public final class XFRMDataPlane: Sendable {
         }
     }
 
-    /// The reqid of the most preferred trap whose selector holds the SA's outbound traffic.
-    static func trap(covering sa: IPsecSA, in traps: [XFRMPolicy]) -> UInt32? {
-        let flow = flow(of: sa)
+    /// The reqid of the most preferred trap whose selector holds a flow's outbound traffic.
+    static func trap(covering flow: FlowKey, in traps: [XFRMPolicy]) -> UInt32? {
         guard let selector = XFRMSelector.covering(source: flow.local, destination: flow.remote).first else {
             return nil
         }

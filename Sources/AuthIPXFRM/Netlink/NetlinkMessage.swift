@@ -29,22 +29,15 @@ public struct NetlinkMessage: Sendable, Hashable {
     /// The messages of one datagram read from a netlink socket. A header whose length runs
     /// past the datagram or is shorter than a header is malformed: the kernel never sends one.
     public static func parse(_ datagram: [UInt8]) throws(NetlinkError) -> [NetlinkMessage] {
-        var messages: [NetlinkMessage] = []
-        var offset = 0
         let headerSize = MemoryLayout<nlmsghdr>.size
-        while datagram.count - offset >= headerSize {
-            let header: nlmsghdr = NetlinkBytes.read(datagram, at: offset)
-            let length = Int(header.nlmsg_len)
-            guard length >= headerSize, length <= datagram.count - offset else {
-                throw .malformed("a message of \(length) bytes in a datagram with \(datagram.count - offset) left")
-            }
-            messages.append(
-                NetlinkMessage(
-                    type: header.nlmsg_type, flags: header.nlmsg_flags, sequence: header.nlmsg_seq,
-                    payload: Array(datagram[(offset + headerSize)..<(offset + length)])))
-            offset += Int(cxfrm_nlmsg_align(UInt32(length)))
+        return try NetlinkBytes.records(in: datagram, from: 0, headerSize: headerSize, what: "a message") {
+            Int((NetlinkBytes.read(datagram, at: $0) as nlmsghdr).nlmsg_len)
+        }.map { record in
+            let header: nlmsghdr = NetlinkBytes.read(datagram, at: record.lowerBound)
+            return NetlinkMessage(
+                type: header.nlmsg_type, flags: header.nlmsg_flags, sequence: header.nlmsg_seq,
+                payload: Array(datagram[(record.lowerBound + headerSize)..<record.upperBound]))
         }
-        return messages
     }
 
     /// The attributes after the payload's fixed structure of `size` bytes.
@@ -81,22 +74,16 @@ public struct NetlinkAttribute: Sendable, Hashable {
     }
 
     static func parse(_ bytes: [UInt8], from start: Int) throws(NetlinkError) -> [NetlinkAttribute] {
-        var attributes: [NetlinkAttribute] = []
-        var offset = start
         let headerSize = MemoryLayout<nlattr>.size
-        while bytes.count - offset >= headerSize {
-            let header: nlattr = NetlinkBytes.read(bytes, at: offset)
-            let length = Int(header.nla_len)
-            guard length >= headerSize, length <= bytes.count - offset else {
-                throw .malformed("an attribute of \(length) bytes with \(bytes.count - offset) left")
-            }
-            attributes.append(
-                NetlinkAttribute(
-                    // The two top bits are flags (nested, network byte order).
-                    type: header.nla_type & 0x3fff, value: Array(bytes[(offset + headerSize)..<(offset + length)])))
-            offset += Int(cxfrm_nla_align(UInt32(length)))
+        return try NetlinkBytes.records(in: bytes, from: start, headerSize: headerSize, what: "an attribute") {
+            Int((NetlinkBytes.read(bytes, at: $0) as nlattr).nla_len)
+        }.map { record in
+            let header: nlattr = NetlinkBytes.read(bytes, at: record.lowerBound)
+            // The two top bits of the type are flags (nested, network byte order).
+            return NetlinkAttribute(
+                type: header.nla_type & 0x3fff,
+                value: Array(bytes[(record.lowerBound + headerSize)..<record.upperBound]))
         }
-        return attributes
     }
 
     /// The value read as a C structure, or nil when it is too short for one.
@@ -121,6 +108,24 @@ struct NetlinkPayload {
 
 /// Copies between C structures and bytes.
 enum NetlinkBytes {
+    /// The length-prefixed records (messages, attributes) from `start`, each padded to 4 bytes:
+    /// their ranges, header included. A length shorter than the header or past the end is malformed.
+    static func records(
+        in bytes: [UInt8], from start: Int, headerSize: Int, what: String, length: (Int) -> Int
+    ) throws(NetlinkError) -> [Range<Int>] {
+        var records: [Range<Int>] = []
+        var offset = start
+        while bytes.count - offset >= headerSize {
+            let recordLength = length(offset)
+            guard recordLength >= headerSize, recordLength <= bytes.count - offset else {
+                throw .malformed("\(what) of \(recordLength) bytes with \(bytes.count - offset) left")
+            }
+            records.append(offset..<(offset + recordLength))
+            offset += Int(cxfrm_nla_align(UInt32(recordLength)))
+        }
+        return records
+    }
+
     static func of<Value>(_ value: inout Value) -> [UInt8] {
         withUnsafeBytes(of: &value) { Array($0) }
     }

@@ -70,11 +70,9 @@ public struct XFRMState: Sendable {
         let inner = sa.source.addresses.first
         let outer = sa.outerSource.ip
         info.sel.family = XFRMAddress.family(inner)
-        if !sa.encapsulation.isTunnel,
-            let only = XFRMSelector.covering(source: sa.source, destination: sa.destination).first,
-            XFRMSelector.covering(source: sa.source, destination: sa.destination).count == 1
-        {
-            info.sel = only.raw
+        if !sa.encapsulation.isTunnel {
+            let selectors = XFRMSelector.covering(source: sa.source, destination: sa.destination)
+            if selectors.count == 1 { info.sel = selectors[0].raw }
         }
         info.id.daddr = XFRMAddress.raw(sa.outerDestination.ip)
         info.id.spi = sa.spi.bigEndian
