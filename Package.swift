@@ -106,10 +106,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
+        .target(
+            name: "AuthIPLoad",
+            dependencies: [
+                "AuthIP", "AuthIPAudit", "AuthIPCrypto", "AuthIPJSON", "AuthIPNIO", "AuthIPSADatabase", "AuthIPTrust",
+                "AuthIPWire", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "authip",
             dependencies: [
-                "AuthIPAccounts", "AuthIPKeySchedule",
+                "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPLoad",
                 "AuthIPWire", "AuthIPCrypto", "AuthIPJSON", "AuthIPTrust", "AuthIPNIO", "AuthIPControl",
                 "AuthIPScenarios",
                 "AuthIP",
@@ -171,7 +178,8 @@ let package = Package(
             dependencies: [
                 "AuthIPAccounts", "AuthIPKeySchedule", "AuthIPNIO", "AuthIP", "AuthIPCrypto", "AuthIPAudit",
                 "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "AuthIPControl", "AuthIPJSON",
-                "AuthIPSADatabase", "AuthIPDirectory", "authip", .product(name: "Logging", package: "swift-log"),
+                "AuthIPSADatabase", "AuthIPDirectory", "AuthIPLoad", "authip",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "AuthIPCryptoTests",

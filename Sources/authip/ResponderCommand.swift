@@ -16,8 +16,17 @@ struct ResponderCommand: ParsableCommand {
 
     @OptionGroup var options: DaemonOptions
 
+    @Option(help: "Endpoints that share the negotiations, each on a core of its own (default: the number of cores).")
+    var shards: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard (1...256).contains(shards) else { throw ValidationError("--shards must be 1 to 256.") }
+    }
+
     func run() throws {
-        _ = try options.run(acquiresAtStart: false, stopsWhenEstablished: false)
+        // A recording replays one endpoint.
+        _ = try options.run(
+            acquiresAtStart: false, stopsWhenEstablished: false, shards: options.record == nil ? shards : 1)
     }
 }
 
@@ -44,7 +53,7 @@ struct DaemonOptions: ParsableArguments {
 
     /// Loads the configuration and runs the daemon; configuration errors exit with status 2,
     /// everything else that stops it from running with 1.
-    func run(acquiresAtStart: Bool, stopsWhenEstablished: Bool) throws -> DaemonRun.Outcome {
+    func run(acquiresAtStart: Bool, stopsWhenEstablished: Bool, shards: Int = 1) throws -> DaemonRun.Outcome {
         let configuration: DriverConfiguration
         do {
             configuration = try DriverConfiguration.load(path: config)
@@ -57,6 +66,7 @@ struct DaemonOptions: ParsableArguments {
             acquiresAtStart: acquiresAtStart, stopsWhenEstablished: stopsWhenEstablished)
         run.recording = record.map { (URL(fileURLWithPath: $0), config) }
         run.configurationPath = URL(fileURLWithPath: config).standardizedFileURL.path
+        run.shards = shards
         do {
             return try run.run()
         } catch let error as DriverConfigurationError {

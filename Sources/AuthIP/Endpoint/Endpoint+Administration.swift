@@ -10,28 +10,11 @@ extension Endpoint {
     /// Traffic needs an SA: reuse a Quick Mode SA or an MM SA that covers it, join a Main Mode
     /// in progress, or start one.
     mutating func acquire(_ traffic: TrafficRequest, retry: NegotiationRetry? = nil) {
-        guard !context.isShuttingDown else { return }
-        guard
-            let ruleIndex = rules[context.activeRules].firstIndex(where: {
-                $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
-                    && $0.remote.matches(
-                        traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
-            })
-        else { return }
-        let rule = rules[ruleIndex]
-        guard let peer = rule.mainModePeer(for: traffic.destination) else { return }
-        let local = EndpointAddress(rule.mainModeLocal(for: traffic.source), port: settings.port)
-        let remote = EndpointAddress(peer, port: settings.port)
-        let candidates = (sessionsByPeer[peer] ?? []).sorted().filter { id in
-            guard let session = sessions[id], rules[session.ruleIndex].sharesMainMode(with: rule),
-                session.local.ip == local.ip
-            else { return false }
-            switch session.phase {
-            case .closing: return false
-            case .established(let mm, let establishment): return !establishment.peerDeleted && !mm.reachedQuickModeLimit
-            default: return true
-            }
+        guard !context.isShuttingDown, let (ruleIndex, local, remote, candidates) = mainModes(for: traffic) else {
+            return
         }
+        let rule = rules[ruleIndex]
+        let peer = remote.ip
         if candidates.contains(where: { sessions[$0]!.coversTraffic(traffic, context) }) { return }
         if let first = candidates.first,
             withSession(first, { $0.refusesManageOut(traffic, ruleIndex: ruleIndex, &$1) }) == true
@@ -57,6 +40,41 @@ extension Endpoint {
             }
             register(session)
         }
+    }
+
+    /// Whether a Main Mode (negotiating or established) could carry this traffic's Quick Mode:
+    /// a sharded driver hands an acquire to the shard that holds one.
+    public func holdsMainMode(for traffic: TrafficRequest) -> Bool {
+        mainModes(for: traffic).map { !$0.candidates.isEmpty } ?? false
+    }
+
+    /// The rule for the traffic, the Main Mode's addresses, and the sessions with that peer
+    /// that could carry its Quick Mode, oldest first; nil when no rule matches.
+    private func mainModes(
+        for traffic: TrafficRequest
+    ) -> (ruleIndex: Int, local: EndpointAddress, remote: EndpointAddress, candidates: [UInt64])? {
+        guard
+            let ruleIndex = rules[context.activeRules].firstIndex(where: {
+                $0.local.matches(traffic.source, ipProtocol: traffic.ipProtocol, port: traffic.sourcePort)
+                    && $0.remote.matches(
+                        traffic.destination, ipProtocol: traffic.ipProtocol, port: traffic.destinationPort)
+            })
+        else { return nil }
+        let rule = rules[ruleIndex]
+        guard let peer = rule.mainModePeer(for: traffic.destination) else { return nil }
+        let local = EndpointAddress(rule.mainModeLocal(for: traffic.source), port: settings.port)
+        let remote = EndpointAddress(peer, port: settings.port)
+        let candidates = (sessionsByPeer[peer] ?? []).sorted().filter { id in
+            guard let session = sessions[id], rules[session.ruleIndex].sharesMainMode(with: rule),
+                session.local.ip == local.ip
+            else { return false }
+            switch session.phase {
+            case .closing: return false
+            case .established(let mm, let establishment): return !establishment.peerDeleted && !mm.reachedQuickModeLimit
+            default: return true
+            }
+        }
+        return (ruleIndex, local, remote, candidates)
     }
 
     /// The SPN a peer announced in an MM SA of ours whose proofs were checked (MS-AIPS 3.2.4:

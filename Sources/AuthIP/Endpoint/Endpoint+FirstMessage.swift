@@ -23,8 +23,9 @@ extension Endpoint {
         guard !context.isShuttingDown, header.messageID == 0, let crypto = message.crypto, crypto.sequenceNumber == 0
         else { return }
         let peerSessions = (sessionsByPeerGroup[settings.peerGroup(of: from.ip)] ?? []).compactMap { sessions[$0] }
-        if peerSessions.filter(\.isEstablished).count > settings.maximumMainModeSAsPerPeer
-            || peerSessions.filter(\.isNegotiating).count > settings.maximumNegotiationsPerPeer
+        let shard = context.shard
+        if peerSessions.filter(\.isEstablished).count > shard.share(of: settings.maximumMainModeSAsPerPeer)
+            || peerSessions.filter(\.isNegotiating).count > shard.share(of: settings.maximumNegotiationsPerPeer)
         {
             return
         }

@@ -84,7 +84,7 @@ extension Endpoint {
 
     private mutating func adjustHalfOpen(by delta: Int) {
         halfOpenCount += delta
-        let threshold = settings.denialOfServiceThreshold
+        let threshold = context.shard.share(of: settings.denialOfServiceThreshold)
         if halfOpenCount >= threshold {
             isHalfOpenPressure = true
         } else if halfOpenCount < threshold * 3 / 4 {

@@ -48,13 +48,16 @@ public struct Endpoint {
     private var announcedWakeUp: Date?
 
     /// A new endpoint. `random` supplies every nonce, cookie, SPI, IV and DH key; give a seeded
-    /// source to replay a run.
+    /// source to replay a run. A driver that splits negotiations between several endpoints
+    /// gives each its `shard`.
     public init(
-        configuration: EndpointConfiguration, random: some RandomSource, now: Date = Date(timeIntervalSince1970: 0)
+        configuration: EndpointConfiguration, random: some RandomSource, now: Date = Date(timeIntervalSince1970: 0),
+        shard: EndpointShard = .whole
     ) {
         var random = random
         denialOfServiceSecret = random.secret(32)
-        context = EndpointContext(configuration: configuration, random: EngineRandom(base: random), now: now)
+        context = EndpointContext(
+            configuration: configuration, random: EngineRandom(base: random), now: now, shard: shard)
     }
 
     /// Processes one input at `now` and returns what to do.
@@ -97,6 +100,9 @@ public struct Endpoint {
 
     /// The Main Mode negotiations in progress (not yet in the database).
     public var negotiationsInProgress: Int { halfOpenCount }
+
+    /// Which of the driver's shards this endpoint is.
+    public var shard: EndpointShard { context.shard }
 
     /// Sessions that exist for any reason: negotiating, established, or closing.
     public var sessionCount: Int { sessions.count }

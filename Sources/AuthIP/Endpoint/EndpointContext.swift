@@ -32,7 +32,9 @@ struct EndpointContext {
     var reservedSPIs: Set<UInt32> = []
     /// What each peer was found to use where Windows builds differ (Docs/InteropProfile.md).
     var calibrations = CalibrationMemory()
-    private var nextSAID: UInt64 = 1
+    /// Which of the driver's shards this endpoint is (`EndpointShard.whole` when unsplit).
+    let shard: EndpointShard
+    private var nextSAID: UInt64
     /// Set by `shutdown`: notifies are retransmitted at most once (MS-AIPS note <12>).
     var isShuttingDown = false
     /// What the driver is to do, in order, for the input being handled.
@@ -40,8 +42,10 @@ struct EndpointContext {
     /// Sessions waiting for an answer of the driver, by the key it comes back under.
     var waiters: [WaitKey: Set<UInt64>] = [:]
 
-    init(configuration: EndpointConfiguration, random: EngineRandom, now: Date) {
+    init(configuration: EndpointConfiguration, random: EngineRandom, now: Date, shard: EndpointShard = .whole) {
         self.configuration = configuration
+        self.shard = shard
+        nextSAID = shard.firstSAID
         domains = DomainNames(configuration)
         rules = configuration.rules
         self.random = random
@@ -75,9 +79,9 @@ struct EndpointContext {
         }
     }
 
-    /// An MMSAID or QMSAID.
+    /// An MMSAID or QMSAID, of this shard's class.
     mutating func takeSAID() -> UInt64 {
-        defer { nextSAID += 1 }
+        defer { nextSAID += UInt64(shard.count) }
         return nextSAID
     }
 
@@ -85,7 +89,9 @@ struct EndpointContext {
     mutating func allocateSPI() -> UInt32 {
         while true {
             let spi = UInt32(truncatingIfNeeded: random.next())
-            if spi >= 0x100, !reservedSPIs.contains(spi), database.quickMode(inboundSPI: spi) == nil {
+            if spi >= 0x100, shard.owns(spi: spi), !reservedSPIs.contains(spi),
+                database.quickMode(inboundSPI: spi) == nil
+            {
                 reservedSPIs.insert(spi)
                 return spi
             }
@@ -100,11 +106,12 @@ struct EndpointContext {
         }
     }
 
-    /// A nonzero random cookie.
-    mutating func randomCookie() -> UInt64 {
+    /// A nonzero random cookie; an initiator's falls in this shard's class, so that the
+    /// answers come back to it.
+    mutating func randomCookie(initiator: Bool = false) -> UInt64 {
         while true {
             let value = random.next()
-            if value != 0 { return value }
+            if value != 0, !initiator || shard.owns(initiatorCookie: value) { return value }
         }
     }
 }

@@ -27,7 +27,7 @@ extension MainModeMachine {
         let group = authentication.needsDiffieHellman ? firstProposal.group : nil
         let keyPair = group.flatMap { try? DiffieHellmanKeyPair(group: $0, random: &shared.random) }
         if group != nil && keyPair == nil { return nil }
-        let cookies = CookiePair(initiator: shared.randomCookie(), responder: 0)
+        let cookies = CookiePair(initiator: shared.randomCookie(initiator: true), responder: 0)
         let nonce = shared.random.bytes(InteropProfile.nonceLength)
         var payloads: [Payload] = [
             .securityAssociation(MainModeProposals.payload(for: rule.mainModeCrypto, group: group)),

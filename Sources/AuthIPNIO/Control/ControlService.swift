@@ -8,11 +8,11 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// Carries out control requests against a running `EndpointDriver`: reads its SA tables on its
-/// loop, hands it removals and blocks as inputs, and keeps the block list (with each block's
+/// Carries out control requests against a running `ShardedDriver`: reads the SA tables of its
+/// shards on their loops and merges them, hands it removals and blocks as inputs, and keeps the block list (with each block's
 /// reason and time) in the state directory before acknowledging a change.
 public final class ControlService: Sendable {
-    let driver: EndpointDriver
+    let driver: ShardedDriver
     let store: BlockListStore?
     let reloader: ConfigurationReloader?
     let clock: @Sendable () -> Date
@@ -25,7 +25,7 @@ public final class ControlService: Sendable {
     /// A service for `driver`; with a `store`, its stored blocks are handed to the driver by
     /// `restore()`.
     public init(
-        driver: EndpointDriver, store: BlockListStore?, reloader: ConfigurationReloader? = nil,
+        driver: ShardedDriver, store: BlockListStore?, reloader: ConfigurationReloader? = nil,
         clock: @escaping @Sendable () -> Date = Date.init, log: @escaping @Sendable (String) -> Void = { _ in },
         reconfigured: @escaping @Sendable ([ConnectionSecurityRule]) -> Void = { _ in }
     ) {
@@ -77,13 +77,19 @@ public final class ControlService: Sendable {
             return driver.inspect { endpoint in
                 let mainModes = endpoint.database.mainModes(matching: filter)
                 let quickModes = quick ? mainModes.flatMap { endpoint.database.quickModes(mainModeID: $0.id) } : []
-                return Self.saList(mainModes, quickModes, quick: quick)
+                return (mainModes, quickModes)
+            }.map { shards in
+                Self.saList(
+                    shards.flatMap(\.0).sorted { $0.id < $1.id }, shards.flatMap(\.1).sorted { $0.id < $1.id },
+                    quick: quick)
             }
         case .removeSAs(let identity):
             let filter = MainModeSAFilter(remoteIdentity: identity)
             return driver.inspect { endpoint in
                 let records = endpoint.database.mainModes(matching: filter)
                 return (records.count, records.reduce(0) { $0 + endpoint.database.quickModes(mainModeID: $1.id).count })
+            }.map { shards in
+                (shards.reduce(0) { $0 + $1.0 }, shards.reduce(0) { $0 + $1.1 })
             }.flatMap { counts in
                 self.driver.submit(.removeMainModeSAs(filter)).map {
                     .object([("mainModeSAs", .number(counts.0)), ("quickModeSAs", .number(counts.1))])
@@ -109,7 +115,7 @@ public final class ControlService: Sendable {
                     + (reason.map { ": \($0)" } ?? ""))
             return driver.inspect { endpoint in
                 endpoint.database.mainModes(matching: MainModeSAFilter(remoteIdentity: pattern)).count
-            }.flatMap { removed in
+            }.map { $0.reduce(0, +) }.flatMap { removed in
                 self.driver.submit(.block(pattern, until: until)).map {
                     .object([("block", entry.json), ("mainModeSAsRemoved", .number(removed))])
                 }
@@ -206,9 +212,11 @@ public final class ControlService: Sendable {
             }
             .flatMap { rules in
                 self.driver.inspect { endpoint in
+                    (endpoint.database.mainModeCount, endpoint.database.quickModeCount)
+                }.map { shards in
                     JSONValue.object([
-                        ("rules", .number(rules)), ("mainModeSAs", .number(endpoint.database.mainModeCount)),
-                        ("quickModeSAs", .number(endpoint.database.quickModeCount)),
+                        ("rules", .number(rules)), ("mainModeSAs", .number(shards.reduce(0) { $0 + $1.0 })),
+                        ("quickModeSAs", .number(shards.reduce(0) { $0 + $1.1 })),
                     ])
                 }
             }

@@ -40,6 +40,9 @@ public struct DaemonRun {
     public var recording: (directory: URL, configurationPath: String)?
     /// The file the configuration came from: `authip reload` and SIGHUP read it again.
     public var configurationPath: String?
+    /// How many endpoints share the negotiations, each on a core of its own (`ShardedDriver`);
+    /// a recording needs one.
+    public var shards = 1
 
     /// The diagnostics on standard error, at the configuration's `logLevel`.
     var logger: Logger {
@@ -65,9 +68,12 @@ public struct DaemonRun {
             throw DriverConfigurationError.invalidField(
                 field: "acquire", reason: "is empty: there is no traffic to wait for")
         }
+        if shards < 1 || (shards > 1 && recording != nil) {
+            throw DaemonFailure(description: "\(shards) shards: a run needs at least one, a recording exactly one")
+        }
         let endpointConfiguration = try configuration.endpointConfiguration()
         let logger = self.logger
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: shards)
         defer { try? group.syncShutdownGracefully() }
         let stop = FirstOutcome()
         let reload = Mutex<ControlService?>(nil)
@@ -119,8 +125,8 @@ public struct DaemonRun {
         } catch {
             throw DaemonFailure(description: "the xfrm data plane: \(error) (\"dataPlane\": \"none\" runs without one)")
         }
-        let driver = EndpointDriver(
-            configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
+        let driver = ShardedDriver(
+            configuration: endpointConfiguration, localAddresses: configuration.localAddresses, shards: shards,
             eventLoopGroup: group, delegate: kernel ?? delegate,
             crlDownloader: CRLDownloader(directory: directory?.configuration, pool: EndpointDriver.crlDownloadPool),
             directory: directory, domainController: WinbindDomainController(), recorder: recorder, logger: logger,
@@ -136,7 +142,8 @@ public struct DaemonRun {
             }
         }
         defer { kernel?.stop() }
-        logger.notice("listening on UDP \(driver.boundAddresses.map(\.description).joined(separator: ", "))")
+        let sharding = shards > 1 ? " with \(shards) shards" : ""
+        logger.notice("listening on UDP \(driver.boundAddresses.map(\.description).joined(separator: ", "))\(sharding)")
         let (service, control) = try startControl(driver, group: group, reconfigured: { kernel?.reload(rules: $0) })
         reload.withLock { $0 = service }
         defer { control?.close() }
@@ -219,7 +226,7 @@ extension DaemonRun {
 
     /// The Prometheus endpoint; the driver is shut down if it cannot listen.
     private func startMetrics(
-        _ metrics: DaemonMetrics, driver: EndpointDriver, group: any EventLoopGroup
+        _ metrics: DaemonMetrics, driver: ShardedDriver, group: any EventLoopGroup
     ) throws -> MetricsServer {
         guard let listen = configuration.metrics?.listen else { throw DaemonFailure(description: "no metrics address") }
         do {
@@ -242,7 +249,7 @@ extension DaemonRun {
     /// The stored blocks applied, and the control socket opened, as the configuration asks;
     /// the driver is shut down if either fails.
     private func startControl(
-        _ driver: EndpointDriver, group: any EventLoopGroup,
+        _ driver: ShardedDriver, group: any EventLoopGroup,
         reconfigured: @escaping @Sendable ([ConnectionSecurityRule]) -> Void
     ) throws -> (ControlService, ControlServer?) {
         let store = try configuration.stateDirectoryPath.map { directory throws -> BlockListStore in

@@ -30,7 +30,7 @@ final class KernelDataPlane: EndpointDriverDelegate {
 
     /// Removes a crashed run's leftovers, installs the rules' traps, and starts listening for
     /// ACQUIRE and EXPIRE, which go to `driver`.
-    func start(rules: [ConnectionSecurityRule], driver: EndpointDriver) throws {
+    func start(rules: [ConnectionSecurityRule], driver: ShardedDriver) throws {
         let removed = try dataPlane.start(rules: rules)
         if removed > 0 { logger.notice("xfrm: removed \(removed) policies and SAs an earlier run left") }
         let logger = self.logger

@@ -8,19 +8,19 @@ final class DatagramHandler: ChannelInboundHandler {
 
     private let local: EndpointAddress
     private let framing: DatagramFraming
-    private let driver: EndpointDriver
+    private let receive: DatagramSockets.Receive
 
-    init(local: EndpointAddress, framing: DatagramFraming, driver: EndpointDriver) {
+    init(local: EndpointAddress, framing: DatagramFraming, receive: @escaping DatagramSockets.Receive) {
         self.local = local
         self.framing = framing
-        self.driver = driver
+        self.receive = receive
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let peer = EndpointAddress(envelope.remoteAddress), let message = framing.message(in: envelope.data)
         else { return }
-        driver.received(message, from: peer, to: local)
+        receive(message, peer, local)
     }
 }
 

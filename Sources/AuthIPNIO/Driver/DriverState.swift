@@ -28,7 +28,8 @@ struct DriverState {
         /// Binding the sockets.
         case starting
         /// Receiving and sending on these sockets, by the address and port each is bound to.
-        case running(sockets: [EndpointAddress: any Channel])
+        /// `owned`: the sockets are this driver's to close (not a `ShardedDriver`'s).
+        case running(DatagramSockets, owned: Bool)
         /// The last datagrams are being written and the sockets closed; done when this completes.
         case stopping(EventLoopFuture<Void>)
         case stopped
@@ -39,8 +40,8 @@ struct DriverState {
         var task: Scheduled<Void>
     }
 
-    var sockets: [EndpointAddress: any Channel]? {
-        if case .running(let sockets) = phase { return sockets }
+    var sockets: DatagramSockets? {
+        if case .running(let sockets, _) = phase { return sockets }
         return nil
     }
 }

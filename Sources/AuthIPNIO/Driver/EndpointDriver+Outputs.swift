@@ -70,26 +70,19 @@ extension EndpointDriver {
     private func send(
         _ message: [UInt8], from local: EndpointAddress, to peer: EndpointAddress
     ) -> EventLoopFuture<Void>? {
-        guard let channel = state.value.sockets?[local] else {
-            delegate.endpointDriver(self, failedToSendTo: peer, because: .noSocket(local))
+        guard let sockets = state.value.sockets else { return nil }
+        switch sockets.send(message, from: local, to: peer) {
+        case .failure(let error):
+            delegate.endpointDriver(self, failedToSendTo: peer, because: error)
             return nil
+        case .success(let write):
+            logger.debug("sending", metadata: Self.negotiation(message, peer: peer, local: local))
+            state.value.setups.note(message, peer: peer.ip, at: .now)
+            write.whenFailure { error in
+                self.delegate.endpointDriver(self, failedToSendTo: peer, because: .sendFailed(reason: "\(error)"))
+            }
+            return write
         }
-        let remote: SocketAddress
-        do {
-            remote = try SocketAddress(peer)
-        } catch {
-            delegate.endpointDriver(self, failedToSendTo: peer, because: .sendFailed(reason: "\(error)"))
-            return nil
-        }
-        logger.debug("sending", metadata: Self.negotiation(message, peer: peer, local: local))
-        state.value.setups.note(message, peer: peer.ip, at: .now)
-        let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
-        let payload = framing.payload(carrying: message, allocator: channel.allocator)
-        let write = channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: payload))
-        write.whenFailure { error in
-            self.delegate.endpointDriver(self, failedToSendTo: peer, because: .sendFailed(reason: "\(error)"))
-        }
-        return write
     }
 
     /// Replaces the timer with one for `date`.
@@ -195,7 +188,8 @@ extension EndpointDriver {
     private func lookUp(_ query: AccountQuery, deadline: Date) {
         guard let directory else { return }
         inBackground(
-            "authip_directory_lookup_seconds", deadline: deadline, unavailable: AccountLookup.unavailable,
+            "authip_directory_lookup_seconds", deadline: deadline, sharedWithShards: true,
+            unavailable: AccountLookup.unavailable,
             failure: { if case .unavailable(let reason) = $0 { reason } else { nil } },
             { directory.lookUp(query, timeout: $0) }
         ) {
@@ -219,7 +213,8 @@ extension EndpointDriver {
     /// took goes to the swift-metrics timer `timer`, and whether the service answered (`failure`
     /// gives the reason it did not) to the driver's health.
     private func inBackground<Answer: Sendable>(
-        _ timer: String, deadline: Date, unavailable: @escaping @Sendable (String) -> Answer,
+        _ timer: String, deadline: Date, sharedWithShards: Bool = false,
+        unavailable: @escaping @Sendable (String) -> Answer,
         failure: @escaping @Sendable (Answer) -> String?,
         _ work: @escaping @Sendable (Duration) -> Answer,
         answer input: @escaping @Sendable (Answer) -> EndpointInput
@@ -254,6 +249,8 @@ extension EndpointDriver {
             }
             guard self.state.value.sockets != nil else { return }
             self.handle(input(answer))
+            // The other shards' caches learn it too: the directory cache is the daemon's.
+            if sharedWithShards, reason == nil { self.sharesAnswer?(input(answer)) }
         }
     }
 }

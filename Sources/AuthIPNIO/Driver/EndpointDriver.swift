@@ -44,6 +44,9 @@ public final class EndpointDriver: Sendable {
     let clock: @Sendable () -> Date
     let recorder: NegotiationRecorder?
     let natTraversalSocketOptions: [SocketOptionSetting]
+    let sharesAnswer: (@Sendable (EndpointInput) -> Void)?
+    /// Which of a `ShardedDriver`'s endpoints this driver runs (`.whole` alone).
+    public let shard: EndpointShard
     /// Diagnostics: datagrams (debug, with the cookies, exchange and message ID), SAs
     /// installed and removed (info), downloads and directory calls (debug; failures warning).
     let logger: Logger
@@ -71,7 +74,8 @@ public final class EndpointDriver: Sendable {
     ///   - logger: where diagnostics go; none by default.
     ///   - natTraversalSocketOptions: set on each NAT traversal (4500) socket before it binds;
     ///     a kernel data plane takes ESP-in-UDP this way (`UDP_ENCAP`).
-    public init(
+    ///   - shard: which of a `ShardedDriver`'s endpoints this one is.
+    public convenience init(
         configuration: EndpointConfiguration, localAddresses: [IPAddress],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         delegate: any EndpointDriverDelegate, random: sending some RandomSource = SystemRandomSource(),
@@ -80,9 +84,27 @@ public final class EndpointDriver: Sendable {
         domainController: (any NTLMDomainController)? = nil,
         threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
         clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil,
-        logger: Logger = .silent, natTraversalSocketOptions: [SocketOptionSetting] = []
+        logger: Logger = .silent, natTraversalSocketOptions: [SocketOptionSetting] = [],
+        shard: EndpointShard = .whole
     ) {
-        let eventLoop = eventLoopGroup.next()
+        self.init(
+            configuration: configuration, localAddresses: localAddresses, eventLoop: eventLoopGroup.next(),
+            delegate: delegate, random: random, crlDownloader: crlDownloader, directory: directory,
+            domainController: domainController, threadPool: threadPool, crlThreadPool: crlThreadPool, clock: clock,
+            recorder: recorder, logger: logger, natTraversalSocketOptions: natTraversalSocketOptions, shard: shard,
+            sharesAnswer: nil)
+    }
+
+    /// The designated initialiser; `sharesAnswer` hands the directory's answers to a sharded
+    /// driver's other shards.
+    init(
+        configuration: EndpointConfiguration, localAddresses: [IPAddress], eventLoop: any EventLoop,
+        delegate: any EndpointDriverDelegate, random: sending some RandomSource, crlDownloader: CRLDownloader,
+        directory: (any RemoteAccountDirectory)?, domainController: (any NTLMDomainController)?,
+        threadPool: NIOThreadPool, crlThreadPool: NIOThreadPool, clock: @escaping @Sendable () -> Date,
+        recorder: NegotiationRecorder?, logger: Logger, natTraversalSocketOptions: [SocketOptionSetting],
+        shard: EndpointShard, sharesAnswer: (@Sendable (EndpointInput) -> Void)?
+    ) {
         self.eventLoop = eventLoop
         self.localAddresses = localAddresses
         ports = (configuration.settings.port, configuration.settings.natTraversalPort)
@@ -96,9 +118,11 @@ public final class EndpointDriver: Sendable {
         self.recorder = recorder
         self.logger = logger
         self.natTraversalSocketOptions = natTraversalSocketOptions
+        self.sharesAnswer = sharesAnswer
+        self.shard = shard
         let now = clock()
         recorder?.started(at: now)
-        let endpoint = Endpoint(configuration: configuration, random: random, now: now)
+        let endpoint = Endpoint(configuration: configuration, random: random, now: now, shard: shard)
         state = .makeBoxSendingValue(
             DriverState(endpoint: endpoint, crlCaches: Self.crlCaches(of: configuration)), eventLoop: eventLoop)
     }
@@ -203,59 +227,25 @@ public final class EndpointDriver: Sendable {
             return eventLoop.makeFailedFuture(EndpointDriverError.alreadyStarted)
         }
         state.value.phase = .starting
-        let binds = boundAddresses.map { local in bind(local).map { (local, $0) } }
-        return EventLoopFuture.whenAllComplete(binds, on: eventLoop).flatMapThrowing { results in
-            var sockets: [EndpointAddress: any Channel] = [:]
-            var failure: (any Error)?
-            for result in results {
-                switch result {
-                case .success(let (local, channel)): sockets[local] = channel
-                case .failure(let error): failure = failure ?? error
-                }
-            }
-            if let failure {
-                for channel in sockets.values { channel.close(promise: nil) }
-                self.state.value.phase = .stopped
-                throw failure
-            }
-            self.state.value.phase = .running(sockets: sockets)
+        return DatagramSockets.bind(
+            boundAddresses, natTraversalPort: ports.natTraversal, on: eventLoop,
+            natTraversalOptions: natTraversalSocketOptions
+        ) { message, peer, local in
+            self.received(message, from: peer, to: local)
+        }.map { sockets in
+            self.state.value.phase = .running(sockets, owned: true)
+        }.flatMapErrorThrowing { error in
+            self.state.value.phase = .stopped
+            throw error
         }
     }
 
-    private func bind(_ local: EndpointAddress) -> EventLoopFuture<any Channel> {
-        let address: SocketAddress
-        do {
-            address = try SocketAddress(local)
-        } catch {
-            return eventLoop.makeFailedFuture(EndpointDriverError.bindFailed(local, reason: "\(error)"))
+    /// Starts on sockets a `ShardedDriver` bound and will close.
+    func attach(_ sockets: DatagramSockets) -> EventLoopFuture<Void> {
+        eventLoop.submit {
+            guard case .idle = self.state.value.phase else { throw EndpointDriverError.alreadyStarted }
+            self.state.value.phase = .running(sockets, owned: false)
         }
-        let framing: DatagramFraming = local.port == ports.natTraversal ? .nonESPMarker : .plain
-        // NIO leaves a channel whose bind failed registered and open, its handler (and so this
-        // driver) with it: the channel is kept here to be closed then.
-        let created = NIOLoopBoundBox<(any Channel)?>.makeEmptyBox(valueType: (any Channel).self, eventLoop: eventLoop)
-        return DatagramBootstrap(group: eventLoop)
-            // IKE messages with certificate chains exceed NIO's default of 2048 bytes.
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-            .channelInitializer { [natTraversalSocketOptions] channel in
-                created.value = channel
-                return channel.eventLoop.makeCompletedFuture {
-                    if framing == .nonESPMarker {
-                        for option in natTraversalSocketOptions {
-                            try channel.syncOptions?.setOption(
-                                ChannelOptions.Types.SocketOption(
-                                    level: SocketOptionLevel(option.level), name: SocketOptionName(option.name)),
-                                value: Int(option.value))
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addHandler(
-                        DatagramHandler(local: local, framing: framing, driver: self))
-                }
-            }
-            .bind(to: address)
-            .flatMapErrorThrowing { error in
-                created.value?.close(promise: nil)
-                throw EndpointDriverError.bindFailed(local, reason: "\(error)")
-            }
     }
 
     private func stop() -> EventLoopFuture<Void> {
@@ -267,12 +257,12 @@ public final class EndpointDriver: Sendable {
             return eventLoop.makeFailedFuture(EndpointDriverError.notRunning)
         case .stopping(let done):
             return done
-        case .running(let sockets):
+        case .running(let sockets, let owned):
             let writes = handle(.shutdown)
             state.value.wakeUp?.task.cancel()
             state.value.wakeUp = nil
             let done = EventLoopFuture.whenAllComplete(writes, on: eventLoop)
-                .flatMap { _ in EventLoopFuture.andAllComplete(sockets.values.map { $0.close() }, on: self.eventLoop) }
+                .flatMap { _ in owned ? sockets.close(on: self.eventLoop) : self.eventLoop.makeSucceededVoidFuture() }
                 .map { self.state.value.phase = .stopped }
             state.value.phase = .stopping(done)
             return done

@@ -72,6 +72,17 @@ final class DaemonMetrics: Sendable {
         ]
     }
 
+    /// The daemon's gauges from its shards': the block list and DoS-cookie mode are every
+    /// shard's (the largest), the counts add up.
+    static func merged(_ shards: [[(String, String, Double)]]) -> [(String, String, Double)] {
+        shards[0].indices.map { index in
+            let (name, help, _) = shards[0][index]
+            let values = shards.map { $0[index].2 }
+            let shared = name == "authip_dos_cookie_mode" || name == "authip_blocks"
+            return (name, help, shared ? values.max() ?? 0 : values.reduce(0, +))
+        }
+    }
+
     func set(_ gauges: [(String, String, Double)]) {
         for (name, help, value) in gauges { registry.makeGauge(name: name, help: help).set(to: value) }
     }

@@ -16,7 +16,7 @@ final class MetricsServer: Sendable {
 
     /// Listens on `address` for `metrics` of `driver`.
     static func start(
-        address: SocketAddress, metrics: DaemonMetrics, driver: EndpointDriver, group: any EventLoopGroup
+        address: SocketAddress, metrics: DaemonMetrics, driver: ShardedDriver, group: any EventLoopGroup
     ) throws -> MetricsServer {
         let channel = try ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -42,10 +42,10 @@ private final class MetricsHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let metrics: DaemonMetrics
-    let driver: EndpointDriver
+    let driver: ShardedDriver
     private var request: HTTPRequestHead?
 
-    init(metrics: DaemonMetrics, driver: EndpointDriver) {
+    init(metrics: DaemonMetrics, driver: ShardedDriver) {
         self.metrics = metrics
         self.driver = driver
     }
@@ -70,6 +70,7 @@ private final class MetricsHandler: ChannelInboundHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let metrics = self.metrics
         driver.inspect { endpoint in DaemonMetrics.gauges(of: endpoint) }
+            .map(DaemonMetrics.merged)
             .hop(to: context.eventLoop)
             .whenComplete { result in
                 let (handler, context) = bound.value

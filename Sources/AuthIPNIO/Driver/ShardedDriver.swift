@@ -1,0 +1,238 @@
+import AuthIP
+import AuthIPAccounts
+import AuthIPAudit
+import AuthIPCrypto
+import AuthIPGSS
+import AuthIPJSON
+import AuthIPTrust
+import AuthIPWire
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Runs an endpoint's negotiations on several cores: N `EndpointDriver`s, each with its own
+/// sans-IO `Endpoint` on its own event loop, behind one set of sockets (Docs/Engine.md,
+/// "Shards").
+///
+/// A datagram goes to the shard its initiator cookie hashes to (`EndpointShard`), read from the
+/// header on the sockets' loop: no table and no lock is shared on that path. What the daemon
+/// keeps once stays once: inputs that concern every SA (blocks, removals, reloads, timers) go to
+/// every shard; the CRL caches are the configuration's shared objects; a directory answer one
+/// shard gets is handed to the others' caches; the control socket's reads fan out and merge;
+/// DoS-cookie mode is on while any shard is in it, and its 4646 events are written once for
+/// the daemon.
+///
+/// With one shard this is an `EndpointDriver` on its own sockets.
+public final class ShardedDriver: Sendable {
+    /// The shards, by `EndpointShard.index`.
+    public let shards: [EndpointDriver]
+    /// The first shard's loop: the sockets' loop, and where the merged futures complete.
+    public var eventLoop: any EventLoop { shards[0].eventLoop }
+    /// The local addresses and ports the sockets are bound to once started.
+    public var boundAddresses: [EndpointAddress] { shards[0].boundAddresses }
+    let key: UInt64
+    private let sockets = Mutex<DatagramSockets?>(nil)
+
+    /// A driver of `count` shards, each on the next loop of `eventLoopGroup`; the other
+    /// parameters are `EndpointDriver`'s, shared by the shards. A recorder needs one shard.
+    public init(
+        configuration: EndpointConfiguration, localAddresses: [IPAddress], shards count: Int,
+        eventLoopGroup: any EventLoopGroup, delegate: any EndpointDriverDelegate,
+        crlDownloader: CRLDownloader = CRLDownloader(pool: EndpointDriver.crlDownloadPool),
+        directory: (any RemoteAccountDirectory)? = nil, domainController: (any NTLMDomainController)? = nil,
+        threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
+        clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil,
+        logger: Logger = .silent, natTraversalSocketOptions: [SocketOptionSetting] = []
+    ) {
+        precondition(count >= 1 && (recorder == nil || count == 1), "\(count) shards")
+        // One shard needs no key (and a recording's random stream must not give one).
+        var random = SystemRandomSource()
+        let key = count == 1 ? 0 : random.next()
+        self.key = key
+        let fanIn: any EndpointDriverDelegate = count == 1 ? delegate : DenialOfServiceFanIn(delegate)
+        let siblings = Siblings()
+        var shards: [EndpointDriver] = []
+        for index in 0..<count {
+            var shardLogger = logger
+            if count > 1 { shardLogger[metadataKey: "shard"] = "\(index)" }
+            let sharesAnswer: (@Sendable (EndpointInput) -> Void)? =
+                count == 1 ? nil : { @Sendable input in siblings.share(input, from: index) }
+            let driver = EndpointDriver(
+                configuration: configuration, localAddresses: localAddresses, eventLoop: eventLoopGroup.next(),
+                delegate: fanIn, random: SystemRandomSource(), crlDownloader: crlDownloader, directory: directory,
+                domainController: domainController, threadPool: threadPool, crlThreadPool: crlThreadPool,
+                clock: clock, recorder: recorder, logger: shardLogger,
+                natTraversalSocketOptions: natTraversalSocketOptions,
+                shard: EndpointShard(index: index, count: count, key: key),
+                sharesAnswer: sharesAnswer)
+            shards.append(driver)
+        }
+        self.shards = shards
+        siblings.drivers.withLock { $0 = shards }
+    }
+
+    /// Binds the sockets on the first shard's loop and starts every shard on them. Fails with
+    /// `EndpointDriverError.bindFailed` (nothing bound) or `alreadyStarted`.
+    public func start() -> EventLoopFuture<Void> {
+        guard shards.count > 1 else { return shards[0].start() }
+        let shards = self.shards
+        let count = shards.count
+        return DatagramSockets.bind(
+            boundAddresses, natTraversalPort: shards[0].ports.natTraversal, on: eventLoop,
+            natTraversalOptions: shards[0].natTraversalSocketOptions
+        ) { [key] message, peer, local in
+            let shard = shards[Self.shard(of: message, count: count, key: key)]
+            if shard.eventLoop.inEventLoop {
+                shard.received(message, from: peer, to: local)
+            } else {
+                shard.eventLoop.execute { shard.received(message, from: peer, to: local) }
+            }
+        }.flatMap { sockets in
+            self.sockets.withLock { $0 = sockets }
+            return EventLoopFuture.andAllSucceed(shards.map { $0.attach(sockets) }, on: self.eventLoop)
+        }
+    }
+
+    /// The shard of a datagram: its initiator cookie's (shard 0 for one too short to have one).
+    static func shard(of message: [UInt8], count: Int, key: UInt64) -> Int {
+        guard count > 1, message.count >= 8 else { return 0 }
+        let cookie = message[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return EndpointShard.index(ofInitiatorCookie: cookie, count: count, key: key)
+    }
+
+    /// Hands an input to the shards it concerns: a datagram to its cookie's, an acquire to the
+    /// shard whose Main Mode can carry it (else the destination's hash), a QM SA's removal or
+    /// byte count to the shard of its ID, everything else to all. `.shutdown` is `shutdown()`.
+    @discardableResult
+    public func submit(_ input: EndpointInput) -> EventLoopFuture<Void> {
+        guard shards.count > 1 else { return shards[0].submit(input) }
+        switch input {
+        case .shutdown:
+            return shutdown()
+        case .datagram(let message, _, _):
+            return shards[Self.shard(of: message, count: shards.count, key: key)].submit(input)
+        case .removeQuickModeSA(let id), .bytesTransferred(let id, _, _):
+            return shards[Int((max(id, 1) - 1) % UInt64(shards.count))].submit(input)
+        case .acquire(let traffic):
+            return inspect { $0.holdsMainMode(for: traffic) }.flatMap { holds in
+                let index =
+                    holds.firstIndex(of: true)
+                    ?? EndpointShard.index(
+                        ofInitiatorCookie: traffic.destination.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+                            ^ traffic.destination.bytes.suffix(8).reduce(0) { $0 << 8 | UInt64($1) },
+                        count: self.shards.count, key: self.key)
+                return self.shards[index].submit(input)
+            }
+        default:
+            return EventLoopFuture.andAllSucceed(shards.map { $0.submit(input) }, on: eventLoop)
+        }
+    }
+
+    /// Runs `body` with each shard's endpoint on its loop; the results in shard order.
+    public func inspect<Result: Sendable>(
+        _ body: @escaping @Sendable (borrowing Endpoint) -> Result
+    ) -> EventLoopFuture<[Result]> {
+        EventLoopFuture.whenAllSucceed(shards.map { $0.inspect(body) }, on: eventLoop)
+    }
+
+    /// `authip status`'s figures, added up over the shards (DoS-cookie mode: any shard's), with
+    /// each shard's own under `shards` when there are several.
+    func status() -> EventLoopFuture<JSONValue> {
+        EventLoopFuture.whenAllSucceed(shards.map { $0.status() }, on: eventLoop).map { figures in
+            guard figures.count > 1, case .object(let first) = figures[0] else { return figures[0] }
+            var merged: [(String, JSONValue)] = first.map { name, _ in
+                let values = figures.compactMap { $0[name] }
+                let numbers = values.compactMap { value -> Int64? in
+                    if case .integer(let number) = value { number } else { nil }
+                }
+                if numbers.count == values.count { return (name, .integer(numbers.reduce(0, +))) }
+                let flags = values.compactMap(\.boolValue)
+                if flags.count == values.count { return (name, .bool(flags.contains(true))) }
+                return (name, values[0])
+            }
+            merged.append(("shards", .array(figures)))
+            return .object(merged)
+        }
+    }
+
+    /// Adopts a new configuration on every shard.
+    public func reconfigure(_ configuration: EndpointConfiguration) -> EventLoopFuture<Void> {
+        EventLoopFuture.andAllSucceed(shards.map { $0.reconfigure(configuration) }, on: eventLoop)
+    }
+
+    /// The CRL caches of the running configuration (the same objects in every shard).
+    public func crlCaches() -> EventLoopFuture<[CRLCache]> { shards[0].crlCaches() }
+
+    /// Where the control socket's blocking work runs.
+    var threadPool: NIOThreadPool { shards[0].threadPool }
+    var crlThreadPool: NIOThreadPool { shards[0].crlThreadPool }
+
+    /// Stops every shard (peers told, SAs removed, last datagrams written), then closes the
+    /// sockets. Calling it again returns once the same stop is done.
+    public func shutdown() -> EventLoopFuture<Void> {
+        EventLoopFuture.whenAllComplete(shards.map { $0.shutdown() }, on: eventLoop).flatMap { results in
+            let closed =
+                self.sockets.withLock { $0 }?.close(on: self.eventLoop) ?? self.eventLoop.makeSucceededVoidFuture()
+            return closed.flatMapThrowing {
+                for case .failure(let error) in results { throw error }
+            }
+        }
+    }
+}
+
+/// The shards, for each other's directory answers.
+private final class Siblings: Sendable {
+    let drivers = Mutex<[EndpointDriver]>([])
+
+    /// Hands `input` to every shard but `index`.
+    func share(_ input: EndpointInput, from index: Int) {
+        for driver in drivers.withLock({ $0 }) where driver.shard.index != index { driver.submit(input) }
+    }
+}
+
+/// A sharded driver's delegate: passes everything on, except that DoS-cookie mode is the
+/// daemon's: 4646 "started" when the first shard enters it, "stopped" when the last leaves.
+private final class DenialOfServiceFanIn: EndpointDriverDelegate {
+    private let delegate: any EndpointDriverDelegate
+    private let pressed = Mutex<Set<Int>>([])
+
+    init(_ delegate: any EndpointDriverDelegate) { self.delegate = delegate }
+
+    func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
+        if case .dosPreventionModeChanged(let change) = event {
+            let passes = pressed.withLock { shards in
+                let before = shards.isEmpty
+                if change == .started { shards.insert(driver.shard.index) } else { shards.remove(driver.shard.index) }
+                return before != shards.isEmpty
+            }
+            guard passes else { return }
+        }
+        delegate.endpointDriver(driver, record: event, at: time)
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA) {
+        delegate.endpointDriver(driver, install: sa)
+    }
+
+    func endpointDriver(
+        _ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64
+    ) {
+        delegate.endpointDriver(driver, removeSAWithSPI: spi, direction: direction, quickModeSAID: quickModeSAID)
+    }
+
+    func endpointDriver(
+        _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError
+    ) {
+        delegate.endpointDriver(driver, failedToSendTo: destination, because: error)
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError) {
+        delegate.endpointDriver(driver, failedToSaveCRLCache: error)
+    }
+
+    func endpointDriver(_ driver: EndpointDriver, calibrated calibration: Calibration) {
+        delegate.endpointDriver(driver, calibrated: calibration)
+    }
+}
