@@ -16,6 +16,9 @@ public struct LoadSummary: Sendable {
     /// The responder's CPU seconds over the run, and per established tunnel in microseconds.
     public let responderCPUSeconds: Double?
     public let responderCPUMicrosecondsPerTunnel: Double?
+    /// With `hold`, the responder's CPU per tunnel up to the moment every tunnel was up (its
+    /// setup alone, the closes not yet begun), microseconds.
+    public let responderSetupCPUMicrosecondsPerTunnel: Double?
     /// The responder's resident memory before the run and with the tunnels held, and the
     /// difference per held tunnel.
     public let responderResidentBytes: (before: Int, held: Int)?
@@ -61,6 +64,11 @@ public struct LoadSummary: Sendable {
             responderCPUSeconds = nil
             responderCPUMicrosecondsPerTunnel = nil
         }
+        if let before, let held, options.hold != nil, established > 0, heldTunnels == established {
+            responderSetupCPUMicrosecondsPerTunnel = (held.cpuSeconds - before.cpuSeconds) / Double(established) * 1e6
+        } else {
+            responderSetupCPUMicrosecondsPerTunnel = nil
+        }
         if let before, let held {
             responderResidentBytes = (before.residentBytes, held.residentBytes)
             residentBytesPerTunnel =
@@ -96,6 +104,9 @@ public struct LoadSummary: Sendable {
             if let responderCPUSeconds { responder.append(("cpuSeconds", rounded(responderCPUSeconds))) }
             if let responderCPUMicrosecondsPerTunnel {
                 responder.append(("cpuMicrosecondsPerTunnel", rounded(responderCPUMicrosecondsPerTunnel)))
+            }
+            if let responderSetupCPUMicrosecondsPerTunnel {
+                responder.append(("setupCPUMicrosecondsPerTunnel", rounded(responderSetupCPUMicrosecondsPerTunnel)))
             }
             if let responderResidentBytes {
                 responder.append(("residentBytesBefore", .number(responderResidentBytes.before)))

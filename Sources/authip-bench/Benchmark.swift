@@ -11,7 +11,7 @@ struct AuthIPBenchmark {
     static let measureTime = Duration.milliseconds(1500)
 
     /// `authip-bench [SECTION...]` runs only these sections: wire, crypto, trust, gss,
-    /// directaccess, sadb (all when none is named). `profile-engine` and `profile-floor` run
+    /// directaccess, sadb, memory (all when none is named). `profile-engine` and `profile-floor` run
     /// only ECDSA tunnels, or only their floor, for 20 s: a steady load for `perf record`.
     static let sections = Set(CommandLine.arguments.dropFirst())
 
@@ -23,6 +23,7 @@ struct AuthIPBenchmark {
         if wants("gss") { try AuthenticationBenchmark.run() }
         if wants("directaccess") { try DirectAccessBenchmark.run() }
         if wants("sadb") { SADatabaseBenchmark.run() }
+        if wants("memory") { try DirectAccessBenchmark.memory() }
         if sections.contains("profile-engine") { try DirectAccessBenchmark.profile(floor: false) }
         if sections.contains("profile-floor") { try DirectAccessBenchmark.profile(floor: true) }
     }

@@ -8,6 +8,10 @@ import AuthIPTrust
 import AuthIPWire
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Whole DirectAccess tunnels through two `Endpoint`s in one process (MM + first QM + QM
 /// synchronize + EM, datagrams handed straight across), the CPU each side spends in its
 /// `handle` calls, and the floor: the same OpenSSL and mechanism work called directly.
@@ -314,5 +318,61 @@ enum DirectAccessBenchmark {
         var spec = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
         return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
+    }
+}
+
+extension DirectAccessBenchmark {
+    /// The memory one responder keeps per established infrastructure tunnel (resident, once
+    /// glibc has returned its free pages): `tunnels` clients, each a fresh endpoint that
+    /// goes away, against one server endpoint that keeps every MM and QM SA; once right after
+    /// the last tunnel, once after the responses kept for retransmissions expired.
+    static func memory(tunnels: Int = 1_000) throws {
+        let world = try world(ecdsa: true, realm: nil)
+        var settings = EndpointSettings()
+        // Every client comes from one address at one instant: no per-peer limit may count them.
+        settings.maximumMainModeSAsPerPeer = .max
+        settings.tlsStartBurst = 1e9
+        var server = Endpoint(
+            configuration: EndpointConfiguration(
+                computerName: "DASERVER", principalName: KerberosRealm.service, rules: world.serverRules,
+                settings: settings, directory: world.directory),
+            random: SeededRandomSource(seed: 5), now: start)
+        // Resident memory once glibc has handed its free pages back (malloc_trim).
+        let trim = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim").map {
+            unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self)
+        }
+        func inUse() -> Int {
+            _ = trim?(0)
+            let pages = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ")
+            return (pages.flatMap { Int($0[1]) } ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        }
+        var before = 0
+        for index in 0...tunnels {
+            // The first tunnel warms the caches; the others are counted.
+            if index == 1 { before = inUse() }
+            var client = Endpoint(
+                configuration: EndpointConfiguration(
+                    computerName: "CLIENT1", principalName: "CLIENT1$@DA.TEST", rules: world.clientRules),
+                random: SeededRandomSource(seed: UInt64(1_000 + index)), now: start)
+            var queue: [(toServer: Bool, EndpointInput)] = [
+                (false, .acquire(TrafficRequest(source: clientAddress, destination: IPAddress("2001:db8:1::53")!)))
+            ]
+            while !queue.isEmpty {
+                let (toServer, input) = queue.removeFirst()
+                let outputs = toServer ? server.handle(input, now: start) : client.handle(input, now: start)
+                for case .send(let bytes, let from, let to) in outputs {
+                    queue.append((!toServer, .datagram(bytes, from: from, to: to)))
+                }
+            }
+        }
+        guard server.database.mainModeCount == tunnels + 1 else {
+            fatalError("\(server.database.mainModeCount) of \(tunnels + 1) tunnels came up")
+        }
+        let held = inUse()
+        _ = server.handle(.timer, now: start.addingTimeInterval(121))
+        let settled = inUse()
+        AuthIPBenchmark.report("memory.engine_bytes_per_tunnel", Double((held - before) / tunnels), "bytes")
+        AuthIPBenchmark.report(
+            "memory.engine_bytes_per_idle_tunnel", Double((settled - before) / tunnels), "bytes")
     }
 }

@@ -85,6 +85,8 @@ struct ShardedDriverTests {
         #expect(listed == (16, 16))
         let status = try await service.perform(.status).get()
         #expect(status["mainModeSAs"] == .integer(16) && status["shards"]?.arrayValue?.count == 2, "\(status)")
+        // The kernel put every datagram on its shard's socket: none was handed on.
+        #expect(status["datagramsHandedOn"] == .integer(0), "\(status)")
 
         for (driver, _, _) in initiators { try await driver.shutdown().get() }
         try await responder.shutdown().get()

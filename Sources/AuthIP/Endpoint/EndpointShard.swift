@@ -27,16 +27,27 @@ public struct EndpointShard: Sendable, Hashable {
         self.key = key
     }
 
-    /// The shard of a Main Mode with this initiator cookie, of `count` shards under `key`.
+    /// The shard of a Main Mode with this initiator cookie, of `count` shards under `key`: a
+    /// keyed hash in 32-bit steps, so that the kernel can compute it too (a classic BPF program
+    /// steers each datagram to its shard's socket).
     public static func index(ofInitiatorCookie cookie: UInt64, count: Int, key: UInt64) -> Int {
         guard count > 1 else { return 0 }
-        // SplitMix64's finaliser over the keyed cookie: every output bit depends on every input bit.
-        var z = cookie ^ key
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(count))
+        let (high, low) = (UInt32(truncatingIfNeeded: cookie >> 32), UInt32(truncatingIfNeeded: cookie))
+        let (first, second) = keyHalves(key)
+        var hash = (high ^ first) &* multipliers.0
+        hash ^= low ^ second
+        hash = hash &* multipliers.1
+        hash ^= hash >> 16
+        return Int(hash % UInt32(count))
     }
+
+    /// The two 32-bit halves of the key the hash mixes in.
+    public static func keyHalves(_ key: UInt64) -> (UInt32, UInt32) {
+        (UInt32(truncatingIfNeeded: key >> 32), UInt32(truncatingIfNeeded: key))
+    }
+
+    /// The hash's odd multipliers (the golden ratio's and MurmurHash3's finaliser's).
+    public static let multipliers: (UInt32, UInt32) = (0x9E37_79B1, 0x85EB_CA6B)
 
     /// Whether a Main Mode with this initiator cookie is this shard's.
     public func owns(initiatorCookie cookie: UInt64) -> Bool {

@@ -7,6 +7,7 @@ extension MainModeMachine {
     /// the QM SAs whose rekey is due.
     mutating func fire(_ shared: inout EndpointContext) -> [UInt64] {
         let now = shared.now
+        channel.dropExpiredResponses(at: now)
         for due in channel.due(at: now) {
             switch due {
             case .resend(let datagrams):

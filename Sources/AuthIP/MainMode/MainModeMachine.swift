@@ -136,9 +136,11 @@ struct MainModeMachine {
     }
 
     /// The session's next deadline: a retransmission, the responder's wait, a negotiation's
-    /// external wait, a Quick Mode's wait for synchronize, a rekey.
+    /// external wait, a Quick Mode's wait for synchronize, a rekey, the end of the responses
+    /// kept for retransmissions.
     var deadline: Date? {
         var next = channel.earliestRetransmission ?? .distantFuture
+        if let expire = channel.responsesExpire { next = min(next, expire) }
         if let deadline = negotiationDeadline { next = min(next, deadline) }
         if isNegotiating { next = min(next, negotiationLimit) }
         if let wait = externalWait { next = min(next, wait.deadline) }

@@ -90,6 +90,9 @@ struct Channel {
     private(set) var outstanding: [ExchangeKey: OutstandingRequest] = [:]
     /// Responses this side took: late duplicates of them are dropped quietly.
     private var receivedResponses: [DatagramDigest] = []
+    /// When the last response kept for retransmissions expires: the session's timer drops the
+    /// bytes then, so that an idle MM SA does not hold its negotiation's datagrams.
+    private(set) var responsesExpire: Date?
 
     /// The seqNUM for the next request of this exchange type, or, for nil, for the next message
     /// of any kind (`SequenceNumbering.perMessage`).
@@ -152,10 +155,25 @@ struct Channel {
         guard let digest = latestRequest[key], processed[digest] != nil else { return }
         processed[digest]?.response = datagrams
         processed[digest]?.expires = now.addingTimeInterval(Self.responseLifetime)
-        // Responses are the bulky part: drop the expired ones' bytes.
+        responsesExpire = now.addingTimeInterval(Self.responseLifetime)
+        // The peer sent this request only after it had the response to the one before it in
+        // the same exchange: that response will not be asked for again.
+        for (other, entry) in processed
+        where entry.key.exchange == key.exchange && entry.key.messageID == key.messageID
+            && entry.key.sequence < key.sequence && entry.response?.isEmpty == false
+        {
+            processed[other]?.response = []
+        }
+        dropExpiredResponses(at: now)
+    }
+
+    /// Drops the bytes of the responses whose time is up (they are the bulky part); the
+    /// requests stay known, so a late retransmission is still recognised and not answered.
+    mutating func dropExpiredResponses(at now: Date) {
         for (other, entry) in processed where entry.expires.map({ $0 <= now }) == true && entry.response != [] {
             processed[other]?.response = []
         }
+        if let expire = responsesExpire, expire <= now { responsesExpire = nil }
     }
 
     mutating func track(_ key: ExchangeKey, _ request: OutstandingRequest) {

@@ -33,7 +33,8 @@ struct EventLines {
         let record = try recorder.record(event, at: time)
         switch format {
         case .text:
-            let message = event.message.replacingOccurrences(of: "\r\n", with: "\n")
+            // Windows' CRLFs as newlines (the messages have no other carriage return).
+            let message = String(decoding: event.message.utf8.filter { $0 != 13 }, as: UTF8.self)
             return (
                 record,
                 "\(time.systemTime) \(recorder.origin.computer) event \(event.descriptor.eventID)"

@@ -1,9 +1,14 @@
+import AuthIP
 import AuthIPWire
 import NIOCore
 import NIOPosix
 
-/// The UDP sockets of a driver, or of all the shards of a `ShardedDriver`: the IKE port and
-/// the NAT-T port on each local address, bound on one event loop. What arrives goes to
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The UDP sockets of a driver (a shard's, in a `ShardedDriver`): the IKE port and the NAT-T
+/// port on each local address, bound on the driver's event loop. What arrives goes to
 /// `receive` on that loop, without the NAT-T port's non-ESP marker (ESP there is dropped);
 /// `send` may be called from any loop. The set never changes once bound.
 final class DatagramSockets: Sendable {
@@ -20,16 +25,32 @@ final class DatagramSockets: Sendable {
 
     /// Binds every address of `locals`; fails with `EndpointDriverError.bindFailed`, and binds
     /// nothing, when one of them cannot be bound. `natTraversalOptions` are set on the NAT-T
-    /// sockets before they bind.
+    /// sockets before they bind. A shard's sockets join the `SO_REUSEPORT` group of each
+    /// address and port (the sockets are made before this returns, so shards that bind in
+    /// turn are the group's members in their order); the first shard's carry the program that
+    /// steers each datagram to its shard's socket.
     static func bind(
         _ locals: [EndpointAddress], natTraversalPort: UInt16, on eventLoop: any EventLoop,
-        natTraversalOptions: [SocketOptionSetting], receive: @escaping Receive
+        natTraversalOptions: [SocketOptionSetting], shard: EndpointShard? = nil, receive: @escaping Receive
     ) -> EventLoopFuture<DatagramSockets> {
         let binds = locals.map { local in
-            bind(
-                local, framing: local.port == natTraversalPort ? .nonESPMarker : .plain, on: eventLoop,
-                options: natTraversalOptions, receive: receive
-            ).map { (local, $0) }
+            let framing: DatagramFraming = local.port == natTraversalPort ? .nonESPMarker : .plain
+            let options = framing == .nonESPMarker ? natTraversalOptions : []
+            guard let shard else {
+                return bind(local, framing: framing, on: eventLoop, options: options, receive: receive).map {
+                    (local, $0)
+                }
+            }
+            let descriptor: CInt
+            do {
+                descriptor = try ShardSteering.socket(
+                    bound: local, options: options, steering: shard.index == 0 ? (shard, framing) : nil)
+            } catch {
+                return eventLoop.makeFailedFuture(EndpointDriverError.bindFailed(local, reason: "\(error)"))
+            }
+            return adopt(descriptor, local: local, framing: framing, on: eventLoop, receive: receive).map {
+                (local, $0)
+            }
         }
         return EventLoopFuture.whenAllComplete(binds, on: eventLoop).flatMapThrowing { results in
             var channels: [EndpointAddress: any Channel] = [:]
@@ -46,6 +67,26 @@ final class DatagramSockets: Sendable {
             }
             return DatagramSockets(channels: channels, natTraversalPort: natTraversalPort)
         }
+    }
+
+    /// A socket bound elsewhere, run on `eventLoop`; closed if NIO cannot take it.
+    private static func adopt(
+        _ descriptor: CInt, local: EndpointAddress, framing: DatagramFraming, on eventLoop: any EventLoop,
+        receive: @escaping Receive
+    ) -> EventLoopFuture<any Channel> {
+        DatagramBootstrap(group: eventLoop)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        DatagramHandler(local: local, framing: framing, receive: receive))
+                }
+            }
+            .withBoundSocket(descriptor)
+            .flatMapErrorThrowing { error in
+                Glibc.close(descriptor)
+                throw EndpointDriverError.bindFailed(local, reason: "\(error)")
+            }
     }
 
     private static func bind(
@@ -67,13 +108,11 @@ final class DatagramSockets: Sendable {
             .channelInitializer { channel in
                 created.value = channel
                 return channel.eventLoop.makeCompletedFuture {
-                    if framing == .nonESPMarker {
-                        for option in options {
-                            try channel.syncOptions?.setOption(
-                                ChannelOptions.Types.SocketOption(
-                                    level: SocketOptionLevel(option.level), name: SocketOptionName(option.name)),
-                                value: Int(option.value))
-                        }
+                    for option in options {
+                        try channel.syncOptions?.setOption(
+                            ChannelOptions.Types.SocketOption(
+                                level: SocketOptionLevel(option.level), name: SocketOptionName(option.name)),
+                            value: Int(option.value))
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         DatagramHandler(local: local, framing: framing, receive: receive))

@@ -4,8 +4,9 @@ import AuthIPWire
 import Foundation
 import NIOCore
 
-/// What an `EndpointDriver` changes as it runs; touched on its event loop only.
-struct DriverState {
+/// What an `EndpointDriver` changes as it runs; touched on its event loop only. A class, so
+/// that reading one member through the loop-bound box does not copy the rest.
+final class DriverState {
     var endpoint: Endpoint
     /// The CRL caches of the configuration's certificate methods, each once (the control
     /// socket's `crl` commands; those with a directory are saved after downloads).
@@ -21,6 +22,14 @@ struct DriverState {
     var health = DriverHealth()
     /// When the Main Modes under way began, for the setup latency histograms.
     var setups = SetupClock()
+    /// Datagrams that arrived on this shard's sockets but belong to another shard (the
+    /// kernel's steering could not place them).
+    var datagramsHandedOn = 0
+
+    init(endpoint: Endpoint, crlCaches: [CRLCache]) {
+        self.endpoint = endpoint
+        self.crlCaches = crlCaches
+    }
 
     enum Phase {
         /// Created; no socket yet.
@@ -28,8 +37,7 @@ struct DriverState {
         /// Binding the sockets.
         case starting
         /// Receiving and sending on these sockets, by the address and port each is bound to.
-        /// `owned`: the sockets are this driver's to close (not a `ShardedDriver`'s).
-        case running(DatagramSockets, owned: Bool)
+        case running(DatagramSockets)
         /// The last datagrams are being written and the sockets closed; done when this completes.
         case stopping(EventLoopFuture<Void>)
         case stopped
@@ -41,7 +49,7 @@ struct DriverState {
     }
 
     var sockets: DatagramSockets? {
-        if case .running(let sockets, _) = phase { return sockets }
+        if case .running(let sockets) = phase { return sockets }
         return nil
     }
 }

@@ -180,6 +180,7 @@ public final class EndpointDriver: Sendable {
                 Self.figures(of: state.endpoint) + [
                     ("crlDownloadsInFlight", .number(state.crlDownloadsInFlight)),
                     ("directoryCallsInFlight", .number(state.directoryCallsInFlight)),
+                    ("datagramsHandedOn", .number(state.datagramsHandedOn)),
                 ] + state.health.json(at: self.clock()))
         }
     }
@@ -233,18 +234,18 @@ public final class EndpointDriver: Sendable {
         ) { message, peer, local in
             self.received(message, from: peer, to: local)
         }.map { sockets in
-            self.state.value.phase = .running(sockets, owned: true)
+            self.state.value.phase = .running(sockets)
         }.flatMapErrorThrowing { error in
             self.state.value.phase = .stopped
             throw error
         }
     }
 
-    /// Starts on sockets a `ShardedDriver` bound and will close.
+    /// Starts on sockets a `ShardedDriver` bound for this shard.
     func attach(_ sockets: DatagramSockets) -> EventLoopFuture<Void> {
         eventLoop.submit {
             guard case .idle = self.state.value.phase else { throw EndpointDriverError.alreadyStarted }
-            self.state.value.phase = .running(sockets, owned: false)
+            self.state.value.phase = .running(sockets)
         }
     }
 
@@ -257,12 +258,12 @@ public final class EndpointDriver: Sendable {
             return eventLoop.makeFailedFuture(EndpointDriverError.notRunning)
         case .stopping(let done):
             return done
-        case .running(let sockets, let owned):
+        case .running(let sockets):
             let writes = handle(.shutdown)
             state.value.wakeUp?.task.cancel()
             state.value.wakeUp = nil
             let done = EventLoopFuture.whenAllComplete(writes, on: eventLoop)
-                .flatMap { _ in owned ? sockets.close(on: self.eventLoop) : self.eventLoop.makeSucceededVoidFuture() }
+                .flatMap { _ in sockets.close(on: self.eventLoop) }
                 .map { self.state.value.phase = .stopped }
             state.value.phase = .stopping(done)
             return done

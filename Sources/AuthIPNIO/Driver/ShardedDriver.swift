@@ -13,11 +13,11 @@ import NIOPosix
 import Synchronization
 
 /// Runs an endpoint's negotiations on several cores: N `EndpointDriver`s, each with its own
-/// sans-IO `Endpoint` on its own event loop, behind one set of sockets (Docs/Engine.md,
-/// "Shards").
+/// sans-IO `Endpoint` on its own event loop and its own sockets (Docs/Engine.md, "Shards").
 ///
-/// A datagram goes to the shard its initiator cookie hashes to (`EndpointShard`), read from the
-/// header on the sockets' loop: no table and no lock is shared on that path. What the daemon
+/// A datagram goes to the shard its initiator cookie hashes to (`EndpointShard`): the kernel
+/// puts it on that shard's socket (`ShardSteering`), and the driver checks the cookie again
+/// and hands on what the kernel could not place. No table and no lock is shared on that path. What the daemon
 /// keeps once stays once: inputs that concern every SA (blocks, removals, reloads, timers) go to
 /// every shard; the CRL caches are the configuration's shared objects; a directory answer one
 /// shard gets is handed to the others' caches; the control socket's reads fan out and merge;
@@ -33,7 +33,6 @@ public final class ShardedDriver: Sendable {
     /// The local addresses and ports the sockets are bound to once started.
     public var boundAddresses: [EndpointAddress] { shards[0].boundAddresses }
     let key: UInt64
-    private let sockets = Mutex<DatagramSockets?>(nil)
 
     /// A driver of `count` shards, each on the next loop of `eventLoopGroup`; the other
     /// parameters are `EndpointDriver`'s, shared by the shards. A recorder needs one shard.
@@ -73,25 +72,46 @@ public final class ShardedDriver: Sendable {
         siblings.drivers.withLock { $0 = shards }
     }
 
-    /// Binds the sockets on the first shard's loop and starts every shard on them. Fails with
-    /// `EndpointDriverError.bindFailed` (nothing bound) or `alreadyStarted`.
+    /// Binds each shard's sockets on its loop, shard after shard (the order of the
+    /// `SO_REUSEPORT` groups, which the steering program counts in), and starts the shards on
+    /// them. Fails with `EndpointDriverError.bindFailed` (nothing stays bound) or `alreadyStarted`.
     public func start() -> EventLoopFuture<Void> {
         guard shards.count > 1 else { return shards[0].start() }
         let shards = self.shards
         let count = shards.count
-        return DatagramSockets.bind(
-            boundAddresses, natTraversalPort: shards[0].ports.natTraversal, on: eventLoop,
-            natTraversalOptions: shards[0].natTraversalSocketOptions
-        ) { [key] message, peer, local in
-            let shard = shards[Self.shard(of: message, count: count, key: key)]
-            if shard.eventLoop.inEventLoop {
-                shard.received(message, from: peer, to: local)
-            } else {
-                shard.eventLoop.execute { shard.received(message, from: peer, to: local) }
+        let key = self.key
+        var bound: [EventLoopFuture<DatagramSockets>] = []
+        for shard in shards {
+            bound.append(
+                DatagramSockets.bind(
+                    shards[0].boundAddresses, natTraversalPort: shards[0].ports.natTraversal, on: shard.eventLoop,
+                    natTraversalOptions: shards[0].natTraversalSocketOptions, shard: shard.shard
+                ) { message, peer, local in
+                    // The kernel has steered it here; one too short for the program is placed now.
+                    let target = shards[Self.shard(of: message, count: count, key: key)]
+                    if target === shard {
+                        shard.received(message, from: peer, to: local)
+                    } else {
+                        shard.state.value.datagramsHandedOn += 1
+                        target.eventLoop.execute { target.received(message, from: peer, to: local) }
+                    }
+                })
+        }
+        return EventLoopFuture.whenAllComplete(bound, on: eventLoop).flatMap { results in
+            var sockets: [DatagramSockets] = []
+            var failure: (any Error)?
+            for result in results {
+                switch result {
+                case .success(let bound): sockets.append(bound)
+                case .failure(let error): failure = failure ?? error
+                }
             }
-        }.flatMap { sockets in
-            self.sockets.withLock { $0 = sockets }
-            return EventLoopFuture.andAllSucceed(shards.map { $0.attach(sockets) }, on: self.eventLoop)
+            if let failure {
+                return EventLoopFuture.andAllComplete(sockets.map { $0.close(on: self.eventLoop) }, on: self.eventLoop)
+                    .flatMapThrowing { throw failure }
+            }
+            return EventLoopFuture.andAllSucceed(
+                zip(shards, sockets).map { $0.attach($1) }, on: self.eventLoop)
         }
     }
 
@@ -141,19 +161,27 @@ public final class ShardedDriver: Sendable {
     /// each shard's own under `shards` when there are several.
     func status() -> EventLoopFuture<JSONValue> {
         EventLoopFuture.whenAllSucceed(shards.map { $0.status() }, on: eventLoop).map { figures in
-            guard figures.count > 1, case .object(let first) = figures[0] else { return figures[0] }
-            var merged: [(String, JSONValue)] = first.map { name, _ in
-                let values = figures.compactMap { $0[name] }
-                let numbers = values.compactMap { value -> Int64? in
-                    if case .integer(let number) = value { number } else { nil }
-                }
-                if numbers.count == values.count { return (name, .integer(numbers.reduce(0, +))) }
-                let flags = values.compactMap(\.boolValue)
-                if flags.count == values.count { return (name, .bool(flags.contains(true))) }
-                return (name, values[0])
-            }
+            guard figures.count > 1, case .object(var merged) = Self.merged(figures) else { return figures[0] }
             merged.append(("shards", .array(figures)))
             return .object(merged)
+        }
+    }
+
+    /// The shards' figures as one: numbers added, flags or'ed, objects merged member by member,
+    /// anything else the first shard's.
+    static func merged(_ values: [JSONValue]) -> JSONValue {
+        switch values[0] {
+        case .integer:
+            let numbers = values.compactMap(\.integerValue)
+            return numbers.count == values.count ? .integer(numbers.reduce(0, +)) : values[0]
+        case .double:
+            return .double(values.compactMap(\.doubleValue).reduce(0, +))
+        case .bool:
+            return .bool(values.contains { $0.boolValue == true })
+        case .object(let members):
+            return .object(members.map { name, _ in (name, merged(values.compactMap { $0[name] })) })
+        default:
+            return values[0]
         }
     }
 
@@ -169,16 +197,10 @@ public final class ShardedDriver: Sendable {
     var threadPool: NIOThreadPool { shards[0].threadPool }
     var crlThreadPool: NIOThreadPool { shards[0].crlThreadPool }
 
-    /// Stops every shard (peers told, SAs removed, last datagrams written), then closes the
-    /// sockets. Calling it again returns once the same stop is done.
+    /// Stops every shard: peers told, SAs removed, the last datagrams written, its sockets
+    /// closed. Calling it again returns once the same stop is done.
     public func shutdown() -> EventLoopFuture<Void> {
-        EventLoopFuture.whenAllComplete(shards.map { $0.shutdown() }, on: eventLoop).flatMap { results in
-            let closed =
-                self.sockets.withLock { $0 }?.close(on: self.eventLoop) ?? self.eventLoop.makeSucceededVoidFuture()
-            return closed.flatMapThrowing {
-                for case .failure(let error) in results { throw error }
-            }
-        }
+        EventLoopFuture.andAllSucceed(shards.map { $0.shutdown() }, on: eventLoop)
     }
 }
 
