@@ -5,6 +5,7 @@
 #   daemon.responder_over_floor     that ÷ infrastructure.floor_responder_us of the same run
 #   daemon.responder_cpu_us_2_shards, daemon.shard_cost_ratio (2 shards ÷ 1 shard)
 #   daemon.tunnels_per_s, daemon.setup_p50_ms, daemon.setup_p99_ms, daemon.failures
+#                                   ECDSA tunnels opened and closed at LOAD_BENCH_THROUGHPUT (200) a second
 #   daemon.rss_bytes_per_tunnel     with LOAD_BENCH_HELD (10000) clients held
 #   daemon.flood_*                  a Main Mode #1 flood while 100 clients connect
 # Everything runs in a network namespace of its own whose loopback takes every 6to4 address.
@@ -17,6 +18,7 @@ held="${LOAD_BENCH_HELD:-10000}"
 rate="${LOAD_BENCH_RATE:-40}"
 seconds="${LOAD_BENCH_SECONDS:-10}"
 soak="${LOAD_BENCH_SOAK:-0}"
+throughput="${LOAD_BENCH_THROUGHPUT:-200}"
 [ "$(id -u)" = 0 ] || { echo "load-bench: needs root (a network namespace)" >&2; exit 1; }
 export PATH="$PATH:/usr/sbin:/sbin"
 
@@ -70,14 +72,23 @@ figure daemon.responder_cpu_us_with_close "$(field load-1.json "['responder']['c
 figure daemon.responder_over_floor "$(python3 -c "print(round($one / $floor, 3))")" "ratio"
 figure daemon.responder_cpu_us_2_shards "$two" "µs CPU"
 figure daemon.shard_cost_ratio "$(python3 -c "print(round($two / $one, 3))")" "ratio"
-figure daemon.tunnels_per_s "$(field load-2.json "['tunnelsPerSecond']")" "tunnels/s"
-figure daemon.setup_p50_ms "$(field load-2.json "['setupMilliseconds']['p50']")" "ms"
-figure daemon.setup_p99_ms "$(field load-2.json "['setupMilliseconds']['p99']")" "ms"
-figure daemon.failures "$(( $(field load-1.json "['failed']") + $(field load-2.json "['failed']") ))" "tunnels"
+figure daemon.cpu_run_failures "$(( $(field load-1.json "['failed']") + $(field load-2.json "['failed']") ))" "tunnels"
 
-# Many clients held: the responder's memory per tunnel.
 ecdsa="$work/ecdsa-$held"
 [ -f "$ecdsa/client.json" ] || "$authip" load prepare "$ecdsa" --clients "$held" > /dev/null
+
+# Throughput: tunnels opened and closed at a rate this machine sustains beside the clients.
+rm -f "$ecdsa/server.sock"
+start_responder "$ecdsa" 2
+"$authip" load --config "$ecdsa/client.json" --rate "$throughput" --duration 20 --responder-pid "$responder" \
+  > throughput.json || true
+stop_responder
+figure daemon.tunnels_per_s "$(field throughput.json "['tunnelsPerSecond']")" "tunnels/s"
+figure daemon.setup_p50_ms "$(field throughput.json "['setupMilliseconds']['p50']")" "ms"
+figure daemon.setup_p99_ms "$(field throughput.json "['setupMilliseconds']['p99']")" "ms"
+figure daemon.failures "$(field throughput.json "['failed']")" "tunnels"
+
+# Many clients held: the responder's memory per tunnel.
 rm -f "$ecdsa/server.sock"
 start_responder "$ecdsa" 2
 "$authip" load --config "$ecdsa/client.json" --rate 250 --duration $((held / 250 + 5)) --hold 3600 \
@@ -100,6 +111,7 @@ figure daemon.flood_dos_events "$(cat flood-4646.txt)" "4646 events"
 figure daemon.flood_rss_bytes "$(field flood.json "['responder']['residentBytesHeld']")" "bytes"
 
 if [ "$soak" -gt 0 ]; then
+  # The soak: --hold rotation at a steady rate; memory sampled every minute.
   rm -f "$ecdsa/server.sock"
   start_responder "$ecdsa" 2
   "$authip" load --config "$ecdsa/client.json" --clients 400 --rate 5 --duration "$soak" --hold 60 \

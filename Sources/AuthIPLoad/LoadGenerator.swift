@@ -66,7 +66,7 @@ public final class LoadGenerator: Sendable {
 
     /// Runs the load, blocking, and returns its summary.
     public func run() throws -> LoadSummary {
-        Self.raiseDescriptorLimit(to: options.clients * 2 + 1_024)
+        Self.raiseDescriptorLimit(to: options.clients + 1_024)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
         defer { try? group.syncShutdownGracefully() }
         let responder = options.responderPID.map(ProcessAccounting.init)
@@ -150,9 +150,10 @@ public final class LoadGenerator: Sendable {
             return fail(number, driver: nil, reason: "the template has no \(options.tunnel) traffic")
         }
         let traffic = configuration.acquire[index]
+        // No NAT between the clients and the responder: one socket a client.
         let driver = EndpointDriver(
             configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
-            eventLoopGroup: group, delegate: self)
+            eventLoopGroup: group, delegate: self, bindsNATTraversalPort: false)
         state.withLock { run in
             run.started += 1
             run.inSetup += 1

@@ -159,7 +159,7 @@ extension MainModeMachine {
     /// principal or its NTLM account.
     static func computer(of mm: KeyedMainMode) -> ComputerIdentity? {
         switch mm.method {
-        case .tls: return mm.peerChain.first.flatMap(ComputerIdentity.init(certificate:))
+        case .tls: return mm.peerComputer
         case .kerberos, .ntlm: return mm.remoteIdentity.flatMap { ComputerIdentity(name: $0, method: mm.method) }
         default: return nil
         }

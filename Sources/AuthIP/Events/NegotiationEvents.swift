@@ -44,7 +44,7 @@ enum NegotiationEvents {
         return .mainModeEstablishedWithCertificates(
             MainModeEstablishedWithCertificates(
                 negotiation: event, localCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
-                remoteCertificate: CertificateSummary(mm.peerChain)))
+                remoteCertificate: mm.peerCertificate))
     }
 
     /// 4979, or 4981 when certificates authenticated Main Mode (the DirectAccess tunnels). This
@@ -69,7 +69,7 @@ enum NegotiationEvents {
         return .extendedModeEstablishedWithMainModeCertificates(
             ExtendedModeEstablishedWithMainModeCertificates(
                 mainMode: sa, localMainModeCertificate: CertificateSummary(mm.localCertificate.map { [$0] } ?? []),
-                remoteMainModeCertificate: CertificateSummary(mm.peerChain), extendedMode: extendedSA,
+                remoteMainModeCertificate: mm.peerCertificate, extendedMode: extendedSA,
                 extendedModeAuthenticationMethod: emMethod))
     }
 
@@ -151,7 +151,7 @@ extension MainModeMachine {
 
     /// 4653, or 4652 when certificates were being used.
     func emitMainModeFailure(
-        _ error: NegotiationError, method: AuthMethod?, certificates: (local: Certificate?, peer: [Certificate])?,
+        _ error: NegotiationError, method: AuthMethod?, certificates: (local: Certificate?, peer: CertificateSummary?)?,
         _ shared: inout EndpointContext
     ) {
         let (localPeer, remotePeer) = NegotiationEvents.peers(
@@ -178,7 +178,7 @@ extension MainModeMachine {
                     MainModeFailedWithCertificates(
                         negotiation: failed,
                         localCertificate: CertificateSummary(certificates.local.map { [$0] } ?? []),
-                        remoteCertificate: CertificateSummary(certificates.peer))))
+                        remoteCertificate: certificates.peer)))
         } else {
             shared.emit(.mainModeFailed(failed))
         }

@@ -56,7 +56,7 @@ extension MainModeMachine {
         _ shared: inout EndpointContext
     ) {
         var method: AuthMethod?
-        var certificates: (local: Certificate?, peer: [Certificate])?
+        var certificates: (local: Certificate?, peer: CertificateSummary?)?
         switch phase {
         case .authenticating(let auth):
             // Past the end of the list: the last method tried is the last one.
@@ -69,11 +69,11 @@ extension MainModeMachine {
                         return nil
                     }
                 }
-                certificates = (local, auth.gss.knownPeerChain)
+                certificates = (local, CertificateSummary(auth.gss.knownPeerChain))
             }
         case .keyed(let mm), .extendedMode(let mm, _), .established(let mm, _):
             method = mm.method
-            if mm.method == .tls { certificates = (mm.localCertificate, mm.peerChain) }
+            if mm.method == .tls { certificates = (mm.localCertificate, mm.peerCertificate) }
         default:
             break
         }

@@ -1,3 +1,4 @@
+import AuthIPAudit
 import AuthIPCrypto
 import AuthIPGSS
 import AuthIPKeySchedule
@@ -90,7 +91,12 @@ final class KeyedMainMode {
     let localIdentity: String?
     let remoteIdentity: String?
     let localCertificate: Certificate?
-    let peerChain: [Certificate]
+    /// The peer's certificate (TLS) as the events write it: the leaf's thumbprint, issuer and
+    /// root. The chain itself is not kept: its X.509 objects would be most of an idle MM SA's
+    /// memory.
+    let peerCertificate: CertificateSummary?
+    /// The computer the leaf names (`ComputerIdentity(certificate:)`).
+    let peerComputer: ComputerIdentity?
     /// With TLS: the GSS-APIsecret form the keys came from.
     let tlsSecret: TLSSecretForm?
     /// The form Auth1 and Auth2 are in, and until the peer's proof settles it, the transcript
@@ -120,7 +126,8 @@ final class KeyedMainMode {
         self.localIdentity = localIdentity
         self.remoteIdentity = remoteIdentity
         self.localCertificate = localCertificate
-        self.peerChain = peerChain
+        peerCertificate = CertificateSummary(peerChain)
+        peerComputer = peerChain.first.flatMap(ComputerIdentity.init(certificate:))
         self.tlsSecret = tlsSecret
         self.transcriptForm = transcriptForm
         self.transcript = transcript

@@ -47,6 +47,7 @@ public final class EndpointDriver: Sendable {
     let sharesAnswer: (@Sendable (EndpointInput) -> Void)?
     /// Which of a `ShardedDriver`'s endpoints this driver runs (`.whole` alone).
     public let shard: EndpointShard
+    let bindsNATTraversalPort: Bool
     /// Diagnostics: datagrams (debug, with the cookies, exchange and message ID), SAs
     /// installed and removed (info), downloads and directory calls (debug; failures warning).
     let logger: Logger
@@ -74,7 +75,8 @@ public final class EndpointDriver: Sendable {
     ///   - logger: where diagnostics go; none by default.
     ///   - natTraversalSocketOptions: set on each NAT traversal (4500) socket before it binds;
     ///     a kernel data plane takes ESP-in-UDP this way (`UDP_ENCAP`).
-    ///   - shard: which of a `ShardedDriver`'s endpoints this one is.
+    ///   - bindsNATTraversalPort: whether to bind the NAT-T port too; a client that is never
+    ///     behind a NAT (`authip load`'s) may leave it out and use one socket an address.
     public convenience init(
         configuration: EndpointConfiguration, localAddresses: [IPAddress],
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -85,14 +87,14 @@ public final class EndpointDriver: Sendable {
         threadPool: NIOThreadPool = .singleton, crlThreadPool: NIOThreadPool = EndpointDriver.crlDownloadPool,
         clock: @escaping @Sendable () -> Date = Date.init, recorder: NegotiationRecorder? = nil,
         logger: Logger = .silent, natTraversalSocketOptions: [SocketOptionSetting] = [],
-        shard: EndpointShard = .whole
+        bindsNATTraversalPort: Bool = true
     ) {
         self.init(
             configuration: configuration, localAddresses: localAddresses, eventLoop: eventLoopGroup.next(),
             delegate: delegate, random: random, crlDownloader: crlDownloader, directory: directory,
             domainController: domainController, threadPool: threadPool, crlThreadPool: crlThreadPool, clock: clock,
-            recorder: recorder, logger: logger, natTraversalSocketOptions: natTraversalSocketOptions, shard: shard,
-            sharesAnswer: nil)
+            recorder: recorder, logger: logger, natTraversalSocketOptions: natTraversalSocketOptions, shard: .whole,
+            sharesAnswer: nil, bindsNATTraversalPort: bindsNATTraversalPort)
     }
 
     /// The designated initialiser; `sharesAnswer` hands the directory's answers to a sharded
@@ -103,8 +105,9 @@ public final class EndpointDriver: Sendable {
         directory: (any RemoteAccountDirectory)?, domainController: (any NTLMDomainController)?,
         threadPool: NIOThreadPool, crlThreadPool: NIOThreadPool, clock: @escaping @Sendable () -> Date,
         recorder: NegotiationRecorder?, logger: Logger, natTraversalSocketOptions: [SocketOptionSetting],
-        shard: EndpointShard, sharesAnswer: (@Sendable (EndpointInput) -> Void)?
+        shard: EndpointShard, sharesAnswer: (@Sendable (EndpointInput) -> Void)?, bindsNATTraversalPort: Bool = true
     ) {
+        self.bindsNATTraversalPort = bindsNATTraversalPort
         self.eventLoop = eventLoop
         self.localAddresses = localAddresses
         ports = (configuration.settings.port, configuration.settings.natTraversalPort)
@@ -137,7 +140,8 @@ public final class EndpointDriver: Sendable {
     /// The local addresses and ports the sockets are bound to once started.
     public var boundAddresses: [EndpointAddress] {
         localAddresses.flatMap {
-            [EndpointAddress($0, port: ports.ike), EndpointAddress($0, port: ports.natTraversal)]
+            [EndpointAddress($0, port: ports.ike)]
+                + (bindsNATTraversalPort ? [EndpointAddress($0, port: ports.natTraversal)] : [])
         }
     }
 
