@@ -8,16 +8,17 @@
 #                                   ECDSA tunnels opened and closed at LOAD_BENCH_THROUGHPUT (200) a second
 #   daemon.rss_bytes_per_tunnel     with LOAD_BENCH_HELD (10000) clients held
 #   daemon.flood_*                  a Main Mode #1 flood while 100 clients connect
-# Everything runs in a network namespace of its own whose loopback takes every 6to4 address.
-# Needs root. Release build. LOAD_BENCH_SOAK=SECONDS adds a soak with --hold rotation
-# (RSS samples every minute); not part of the default run.
+#   daemon.soak_*                   section soak: LOAD_BENCH_SOAK seconds (1800) of --hold rotation
+# Sections: scripts/load-bench.sh [cpu] [throughput] [held] [flood] [soak]; without any, all
+# but the soak. Everything runs in a network namespace of its own whose loopback takes every
+# 6to4 address. Needs root. Release build.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${LOAD_BENCH_DIR:-/tmp/authip-load-bench}"
 held="${LOAD_BENCH_HELD:-10000}"
 rate="${LOAD_BENCH_RATE:-40}"
 seconds="${LOAD_BENCH_SECONDS:-10}"
-soak="${LOAD_BENCH_SOAK:-0}"
+soak="${LOAD_BENCH_SOAK:-1800}"
 throughput="${LOAD_BENCH_THROUGHPUT:-200}"
 [ "$(id -u)" = 0 ] || { echo "load-bench: needs root (a network namespace)" >&2; exit 1; }
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -27,8 +28,10 @@ if [ "${1:-}" != inside ]; then
   swift build -c release --product authip-bench >&2
   swift build -c release --product authip >&2
   mkdir -p "$work"
-  exec unshare --net "$0" inside
+  exec unshare --net "$0" inside "${@:-cpu throughput held flood}"
 fi
+sections=" ${*:2} "
+wants() { [[ "$sections" == *" $1 "* ]]; }
 
 authip="$repo/.build/release/authip"
 ip link set lo up
@@ -38,13 +41,6 @@ cd "$work"
 figure() { printf '{"name": "%s", "value": %s, "unit": "%s"}\n' "$1" "$2" "$3"; }
 field() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d'+sys.argv[1]))" "$2"; }
 
-# The floor, from the same run.
-"$repo/.build/release/authip-bench" directaccess > bench.jsonl
-floor=$(python3 -c "import json; print([json.loads(l)['value'] for l in open('bench.jsonl') if json.loads(l)['name']=='infrastructure.floor_responder_us'][0])")
-engine=$(python3 -c "import json; print([json.loads(l)['value'] for l in open('bench.jsonl') if json.loads(l)['name']=='infrastructure.responder_us'][0])")
-figure infrastructure.floor_responder_us "$floor" "µs CPU"
-figure infrastructure.responder_us "$engine" "µs CPU"
-
 # Starts the responder of directory $1 with $2 shards; its PID in $responder.
 start_responder() {
   (cd "$1" && exec "$authip" responder --config server.json --shards "$2" > server.out 2> server.err) &
@@ -53,6 +49,19 @@ start_responder() {
   echo "load-bench: the responder in $1 did not start" >&2; cat "$1/server.err" >&2; exit 1
 }
 stop_responder() { kill -TERM "$responder"; wait "$responder" || true; }
+
+ecdsa="$work/ecdsa-$held"
+if wants throughput || wants held || wants flood || wants soak; then
+  [ -f "$ecdsa/client.json" ] || "$authip" load prepare "$ecdsa" --clients "$held" > /dev/null
+fi
+
+if wants cpu; then
+# The floor, from the same run.
+"$repo/.build/release/authip-bench" directaccess > bench.jsonl
+floor=$(python3 -c "import json; print([json.loads(l)['value'] for l in open('bench.jsonl') if json.loads(l)['name']=='infrastructure.floor_responder_us'][0])")
+engine=$(python3 -c "import json; print([json.loads(l)['value'] for l in open('bench.jsonl') if json.loads(l)['name']=='infrastructure.responder_us'][0])")
+figure infrastructure.floor_responder_us "$floor" "µs CPU"
+figure infrastructure.responder_us "$engine" "µs CPU"
 
 # RSA clients, as the floor's.
 rsa="$work/rsa-$((rate * seconds))"
@@ -73,10 +82,9 @@ figure daemon.responder_over_floor "$(python3 -c "print(round($one / $floor, 3))
 figure daemon.responder_cpu_us_2_shards "$two" "µs CPU"
 figure daemon.shard_cost_ratio "$(python3 -c "print(round($two / $one, 3))")" "ratio"
 figure daemon.cpu_run_failures "$(( $(field load-1.json "['failed']") + $(field load-2.json "['failed']") ))" "tunnels"
+fi
 
-ecdsa="$work/ecdsa-$held"
-[ -f "$ecdsa/client.json" ] || "$authip" load prepare "$ecdsa" --clients "$held" > /dev/null
-
+if wants throughput; then
 # Throughput: tunnels opened and closed at a rate this machine sustains beside the clients.
 rm -f "$ecdsa/server.sock"
 start_responder "$ecdsa" 2
@@ -87,7 +95,9 @@ figure daemon.tunnels_per_s "$(field throughput.json "['tunnelsPerSecond']")" "t
 figure daemon.setup_p50_ms "$(field throughput.json "['setupMilliseconds']['p50']")" "ms"
 figure daemon.setup_p99_ms "$(field throughput.json "['setupMilliseconds']['p99']")" "ms"
 figure daemon.failures "$(field throughput.json "['failed']")" "tunnels"
+fi
 
+if wants held; then
 # Many clients held: the responder's memory per tunnel.
 rm -f "$ecdsa/server.sock"
 start_responder "$ecdsa" 2
@@ -97,7 +107,9 @@ stop_responder
 figure daemon.held_tunnels "$(field held.json "['responder']['heldTunnels']")" "tunnels"
 figure daemon.rss_bytes_per_tunnel "$(field held.json "['responder']['residentBytesPerTunnel']")" "bytes"
 figure daemon.held_failures "$(field held.json "['failed']")" "tunnels"
+fi
 
+if wants flood; then
 # A flood of first messages while 100 clients connect.
 rm -f "$ecdsa/server.sock"
 start_responder "$ecdsa" 2
@@ -108,9 +120,11 @@ stop_responder
 figure daemon.flood_datagrams "$(field flood.json "['flood']['datagrams']")" "datagrams"
 figure daemon.flood_established "$(field flood.json "['established']")" "of 100 clients"
 figure daemon.flood_dos_events "$(cat flood-4646.txt)" "4646 events"
+figure daemon.flood_rss_bytes_before "$(field flood.json "['responder']['residentBytesBefore']")" "bytes"
 figure daemon.flood_rss_bytes "$(field flood.json "['responder']['residentBytesHeld']")" "bytes"
+fi
 
-if [ "$soak" -gt 0 ]; then
+if wants soak; then
   # The soak: --hold rotation at a steady rate; memory sampled every minute.
   rm -f "$ecdsa/server.sock"
   start_responder "$ecdsa" 2
