@@ -1,7 +1,9 @@
 import AuthIP
 import AuthIPCrypto
+import AuthIPNIO
 import AuthIPWire
 import Foundation
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -57,6 +59,7 @@ public struct FirstMessageFlood: Sendable {
         let perSource = max(1, (datagrams + sources.count - 1) / sources.count)
         let started = ContinuousClock.now
         var message = self.message
+        guard let destination = try? SocketAddress(destination) else { return 0 }
         for source in sources where sent < datagrams {
             let socket = Self.socket(bound: source)
             guard socket >= 0 else { continue }
@@ -77,61 +80,18 @@ public struct FirstMessageFlood: Sendable {
     }
 
     private static func socket(bound source: IPAddress) -> Int32 {
-        switch source {
-        case .v4(let address):
-            let descriptor = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            guard descriptor >= 0 else { return -1 }
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            local.sin_addr.s_addr = address.value.bigEndian
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            if bound != 0 { close(descriptor) }
-            return bound == 0 ? descriptor : -1
-        case .v6(let address):
-            let descriptor = Glibc.socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
-            guard descriptor >= 0 else { return -1 }
-            var local = sockaddr_in6()
-            local.sin6_family = sa_family_t(AF_INET6)
-            withUnsafeMutableBytes(of: &local.sin6_addr) { $0.copyBytes(from: address.bytes) }
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-            if bound != 0 { close(descriptor) }
-            return bound == 0 ? descriptor : -1
+        guard let address = try? SocketAddress(EndpointAddress(source, port: 0)) else { return -1 }
+        let descriptor = Glibc.socket(address.protocol.rawValue, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return -1 }
+        guard address.withSockAddr({ bind(descriptor, $0, socklen_t($1)) }) == 0 else {
+            close(descriptor)
+            return -1
         }
+        return descriptor
     }
 
-    private static func send(_ message: [UInt8], on socket: Int32, to destination: EndpointAddress) -> Bool {
-        let result: Int
-        switch destination.ip {
-        case .v4(let address):
-            var remote = sockaddr_in()
-            remote.sin_family = sa_family_t(AF_INET)
-            remote.sin_port = destination.port.bigEndian
-            remote.sin_addr.s_addr = address.value.bigEndian
-            result = withUnsafePointer(to: &remote) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(socket, message, message.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        case .v6(let address):
-            var remote = sockaddr_in6()
-            remote.sin6_family = sa_family_t(AF_INET6)
-            remote.sin6_port = destination.port.bigEndian
-            withUnsafeMutableBytes(of: &remote.sin6_addr) { $0.copyBytes(from: address.bytes) }
-            result = withUnsafePointer(to: &remote) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(socket, message, message.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        }
-        return result == message.count
+    private static func send(_ message: [UInt8], on socket: Int32, to destination: SocketAddress) -> Bool {
+        destination.withSockAddr { sendto(socket, message, message.count, 0, $0, socklen_t($1)) } == message.count
     }
 }
 

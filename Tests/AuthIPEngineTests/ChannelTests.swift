@@ -56,4 +56,30 @@ struct ChannelTests {
         channel.accept(ExchangeKey(exchange: .mainMode, messageID: 0, sequence: 100), digest: second)
         #expect(channel.classify(key, digest: DatagramDigest([7]), now: Self.now) == .replay)
     }
+
+    @Test("A response's bytes go once the peer's next request shows it arrived, the rest at the end of their time")
+    func responsesAreDropped() {
+        var channel = Channel()
+        let first = ExchangeKey(exchange: .mainMode, messageID: 0, sequence: 0)
+        let second = ExchangeKey(exchange: .mainMode, messageID: 0, sequence: 1)
+        let quick = ExchangeKey(exchange: .quickMode, messageID: 7, sequence: 0)
+        let (one, two, three) = (DatagramDigest([1]), DatagramDigest([2]), DatagramDigest([3]))
+        channel.accept(first, digest: one)
+        channel.remember(response: [[9]], for: first, now: Self.now)
+        channel.accept(quick, digest: three)
+        channel.remember(response: [[8]], for: quick, now: Self.now)
+        #expect(channel.classify(first, digest: one, now: Self.now) == .duplicate([[9]]))
+        // The peer's next Main Mode request: it had the first response.
+        channel.accept(second, digest: two)
+        channel.remember(response: [[10]], for: second, now: Self.now)
+        #expect(channel.classify(first, digest: one, now: Self.now) == .duplicate([]))
+        #expect(channel.classify(second, digest: two, now: Self.now) == .duplicate([[10]]))
+        // Another exchange's response stays until its time is up; the timer is set for it.
+        #expect(channel.classify(quick, digest: three, now: Self.now) == .duplicate([[8]]))
+        let expiry = Self.now.addingTimeInterval(Channel.responseLifetime)
+        #expect(channel.responsesExpire == expiry)
+        channel.dropExpiredResponses(at: expiry)
+        #expect(channel.responsesExpire == nil)
+        #expect(channel.classify(quick, digest: three, now: Self.now) == .duplicate([]))
+    }
 }

@@ -7,7 +7,7 @@ import Glibc
 
 extension SocketAddress {
     /// The socket address of an endpoint address.
-    init(_ address: EndpointAddress) throws {
+    public init(_ address: EndpointAddress) throws {
         switch address.ip {
         case .v4(let ip):
             var socket = sockaddr_in()
