@@ -100,6 +100,7 @@ let package = Package(
                 "AuthIPSADatabase", "AuthIPTrust", "AuthIPWire", "AuthIPXFRM",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -180,6 +181,7 @@ let package = Package(
                 "AuthIPGSS", "AuthIPTrust", "AuthIPWire", "AuthIPTestSupport", "AuthIPControl", "AuthIPJSON",
                 "AuthIPSADatabase", "AuthIPDirectory", "AuthIPLoad", "authip",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .testTarget(
             name: "AuthIPCryptoTests",

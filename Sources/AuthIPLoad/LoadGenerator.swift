@@ -5,9 +5,9 @@ import AuthIPNIO
 import AuthIPSADatabase
 import AuthIPWire
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -57,7 +57,7 @@ public final class LoadGenerator: Sendable {
 
     let template: LoadTemplate
     let options: Options
-    private let state = Mutex(RunState())
+    private let state = NIOLockedValueBox(RunState())
 
     public init(template: LoadTemplate, options: Options) {
         self.template = template
@@ -86,7 +86,7 @@ public final class LoadGenerator: Sendable {
                 nextSample = nextSample + options.sampleInterval
             }
             guard let number = claimIdentity(from: &nextNumber) else {
-                state.withLock { $0.skipped += 1 }
+                state.withLockedValue { $0.skipped += 1 }
                 continue
             }
             startClient(number, group: group)
@@ -95,23 +95,23 @@ public final class LoadGenerator: Sendable {
         if end > ContinuousClock.now { Thread.sleep(forTimeInterval: (end - ContinuousClock.now).seconds) }
         // Wait for the tunnels in setup, measure what is held, then close what is still up.
         let setupDeadline = ContinuousClock.now + options.setupTimeout + .seconds(5)
-        while state.withLock({ $0.inSetup }) > 0, ContinuousClock.now < setupDeadline {
+        while state.withLockedValue({ $0.inSetup }) > 0, ContinuousClock.now < setupDeadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         let held = responder?.sample()
-        let heldTunnels = state.withLock { $0.heldNow }
-        for client in state.withLock({ Array($0.clients.values) }) where client.phase == .held {
+        let heldTunnels = state.withLockedValue { $0.heldNow }
+        for client in state.withLockedValue({ Array($0.clients.values) }) where client.phase == .held {
             close(client.driver, number: client.number)
         }
         let closeDeadline = ContinuousClock.now + .seconds(30)
-        while state.withLock({ !$0.clients.isEmpty }), ContinuousClock.now < closeDeadline {
+        while state.withLockedValue({ !$0.clients.isEmpty }), ContinuousClock.now < closeDeadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         // The responder's share of the last deletes.
         Thread.sleep(forTimeInterval: 0.5)
         let after = responder?.sample()
         let floodSent = flood?.waitForSent() ?? 0
-        return state.withLock { run in
+        return state.withLockedValue { run in
             LoadSummary(
                 options: options, started: run.started, established: run.latencies.count, failures: run.failures,
                 skipped: run.skipped, latencies: run.latencies, firstStart: run.firstStart,
@@ -123,7 +123,7 @@ public final class LoadGenerator: Sendable {
 
     /// The next identity whose tunnel is closed, in turn.
     private func claimIdentity(from next: inout Int) -> Int? {
-        state.withLock { run in
+        state.withLockedValue { run in
             for _ in 0..<options.clients {
                 let number = next
                 next = next % options.clients + 1
@@ -154,7 +154,7 @@ public final class LoadGenerator: Sendable {
         let driver = EndpointDriver(
             configuration: endpointConfiguration, localAddresses: configuration.localAddresses,
             eventLoopGroup: group, delegate: self, bindsNATTraversalPort: false)
-        state.withLock { run in
+        state.withLockedValue { run in
             run.started += 1
             run.inSetup += 1
             run.firstStart = run.firstStart ?? .now
@@ -164,14 +164,14 @@ public final class LoadGenerator: Sendable {
             self.fail(number, driver: driver, reason: "\(error)")
         }
         driver.eventLoop.scheduleTask(in: TimeAmount(options.setupTimeout)) {
-            let pending = self.state.withLock { $0.clients[ObjectIdentifier(driver)]?.phase == .setup }
+            let pending = self.state.withLockedValue { $0.clients[ObjectIdentifier(driver)]?.phase == .setup }
             if pending { self.fail(number, driver: driver, reason: "timeout") }
         }
     }
 
     /// A tunnel that failed: counted under `reason`, its driver stopped.
     private func fail(_ number: Int, driver: EndpointDriver?, reason: String) {
-        let first = state.withLock { run -> Bool in
+        let first = state.withLockedValue { run -> Bool in
             if let driver {
                 guard run.clients[ObjectIdentifier(driver)]?.phase == .setup else { return false }
                 run.clients[ObjectIdentifier(driver)]?.phase = .closing
@@ -181,14 +181,14 @@ public final class LoadGenerator: Sendable {
             return true
         }
         guard first else { return }
-        if let driver { close(driver, number: number) } else { state.withLock { _ = $0.busy.remove(number) } }
+        if let driver { close(driver, number: number) } else { state.withLockedValue { _ = $0.busy.remove(number) } }
     }
 
     /// Closes a tunnel as a client that disconnects cleanly does: its MM SA removed, the
     /// responder told (one acknowledged notify after the other) until the client holds no
     /// session, then the driver stopped.
     private func close(_ driver: EndpointDriver, number: Int) {
-        state.withLock { run in
+        state.withLockedValue { run in
             if run.clients[ObjectIdentifier(driver)]?.phase == .held { run.heldNow -= 1 }
             run.clients[ObjectIdentifier(driver)]?.phase = .closing
         }
@@ -200,7 +200,7 @@ public final class LoadGenerator: Sendable {
                     return
                 }
                 driver.shutdown().whenComplete { _ in
-                    self.state.withLock { run in
+                    self.state.withLockedValue { run in
                         run.clients[ObjectIdentifier(driver)] = nil
                         run.busy.remove(number)
                     }
@@ -226,7 +226,7 @@ public final class LoadGenerator: Sendable {
 
 extension LoadGenerator: EndpointDriverDelegate {
     public func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA) {
-        let established = state.withLock { run -> (Int, Duration)? in
+        let established = state.withLockedValue { run -> (Int, Duration)? in
             let key = ObjectIdentifier(driver)
             guard var client = run.clients[key], client.phase == .setup else { return nil }
             client.installed.insert(sa.direction)
@@ -246,7 +246,7 @@ extension LoadGenerator: EndpointDriverDelegate {
         guard let (number, _) = established else { return }
         if let hold = options.hold {
             driver.eventLoop.scheduleTask(in: TimeAmount(hold)) {
-                let release = self.state.withLock { $0.clients[ObjectIdentifier(driver)]?.phase == .held }
+                let release = self.state.withLockedValue { $0.clients[ObjectIdentifier(driver)]?.phase == .held }
                 if release { self.close(driver, number: number) }
             }
         } else {
@@ -260,7 +260,7 @@ extension LoadGenerator: EndpointDriverDelegate {
 
     public func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
         guard let code = event.failureCode else { return }
-        let number = state.withLock { $0.clients[ObjectIdentifier(driver)]?.number }
+        let number = state.withLockedValue { $0.clients[ObjectIdentifier(driver)]?.number }
         guard let number else { return }
         fail(number, driver: driver, reason: "\(event.descriptor.eventID)/\(code.code)")
     }
@@ -276,12 +276,12 @@ extension LoadGenerator: EndpointDriverDelegate {
 
 /// A flood sent from a thread of its own while the clients connect.
 private final class FloodThread: Sendable {
-    private let sent = Mutex(0)
+    private let sent = NIOLockedValueBox(0)
     private let done = DispatchSemaphore(value: 0)
 
     init(_ flood: FirstMessageFlood) {
         Thread { [self] in
-            sent.withLock { $0 = flood.run() }
+            sent.withLockedValue { $0 = flood.run() }
             done.signal()
         }.start()
     }
@@ -289,12 +289,12 @@ private final class FloodThread: Sendable {
     /// Waits for the flood to end; the datagrams sent.
     func waitForSent() -> Int {
         done.wait()
-        return sent.withLock { $0 }
+        return sent.withLockedValue { $0 }
     }
 }
 
 /// What the generator knows of its clients.
-private struct RunState {
+private struct RunState: Sendable {
     var clients: [ObjectIdentifier: Client] = [:]
     /// Identities whose tunnel is not closed yet.
     var busy: Set<Int> = []
@@ -308,7 +308,7 @@ private struct RunState {
     var lastEstablished: ContinuousClock.Instant?
 }
 
-private struct Client {
+private struct Client: Sendable {
     enum Phase { case setup, held, closing }
     var number: Int
     var driver: EndpointDriver

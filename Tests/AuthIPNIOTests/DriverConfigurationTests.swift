@@ -153,6 +153,10 @@ struct DriverConfigurationTests {
                 .invalidField(field: "natTraversalPort", reason: "is the same as port")
             ),
             (
+                "\"natTraversalPort\": 4500", "\"natTraversalPort\": 4500, \"denialOfServiceThreshold\": 0",
+                .invalidField(field: "denialOfServiceThreshold", reason: "must be 1 to 1000000")
+            ),
+            (
                 "{\"method\": \"certificate\"", "{\"method\": \"psk\"",
                 .invalidField(
                     field: "rules[0].authentication[0].method",

@@ -27,7 +27,9 @@ import Logging
 /// A responder may add `activeDirectory` (`ActiveDirectoryConfiguration`): accounts and groups
 /// are then checked in Active Directory over LDAP.
 ///
-/// `port` and `natTraversalPort` default to 500 and 4500; `acquire` is optional, and each entry's
+/// `port` and `natTraversalPort` default to 500 and 4500; `denialOfServiceThreshold` (default
+/// 500) is the number of half-open negotiations at which a responder answers new Main Modes
+/// with DoS cookies (`EndpointSettings.denialOfServiceThreshold`); `acquire` is optional, and each entry's
 /// `protocol` and `port` (the destination port) default to 0, any. A rule's members are those of
 /// `RuleConfiguration`, its authentication methods those of `AuthenticationConfiguration`.
 /// Unknown members are errors. Relative file paths are resolved against `baseDirectory`.
@@ -55,6 +57,8 @@ public struct DriverConfiguration: Decodable, Sendable {
     /// The IKE port and the NAT-T port.
     public var port: UInt16
     public var natTraversalPort: UInt16
+    /// Half-open negotiations that start DoS-cookie mode; nil: `EndpointSettings`' default.
+    public var denialOfServiceThreshold: Int?
     /// The traffic an initiator acquires at start.
     public var acquire: [TrafficRequest]
     /// Where relative paths of certificates, keys, roots, CRL caches, keytabs and account
@@ -86,7 +90,8 @@ public struct DriverConfiguration: Decodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
-            activeDirectory, controlSocket, stateDirectory, audit, metrics, logLevel, user, group, dataPlane
+            activeDirectory, controlSocket, stateDirectory, audit, metrics, logLevel, user, group, dataPlane,
+            denialOfServiceThreshold
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -162,6 +167,11 @@ public struct DriverConfiguration: Decodable, Sendable {
         guard port != natTraversalPort else {
             throw DecodingError.dataCorruptedError(
                 forKey: .natTraversalPort, in: container, debugDescription: "is the same as port")
+        }
+        denialOfServiceThreshold = try container.decodeIfPresent(Int.self, forKey: .denialOfServiceThreshold)
+        if let threshold = denialOfServiceThreshold, !(1...1_000_000).contains(threshold) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .denialOfServiceThreshold, in: container, debugDescription: "must be 1 to 1000000")
         }
         directAccess = try container.decodeIfPresent(DirectAccessConfiguration.self, forKey: .directAccess)
         rules =
@@ -255,6 +265,7 @@ public struct DriverConfiguration: Decodable, Sendable {
         var settings = EndpointSettings()
         settings.port = port
         settings.natTraversalPort = natTraversalPort
+        if let denialOfServiceThreshold { settings.denialOfServiceThreshold = denialOfServiceThreshold }
         var (built, directory) = try directAccess?.rules(file: resolve) ?? ([], nil)
         for (index, rule) in rules.enumerated() {
             built.append(try rule.rule(field: "rules[\(index)]", workstation: computerName, file: resolve))

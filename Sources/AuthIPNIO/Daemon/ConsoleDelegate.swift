@@ -2,18 +2,20 @@ import AuthIP
 import AuthIPAudit
 import AuthIPWire
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A daemon's delegate without a data plane: prints each audit event and SA change on standard
 /// output and each failed send on standard error, and, given a watch, reports when the
 /// acquired traffic is protected or cannot be.
 final class ConsoleDelegate: EndpointDriverDelegate {
-    private struct State {
+    private struct State: @unchecked Sendable {
         var lines: EventLines
         var watch: EstablishmentWatch?
     }
 
-    private let state: Mutex<State>
+    // A pthread lock (NIOLock), which ThreadSanitizer sees: the shards call in from their threads.
+    private let state: NIOLockedValueBox<State>
     private let trail: AuditTrail?
     private let metrics: DaemonMetrics?
     private let settled: @Sendable (EstablishmentWatch.Outcome) -> Void
@@ -23,14 +25,14 @@ final class ConsoleDelegate: EndpointDriverDelegate {
         lines: EventLines, watch: EstablishmentWatch?, trail: AuditTrail? = nil, metrics: DaemonMetrics? = nil,
         settled: @escaping @Sendable (EstablishmentWatch.Outcome) -> Void
     ) {
-        state = Mutex(State(lines: lines, watch: watch))
+        state = NIOLockedValueBox(State(lines: lines, watch: watch))
         self.trail = trail
         self.metrics = metrics
         self.settled = settled
     }
 
     func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA) {
-        let (line, outcome) = state.withLock { state in (state.lines.installed(sa), state.watch?.installed(sa)) }
+        let (line, outcome) = state.withLockedValue { state in (state.lines.installed(sa), state.watch?.installed(sa)) }
         Console.print(line)
         if let outcome { settled(outcome) }
     }
@@ -38,12 +40,13 @@ final class ConsoleDelegate: EndpointDriverDelegate {
     func endpointDriver(
         _ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64
     ) {
-        Console.print(state.withLock { $0.lines.removed(spi: spi, direction: direction, quickModeSAID: quickModeSAID) })
+        Console.print(
+            state.withLockedValue { $0.lines.removed(spi: spi, direction: direction, quickModeSAID: quickModeSAID) })
     }
 
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
         metrics?.record(event)
-        let (line, outcome) = state.withLock { state in
+        let (line, outcome) = state.withLockedValue { state in
             let line = Result { () throws(AuditModelError) in try state.lines.audit(event, at: time) }
             // In record order: the trail takes them under the same lock that numbers them.
             if case .success(let (record, _)) = line { trail?.submit(record) }

@@ -8,9 +8,9 @@ import AuthIPTrust
 import AuthIPWire
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// Runs an endpoint's negotiations on several cores: N `EndpointDriver`s, each with its own
 /// sans-IO `Endpoint` on its own event loop and its own sockets (Docs/Engine.md, "Shards").
@@ -69,7 +69,7 @@ public final class ShardedDriver: Sendable {
             shards.append(driver)
         }
         self.shards = shards
-        siblings.drivers.withLock { $0 = shards }
+        siblings.set(shards)
     }
 
     /// Binds each shard's sockets on its loop, shard after shard (the order of the
@@ -204,13 +204,18 @@ public final class ShardedDriver: Sendable {
     }
 }
 
-/// The shards, for each other's directory answers.
+/// The shards, for each other's directory answers; held weakly, since each shard holds this.
 private final class Siblings: Sendable {
-    let drivers = Mutex<[EndpointDriver]>([])
+    private struct Sibling: Sendable { weak var driver: EndpointDriver? }
+    private let drivers = NIOLockedValueBox<[Sibling]>([])
+
+    func set(_ shards: [EndpointDriver]) { drivers.withLockedValue { $0 = shards.map(Sibling.init) } }
 
     /// Hands `input` to every shard but `index`.
     func share(_ input: EndpointInput, from index: Int) {
-        for driver in drivers.withLock({ $0 }) where driver.shard.index != index { driver.submit(input) }
+        for case let driver? in drivers.withLockedValue({ $0.map(\.driver) }) where driver.shard.index != index {
+            driver.submit(input)
+        }
     }
 }
 
@@ -218,13 +223,13 @@ private final class Siblings: Sendable {
 /// daemon's: 4646 "started" when the first shard enters it, "stopped" when the last leaves.
 private final class DenialOfServiceFanIn: EndpointDriverDelegate {
     private let delegate: any EndpointDriverDelegate
-    private let pressed = Mutex<Set<Int>>([])
+    private let pressed = NIOLockedValueBox<Set<Int>>([])
 
     init(_ delegate: any EndpointDriverDelegate) { self.delegate = delegate }
 
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
         if case .dosPreventionModeChanged(let change) = event {
-            let passes = pressed.withLock { shards in
+            let passes = pressed.withLockedValue { shards in
                 let before = shards.isEmpty
                 if change == .started { shards.insert(driver.shard.index) } else { shards.remove(driver.shard.index) }
                 return before != shards.isEmpty

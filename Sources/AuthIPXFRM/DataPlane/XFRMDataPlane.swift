@@ -1,8 +1,8 @@
 import AuthIP
 import AuthIPWire
 import CXFRM
+import Foundation
 import Glibc
-import Synchronization
 
 /// The Linux kernel's IPsec as an endpoint's data plane. Each direction of a Quick Mode SA
 /// becomes an XFRM state with its policies (out; in and, in tunnel mode, fwd); each rule gets
@@ -52,7 +52,9 @@ public final class XFRMDataPlane: Sendable {
     }
 
     private let socket: NetlinkSocket
-    private let state = Mutex(State())
+    /// Behind a pthread lock (`NSLock`), which ThreadSanitizer sees: a sharded driver's
+    /// shards install and remove SAs from their own threads.
+    private let state = LockedState(State())
     private let log: @Sendable (String) -> Void
 
     /// Opens the netlink socket (CAP_NET_ADMIN). `log` gets one line per kernel change that
@@ -384,5 +386,20 @@ public enum XFRMDataPlaneError: Error, Sendable, Hashable, CustomStringConvertib
         case .unsupported(let what): return "\(what) is not supported by the kernel's ESP"
         case .stopped: return "the data plane is stopped"
         }
+    }
+}
+
+/// A value behind an `NSLock` (a pthread mutex, which ThreadSanitizer understands; the
+/// standard library's `Mutex` is invisible to it).
+private final class LockedState<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

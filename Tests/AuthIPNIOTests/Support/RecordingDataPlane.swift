@@ -3,11 +3,11 @@ import AuthIPAudit
 import AuthIPNIO
 import AuthIPWire
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A delegate that only remembers what a driver handed it.
 final class RecordingDataPlane: EndpointDriverDelegate {
-    struct Record {
+    struct Record: Sendable {
         var installed: [IPsecSA] = []
         var removedSPIs: [UInt32] = []
         var eventIDs: [UInt16] = []
@@ -15,32 +15,32 @@ final class RecordingDataPlane: EndpointDriverDelegate {
         var cacheFailures: [EndpointDriverError] = []
     }
 
-    private let record = Mutex(Record())
+    private let record = NIOLockedValueBox(Record())
 
-    var snapshot: Record { record.withLock { $0 } }
+    var snapshot: Record { record.withLockedValue { $0 } }
 
     func endpointDriver(_ driver: EndpointDriver, install sa: IPsecSA) {
-        record.withLock { $0.installed.append(sa) }
+        record.withLockedValue { $0.installed.append(sa) }
     }
 
     func endpointDriver(
         _ driver: EndpointDriver, removeSAWithSPI spi: UInt32, direction: IPsecSA.Direction, quickModeSAID: UInt64
     ) {
-        record.withLock { $0.removedSPIs.append(spi) }
+        record.withLockedValue { $0.removedSPIs.append(spi) }
     }
 
     func endpointDriver(_ driver: EndpointDriver, record event: AuditEvent, at time: Date) {
-        record.withLock { $0.eventIDs.append(event.descriptor.eventID) }
+        record.withLockedValue { $0.eventIDs.append(event.descriptor.eventID) }
     }
 
     func endpointDriver(
         _ driver: EndpointDriver, failedToSendTo destination: EndpointAddress, because error: EndpointDriverError
     ) {
-        record.withLock { $0.sendFailures.append("\(destination): \(error)") }
+        record.withLockedValue { $0.sendFailures.append("\(destination): \(error)") }
     }
 
     func endpointDriver(_ driver: EndpointDriver, failedToSaveCRLCache error: EndpointDriverError) {
-        record.withLock { $0.cacheFailures.append(error) }
+        record.withLockedValue { $0.cacheFailures.append(error) }
     }
 
     func endpointDriver(_ driver: EndpointDriver, calibrated calibration: Calibration) {}
