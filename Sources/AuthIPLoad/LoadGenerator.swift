@@ -156,7 +156,6 @@ public final class LoadGenerator: Sendable {
             eventLoopGroup: group, delegate: self, bindsNATTraversalPort: false)
         state.withLockedValue { run in
             run.started += 1
-            run.inSetup += 1
             run.firstStart = run.firstStart ?? .now
             run.clients[ObjectIdentifier(driver)] = Client(number: number, driver: driver, acquired: .now)
         }
@@ -175,7 +174,6 @@ public final class LoadGenerator: Sendable {
             if let driver {
                 guard run.clients[ObjectIdentifier(driver)]?.phase == .setup else { return false }
                 run.clients[ObjectIdentifier(driver)]?.phase = .closing
-                run.inSetup -= 1
             }
             run.failures[reason, default: 0] += 1
             return true
@@ -189,7 +187,6 @@ public final class LoadGenerator: Sendable {
     /// session, then the driver stopped.
     private func close(_ driver: EndpointDriver, number: Int) {
         state.withLockedValue { run in
-            if run.clients[ObjectIdentifier(driver)]?.phase == .held { run.heldNow -= 1 }
             run.clients[ObjectIdentifier(driver)]?.phase = .closing
         }
         let deadline = NIODeadline.now() + .seconds(5)
@@ -237,8 +234,6 @@ extension LoadGenerator: EndpointDriverDelegate {
             let latency = ContinuousClock.now - client.acquired
             client.phase = .held
             run.clients[key] = client
-            run.inSetup -= 1
-            run.heldNow += 1
             run.latencies.append(latency)
             run.lastEstablished = .now
             return (client.number, latency)
@@ -300,12 +295,14 @@ private struct RunState: Sendable {
     var busy: Set<Int> = []
     var started = 0
     var skipped = 0
-    var inSetup = 0
-    var heldNow = 0
     var failures: [String: Int] = [:]
     var latencies: [Duration] = []
     var firstStart: ContinuousClock.Instant?
     var lastEstablished: ContinuousClock.Instant?
+
+    /// Tunnels in setup, and tunnels up and held.
+    var inSetup: Int { clients.values.count { $0.phase == .setup } }
+    var heldNow: Int { clients.values.count { $0.phase == .held } }
 }
 
 private struct Client: Sendable {

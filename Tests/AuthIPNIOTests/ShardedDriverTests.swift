@@ -129,7 +129,7 @@ struct ShardedDriverTests {
         try await responder.shutdown().get()
     }
 
-    @Test("An acquire goes to the one shard whose Main Mode carries it: no second Main Mode starts")
+    @Test("Exactly the shard holding a client's Main Mode claims an acquire for it; routed there, nothing new starts")
     func acquireFindsItsShard() async throws {
         let ports = try LoopbackPorts.pick()
         let (responder, plane) = try Self.responder(ports: ports)
