@@ -1,5 +1,12 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// The sanitizer runs (scripts/sanitize.sh) build without the cluster layer: its gRPC stack
+/// brings two copies of BoringSSL (swift-nio-ssl's and swift-crypto's) whose sanitized builds
+/// would add a quarter of an hour to CI, and its tests run etcd and gateway processes that a
+/// sanitized build is too slow for. Everything else is the same build.
+let withCluster = ProcessInfo.processInfo.environment["AUTHIP_WITHOUT_CLUSTER"] == nil
 
 let package = Package(
     name: "swift-authip",
@@ -124,6 +131,7 @@ let package = Package(
                 "AuthIPAudit",
                 "AuthIPSADatabase", "AuthIPSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -188,3 +196,30 @@ let package = Package(
             dependencies: ["AuthIPKeySchedule", "AuthIPCrypto", "AuthIPWire", "AuthIPJSON", "AuthIPTestSupport"]),
     ]
 )
+
+if withCluster {
+    package.products.append(.library(name: "AuthIPCluster", targets: ["AuthIPCluster"]))
+    package.dependencies += [
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ]
+    package.targets.append(
+        .target(
+            name: "AuthIPCluster",
+            dependencies: [
+                "AuthIP", "AuthIPControl", "AuthIPJSON", "AuthIPNIO", "AuthIPSADatabase", "AuthIPWire",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Etcd/Protos"]))
+    for name in ["authip", "AuthIPNIOTests"] {
+        package.targets.first { $0.name == name }?.dependencies.append("AuthIPCluster")
+    }
+}

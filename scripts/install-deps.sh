@@ -6,10 +6,11 @@
 # tshark, which captures the AuthIPNIO loopback test and judges every datagram with Wireshark's
 # ISAKMP dissector (capturing needs root or CAP_NET_RAW: dumpcap is installed without setuid),
 # and OpenLDAP's and winbind's client libraries (libldap-dev, libwbclient-dev) for Active
-# Directory: the account directory and NTLM checked by the domain controller.
+# Directory: the account directory and NTLM checked by the domain controller; etcd (server and
+# etcdctl) for the cluster lab (scripts/cluster-lab.sh), which the cluster tests start on loopback.
 set -euo pipefail
 
-packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user tshark libldap-dev libwbclient-dev)
+packages=(libssl-dev pkg-config python3 libkrb5-dev krb5-kdc krb5-admin-server krb5-user tshark libldap-dev libwbclient-dev etcd-server etcd-client openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,6 +28,17 @@ public enum ControlRequest: Sendable, Hashable {
     case purgeCRLs(at: Date?)
     /// Reads the configuration file again and adopts it, or refuses it and keeps the running one.
     case reload
+    /// Every node's Main Mode SAs, as the cluster's ownership entries show them.
+    case clusterListSAs(identity: WildcardPattern?)
+    /// Removes the matching SAs on every node that holds some; what was removed where.
+    case clusterRemoveSAs(identity: WildcardPattern)
+    /// Stops new Main Modes on a node and removes its SAs, so its clients reconnect elsewhere.
+    case clusterDrain(node: String)
+    case clusterUndrain(node: String)
+    /// The nodes holding a client: an identity pattern or an address.
+    case clusterWhere(client: String)
+    /// This node, the cluster's nodes, and whether etcd answers.
+    case clusterStatus
 
     /// The protocol version this side speaks.
     public static let version: Int64 = 1
@@ -109,8 +120,49 @@ public enum ControlRequest: Sendable, Hashable {
         case "reload":
             try reader.only([])
             self = .reload
+        case "cluster-sa-list":
+            try reader.only(["identity"])
+            self = .clusterListSAs(identity: try reader.pattern("identity"))
+        case "cluster-sa-remove":
+            try reader.only(["identity"])
+            guard let identity = try reader.pattern("identity") else {
+                throw Refusal("cluster-sa-remove needs \"identity\"")
+            }
+            self = .clusterRemoveSAs(identity: identity)
+        case "cluster-drain", "cluster-undrain":
+            try reader.only(["node"])
+            guard let node = try reader.text("node"), Self.isNodeName(node) else {
+                throw Refusal("\(command) needs \"node\": 1 to 63 letters, digits, - or _")
+            }
+            self = command == "cluster-drain" ? .clusterDrain(node: node) : .clusterUndrain(node: node)
+        case "cluster-where":
+            try reader.only(["client"])
+            guard let client = try reader.text("client") else { throw Refusal("cluster-where needs \"client\"") }
+            self = .clusterWhere(client: client)
+        case "cluster-status":
+            try reader.only([])
+            self = .clusterStatus
         default:
             throw Refusal("unknown command \"\(command.prefix(64))\"")
+        }
+    }
+
+    /// Whether `text` can name a cluster node: 1 to 63 ASCII letters, digits, `-` or `_`.
+    public static func isNodeName(_ text: String) -> Bool {
+        (1...63).contains(text.utf8.count)
+            && text.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                    || $0 == "_"
+            }
+    }
+
+    /// Whether the request is about the cluster rather than this node alone.
+    public var concernsCluster: Bool {
+        switch self {
+        case .clusterListSAs, .clusterRemoveSAs, .clusterDrain, .clusterUndrain, .clusterWhere, .clusterStatus:
+            return true
+        default:
+            return false
         }
     }
 
@@ -145,6 +197,19 @@ public enum ControlRequest: Sendable, Hashable {
             if let date { members.append(("at", .string(ControlTime.text(date)))) }
         case .reload:
             members.append(("command", "reload"))
+        case .clusterListSAs(let identity):
+            members.append(("command", "cluster-sa-list"))
+            if let identity { members.append(("identity", .string(identity.pattern))) }
+        case .clusterRemoveSAs(let identity):
+            members += [("command", "cluster-sa-remove"), ("identity", .string(identity.pattern))]
+        case .clusterDrain(let node):
+            members += [("command", "cluster-drain"), ("node", .string(node))]
+        case .clusterUndrain(let node):
+            members += [("command", "cluster-undrain"), ("node", .string(node))]
+        case .clusterWhere(let client):
+            members += [("command", "cluster-where"), ("client", .string(client))]
+        case .clusterStatus:
+            members.append(("command", "cluster-status"))
         }
         return JSONValue.object(members).compactText
     }

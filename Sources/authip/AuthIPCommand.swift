@@ -9,7 +9,7 @@ struct AuthIPCommand: ParsableCommand {
         subcommands: [
             DemoCommand.self, SimulateCommand.self, VectorsCommand.self, DecodeCommand.self, CertificateCommand.self,
             CRLCommand.self, ResponderCommand.self, InitiatorCommand.self, InteropCommand.self, SACommand.self,
-            BlockCommand.self, StatusCommand.self, ReloadCommand.self, LoadCommand.self,
+            BlockCommand.self, StatusCommand.self, ReloadCommand.self, LoadCommand.self, ClusterCommand.self,
         ])
 
     /// Usage errors exit with status 2, as Unix tools do; everything else as ArgumentParser

@@ -1,6 +1,11 @@
 import ArgumentParser
 import AuthIPNIO
 import Foundation
+import Logging
+
+#if canImport(AuthIPCluster)
+import AuthIPCluster
+#endif
 
 /// `authip responder --config FILE`: answers AuthIP negotiations on UDP until SIGINT, SIGTERM
 /// or `--duration`, printing the audit events and SA changes.
@@ -67,6 +72,22 @@ struct DaemonOptions: ParsableArguments {
         run.recording = record.map { (URL(fileURLWithPath: $0), config) }
         run.configurationPath = URL(fileURLWithPath: config).standardizedFileURL.path
         run.shards = shards
+        if let settings = configuration.clusterSettings {
+            #if canImport(AuthIPCluster)
+            do {
+                run.cluster = try ClusterNode(
+                    settings: settings,
+                    logger: Logger(label: "authip-cluster") { _ in DiagnosticLogHandler(level: configuration.logLevel) }
+                )
+            } catch {
+                printError("error: cluster: \(error)")
+                throw ExitCode(1)
+            }
+            #else
+            printError("error: cluster: this build has no cluster layer (built with AUTHIP_WITHOUT_CLUSTER)")
+            throw ExitCode(2)
+            #endif
+        }
         do {
             return try run.run()
         } catch let error as DriverConfigurationError {

@@ -41,6 +41,7 @@ public final class ConfigurationReloader: Sendable {
             ("logLevel", configuration.logLevel == current.logLevel),
             ("user", configuration.user == current.user && configuration.group == current.group),
             ("dataPlane", configuration.dataPlane == current.dataPlane),
+            ("cluster", configuration.cluster == current.cluster),
         ]
         if let changed = fixed.first(where: { !$0.1 }) {
             throw ControlRequest.Refusal(

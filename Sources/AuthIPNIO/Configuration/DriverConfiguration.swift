@@ -39,7 +39,8 @@ import Logging
 /// (where the block list survives restarts), relative paths resolved as the others. With
 /// `directAccess` (`DirectAccessConfiguration`), the DirectAccess server's or client's two
 /// tunnels come from one section, and `rules` is optional. `audit` (`AuditConfiguration`) adds
-/// the durable audit log and syslog, `metrics` (`MetricsConfiguration`) the Prometheus endpoint.
+/// the durable audit log and syslog, `metrics` (`MetricsConfiguration`) the Prometheus endpoint,
+/// `cluster` (`ClusterConfiguration`) the etcd cluster the gateway is a node of.
 /// `logLevel` (`trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`; default
 /// `info`) sets what the diagnostics on standard error show (`DiagnosticLogHandler`). `user`
 /// (and optionally `group`) is who the daemon runs as once its ports, sockets and log are open
@@ -72,6 +73,8 @@ public struct DriverConfiguration: Decodable, Sendable {
     var stateDirectory: String?
     var audit: AuditConfiguration?
     var metrics: MetricsConfiguration?
+    /// The cluster this gateway is a node of (`ClusterConfiguration`).
+    var cluster: ClusterConfiguration?
     /// What the diagnostics show.
     public var logLevel: Logger.Level
     /// Who the daemon runs as once started as root; nil: it stays who started it.
@@ -91,7 +94,7 @@ public struct DriverConfiguration: Decodable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case computerName, principalName, localAddresses, port, natTraversalPort, rules, directAccess, acquire,
             activeDirectory, controlSocket, stateDirectory, audit, metrics, logLevel, user, group, dataPlane,
-            denialOfServiceThreshold
+            denialOfServiceThreshold, cluster
     }
 
     /// Reads and checks the configuration file at `path`. A file that holds passwords must be
@@ -184,6 +187,7 @@ public struct DriverConfiguration: Decodable, Sendable {
         stateDirectory = try container.decodeIfPresent(.stateDirectory, as: "a path", Self.path)
         audit = try container.decodeIfPresent(AuditConfiguration.self, forKey: .audit)
         metrics = try container.decodeIfPresent(MetricsConfiguration.self, forKey: .metrics)
+        cluster = try container.decodeIfPresent(ClusterConfiguration.self, forKey: .cluster)
         logLevel =
             try container.decodeIfPresent(.logLevel, as: "trace, debug, info, notice, warning, error or critical") {
                 Logger.Level(rawValue: $0)
@@ -211,7 +215,7 @@ public struct DriverConfiguration: Decodable, Sendable {
     }
 
     /// A path without NUL, of 1 to 4,095 bytes.
-    private static func path(_ text: String) -> String? {
+    static func path(_ text: String) -> String? {
         !text.isEmpty && text.utf8.count < 4_096 && !text.utf8.contains(0) ? text : nil
     }
 

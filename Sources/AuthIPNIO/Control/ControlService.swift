@@ -21,6 +21,8 @@ public final class ControlService: Sendable {
     let log: @Sendable (String) -> Void
     /// Told the rules of each configuration the endpoint adopted (a data plane's traps).
     let reconfigured: @Sendable ([ConnectionSecurityRule]) -> Void
+    /// The cluster this gateway is a node of, once attached: blocks then go through it.
+    private let cluster = Mutex<(any GatewayCluster)?>(nil)
 
     /// A service for `driver`; with a `store`, its stored blocks are handed to the driver by
     /// `restore()`.
@@ -49,6 +51,47 @@ public final class ControlService: Sendable {
         return entries.count
     }
 
+    /// Makes the gateway a node of `cluster`: blocks are written to the cluster (and refused
+    /// when it cannot take them), and `cluster-*` requests answered by it.
+    public func attach(_ cluster: any GatewayCluster) {
+        self.cluster.withLock { $0 = cluster }
+    }
+
+    /// The blocks in force, as this node last stored them.
+    public var blocksInForce: [BlockListStore.Entry] {
+        let now = clock()
+        return blocks.withLock { entries in entries.filter { $0.until.map { $0 > now } ?? true } }
+    }
+
+    /// Adopts the cluster's block list as a whole: blocks it adds or changes go to the driver,
+    /// those it no longer has are lifted, and the list is stored. A list that cannot be stored
+    /// is applied all the same (refusing a blocked laptop matters more) and the failure thrown.
+    public func adoptClusterBlocks(_ entries: [BlockListStore.Entry]) -> EventLoopFuture<Void> {
+        let now = clock()
+        let wanted = entries.filter { $0.until.map { $0 > now } ?? true }
+        let (added, lifted, saved) = blocks.withLock { current in
+            let old = Dictionary(current.map { ($0.pattern, $0) }, uniquingKeysWith: { $1 })
+            let new = Set(wanted.map(\.pattern))
+            let added = wanted.filter { old[$0.pattern]?.until != $0.until || old[$0.pattern] == nil }
+            let lifted = old.keys.filter { !new.contains($0) }
+            current = wanted
+            let saved: Result<Void, BlockListStore.Failure> = Result { () throws(BlockListStore.Failure) in
+                try store?.save(wanted)
+            }
+            return (added, lifted, saved)
+        }
+        var submitted: [EventLoopFuture<Void>] = []
+        for pattern in lifted {
+            log("unblocked \(pattern.pattern) (cluster)")
+            submitted.append(driver.submit(.unblock(pattern)))
+        }
+        for entry in added {
+            log("blocked \(entry.pattern.pattern) until \(entry.until.map(ControlTime.text) ?? "removed") (cluster)")
+            submitted.append(driver.submit(.block(entry.pattern, until: entry.until)))
+        }
+        return EventLoopFuture.andAllSucceed(submitted, on: driver.eventLoop).flatMapThrowing { try saved.get() }
+    }
+
     /// The response line to a request line.
     public func respond(to line: String) -> EventLoopFuture<String> {
         let request: ControlRequest
@@ -71,6 +114,15 @@ public final class ControlService: Sendable {
 
     /// Carries out a parsed request; its result as the response's `result`.
     public func perform(_ request: ControlRequest) -> EventLoopFuture<JSONValue> {
+        let cluster = self.cluster.withLock { $0 }
+        if request.concernsCluster {
+            guard let cluster else {
+                return driver.eventLoop.makeFailedFuture(
+                    ControlRequest.Refusal(
+                        "this gateway is not a node of a cluster (its configuration has no \"cluster\")"))
+            }
+            return driver.eventLoop.makeFutureWithTask { try await cluster.perform(request) }
+        }
         switch request {
         case .listSAs(let identity, let remote, let quick):
             let filter = MainModeSAFilter(remoteAddress: remote.map { AddressRange($0) }, remoteIdentity: identity)
@@ -102,43 +154,25 @@ public final class ControlService: Sendable {
                     ControlRequest.Refusal("\"until\" \(ControlTime.text(until)) is not in the future"))
             }
             let entry = BlockListStore.Entry(pattern: pattern, until: until, reason: reason, added: now)
-            do {
-                try changeBlocks(now) { entries in
-                    entries.removeAll { $0.pattern == pattern }
-                    entries.append(entry)
-                }
-            } catch {
-                return driver.eventLoop.makeFailedFuture(error)
+            if let cluster {
+                return driver.eventLoop.makeFutureWithTask { try await cluster.block(entry) }
+                    .flatMap { self.blockHere(entry) }
             }
-            log(
-                "blocked \(pattern.pattern) until \(until.map(ControlTime.text) ?? "removed")"
-                    + (reason.map { ": \($0)" } ?? ""))
-            return driver.inspect { endpoint in
-                endpoint.database.mainModes(matching: MainModeSAFilter(remoteIdentity: pattern)).count
-            }.map { $0.reduce(0, +) }.flatMap { removed in
-                self.driver.submit(.block(pattern, until: until)).map {
-                    .object([("block", entry.json), ("mainModeSAsRemoved", .number(removed))])
-                }
-            }
+            return blockHere(entry)
         case .unblock(let pattern):
-            let now = clock()
-            var found = false
-            do {
-                try changeBlocks(now) { entries in
-                    found = entries.contains { $0.pattern == pattern }
-                    entries.removeAll { $0.pattern == pattern }
-                }
-            } catch {
-                return driver.eventLoop.makeFailedFuture(error)
+            if let cluster {
+                return driver.eventLoop.makeFutureWithTask { try await cluster.unblock(pattern) }
+                    .flatMap { found in
+                        guard found else {
+                            return self.driver.eventLoop.makeFailedFuture(
+                                ControlRequest.Refusal("\(pattern.pattern) is not blocked in the cluster"))
+                        }
+                        return self.unblockHere(pattern, mustExist: false)
+                    }
             }
-            guard found else {
-                return driver.eventLoop.makeFailedFuture(ControlRequest.Refusal("\(pattern.pattern) is not blocked"))
-            }
-            log("unblocked \(pattern.pattern)")
-            return driver.submit(.unblock(pattern)).map { .object([("removed", .string(pattern.pattern))]) }
+            return unblockHere(pattern, mustExist: true)
         case .listBlocks:
-            let now = clock()
-            let entries = blocks.withLock { entries in entries.filter { $0.until.map { $0 > now } ?? true } }
+            let entries = blocksInForce
             return driver.eventLoop.makeSucceededFuture(.object([("blocks", .array(entries.map(\.json)))]))
         case .listCRLs, .importCRL, .purgeCRLs:
             return performCRL(request)
@@ -146,7 +180,50 @@ public final class ControlService: Sendable {
             return reload()
         case .status:
             return driver.status()
+        default:
+            return driver.eventLoop.makeFailedFuture(ControlRequest.Refusal("not a request for this node"))
         }
+    }
+
+    /// Blocks `entry` on this node: stored, logged, its SAs removed; the result says how many.
+    private func blockHere(_ entry: BlockListStore.Entry) -> EventLoopFuture<JSONValue> {
+        let (pattern, until, reason) = (entry.pattern, entry.until, entry.reason)
+        do {
+            try changeBlocks(clock()) { entries in
+                entries.removeAll { $0.pattern == pattern }
+                entries.append(entry)
+            }
+        } catch {
+            return driver.eventLoop.makeFailedFuture(error)
+        }
+        log(
+            "blocked \(pattern.pattern) until \(until.map(ControlTime.text) ?? "removed")"
+                + (reason.map { ": \($0)" } ?? ""))
+        return driver.inspect { endpoint in
+            endpoint.database.mainModes(matching: MainModeSAFilter(remoteIdentity: pattern)).count
+        }.map { $0.reduce(0, +) }.flatMap { removed in
+            self.driver.submit(.block(pattern, until: until)).map {
+                .object([("block", entry.json), ("mainModeSAsRemoved", .number(removed))])
+            }
+        }
+    }
+
+    /// Lifts the block of `pattern` on this node; refused when `mustExist` and there is none.
+    private func unblockHere(_ pattern: WildcardPattern, mustExist: Bool) -> EventLoopFuture<JSONValue> {
+        var found = false
+        do {
+            try changeBlocks(clock()) { entries in
+                found = entries.contains { $0.pattern == pattern }
+                entries.removeAll { $0.pattern == pattern }
+            }
+        } catch {
+            return driver.eventLoop.makeFailedFuture(error)
+        }
+        guard found || !mustExist else {
+            return driver.eventLoop.makeFailedFuture(ControlRequest.Refusal("\(pattern.pattern) is not blocked"))
+        }
+        log("unblocked \(pattern.pattern)")
+        return driver.submit(.unblock(pattern)).map { .object([("removed", .string(pattern.pattern))]) }
     }
 
     /// The `crl-*` requests, against every live CRL cache, on the CRL thread pool (they read

@@ -43,6 +43,9 @@ public struct DaemonRun {
     /// How many endpoints share the negotiations, each on a core of its own (`ShardedDriver`);
     /// a recording needs one.
     public var shards = 1
+    /// The cluster the gateway is a node of (`GatewayCluster`): joined once the control socket
+    /// is up, left (its entries withdrawn) before the driver stops.
+    public var cluster: (any GatewayCluster)?
 
     /// The diagnostics on standard error, at the configuration's `logLevel`.
     var logger: Logger {
@@ -147,6 +150,10 @@ public struct DaemonRun {
         let (service, control) = try startControl(driver, group: group, reconfigured: { kernel?.reload(rules: $0) })
         reload.withLock { $0 = service }
         defer { control?.close() }
+        if let cluster {
+            service.attach(cluster)
+            cluster.start(driver: driver, control: service)
+        }
         let metricsServer = try metrics.map { try startMetrics($0, driver: driver, group: group) }
         defer { metricsServer?.close() }
         if let user = configuration.user {
@@ -173,6 +180,14 @@ public struct DaemonRun {
         }
         let outcome = stop.wait()
         ServiceNotifier.notify("STOPPING=1")
+        if let cluster {
+            let left = DispatchSemaphore(value: 0)
+            Task {
+                await cluster.stop()
+                left.signal()
+            }
+            if left.wait(timeout: .now() + 5) == .timedOut { logger.warning("the cluster did not answer the leave") }
+        }
         try driver.shutdown().wait()
         if let recorder, let directory = recording?.directory {
             let url = try recorder.write(to: directory)

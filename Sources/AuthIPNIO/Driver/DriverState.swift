@@ -25,6 +25,10 @@ final class DriverState {
     /// Datagrams that arrived on this shard's sockets but belong to another shard (the
     /// kernel's steering could not place them).
     var datagramsHandedOn = 0
+    /// Whether first messages of new negotiations are dropped (the node is drained), and how
+    /// many were.
+    var refusesNewNegotiations = false
+    var firstMessagesDropped = 0
 
     init(endpoint: Endpoint, crlCaches: [CRLCache]) {
         self.endpoint = endpoint

@@ -185,8 +185,22 @@ public final class EndpointDriver: Sendable {
                     ("crlDownloadsInFlight", .number(state.crlDownloadsInFlight)),
                     ("directoryCallsInFlight", .number(state.directoryCallsInFlight)),
                     ("datagramsHandedOn", .number(state.datagramsHandedOn)),
+                    ("draining", .bool(state.refusesNewNegotiations)),
+                    ("firstMessagesDroppedDraining", .number(state.firstMessagesDropped)),
                 ] + state.health.json(at: self.clock()))
         }
+    }
+
+    /// Drops (true) or takes again (false) the first messages of new negotiations: a drained
+    /// node lets its peers' retransmissions go unanswered, so they go to another node, while
+    /// the negotiations under way finish.
+    func refuseNewNegotiations(_ refuses: Bool) -> EventLoopFuture<Void> {
+        eventLoop.submit { self.state.value.refusesNewNegotiations = refuses }
+    }
+
+    /// Whether a datagram opens a negotiation: an ISAKMP header whose responder cookie is still zero.
+    static func startsNegotiation(_ message: [UInt8]) -> Bool {
+        message.count >= 28 && message[8..<16].allSatisfy { $0 == 0 }
     }
 
     private static func figures(of endpoint: borrowing Endpoint) -> [(String, JSONValue)] {
@@ -294,6 +308,10 @@ public final class EndpointDriver: Sendable {
     /// A datagram arrived on the socket bound to `local`.
     func received(_ message: [UInt8], from peer: EndpointAddress, to local: EndpointAddress) {
         guard state.value.sockets != nil else { return }
+        if state.value.refusesNewNegotiations, Self.startsNegotiation(message) {
+            state.value.firstMessagesDropped += 1
+            return
+        }
         logger.debug("received", metadata: Self.negotiation(message, peer: peer, local: local))
         state.value.setups.note(message, peer: peer.ip, at: .now)
         handle(.datagram(message, from: peer, to: local))

@@ -33,6 +33,10 @@ public final class ShardedDriver: Sendable {
     /// The local addresses and ports the sockets are bound to once started.
     public var boundAddresses: [EndpointAddress] { shards[0].boundAddresses }
     let key: UInt64
+    /// Asked about an acquire no shard holds a Main Mode for; true when it is served elsewhere
+    /// (another cluster node holds the client), so no negotiation starts here.
+    private let acquireRouter = NIOLockedValueBox<(@Sendable (TrafficRequest) -> EventLoopFuture<Bool>)?>(nil)
+    private let draining = NIOLockedValueBox(false)
 
     /// A driver of `count` shards, each on the next loop of `eventLoopGroup`; the other
     /// parameters are `EndpointDriver`'s, shared by the shards. A recorder needs one shard.
@@ -127,6 +131,32 @@ public final class ShardedDriver: Sendable {
     /// byte count to the shard of its ID, everything else to all. `.shutdown` is `shutdown()`.
     @discardableResult
     public func submit(_ input: EndpointInput) -> EventLoopFuture<Void> {
+        if case .acquire(let traffic) = input, let router = acquireRouter.withLockedValue({ $0 }) {
+            return inspect { $0.holdsMainMode(for: traffic) }.flatMap { holds in
+                guard !holds.contains(true) else { return self.route(input) }
+                return router(traffic).flatMap { elsewhere in
+                    elsewhere ? self.eventLoop.makeSucceededVoidFuture() : self.route(input)
+                }
+            }
+        }
+        return route(input)
+    }
+
+    /// Routes an acquire no shard holds through `router` first (`submit`).
+    public func routeAcquires(through router: @escaping @Sendable (TrafficRequest) -> EventLoopFuture<Bool>) {
+        acquireRouter.withLockedValue { $0 = router }
+    }
+
+    /// Whether the node is drained: new negotiations' first messages are dropped on every shard.
+    public var isDraining: Bool { draining.withLockedValue { $0 } }
+
+    /// Drains the node (true) or takes new negotiations again (false); the SAs are not touched.
+    public func setDraining(_ on: Bool) -> EventLoopFuture<Void> {
+        draining.withLockedValue { $0 = on }
+        return EventLoopFuture.andAllSucceed(shards.map { $0.refuseNewNegotiations(on) }, on: eventLoop)
+    }
+
+    private func route(_ input: EndpointInput) -> EventLoopFuture<Void> {
         guard shards.count > 1 else { return shards[0].submit(input) }
         switch input {
         case .shutdown:

@@ -5,8 +5,10 @@ import NIOHTTP1
 import NIOPosix
 
 /// The Prometheus endpoint: `GET /metrics` on the configured address answers with the text
-/// exposition, the gauges read from the endpoint at that moment; every other request gets 404
-/// (or 405 for another method). Requests are small and answered one at a time per connection.
+/// exposition, the gauges read from the endpoint at that moment; `GET /health` answers 200
+/// `ok`, or 503 `draining` while the node is drained (a load balancer's health check); every
+/// other request gets 404 (or 405 for another method). Requests are small and answered one at
+/// a time per connection.
 final class MetricsServer: Sendable {
     let channel: any Channel
 
@@ -63,9 +65,16 @@ private final class MetricsHandler: ChannelInboundHandler {
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        guard path == "/metrics" else { return write(.notFound, "not found\n", head: head, context: context) }
+        guard path == "/metrics" || path == "/health" else {
+            return write(.notFound, "not found\n", head: head, context: context)
+        }
         guard head.method == .GET || head.method == .HEAD else {
-            return write(.methodNotAllowed, "GET /metrics\n", head: head, context: context)
+            return write(.methodNotAllowed, "GET \(path)\n", head: head, context: context)
+        }
+        if path == "/health" {
+            let draining = driver.isDraining
+            return write(
+                draining ? .serviceUnavailable : .ok, draining ? "draining\n" : "ok\n", head: head, context: context)
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let metrics = self.metrics

@@ -26,12 +26,34 @@ public struct BlockListStore: Sendable {
             self.added = added
         }
 
-        var json: JSONValue {
+        /// The entry as the block list file and the cluster's block keys hold it.
+        public var json: JSONValue {
             var members: [(String, JSONValue)] = [("pattern", .string(pattern.pattern))]
             members.append(("until", until.map { .string(ControlTime.text($0)) } ?? .null))
             members.append(("reason", reason.map { .string($0) } ?? .null))
             members.append(("added", .string(ControlTime.text(added))))
             return .object(members)
+        }
+
+        /// Reads an entry `json` wrote; nil for anything else (a pattern that is not -like, a
+        /// time that is not RFC 3339, a reason too long or with control characters).
+        public init?(json value: JSONValue) {
+            guard let text = value["pattern"]?.stringValue, let pattern = WildcardPattern(text),
+                let addedText = value["added"]?.stringValue, let added = ControlTime.date(addedText)
+            else { return nil }
+            var until: Date?
+            if let untilValue = value["until"], untilValue != .null {
+                guard let untilText = untilValue.stringValue, let date = ControlTime.date(untilText) else { return nil }
+                until = date
+            }
+            var reason: String?
+            if let reasonValue = value["reason"], reasonValue != .null {
+                guard let text = reasonValue.stringValue, (1...1_024).contains(text.utf8.count),
+                    !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                else { return nil }
+                reason = text
+            }
+            self.init(pattern: pattern, until: until, reason: reason, added: added)
         }
     }
 
@@ -65,17 +87,11 @@ public struct BlockListStore: Sendable {
         }
         var entries: [Entry] = []
         for (index, block) in blocks.enumerated() {
-            guard let text = block["pattern"]?.stringValue, let pattern = WildcardPattern(text),
-                let addedText = block["added"]?.stringValue, let added = ControlTime.date(addedText)
-            else { throw Failure(description: "\(path): blocks[\(index)] has no valid pattern and added time") }
-            var until: Date?
-            if let untilText = block["until"]?.stringValue {
-                guard let date = ControlTime.date(untilText) else {
-                    throw Failure(description: "\(path): blocks[\(index)].until is not an RFC 3339 time")
-                }
-                until = date
+            guard let entry = Entry(json: block) else {
+                throw Failure(
+                    description: "\(path): blocks[\(index)] is not a valid block (pattern, added, until, reason)")
             }
-            entries.append(Entry(pattern: pattern, until: until, reason: block["reason"]?.stringValue, added: added))
+            entries.append(entry)
         }
         return entries
     }
