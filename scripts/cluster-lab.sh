@@ -7,6 +7,7 @@
 #   scripts/cluster-lab.sh up                 everything, then waits until the clients are connected
 #   scripts/cluster-lab.sh kill-etcd N        SIGKILL etcd member N (1-3); start-etcd N starts it again
 #   scripts/cluster-lab.sh kill-node A|B      SIGKILL a gateway;           start-node A|B starts it again
+#   scripts/cluster-lab.sh stop-node A|B      SIGTERM a gateway (it leaves the cluster the clean way)
 #   scripts/cluster-lab.sh start-client N A|B one more client (N from 1 to 200) connected to a node
 #   scripts/cluster-lab.sh stop-client N      stops client N (it tells its node)
 #   scripts/cluster-lab.sh status             what runs
@@ -60,10 +61,12 @@ stop() {
   rm -f "$lab/pids/$name"
 }
 
+# Runs a check until it succeeds or `seconds` have passed (a check may itself take a while).
 wait_for() {
   local what=$1 seconds=$2
   shift 2
-  for _ in $(seq $((seconds * 10))); do
+  local deadline=$((SECONDS + seconds))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if "$@" > /dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
@@ -219,10 +222,11 @@ case "${1:-}" in
   kill-etcd) stop "etcd-${2:?member 1-3}" KILL ;;
   start-etcd) start_etcd "${2:?member 1-3}" ;;
   kill-node) stop "node-$(node_file "${2:?A or B}")" KILL ;;
+  stop-node) stop "node-$(node_file "${2:?A or B}")" TERM ;;
   start-node) start_node "${2:?A or B}" ;;
   start-client) start_client "${2:?client number}" "${3:?A or B}" ;;
   stop-client) stop "client-${2:?client number}" ;;
   etcdctl) shift; etcdctl_lab "$@" ;;
   status) for pid in "$lab"/pids/*; do name=$(basename "$pid"); kill -0 "$(cat "$pid")" 2>/dev/null && echo "$name running" || echo "$name stopped"; done ;;
-  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -91,26 +91,31 @@ struct ClusterCommand: ParsableCommand {
                 2 usage errors.
                 """)
 
-        @Argument(help: "The node's name (its cluster nodeName).")
-        var node: String
+        @OptionGroup var node: NodeArgument
 
         @OptionGroup var options: ControlOptions
 
-        func validate() throws {
-            guard ControlRequest.isNodeName(node) else { throw ValidationError("Not a node name: \(node).") }
-        }
-
         func run() throws {
-            try options.send(.clusterDrain(node: node)) { Self.describe($0, "drained", "draining") }
+            try options.send(.clusterDrain(node: node.name)) { Self.describe($0, "drained", "drained") }
         }
 
         static func describe(_ result: JSONValue, _ done: String, _ state: String) -> String {
             let node = result["node"]?.stringValue ?? ""
             if result["confirmed"]?.boolValue == true { return "Node \(node) \(done).\n" }
             if result["online"]?.boolValue == false {
-                return "Node \(node) is not running; it starts \(state == "draining" ? "drained" : "in service").\n"
+                return "Node \(node) is not running; it is \(state) once it starts and reaches etcd.\n"
             }
             return "Node \(node) has not confirmed within 5 s; it applies the change when it reaches etcd.\n"
+        }
+    }
+
+    /// The node a drain or undrain names.
+    struct NodeArgument: ParsableArguments {
+        @Argument(help: ArgumentHelp("The node's name (its cluster nodeName).", valueName: "node"))
+        var name: String
+
+        func validate() throws {
+            guard ControlRequest.isNodeName(name) else { throw ValidationError("Not a node name: \(name).") }
         }
     }
 
@@ -119,17 +124,12 @@ struct ClusterCommand: ParsableCommand {
             abstract: "Put a drained node back into service.",
             discussion: "Exit status: 0 done, 1 refused or etcd unreachable, 2 usage errors.")
 
-        @Argument(help: "The node's name.")
-        var node: String
+        @OptionGroup var node: NodeArgument
 
         @OptionGroup var options: ControlOptions
 
-        func validate() throws {
-            guard ControlRequest.isNodeName(node) else { throw ValidationError("Not a node name: \(node).") }
-        }
-
         func run() throws {
-            try options.send(.clusterUndrain(node: node)) { Drain.describe($0, "back in service", "serving") }
+            try options.send(.clusterUndrain(node: node.name)) { Drain.describe($0, "back in service", "in service") }
         }
     }
 

@@ -238,6 +238,10 @@ struct ClusterLabTests {
                 tls: ("\(pki)/client.pem", "\(pki)/client.key", ["\(pki)/ca.pem"]), keyPrefix: "/authip-lab/",
                 nodeName: "C", leaseTTL: 3, manageOutHook: hook.path),
             logger: Logger(label: "test"))
+        node.startSessions()
+        for _ in 0..<100 where !node.state.withLockedValue({ $0.connected }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let toClient = TrafficRequest(
             source: IPAddress("127.0.0.9")!, destination: IPAddress("127.0.1.3")!, ipProtocol: 6, sourcePort: 0,
             destinationPort: 445)

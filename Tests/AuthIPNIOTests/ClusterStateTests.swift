@@ -93,7 +93,7 @@ struct ClusterStateTests {
             name: "A", internalAddress: IPAddress("10.0.0.21"), started: Date(timeIntervalSince1970: 1_800_000_000),
             draining: true, mainModeSAs: 3)
         #expect(NodeRecord(json: node.json) == node)
-        let command = CommandRecord(id: "0a1b2c", identity: WildcardPattern("*X*")!, issuedBy: "B", lease: 42)
+        let command = CommandRecord(id: "0a1b2c", identity: WildcardPattern("*X*")!, issuedBy: "B")
         #expect(CommandRecord(json: command.json) == command)
         for hostile in [
             #"{"node": "../../etc", "started": "2026-12-07T00:00:00Z", "draining": false, "mainModeSAs": 1}"#,

@@ -57,8 +57,8 @@ final class EtcdClient: Sendable {
                     privateKey: .file(path: tls.key, format: .pem)
                 ) { config in
                     config.trustRoots = .certificates(tls.trustedRoots.map { .file(path: $0, format: .pem) })
-                    // The members are named by address; their certificates must carry it.
-                    config.serverCertificateVerification = .noHostnameVerification
+                    // The members are reached by address: their certificates must carry it (an IP SAN).
+                    config.serverCertificateVerification = .fullVerification
                 }
             } else {
                 .plaintext
@@ -93,6 +93,8 @@ final class EtcdClient: Sendable {
         var options = CallOptions.defaults
         options.timeout = deadline
         options.waitForReady = true
+        // Whole prefixes come back in one answer: room for some 100,000 SA entries.
+        options.maxResponseMessageBytes = 64 << 20
         return options
     }
 

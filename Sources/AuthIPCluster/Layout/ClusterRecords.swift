@@ -139,35 +139,32 @@ struct OwnershipRecord: Sendable, Hashable {
     }
 }
 
-/// An SA removal for one node, written by the node the admin asked (`cluster sa remove`).
+/// An SA removal for one node, written by the node the admin asked (`cluster sa remove`)
+/// under a lease of its own, which its results hang on too.
 struct CommandRecord: Sendable, Hashable {
     var id: String
     var identity: WildcardPattern
     var issuedBy: String
-    /// The lease the command and its results are attached to.
-    var lease: Int64
 
     var json: JSONValue {
         .object([
             ("id", .string(id)), ("command", "sa-remove"), ("identity", .string(identity.pattern)),
-            ("issuedBy", .string(issuedBy)), ("lease", .number(lease)),
+            ("issuedBy", .string(issuedBy)),
         ])
     }
 
-    init(id: String, identity: WildcardPattern, issuedBy: String, lease: Int64) {
+    init(id: String, identity: WildcardPattern, issuedBy: String) {
         self.id = id
         self.identity = identity
         self.issuedBy = issuedBy
-        self.lease = lease
     }
 
     init?(json value: JSONValue) {
         guard let id = value["id"]?.stringValue, ControlRequest.isNodeName(id),
             value["command"]?.stringValue == "sa-remove",
             let identity = value["identity"]?.stringValue.flatMap({ WildcardPattern($0) }),
-            let issuedBy = value["issuedBy"]?.stringValue, ControlRequest.isNodeName(issuedBy),
-            let lease = value["lease"]?.integerValue
+            let issuedBy = value["issuedBy"]?.stringValue, ControlRequest.isNodeName(issuedBy)
         else { return nil }
-        self.init(id: id, identity: identity, issuedBy: issuedBy, lease: lease)
+        self.init(id: id, identity: identity, issuedBy: issuedBy)
     }
 }

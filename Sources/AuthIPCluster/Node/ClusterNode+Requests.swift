@@ -37,26 +37,38 @@ extension ClusterNode {
         }
     }
 
-    /// The SAs of every node matching `client` (all with nil), each with its node's entry (nil
-    /// for a node whose entry is gone), read linearizably.
-    func owners(of client: Client?) async throws -> [(record: OwnershipRecord, node: NodeRecord?)] {
+    /// The SAs of every live node matching `client` (all with nil), each with its node's
+    /// entry, read linearizably. An SA entry counts only under its key and on the lease of a
+    /// node entry: one that no live node wrote is not believed (others are logged and left out).
+    func owners(of client: Client?) async throws -> [(record: OwnershipRecord, node: NodeRecord)] {
         let (entries, _) = try await etcd.ranges([keys.ownership, keys.nodes])
-        let nodes = Dictionary(
-            entries[1].compactMap { parseValue($0.value).flatMap(NodeRecord.init(json:)) }.map { ($0.name, $0) },
-            uniquingKeysWith: { $1 })
-        return entries[0].compactMap { entry -> (OwnershipRecord, NodeRecord?)? in
+        var nodes: [String: (NodeRecord, Int64)] = [:]
+        for entry in entries[1] {
+            guard let node = parseValue(entry.value).flatMap(NodeRecord.init(json:)), entry.key == keys.node(node.name),
+                entry.lease != 0
+            else {
+                logger.warning("cluster: \(entry.key) is not a node entry; ignored")
+                continue
+            }
+            nodes[node.name] = (node, entry.lease)
+        }
+        return entries[0].compactMap { entry -> (OwnershipRecord, NodeRecord)? in
             guard let record = parseValue(entry.value).flatMap(OwnershipRecord.init(json:)),
-                entry.key == keys.ownership(of: record.node, id: record.id), client?.matches(record) ?? true
-            else { return nil }
-            return (record, nodes[record.node])
+                entry.key == keys.ownership(of: record.node, id: record.id), let (node, lease) = nodes[record.node],
+                lease == entry.lease
+            else {
+                logger.warning("cluster: \(entry.key) is not an SA entry of a live node; ignored")
+                return nil
+            }
+            return client?.matches(record) ?? true ? (record, node) : nil
         }.sorted { ($0.0.node, $0.0.id) < ($1.0.node, $1.0.id) }
     }
 
-    /// The live nodes' entries.
+    /// The live nodes' entries (each under its key, on a lease).
     func nodes() async throws -> [NodeRecord] {
         try await etcd.range(prefix: keys.nodes).entries.compactMap { entry in
             parseValue(entry.value).flatMap(NodeRecord.init(json:)).flatMap {
-                entry.key == keys.node($0.name) ? $0 : nil
+                entry.key == keys.node($0.name) && entry.lease != 0 ? $0 : nil
             }
         }.sorted { $0.name < $1.name }
     }
@@ -100,7 +112,7 @@ extension ClusterNode {
                                 ("node", .string(owner.record.node)),
                                 (
                                     "internalAddress",
-                                    owner.node?.internalAddress.map { .string($0.description) } ?? .null
+                                    owner.node.internalAddress.map { .string($0.description) } ?? .null
                                 ),
                                 ("mainModeSA", owner.record.json),
                             ])
@@ -137,7 +149,7 @@ extension ClusterNode {
         let nodes = try await nodes().map(\.name)
         let lease = try await etcd.grantLease(ttl: 30)
         let id = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        let command = CommandRecord(id: id, identity: identity, issuedBy: name, lease: lease)
+        let command = CommandRecord(id: id, identity: identity, issuedBy: name)
         for node in nodes {
             try await etcd.put(keys.command(id, for: node), Array(command.json.compactText.utf8), lease: lease)
         }

@@ -28,6 +28,12 @@ public final class ClusterNode: GatewayCluster {
     /// When the node started, as its entry says through every session.
     let started: Date
     let state = NIOLockedValueBox(State())
+    /// Block-list adoptions, one at a time, each with the list as it is when it starts.
+    let blockAdoptions = SerialRunner()
+    /// Ownership writes, one at a time.
+    let ownershipWrites = SerialRunner()
+    /// The most blocks the node takes from the cluster; more are logged and left out.
+    static let maximumBlocks = 10_000
 
     struct State {
         var driver: ShardedDriver?
@@ -78,21 +84,30 @@ public final class ClusterNode: GatewayCluster {
         state.withLockedValue { state in
             state.driver = driver
             state.control = control
-            state.session = Task { await self.run() }
         }
+        startSessions()
         logger.notice("cluster: node \(name), etcd \(settings.endpoints.map { "\($0.host):\($0.port)" })")
     }
 
+    /// Starts the sessions with etcd (`start` does, once the driver and control are set).
+    func startSessions() {
+        state.withLockedValue { state in
+            guard state.session == nil else { return }
+            state.session = Task { await self.run() }
+        }
+    }
+
     public func stop() async {
-        let (session, lease) = state.withLockedValue { state in
-            defer {
-                state.session = nil
-                state.connected = false
-            }
-            return (state.session, state.lease)
+        let session = state.withLockedValue { state in
+            defer { state.session = nil }
+            return state.session
         }
         session?.cancel()
         await session?.value
+        let lease = state.withLockedValue { state in
+            state.connected = false
+            return state.lease
+        }
         if lease != 0 {
             do {
                 try await etcd.revokeLease(lease)
@@ -137,33 +152,43 @@ public final class ClusterNode: GatewayCluster {
         }
     }
 
-    /// One session: lease, registration, a full read, then the watch, the lease's renewals and
-    /// the ownership updates side by side until one of them fails.
+    /// One session: the lease (renewed from the start), a full read at one revision, the
+    /// registration, then the watch from the next revision and the ownership updates, side by
+    /// side until one of them fails.
     private func session() async throws {
         let lease = try await currentLease()
-        let (entries, revision) = try await etcd.ranges([keys.blocks, keys.drain(name), keys.commands(for: name)])
-        try await adoptBlocks(entries[0], at: revision)
-        try await applyDrain(entries[1].contains { $0.key == keys.drain(name) })
-        try await syncOwnership(lease: lease)
-        for entry in entries[2] { await execute(entry) }
-        state.withLockedValue { state in
-            state.connected = true
-            state.lastError = nil
-        }
-        logger.notice("cluster: connected to etcd at revision \(revision), \(entries[0].count) blocks")
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await self.etcd.watch(
-                    [self.keys.blocks, self.keys.drain(self.name), self.keys.commands(for: self.name)],
-                    from: revision + 1
-                ) { changes, _ in try await self.apply(changes) }
-            }
             group.addTask { try await self.renew(lease) }
             group.addTask {
-                while true {
-                    try await Task.sleep(for: .seconds(1))
-                    try await self.syncOwnership(lease: lease)
-                    try await self.dropExpiredBlocks()
+                let (entries, revision) = try await self.etcd.ranges([
+                    self.keys.blocks, self.keys.drain(self.name), self.keys.commands(for: self.name),
+                    self.keys.ownership(of: self.name),
+                ])
+                await self.adoptBlocks(entries[0])
+                try await self.applyDrain(entries[1].contains { $0.key == self.keys.drain(self.name) })
+                try await self.syncOwnership(lease: lease, registered: entries[3])
+                for entry in entries[2] { await self.execute(entry) }
+                self.state.withLockedValue { state in
+                    state.connected = true
+                    state.lastError = nil
+                }
+                self.logger.notice("cluster: connected to etcd at revision \(revision), \(entries[0].count) blocks")
+                try await withThrowingTaskGroup(of: Void.self) { inner in
+                    inner.addTask {
+                        try await self.etcd.watch(
+                            [self.keys.blocks, self.keys.drain(self.name), self.keys.commands(for: self.name)],
+                            from: revision + 1
+                        ) { changes, _ in try await self.apply(changes) }
+                    }
+                    inner.addTask {
+                        while true {
+                            try await Task.sleep(for: .seconds(1))
+                            try await self.syncOwnership(lease: lease)
+                            try await self.dropExpiredBlocks()
+                        }
+                    }
+                    try await inner.next()
+                    inner.cancelAll()
                 }
             }
             try await group.next()
@@ -197,31 +222,51 @@ public final class ClusterNode: GatewayCluster {
 
     // MARK: Blocks
 
-    /// Adopts the blocks read at `revision` as the whole list.
-    private func adoptBlocks(_ entries: [EtcdClient.Entry], at revision: Int64) async throws {
-        let control = state.withLockedValue { state in
+    /// Adopts the blocks read at a session's start as the whole list.
+    private func adoptBlocks(_ entries: [EtcdClient.Entry]) async {
+        var taken: [(String, BlockListStore.Entry, Int64)] = []
+        for entry in entries {
+            guard let block = block(entry) else { continue }
+            guard taken.count < Self.maximumBlocks else {
+                logger.warning("cluster: more than \(Self.maximumBlocks) blocks; \(entry.key) left out")
+                continue
+            }
+            taken.append((entry.key, block, entry.modRevision))
+        }
+        state.withLockedValue { state in
             state.blocks = [:]
             state.blockRevisions = [:]
-            for entry in entries {
-                guard let block = Self.block(entry) else { continue }
-                state.blocks[entry.key] = (block, entry.modRevision)
-                state.blockRevisions[entry.key] = entry.modRevision
+            for (key, block, revision) in taken {
+                state.blocks[key] = (block, revision)
+                state.blockRevisions[key] = revision
             }
-            return state.control
         }
-        let skipped = entries.filter { Self.block($0) == nil }
-        for entry in skipped { logger.warning("cluster: \(entry.key) is not a block; ignored") }
-        try await adoptCurrentBlocks(control)
+        await adoptCurrentBlocks()
     }
 
-    private func adoptCurrentBlocks(_ control: ControlService?) async throws {
-        guard let control else { return }
-        let list = state.withLockedValue { $0.blocks.values.map(\.entry) }
-        try await control.adoptClusterBlocks(list).get()
+    /// Hands the node's list, as it is when this adoption's turn comes, to the control
+    /// service: one adoption at a time, so a later one never applies an older list. A list
+    /// that could not be stored is applied all the same; the failure is logged.
+    private func adoptCurrentBlocks() async {
+        do {
+            try await blockAdoptions.run {
+                let (control, list) = self.state.withLockedValue { ($0.control, $0.blocks.values.map(\.entry)) }
+                try await control?.adoptClusterBlocks(list).get()
+            }
+        } catch {
+            logger.error("cluster: the block list is applied but not stored: \(error)")
+        }
     }
 
-    private static func block(_ entry: EtcdClient.Entry) -> BlockListStore.Entry? {
-        guard let value = parseValue(entry.value), let block = BlockListStore.Entry(json: value) else { return nil }
+    /// The block a key holds; nil for a value that is not a block, or one stored under
+    /// another pattern's key.
+    private func block(_ entry: EtcdClient.Entry) -> BlockListStore.Entry? {
+        guard let value = parseValue(entry.value), let block = BlockListStore.Entry(json: value),
+            entry.key == keys.block(block.pattern.pattern)
+        else {
+            logger.warning("cluster: \(entry.key) is not a block; ignored")
+            return nil
+        }
         return block
     }
 
@@ -230,6 +275,7 @@ public final class ClusterNode: GatewayCluster {
     private func note(_ key: String, _ block: BlockListStore.Entry?, at revision: Int64) -> Bool {
         state.withLockedValue { state in
             guard revision > state.blockRevisions[key] ?? 0 else { return false }
+            if block != nil, state.blocks[key] == nil, state.blocks.count >= Self.maximumBlocks { return false }
             state.blockRevisions[key] = revision
             state.blocks[key] = block.map { ($0, revision) }
             return true
@@ -242,10 +288,7 @@ public final class ClusterNode: GatewayCluster {
         for change in changes {
             switch change {
             case .put(let entry) where entry.key.hasPrefix(keys.blocks):
-                guard let block = Self.block(entry) else {
-                    logger.warning("cluster: \(entry.key) is not a block; ignored")
-                    continue
-                }
+                guard let block = block(entry) else { continue }
                 blocksChanged = note(entry.key, block, at: entry.modRevision) || blocksChanged
             case .delete(let key, let revision) where key.hasPrefix(keys.blocks):
                 blocksChanged = note(key, nil, at: revision) || blocksChanged
@@ -259,7 +302,7 @@ public final class ClusterNode: GatewayCluster {
                 continue
             }
         }
-        if blocksChanged { try await adoptCurrentBlocks(state.withLockedValue { $0.control }) }
+        if blocksChanged { await adoptCurrentBlocks() }
     }
 
     public func block(_ entry: BlockListStore.Entry) async throws {
@@ -275,7 +318,7 @@ public final class ClusterNode: GatewayCluster {
         } catch {
             throw Refusal(description: Self.unreachable("the block of \(entry.pattern.pattern) was not written", error))
         }
-        _ = note(key, entry, at: revision)
+        if note(key, entry, at: revision) { await adoptCurrentBlocks() }
         logger.notice("cluster: wrote the block of \(entry.pattern.pattern) at revision \(revision)")
     }
 
@@ -288,7 +331,8 @@ public final class ClusterNode: GatewayCluster {
             throw Refusal(description: Self.unreachable("the block of \(pattern.pattern) was not lifted", error))
         }
         guard deleted > 0 else { return false }
-        _ = note(key, nil, at: revision)
+        if note(key, nil, at: revision) { await adoptCurrentBlocks() }
+        logger.notice("cluster: lifted the block of \(pattern.pattern) at revision \(revision)")
         return true
     }
 
@@ -297,11 +341,18 @@ public final class ClusterNode: GatewayCluster {
             + "blocks it has; retry once etcd answers (authip cluster status)"
     }
 
-    /// Deletes the blocks whose time is past, each only if nobody changed it since it was read.
+    /// How long past its end a timed block's key stays: every node's engine ends the block by
+    /// its own clock, and a node whose clock runs ahead must not delete it early for the others.
+    static let expiredBlockGrace: TimeInterval = 300
+
+    /// Deletes the keys of blocks ended `expiredBlockGrace` ago, each only if nobody changed it
+    /// since it was read.
     private func dropExpiredBlocks() async throws {
-        let now = clock()
+        let horizon = clock().addingTimeInterval(-Self.expiredBlockGrace)
         let expired = state.withLockedValue { state in
-            state.blocks.filter { $0.value.entry.until.map { $0 <= now } ?? false }.map { ($0.key, $0.value.revision) }
+            state.blocks.filter { $0.value.entry.until.map { $0 <= horizon } ?? false }.map {
+                ($0.key, $0.value.revision)
+            }
         }
         for (key, revision) in expired { _ = try await etcd.delete(key, ifModifiedAt: revision) }
     }
@@ -312,8 +363,7 @@ public final class ClusterNode: GatewayCluster {
     /// probes failing) or takes it back into service.
     private func applyDrain(_ on: Bool) async throws {
         let (driver, control, changed) = state.withLockedValue { state in
-            defer { state.drained = on }
-            return (state.driver, state.control, state.drained != on)
+            (state.driver, state.control, state.drained != on)
         }
         guard changed, let driver, let control else { return }
         try await driver.setDraining(on).get()
@@ -334,15 +384,40 @@ public final class ClusterNode: GatewayCluster {
         } else {
             logger.notice("cluster: node \(name) back in service")
         }
+        state.withLockedValue { $0.drained = on }
         try await syncOwnership(lease: state.withLockedValue { $0.lease })
     }
 
     // MARK: Ownership
 
     /// Writes this node's entry and its Main Mode SAs' under `lease`: what changed since the
-    /// last write, in transactions of at most 128 operations.
-    func syncOwnership(lease: Int64) async throws {
+    /// last write, in transactions of at most 128 operations, one sync at a time. At a
+    /// session's start, `registered` is what etcd holds under this node's ownership prefix:
+    /// entries of another lease (an earlier life of the node) are deleted, the others are
+    /// taken as written. A sync that fails leaves what was written unknown; the next session
+    /// reads it back.
+    func syncOwnership(lease: Int64, registered entries: [EtcdClient.Entry]? = nil) async throws {
         guard lease != 0, let driver = state.withLockedValue({ $0.driver }) else { return }
+        try await ownershipWrites.run {
+            var stale: [String] = []
+            if let entries {
+                var found: [UInt64: OwnershipRecord] = [:]
+                for entry in entries {
+                    if entry.lease == lease, let record = parseValue(entry.value).flatMap(OwnershipRecord.init(json:)),
+                        entry.key == self.keys.ownership(of: self.name, id: record.id)
+                    {
+                        found[record.id] = record
+                    } else {
+                        stale.append(entry.key)
+                    }
+                }
+                self.state.withLockedValue { $0.registered = found }
+            }
+            try await self.writeOwnership(lease: lease, driver: driver, stale: stale)
+        }
+    }
+
+    private func writeOwnership(lease: Int64, driver: ShardedDriver, stale: [String]) async throws {
         let name = self.name
         let held = try await driver.inspect { endpoint in
             endpoint.database.mainModes(matching: MainModeSAFilter()).map { mainMode in
@@ -355,7 +430,7 @@ public final class ClusterNode: GatewayCluster {
         let node = NodeRecord(
             name: name, internalAddress: settings.internalAddress, started: started, draining: drained,
             mainModeSAs: current.count)
-        var operations: [(put: (String, [UInt8])?, delete: String?)] = []
+        var operations: [(put: (String, [UInt8])?, delete: String?)] = stale.map { (nil, $0) }
         if node != oldNode { operations.append(((keys.node(name), Array(node.json.compactText.utf8)), nil)) }
         for (id, record) in current where registered[id] != record {
             operations.append(((keys.ownership(of: name, id: id), Array(record.json.compactText.utf8)), nil))
@@ -381,16 +456,23 @@ public final class ClusterNode: GatewayCluster {
     // MARK: Commands
 
     /// Carries out a command for this node: removes the SAs it names, writes what was removed
-    /// under the command's lease, and deletes the command.
+    /// under the lease the command key hangs on, and deletes the command whatever happens, so
+    /// that no command runs twice. A command on no lease is not one an issuer wrote.
     private func execute(_ entry: EtcdClient.Entry) async {
         guard let value = parseValue(entry.value), let command = CommandRecord(json: value),
-            ClusterKeys.name(of: entry.key, under: keys.commands(for: name)) == command.id
+            ClusterKeys.name(of: entry.key, under: keys.commands(for: name)) == command.id, entry.lease != 0
         else {
             logger.warning("cluster: \(entry.key) is not a command; deleted")
             _ = try? await etcd.delete(entry.key)
             return
         }
         guard let control = state.withLockedValue({ $0.control }) else { return }
+        do {
+            try await etcd.delete(entry.key)
+        } catch {
+            logger.warning("cluster: command \(command.id) not carried out: it could not be taken off etcd: \(error)")
+            return
+        }
         var result: [(String, JSONValue)] = [("node", .string(name))]
         do {
             let removed = try await control.perform(.removeSAs(identity: command.identity)).get()
@@ -406,8 +488,7 @@ public final class ClusterNode: GatewayCluster {
         do {
             try await etcd.put(
                 keys.result(of: command.id, from: name), Array(JSONValue.object(result).compactText.utf8),
-                lease: command.lease)
-            try await etcd.delete(entry.key)
+                lease: entry.lease)
             try await syncOwnership(lease: state.withLockedValue { $0.lease })
         } catch {
             logger.warning("cluster: the result of command \(command.id) was not written: \(error)")
@@ -422,10 +503,12 @@ public final class ClusterNode: GatewayCluster {
     /// negotiation starts here; otherwise this node negotiates as it would alone.
     func routeAcquire(_ traffic: TrafficRequest) async -> Bool {
         let client = traffic.destination
-        guard let owner = try? await owners(of: .address(client)).first(where: { $0.record.node != name }) else {
+        guard state.withLockedValue({ $0.connected }),
+            let owner = try? await owners(of: .address(client)).first(where: { $0.record.node != name })
+        else {
             return false
         }
-        let address = owner.node?.internalAddress
+        let address = owner.node.internalAddress
         guard let hook = settings.manageOutHook else {
             logger.notice(
                 "cluster: \(client) is held by node \(owner.record.node); no manageOutHook, so negotiating from here")

@@ -155,22 +155,25 @@ public final class ControlService: Sendable {
             }
             let entry = BlockListStore.Entry(pattern: pattern, until: until, reason: reason, added: now)
             if let cluster {
-                return driver.eventLoop.makeFutureWithTask { try await cluster.block(entry) }
-                    .flatMap { self.blockHere(entry) }
+                // The cluster applies it here as on every node, in its order of the cluster's changes.
+                return matchingMainModes(pattern).flatMap { removed in
+                    self.driver.eventLoop.makeFutureWithTask { try await cluster.block(entry) }.map {
+                        .object([("block", entry.json), ("mainModeSAsRemoved", .number(removed))])
+                    }
+                }
             }
             return blockHere(entry)
         case .unblock(let pattern):
             if let cluster {
                 return driver.eventLoop.makeFutureWithTask { try await cluster.unblock(pattern) }
-                    .flatMap { found in
+                    .flatMapThrowing { found in
                         guard found else {
-                            return self.driver.eventLoop.makeFailedFuture(
-                                ControlRequest.Refusal("\(pattern.pattern) is not blocked in the cluster"))
+                            throw ControlRequest.Refusal("\(pattern.pattern) is not blocked in the cluster")
                         }
-                        return self.unblockHere(pattern, mustExist: false)
+                        return .object([("removed", .string(pattern.pattern))])
                     }
             }
-            return unblockHere(pattern, mustExist: true)
+            return unblockHere(pattern)
         case .listBlocks:
             let entries = blocksInForce
             return driver.eventLoop.makeSucceededFuture(.object([("blocks", .array(entries.map(\.json)))]))
@@ -199,17 +202,22 @@ public final class ControlService: Sendable {
         log(
             "blocked \(pattern.pattern) until \(until.map(ControlTime.text) ?? "removed")"
                 + (reason.map { ": \($0)" } ?? ""))
-        return driver.inspect { endpoint in
-            endpoint.database.mainModes(matching: MainModeSAFilter(remoteIdentity: pattern)).count
-        }.map { $0.reduce(0, +) }.flatMap { removed in
+        return matchingMainModes(pattern).flatMap { removed in
             self.driver.submit(.block(pattern, until: until)).map {
                 .object([("block", entry.json), ("mainModeSAsRemoved", .number(removed))])
             }
         }
     }
 
-    /// Lifts the block of `pattern` on this node; refused when `mustExist` and there is none.
-    private func unblockHere(_ pattern: WildcardPattern, mustExist: Bool) -> EventLoopFuture<JSONValue> {
+    /// How many Main Mode SAs a block of `pattern` removes.
+    private func matchingMainModes(_ pattern: WildcardPattern) -> EventLoopFuture<Int> {
+        driver.inspect { endpoint in
+            endpoint.database.mainModes(matching: MainModeSAFilter(remoteIdentity: pattern)).count
+        }.map { $0.reduce(0, +) }
+    }
+
+    /// Lifts the block of `pattern` on this node; refused when there is none.
+    private func unblockHere(_ pattern: WildcardPattern) -> EventLoopFuture<JSONValue> {
         var found = false
         do {
             try changeBlocks(clock()) { entries in
@@ -219,7 +227,7 @@ public final class ControlService: Sendable {
         } catch {
             return driver.eventLoop.makeFailedFuture(error)
         }
-        guard found || !mustExist else {
+        guard found else {
             return driver.eventLoop.makeFailedFuture(ControlRequest.Refusal("\(pattern.pattern) is not blocked"))
         }
         log("unblocked \(pattern.pattern)")

@@ -28,7 +28,8 @@ final class ClusterLab {
         environment = [
             "AUTHIP_CLUSTER_LAB": directory.path, "AUTHIP_BIN": ChildProcess.authip.path,
             "AUTHIP_CLUSTER_PORT": String(port),
-            "AUTHIP_CLUSTER_ETCD_PORT": String(40_000 + Int.random(in: 0..<500) * 20),
+            // Below the kernel's ephemeral ports (32768 on), which a connection elsewhere may hold.
+            "AUTHIP_CLUSTER_ETCD_PORT": String(30_000 + Int.random(in: 0..<130) * 20),
         ]
         try run("up", seconds: 90)
     }
