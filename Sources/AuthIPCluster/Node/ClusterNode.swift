@@ -77,9 +77,10 @@ public final class ClusterNode: GatewayCluster {
     var name: String { settings.nodeName }
 
     public func start(driver: ShardedDriver, control: ControlService) {
+        let loop = driver.eventLoop
         driver.routeAcquires { [weak self] traffic in
-            guard let self else { return driver.eventLoop.makeSucceededFuture(false) }
-            return driver.eventLoop.makeFutureWithTask { await self.routeAcquire(traffic) }
+            guard let self else { return loop.makeSucceededFuture(false) }
+            return loop.makeFutureWithTask { await self.routeAcquire(traffic) }
         }
         state.withLockedValue { state in
             state.driver = driver

@@ -142,7 +142,7 @@ public final class ShardedDriver: Sendable {
         return route(input)
     }
 
-    /// Routes an acquire no shard holds through `router` first (`submit`).
+    /// Routes an acquire no shard holds through `router` first (`submit`), until `shutdown`.
     public func routeAcquires(through router: @escaping @Sendable (TrafficRequest) -> EventLoopFuture<Bool>) {
         acquireRouter.withLockedValue { $0 = router }
     }
@@ -230,7 +230,9 @@ public final class ShardedDriver: Sendable {
     /// Stops every shard: peers told, SAs removed, the last datagrams written, its sockets
     /// closed. Calling it again returns once the same stop is done.
     public func shutdown() -> EventLoopFuture<Void> {
-        EventLoopFuture.andAllSucceed(shards.map { $0.shutdown() }, on: eventLoop)
+        // A router that holds this driver would otherwise keep it alive for good.
+        acquireRouter.withLockedValue { $0 = nil }
+        return EventLoopFuture.andAllSucceed(shards.map { $0.shutdown() }, on: eventLoop)
     }
 }
 
