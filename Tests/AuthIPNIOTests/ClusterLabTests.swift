@@ -197,6 +197,12 @@ struct ClusterLabTests {
         try lab.run("etcdctl", "put", "/authip-lab/blocks/junk", "{\"pattern\": 7}")
         try lab.run("etcdctl", "put", "/authip-lab/commands/B/x", "{\"command\": \"sa-remove\", \"identity\": \"*\"}")
         try lab.run("etcdctl", "put", "/authip-lab/sa/A/999", "not json")
+        // A block of client 4 stored under another pattern's key: not believed, client 4 stays.
+        try lab.run(
+            "etcdctl", "put", "/authip-lab/blocks/*LOAD00099*",
+            #"{"pattern": "*LOAD00004*", "until": null, "reason": null, "added": "2026-12-07T00:00:00Z"}"#)
+        #expect(
+            lab.eventually(3) { lab.log("node-b").contains("/authip-lab/blocks/*LOAD00099* is not a block; ignored") })
         #expect(lab.eventually(3) { lab.log("node-b").contains("/authip-lab/commands/B/x is not a command; deleted") })
         #expect(lab.log("node-a").contains("/authip-lab/blocks/junk is not a block; ignored"))
         #expect(lab.remotes(on: "B").count == 2)
@@ -245,12 +251,17 @@ struct ClusterLabTests {
         let toClient = TrafficRequest(
             source: IPAddress("127.0.0.9")!, destination: IPAddress("127.0.1.3")!, ipProtocol: 6, sourcePort: 0,
             destinationPort: 445)
+        // An SA entry no live node's lease carries, claiming client 127.0.1.77 for node B: not believed.
+        try lab.run(
+            "etcdctl", "put", "/authip-lab/sa/B/999",
+            #"{"node": "B", "id": 999, "identity": "CN=MALLORY", "secondIdentity": null, "remoteAddress": "127.0.1.77", "localAddress": "127.0.0.3", "tunnels": [], "created": "2026-12-07T00:00:00Z"}"#
+        )
         let elsewhere = await node.routeAcquire(toClient)
         #expect(elsewhere)
         #expect(await node.routeAcquire(toClient), "still elsewhere, the hook not run again")
         var unknown = toClient
         unknown.destination = IPAddress("127.0.1.77")!
-        #expect(await node.routeAcquire(unknown) == false, "a client no node holds is negotiated here")
+        #expect(await node.routeAcquire(unknown) == false, "an entry on no node's lease claimed the client")
         try await Task.sleep(for: .milliseconds(500))
         let lines = (try? String(contentsOf: record, encoding: .utf8)) ?? ""
         #expect(lines == "127.0.1.3 B 127.0.0.3\n", "\(lines)")
